@@ -1,0 +1,124 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { WorkerEvent, WorkerRequest } from '../shared/protocol';
+import { ClipBridge, ModelLoadFailure, WorkerCrashedError } from './clipBridge';
+
+class FakeWorker {
+  readonly sent: WorkerRequest[] = [];
+  onmessage: ((message: MessageEvent<WorkerEvent>) => void) | null = null;
+  onerror: ((event: ErrorEvent) => void) | null = null;
+  onmessageerror: (() => void) | null = null;
+  terminated = false;
+  postMessage(request: WorkerRequest) {
+    this.sent.push(request);
+  }
+  terminate() {
+    this.terminated = true;
+  }
+  emit(event: WorkerEvent) {
+    this.onmessage?.({ data: event } as MessageEvent<WorkerEvent>);
+  }
+  crash() {
+    this.onerror?.({ preventDefault: () => undefined } as ErrorEvent);
+  }
+  last<T extends WorkerRequest['type']>(type: T): Extract<WorkerRequest, { type: T }> {
+    const found = [...this.sent].reverse().find((r) => r.type === type);
+    if (!found) throw new Error(`no ${type} sent`);
+    return found as Extract<WorkerRequest, { type: T }>;
+  }
+}
+
+function setup() {
+  const workers: FakeWorker[] = [];
+  const onCrash = vi.fn();
+  const bridge = new ClipBridge(
+    () => {
+      const worker = new FakeWorker();
+      workers.push(worker);
+      return worker as unknown as Worker;
+    },
+    { onCrash },
+  );
+  return { bridge, workers, onCrash };
+}
+
+const loadOptions = { modelId: 'builtin/clip-shapes', source: { kind: 'builtin', baseUrl: '/' }, backend: 'wasm', keepPixelsForDebug: false } as const;
+const info = { modelId: 'builtin/clip-shapes', backend: 'wasm', dtype: 'fp32', threads: 2, loadMs: 1, warmupMs: 1 } as const;
+
+async function flush() {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+describe('ClipBridge', () => {
+  it('starts the worker lazily, forwards progress and resolves the load', async () => {
+    const { bridge, workers } = setup();
+    expect(workers).toHaveLength(0);
+    const onProgress = vi.fn();
+    const loading = bridge.load({ ...loadOptions, onProgress });
+    expect(workers).toHaveLength(1);
+    const { requestId } = workers[0]!.last('load');
+    workers[0]!.emit({ type: 'loadProgress', requestId, files: [{ file: 'config.json', loaded: 1, total: 2, done: false }] });
+    workers[0]!.emit({ type: 'loaded', requestId, info });
+    await expect(loading).resolves.toEqual(info);
+    expect(onProgress).toHaveBeenCalledOnce();
+  });
+
+  it('rejects a failed load with its kind', async () => {
+    const { bridge, workers } = setup();
+    const loading = bridge.load(loadOptions);
+    workers[0]!.emit({ type: 'loadFailed', requestId: workers[0]!.last('load').requestId, kind: 'not-found', message: '404' });
+    await expect(loading).rejects.toBeInstanceOf(ModelLoadFailure);
+    await expect(loading).rejects.toMatchObject({ kind: 'not-found' });
+  });
+
+  it('streams item results and sends a cancel for the right request when aborted', async () => {
+    const { bridge, workers } = setup();
+    const abort = new AbortController();
+    const onItem = vi.fn();
+    const running = bridge.classify(['a photo of a cat.'], [{ itemId: 'i1', contentHash: 'h1', image: new Blob(['x']) }], {
+      signal: abort.signal,
+      onItem,
+    });
+    await flush();
+    const worker = workers[0]!;
+    const { requestId } = worker.last('classify');
+    worker.emit({ type: 'itemResult', requestId, itemId: 'i1', contentHash: 'h1', outcome: { ok: true, scores: new Float32Array([1]), embeddedNow: true, width: 1, height: 1 } });
+    abort.abort();
+    expect(worker.last('cancel')).toEqual({ type: 'cancel', targetRequestId: requestId });
+    worker.emit({ type: 'classified', requestId, cancelled: true });
+    await expect(running).resolves.toEqual({ cancelled: true });
+    expect(onItem).toHaveBeenCalledWith('i1', 'h1', expect.objectContaining({ ok: true }));
+  });
+
+  it('after a crash rejects what was pending, restarts the worker and reloads the last model first', async () => {
+    const { bridge, workers, onCrash } = setup();
+    const loading = bridge.load(loadOptions);
+    workers[0]!.emit({ type: 'loaded', requestId: workers[0]!.last('load').requestId, info });
+    await loading;
+    const running = bridge.classify(['p'], []);
+    await flush();
+    workers[0]!.crash();
+    await expect(running).rejects.toBeInstanceOf(WorkerCrashedError);
+    expect(onCrash).toHaveBeenCalledOnce();
+    expect(workers[0]!.terminated).toBe(true);
+
+    // A fresh worker reloads the same model, and the next classify waits for it.
+    expect(workers).toHaveLength(2);
+    const reload = workers[1]!.last('load');
+    expect(reload.modelId).toBe('builtin/clip-shapes');
+    const next = bridge.classify(['p'], []);
+    await flush();
+    expect(workers[1]!.sent.map((r) => r.type)).toEqual(['load']);
+    workers[1]!.emit({ type: 'loaded', requestId: reload.requestId, info });
+    await flush();
+    const classify = workers[1]!.last('classify');
+    workers[1]!.emit({ type: 'classified', requestId: classify.requestId, cancelled: false });
+    await expect(next).resolves.toEqual({ cancelled: false });
+  });
+
+  it('answers a failed request instead of leaving it hanging', async () => {
+    const { bridge, workers } = setup();
+    const pixels = bridge.debugPixels('h');
+    workers[0]!.emit({ type: 'failed', requestId: workers[0]!.last('debugPixels').requestId, message: 'boom' });
+    await expect(pixels).rejects.toThrow('boom');
+  });
+});

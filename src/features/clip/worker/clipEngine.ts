@@ -1,0 +1,164 @@
+import type { RawImage, Tensor } from '@huggingface/transformers';
+import { imageEmbeddingKey, modelVariantKey, textEmbeddingKey } from '../../../lib/cacheKeys';
+import { cosineSimilarities, l2Normalize, scoreLabels } from '../../../lib/scoring';
+import type { ClassifyItem, ClassifyRequest, ItemOutcome, WorkerStats } from '../shared/protocol';
+import { decodeImage, ImageDecodeError } from './decodeImage';
+import type { LoadedClip } from './loadModel';
+
+/** Images per vision-model call: large enough to amortise the call, small enough to cancel promptly. */
+export const IMAGE_BATCH_SIZE = 8;
+
+interface EmbeddedImage {
+  embedding: Float32Array;
+  width: number;
+  height: number;
+}
+
+export interface ClassifyCallbacks {
+  isCancelled: () => boolean;
+  onItem: (item: ClassifyItem, outcome: ItemOutcome) => void;
+  onBatchProgress: (done: number, total: number) => void;
+  onStats: (stats: WorkerStats) => void;
+}
+
+/** The first output whose name is known to hold the embedding (CLIP: *_embeds, SigLIP: pooler_output). */
+function embeddingsOf(output: Record<string, Tensor>, names: readonly string[]): Tensor {
+  for (const name of names) {
+    const tensor = output[name];
+    if (tensor) return tensor;
+  }
+  throw new Error(`The model returned none of ${names.join(', ')}; outputs were ${Object.keys(output).join(', ')}.`);
+}
+
+function rowsOf(tensor: Tensor): Float32Array[] {
+  const [rows, width] = tensor.dims as [number, number];
+  const data = tensor.data as Float32Array;
+  return Array.from({ length: rows }, (_, row) => l2Normalize(data.subarray(row * width, (row + 1) * width)));
+}
+
+/**
+ * Embeds each image once and each prompt once per loaded model, and ranks from the caches: a
+ * label edit costs only the new prompts' text-model run plus dot products.
+ */
+export class ClipEngine {
+  private readonly imageEmbeddings = new Map<string, EmbeddedImage>();
+  private readonly textEmbeddings = new Map<string, Float32Array>();
+  private readonly debugPixels = new Map<string, { dims: number[]; data: Float32Array }>();
+  private readonly variantKey: string;
+  private readonly stats: WorkerStats = {
+    imagesEmbedded: 0,
+    visionRuns: 0,
+    textsEmbedded: 0,
+    textRuns: 0,
+    imageCacheSize: 0,
+    textCacheSize: 0,
+  };
+
+  constructor(
+    readonly model: LoadedClip,
+    private readonly keepPixelsForDebug: boolean,
+    previousStats?: WorkerStats,
+  ) {
+    this.variantKey = modelVariantKey({
+      modelId: model.info.modelId,
+      sourceKey: model.sourceKey,
+      dtype: model.info.dtype,
+      backend: model.info.backend,
+    });
+    // Counters are cumulative for the worker's life, across model switches, so tests can diff them.
+    if (previousStats) Object.assign(this.stats, previousStats, { imageCacheSize: 0, textCacheSize: 0 });
+  }
+
+  currentStats(): WorkerStats {
+    return { ...this.stats, imageCacheSize: this.imageEmbeddings.size, textCacheSize: this.textEmbeddings.size };
+  }
+
+  pixelsFor(contentHash: string): { dims: number[]; data: Float32Array } | undefined {
+    return this.debugPixels.get(contentHash);
+  }
+
+  async classify(request: ClassifyRequest, callbacks: ClassifyCallbacks): Promise<{ cancelled: boolean }> {
+    const textEmbeddings = await this.embedPrompts(request.prompts);
+    callbacks.onStats(this.currentStats());
+    const score = (image: EmbeddedImage): Float32Array =>
+      Float32Array.from(scoreLabels(cosineSimilarities(image.embedding, textEmbeddings), this.model.entry.scoring));
+
+    const toEmbed: ClassifyItem[] = [];
+    let done = 0;
+    for (const item of request.items) {
+      const cached = this.imageEmbeddings.get(imageEmbeddingKey(this.variantKey, item.contentHash));
+      if (cached) {
+        callbacks.onItem(item, { ok: true, scores: score(cached), embeddedNow: false, width: cached.width, height: cached.height });
+        done++;
+      } else toEmbed.push(item);
+    }
+    callbacks.onBatchProgress(done, request.items.length);
+
+    for (let start = 0; start < toEmbed.length; start += IMAGE_BATCH_SIZE) {
+      if (callbacks.isCancelled()) return { cancelled: true };
+      const batch = toEmbed.slice(start, start + IMAGE_BATCH_SIZE);
+      const outcomes = await this.embedImages(batch);
+      callbacks.onStats(this.currentStats());
+      for (const item of batch) {
+        const outcome = outcomes.get(item.contentHash);
+        if (!outcome) continue;
+        if (outcome instanceof Error) callbacks.onItem(item, { ok: false, error: outcome.message });
+        else callbacks.onItem(item, { ok: true, scores: score(outcome), embeddedNow: true, width: outcome.width, height: outcome.height });
+      }
+      done += batch.length;
+      callbacks.onBatchProgress(done, request.items.length);
+    }
+    return { cancelled: false };
+  }
+
+  private async embedPrompts(prompts: readonly string[]): Promise<Float32Array[]> {
+    const missing = [...new Set(prompts.filter((prompt) => !this.textEmbeddings.has(textEmbeddingKey(this.variantKey, prompt))))];
+    if (missing.length > 0) {
+      const { tokenizer, textModel, entry } = this.model;
+      const inputs =
+        entry.textPadding === 'max_length'
+          ? tokenizer(missing, { padding: 'max_length', truncation: true })
+          : tokenizer(missing, { padding: true, truncation: true });
+      const output = (await textModel(inputs)) as Record<string, Tensor>;
+      const rows = rowsOf(embeddingsOf(output, ['text_embeds', 'pooler_output']));
+      missing.forEach((prompt, index) => this.textEmbeddings.set(textEmbeddingKey(this.variantKey, prompt), rows[index]!));
+      this.stats.textRuns++;
+      this.stats.textsEmbedded += missing.length;
+    }
+    return prompts.map((prompt) => this.textEmbeddings.get(textEmbeddingKey(this.variantKey, prompt))!);
+  }
+
+  /** Decodes and embeds one batch; a file that fails to decode gets its own error and the rest go on. */
+  private async embedImages(batch: readonly ClassifyItem[]): Promise<Map<string, EmbeddedImage | Error>> {
+    const outcomes = new Map<string, EmbeddedImage | Error>();
+    const decoded: Array<{ contentHash: string; image: RawImage; width: number; height: number }> = [];
+    for (const item of batch) {
+      if (outcomes.has(item.contentHash) || decoded.some((d) => d.contentHash === item.contentHash)) continue;
+      try {
+        decoded.push({ contentHash: item.contentHash, ...(await decodeImage(item.image)) });
+      } catch (error) {
+        outcomes.set(item.contentHash, error instanceof ImageDecodeError ? error : new Error(`Could not read this image: ${String(error)}`));
+      }
+    }
+    if (decoded.length === 0) return outcomes;
+
+    const { pixel_values } = (await this.model.imageProcessor(decoded.map((d) => d.image))) as { pixel_values: Tensor };
+    const output = (await this.model.visionModel({ pixel_values })) as Record<string, Tensor>;
+    const rows = rowsOf(embeddingsOf(output, ['image_embeds', 'pooler_output']));
+    this.stats.visionRuns++;
+    this.stats.imagesEmbedded += decoded.length;
+
+    const perImage = (pixel_values.dims as number[]).slice(1);
+    const perImageLength = perImage.reduce((a, b) => a * b, 1);
+    decoded.forEach((d, index) => {
+      const embedded = { embedding: rows[index]!, width: d.width, height: d.height };
+      this.imageEmbeddings.set(imageEmbeddingKey(this.variantKey, d.contentHash), embedded);
+      outcomes.set(d.contentHash, embedded);
+      if (this.keepPixelsForDebug) {
+        const data = (pixel_values.data as Float32Array).slice(index * perImageLength, (index + 1) * perImageLength);
+        this.debugPixels.set(d.contentHash, { dims: [1, ...perImage], data });
+      }
+    });
+    return outcomes;
+  }
+}

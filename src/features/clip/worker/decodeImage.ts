@@ -1,0 +1,44 @@
+import { RawImage } from '@huggingface/transformers';
+
+/** Larger images are scaled down before preprocessing: every model here looks at ≤ 512 px anyway. */
+export const MAX_DECODE_SIDE_PX = 2048;
+
+export class ImageDecodeError extends Error {}
+
+export interface DecodedImage {
+  image: RawImage;
+  /** The picture's size as the user sees it (EXIF orientation applied), before any downscaling. */
+  width: number;
+  height: number;
+}
+
+/**
+ * Decodes in the worker with createImageBitmap (EXIF orientation applied, first frame of an
+ * animation), flattens transparency onto white as a viewer would show it, and returns RGBA pixels.
+ */
+export async function decodeImage(blob: Blob): Promise<DecodedImage> {
+  if (blob.size === 0) throw new ImageDecodeError('Empty file (0 bytes).');
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+  } catch {
+    throw new ImageDecodeError(`Not a readable image${blob.type ? ` (${blob.type})` : ''}: the browser could not decode it.`);
+  }
+  const { width, height } = bitmap;
+  const scale = Math.min(1, MAX_DECODE_SIDE_PX / Math.max(width, height));
+  const targetWidth = Math.max(1, Math.round(width * scale));
+  const targetHeight = Math.max(1, Math.round(height * scale));
+  const canvas = new OffscreenCanvas(targetWidth, targetHeight);
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  if (!context) {
+    bitmap.close();
+    throw new ImageDecodeError('No 2D canvas available in this browser worker.');
+  }
+  context.fillStyle = '#ffffff';
+  context.fillRect(0, 0, targetWidth, targetHeight);
+  context.imageSmoothingQuality = 'high';
+  context.drawImage(bitmap, 0, 0, targetWidth, targetHeight);
+  bitmap.close();
+  const pixels = context.getImageData(0, 0, targetWidth, targetHeight).data;
+  return { image: new RawImage(pixels, targetWidth, targetHeight, 4), width, height };
+}

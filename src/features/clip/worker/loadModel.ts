@@ -1,0 +1,176 @@
+import {
+  AutoImageProcessor,
+  AutoTokenizer,
+  CLIPTextModelWithProjection,
+  CLIPVisionModelWithProjection,
+  ModelFileNotFoundError,
+  RawImage,
+  SiglipTextModel,
+  SiglipVisionModel,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type ProgressInfo,
+  type ImageProcessor,
+} from '@huggingface/transformers';
+import { catalogEntryFor, chooseDtype, type CatalogModel, type ModelDtype } from '../../models/shared/catalog';
+import type { Backend, FileProgress, LoadErrorKind, LoadModelRequest, LoadedModelInfo, ModelSource } from '../shared/protocol';
+import { configureModelSource, configureOrtRuntime } from './runtimeEnv';
+
+export interface LoadedClip {
+  entry: CatalogModel;
+  tokenizer: PreTrainedTokenizer;
+  imageProcessor: ImageProcessor;
+  textModel: PreTrainedModel;
+  visionModel: PreTrainedModel;
+  info: LoadedModelInfo;
+  sourceKey: string;
+}
+
+export class ModelLoadError extends Error {
+  constructor(
+    readonly kind: LoadErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Side of the grey square used to warm the vision tower up before reporting ready. */
+const WARMUP_IMAGE_SIDE_PX = 32;
+
+export function sourceKeyOf(source: ModelSource): string {
+  switch (source.kind) {
+    case 'builtin':
+      return 'builtin';
+    case 'hub':
+      return source.host;
+    case 'folder':
+      return `folder:${source.name}`;
+  }
+}
+
+async function webGpuAdapter(): Promise<GPUAdapter | null> {
+  if (!('gpu' in self.navigator) || !self.navigator.gpu) return null;
+  try {
+    return await self.navigator.gpu.requestAdapter();
+  } catch {
+    return null;
+  }
+}
+
+/** Turns transformers.js's progress events into our own per-file records. */
+export class FileProgressTracker {
+  private readonly files = new Map<string, FileProgress>();
+  constructor(private readonly report: (files: FileProgress[]) => void) {}
+
+  readonly onProgress = (event: ProgressInfo): void => {
+    if (event.status === 'ready' || event.status === 'progress_total') return;
+    const current = this.files.get(event.file) ?? { file: event.file, loaded: 0, total: 0, done: false };
+    if (event.status === 'progress') this.files.set(event.file, { ...current, loaded: event.loaded, total: event.total });
+    else if (event.status === 'done') this.files.set(event.file, { ...current, loaded: Math.max(current.loaded, current.total), done: true });
+    else this.files.set(event.file, current);
+    this.report([...this.files.values()]);
+  };
+}
+
+export function classifyLoadError(error: unknown): ModelLoadError {
+  if (error instanceof ModelLoadError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ModelFileNotFoundError || /404|not found|could not locate|401/i.test(message))
+    return new ModelLoadError('not-found', `The model or one of its files was not found: ${message}`);
+  if (error instanceof TypeError || /failed to fetch|networkerror|network error|load failed|ERR_/i.test(message))
+    return new ModelLoadError('unreachable', `The model host could not be reached: ${message}`);
+  return new ModelLoadError('other', message);
+}
+
+async function loadOn(
+  request: LoadModelRequest,
+  entry: CatalogModel,
+  backend: Backend,
+  adapter: GPUAdapter | null,
+  tracker: FileProgressTracker,
+): Promise<Omit<LoadedClip, 'info'> & { dtype: ModelDtype; loadMs: number; warmupMs: number }> {
+  const started = performance.now();
+  const dtype = chooseDtype(entry, backend, adapter?.features.has('shader-f16') ?? false);
+  const visionDtype: ModelDtype = entry.visionNeverQuantized && dtype === 'q8' ? 'fp32' : dtype;
+  const common = { device: backend, progress_callback: tracker.onProgress } as const;
+  const TextModel = entry.family === 'siglip' ? SiglipTextModel : CLIPTextModelWithProjection;
+  const VisionModel = entry.family === 'siglip' ? SiglipVisionModel : CLIPVisionModelWithProjection;
+  const [tokenizer, imageProcessor, textModel, visionModel] = await Promise.all([
+    AutoTokenizer.from_pretrained(request.modelId, { progress_callback: tracker.onProgress }),
+    AutoImageProcessor.from_pretrained(request.modelId, { progress_callback: tracker.onProgress }),
+    TextModel.from_pretrained(request.modelId, { ...common, dtype }),
+    VisionModel.from_pretrained(request.modelId, { ...common, dtype: visionDtype }),
+  ]);
+  const loadMs = performance.now() - started;
+
+  // Warm-up compiles kernels (and on WebGPU surfaces a broken device) before we claim to be ready.
+  const warmupStarted = performance.now();
+  const textInputs = tokenizer(['warm up'], { padding: true, truncation: true });
+  await textModel(textInputs);
+  const side = WARMUP_IMAGE_SIDE_PX;
+  const grey = new RawImage(new Uint8ClampedArray(side * side * 3).fill(128), side, side, 3);
+  const { pixel_values } = await imageProcessor(grey);
+  await visionModel({ pixel_values });
+  const warmupMs = performance.now() - warmupStarted;
+
+  return { entry, tokenizer, imageProcessor, textModel, visionModel, sourceKey: sourceKeyOf(request.source), dtype, loadMs, warmupMs };
+}
+
+/**
+ * Loads on WebGPU when asked for or available, and falls back to WASM (saying why) if WebGPU is
+ * missing or fails to load or warm up.
+ */
+export async function loadClip(request: LoadModelRequest, reportFiles: (files: FileProgress[]) => void): Promise<LoadedClip> {
+  const entry = catalogEntryFor(request.modelId);
+  const threads = configureOrtRuntime();
+  configureModelSource(request.source);
+  const tracker = new FileProgressTracker(reportFiles);
+
+  let fallbackReason: string | undefined;
+  if (request.backend !== 'wasm') {
+    const adapter = await webGpuAdapter();
+    if (adapter) {
+      try {
+        const loaded = await loadOn(request, entry, 'webgpu', adapter, tracker);
+        return { ...loaded, info: infoOf(request, loaded, 'webgpu', threads) };
+      } catch (error) {
+        const classified = classifyLoadError(error);
+        // Missing files or an unreachable host fail the same way on WASM: don't download twice to find out.
+        if (classified.kind === 'not-found' || classified.kind === 'unreachable') throw classified;
+        fallbackReason = `WebGPU failed (${classified.message}); running on WebAssembly instead.`;
+      }
+    } else if (request.backend === 'webgpu') {
+      fallbackReason = 'This browser offers no WebGPU adapter; running on WebAssembly instead.';
+    }
+  }
+  try {
+    const loaded = await loadOn(request, entry, 'wasm', null, tracker);
+    return { ...loaded, info: infoOf(request, loaded, 'wasm', threads, fallbackReason) };
+  } catch (error) {
+    throw classifyLoadError(error);
+  }
+}
+
+function infoOf(
+  request: LoadModelRequest,
+  loaded: { dtype: ModelDtype; loadMs: number; warmupMs: number },
+  backend: Backend,
+  threads: number,
+  fallbackReason?: string,
+): LoadedModelInfo {
+  return {
+    modelId: request.modelId,
+    backend,
+    dtype: loaded.dtype,
+    threads: backend === 'wasm' ? threads : 1,
+    loadMs: loaded.loadMs,
+    warmupMs: loaded.warmupMs,
+    ...(fallbackReason ? { fallbackReason } : {}),
+  };
+}
+
+export async function disposeClip(model: LoadedClip | null): Promise<void> {
+  if (!model) return;
+  await Promise.allSettled([model.textModel.dispose(), model.visionModel.dispose()]);
+}

@@ -1,0 +1,66 @@
+import { env } from '@huggingface/transformers';
+import type { ModelSource } from '../shared/protocol';
+
+/** The ORT runtime is served by the app itself (see vite.config.ts), never by a CDN. */
+const ORT_RUNTIME_PATH = 'ort/ort-wasm-simd-threaded.asyncify';
+/** More WASM threads than this stop paying off for models this size and starve the UI's core. */
+const MAX_WASM_THREADS = 4;
+/** Folder models are served to transformers.js through this made-up origin, resolved by our own fetch. */
+const FOLDER_HOST = 'https://picked-folder.invalid/';
+const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
+const defaultFetch: typeof env.fetch = env.fetch;
+
+export function appBaseUrl(): string {
+  return new URL(import.meta.env.BASE_URL, self.location.origin).toString();
+}
+
+export function configureOrtRuntime(): number {
+  const onnx = env.backends.onnx;
+  const base = appBaseUrl();
+  if (onnx.wasm) {
+    onnx.wasm.wasmPaths = { mjs: `${base}${ORT_RUNTIME_PATH}.mjs`, wasm: `${base}${ORT_RUNTIME_PATH}.wasm` };
+    // Threads need SharedArrayBuffer, which only cross-origin-isolated pages get.
+    const threads = self.crossOriginIsolated ? Math.min(MAX_WASM_THREADS, self.navigator.hardwareConcurrency || 1) : 1;
+    onnx.wasm.numThreads = threads;
+    return threads;
+  }
+  return 1;
+}
+
+/** Points transformers.js at where this model's files live. The worker loads one model at a time. */
+export function configureModelSource(source: ModelSource): void {
+  env.fetch = defaultFetch;
+  switch (source.kind) {
+    case 'builtin':
+      env.allowLocalModels = true;
+      env.allowRemoteModels = false;
+      env.localModelPath = `${source.baseUrl}models/`;
+      // Built-in files are part of the app; the HTTP cache covers them, no need to duplicate them in Cache Storage.
+      env.useBrowserCache = false;
+      return;
+    case 'hub':
+      env.allowLocalModels = false;
+      env.allowRemoteModels = true;
+      env.remoteHost = source.host;
+      env.remotePathTemplate = HUB_PATH_TEMPLATE;
+      env.useBrowserCache = true;
+      return;
+    case 'folder': {
+      const files = new Map(source.files.map(({ path, file }) => [path, file]));
+      env.allowLocalModels = false;
+      env.allowRemoteModels = true;
+      env.remoteHost = FOLDER_HOST;
+      env.remotePathTemplate = HUB_PATH_TEMPLATE;
+      env.useBrowserCache = false;
+      env.fetch = async (input: string | URL) => {
+        const url = new URL(input.toString());
+        // {model}/resolve/{revision}/{path…}: the model id is two segments, the revision one.
+        const path = decodeURIComponent(url.pathname).split('/').slice(5).join('/');
+        const file = files.get(path);
+        if (!file) return new Response(`${path} is not in the picked folder`, { status: 404 });
+        return new Response(file, { status: 200, headers: { 'Content-Length': String(file.size) } });
+      };
+      return;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { useEffect, useRef, useState } from 'react';
+import { useAppStore } from '../../store';
+import { newImageItem } from './prepareImages';
+
+function addFiles(files: Iterable<File>): void {
+  const items = Array.from(files).map(newImageItem);
+  if (items.length > 0) useAppStore.getState().addItems(items);
+}
+
+/** Pick, drop anywhere on the page, or paste (Ctrl+V) images. */
+export function ImageDropzone() {
+  const inputRef = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+
+  useEffect(() => {
+    // Registered once: the handlers read the store directly, so they never need re-subscribing.
+    const onPaste = (event: ClipboardEvent) => {
+      const files = Array.from(event.clipboardData?.files ?? []).filter((file) => file.type.startsWith('image/'));
+      if (files.length > 0) addFiles(files);
+    };
+    const onDragOver = (event: DragEvent) => {
+      if (!event.dataTransfer?.types.includes('Files')) return;
+      event.preventDefault();
+      setDragging(true);
+    };
+    const onDragLeave = (event: DragEvent) => {
+      if (event.relatedTarget === null) setDragging(false);
+    };
+    const onDrop = (event: DragEvent) => {
+      if (!event.dataTransfer?.files.length) return;
+      event.preventDefault();
+      setDragging(false);
+      addFiles(event.dataTransfer.files);
+    };
+    window.addEventListener('paste', onPaste);
+    window.addEventListener('dragover', onDragOver);
+    window.addEventListener('dragleave', onDragLeave);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('paste', onPaste);
+      window.removeEventListener('dragover', onDragOver);
+      window.removeEventListener('dragleave', onDragLeave);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, []);
+
+  return (
+    <div
+      className={`flex flex-col items-center justify-center gap-2 rounded-lg border-2 border-dashed p-6 text-center ${dragging ? 'border-sky-500 bg-sky-50' : 'border-slate-300 bg-white'}`}
+    >
+      <p className="text-sm text-slate-700">Drop images anywhere, paste them, or</p>
+      <button className="btn" onClick={() => inputRef.current?.click()}>
+        Choose images…
+      </button>
+      <input
+        ref={inputRef}
+        data-testid="image-input"
+        type="file"
+        multiple
+        accept="image/*"
+        className="sr-only"
+        onChange={(e) => {
+          addFiles(e.target.files ?? []);
+          e.target.value = '';
+        }}
+      />
+      <p className="text-xs text-slate-500">Images are processed on this device and never uploaded.</p>
+    </div>
+  );
+}

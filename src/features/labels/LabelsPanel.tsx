@@ -1,0 +1,75 @@
+import { useMemo, useState } from 'react';
+import { parseLabels, templateHasSlot } from '../../lib/labels';
+import { buildShareQuery } from '../../lib/urlState';
+import { useAppStore } from '../../store';
+
+export function LabelsPanel() {
+  const labelsText = useAppStore((s) => s.labelsText);
+  const setLabelsText = useAppStore((s) => s.setLabelsText);
+  const template = useAppStore((s) => s.template);
+  const setTemplate = useAppStore((s) => s.setTemplate);
+  const modelId = useAppStore((s) => s.modelId);
+  const parsed = useMemo(() => parseLabels(labelsText), [labelsText]);
+  const [copied, setCopied] = useState(false);
+  const shareUrl = `${location.origin}${location.pathname}${buildShareQuery({ model: modelId, labels: parsed.labels, template })}`;
+
+  return (
+    <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-3 shadow-sm" aria-label="Labels">
+      <label className="block text-sm font-medium" htmlFor="labels-input">
+        Candidate labels <span className="font-normal text-slate-500">(one per line; commas also split)</span>
+      </label>
+      <textarea
+        id="labels-input"
+        data-testid="labels-input"
+        className="input h-40 font-mono text-sm"
+        value={labelsText}
+        spellCheck={false}
+        onChange={(e) => setLabelsText(e.target.value)}
+      />
+      <div className="text-xs text-slate-600" aria-live="polite">
+        {parsed.labels.length === 0 ? (
+          <p data-testid="labels-hint" className="font-medium text-amber-700">
+            Type at least one label to rank your images against.
+          </p>
+        ) : (
+          <p>
+            {parsed.labels.length} label{parsed.labels.length === 1 ? '' : 's'}
+            {parsed.mergedDuplicates > 0 && `; ${parsed.mergedDuplicates} duplicate${parsed.mergedDuplicates === 1 ? '' : 's'} merged`}
+            {parsed.droppedOverLimit > 0 && `; ${parsed.droppedOverLimit} over the limit ignored`}
+          </p>
+        )}
+      </div>
+      <label className="block text-sm font-medium" htmlFor="template-input">
+        Prompt template <span className="font-normal text-slate-500">({'{}'} is replaced by each label)</span>
+      </label>
+      <input
+        id="template-input"
+        data-testid="template-input"
+        className="input font-mono text-sm"
+        value={template}
+        onChange={(e) => setTemplate(e.target.value)}
+      />
+      {!templateHasSlot(template) && template.trim() !== '' && (
+        <p className="text-xs text-amber-700">The template has no {'{}'}: each label is appended to it.</p>
+      )}
+      <div className="flex items-center gap-2 pt-1 text-xs">
+        <button
+          data-testid="share-button"
+          className="btn"
+          onClick={() =>
+            void navigator.clipboard?.writeText(shareUrl).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            )
+          }
+        >
+          Copy demo link
+        </button>
+        <span className="truncate text-slate-500" data-testid="share-link" title={shareUrl}>
+          {copied ? 'Copied! ' : ''}
+          {shareUrl}
+        </span>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,253 @@
+import { useEffect, useState } from 'react';
+import { useAppServices } from '../../app/services';
+import { formatBytes } from '../../lib/format';
+import { isBackendPreference, isValidModelId, normaliseHubHost } from '../../lib/urlState';
+import { useAppStore } from '../../store';
+import { LOCAL_FOLDER_PREFIX } from '../clip/client/classificationController';
+import { BUILTIN_MODEL_ID, MODEL_CATALOG, catalogEntryFor } from './shared/catalog';
+import { clearModelCache, listCachedModels, planDownload, type CachedModel, type PlannedDownload } from './client/modelFiles';
+
+const CUSTOM_CHOICE = '__custom__';
+
+function ModelStatusLine() {
+  const status = useAppStore((s) => s.modelStatus);
+  const notice = useAppStore((s) => s.modelNotice);
+  const { controller } = useAppServices();
+  const backend = status.state === 'ready' ? status.info.backend : undefined;
+  return (
+    <div className="space-y-2">
+      <div
+        data-testid="model-status"
+        data-state={status.state === 'idle' ? 'loading' : status.state}
+        data-backend={backend}
+        data-model={status.state === 'idle' ? undefined : status.modelId}
+        className="text-sm"
+      >
+        {status.state === 'idle' && 'Starting…'}
+        {status.state === 'loading' && <span>Loading {status.modelId}…</span>}
+        {status.state === 'ready' && (
+          <span>
+            <span className="font-semibold text-emerald-700">Ready</span>: {status.modelId} on{' '}
+            <span className="font-semibold">{status.info.backend === 'webgpu' ? 'WebGPU' : 'WebAssembly'}</span> ({status.info.dtype}
+            {status.info.backend === 'wasm' ? `, ${status.info.threads} thread${status.info.threads === 1 ? '' : 's'}` : ''}), loaded in{' '}
+            {Math.round(status.info.loadMs)} ms, warm-up {Math.round(status.info.warmupMs)} ms
+          </span>
+        )}
+        {status.state === 'error' && <span className="font-semibold text-red-700">Could not load {status.modelId}</span>}
+      </div>
+      {status.state === 'error' && (
+        <div className="rounded border border-red-300 bg-red-50 p-2 text-sm">
+          <p data-testid="model-error" className="break-words">
+            {status.kind === 'unreachable'
+              ? `The model host could not be reached. ${status.message}`
+              : status.kind === 'not-found'
+                ? `Model not found. ${status.message}`
+                : status.message}
+          </p>
+          <div className="mt-2 flex gap-2">
+            {status.modelId !== BUILTIN_MODEL_ID && (
+              <button data-testid="use-builtin-button" className="btn" onClick={() => controller.chooseModel(BUILTIN_MODEL_ID)}>
+                Use the built-in model
+              </button>
+            )}
+            <button data-testid="retry-hub-button" className="btn" onClick={() => controller.chooseModel(status.modelId)}>
+              Retry
+            </button>
+          </div>
+        </div>
+      )}
+      {notice && (
+        <div data-testid="model-notice" className="rounded border border-amber-300 bg-amber-50 p-2 text-sm">
+          {notice.text}
+          {notice.retryModelId && (
+            <button data-testid="retry-hub-button" className="btn ml-2" onClick={() => controller.chooseModel(notice.retryModelId!)}>
+              Retry {notice.retryModelId}
+            </button>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function FileProgressList() {
+  const files = useAppStore((s) => s.fileProgress);
+  if (files.length === 0) return null;
+  return (
+    <ul className="space-y-1 text-xs" aria-label="Model files">
+      {files.map((f) => (
+        <li key={f.file} data-testid="file-progress" data-file={f.file} data-loaded={f.loaded} data-total={f.total} data-done={f.done}>
+          <div className="flex justify-between gap-2">
+            <span className="truncate">{f.file}</span>
+            <span>{f.total > 0 ? `${formatBytes(f.loaded)} / ${formatBytes(f.total)}` : f.done ? 'done' : '…'}</span>
+          </div>
+          <progress className="h-1 w-full" max={f.total || 1} value={f.done ? f.total || 1 : f.loaded} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Picking a Hub model first shows what it will download; nothing downloads until the user confirms. */
+function ModelPicker() {
+  const { controller } = useAppServices();
+  const modelId = useAppStore((s) => s.modelId);
+  const hubHost = useAppStore((s) => s.hubHost);
+  const backend = useAppStore((s) => s.backendPreference);
+  const setPickedFolder = useAppStore((s) => s.setPickedFolder);
+  const [choice, setChoice] = useState(modelId);
+  const [customId, setCustomId] = useState('');
+  const [plan, setPlan] = useState<PlannedDownload | 'checking' | 'unavailable' | null>(null);
+  const target = choice === CUSTOM_CHOICE ? customId.trim() : choice;
+  const needsConfirm = target !== modelId && !target.startsWith('builtin/') && isValidModelId(target);
+
+  useEffect(() => setChoice(modelId), [modelId]);
+  useEffect(() => {
+    if (!needsConfirm) {
+      setPlan(null);
+      return;
+    }
+    const abort = new AbortController();
+    setPlan('checking');
+    planDownload(target, hubHost, backend, abort.signal)
+      .then((planned) => setPlan(planned.files.some((f) => f.bytes !== null) ? planned : 'unavailable'))
+      .catch(() => !abort.signal.aborted && setPlan('unavailable'));
+    return () => abort.abort();
+  }, [needsConfirm, target, hubHost, backend]);
+
+  const onPick = (value: string) => {
+    setChoice(value);
+    if (value.startsWith('builtin/')) controller.chooseModel(value);
+  };
+
+  return (
+    <div className="space-y-2">
+      <label className="block text-sm font-medium">
+        Model
+        <select data-testid="model-select" className="input mt-1" value={choice} onChange={(e) => onPick(e.target.value)}>
+          {MODEL_CATALOG.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.title} — {m.id}
+            </option>
+          ))}
+          {!MODEL_CATALOG.some((m) => m.id === modelId) && <option value={modelId}>{modelId}</option>}
+          <option value={CUSTOM_CHOICE}>Other Hub model…</option>
+        </select>
+      </label>
+      <p className="text-xs text-slate-600">{catalogEntryFor(target || modelId).note}</p>
+      {choice === CUSTOM_CHOICE && (
+        <input
+          data-testid="custom-model-input"
+          className="input"
+          placeholder="owner/name, e.g. Xenova/clip-vit-base-patch16"
+          value={customId}
+          onChange={(e) => setCustomId(e.target.value)}
+        />
+      )}
+      {needsConfirm && (
+        <div className="rounded border border-slate-300 bg-white p-2 text-sm" data-testid="download-plan">
+          {plan === 'checking' && 'Checking download size…'}
+          {plan === 'unavailable' && `Size unknown: ${hubHost} did not answer.`}
+          {plan && typeof plan === 'object' && (
+            <span>
+              Downloads {plan.totalBytes !== null ? formatBytes(plan.totalBytes) : 'an unknown amount'} ({plan.dtype} for{' '}
+              {plan.backend === 'webgpu' ? 'WebGPU' : 'WebAssembly'}), cached for next time.
+            </span>
+          )}
+          <button data-testid="download-model-button" className="btn ml-2" onClick={() => controller.chooseModel(target)}>
+            Download and use
+          </button>
+        </div>
+      )}
+      <label className="block text-xs text-slate-600">
+        Or a model folder from disk (Hub layout: config.json, tokenizer.json, onnx/…):
+        <input
+          data-testid="model-folder-input"
+          type="file"
+          className="mt-1 block text-xs"
+          webkitdirectory=""
+          onChange={(e) => {
+            const files = Array.from(e.target.files ?? []);
+            if (files.length === 0) return;
+            const name = files[0]!.webkitRelativePath.split('/')[0] || 'folder';
+            setPickedFolder({ name, files: files.map((file) => ({ path: file.webkitRelativePath.split('/').slice(1).join('/'), file })) });
+            controller.chooseModel(`${LOCAL_FOLDER_PREFIX}${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+          }}
+        />
+      </label>
+    </div>
+  );
+}
+
+function RuntimeSettings() {
+  const backend = useAppStore((s) => s.backendPreference);
+  const setBackend = useAppStore((s) => s.setBackendPreference);
+  const hubHost = useAppStore((s) => s.hubHost);
+  const setHubHost = useAppStore((s) => s.setHubHost);
+  const [hostDraft, setHostDraft] = useState(hubHost);
+  useEffect(() => setHostDraft(hubHost), [hubHost]);
+  const validHost = normaliseHubHost(hostDraft);
+  return (
+    <details className="text-sm">
+      <summary className="cursor-pointer">Runtime and model source</summary>
+      <label className="mt-2 block">
+        Backend
+        <select
+          data-testid="backend-select"
+          className="input mt-1"
+          value={backend}
+          onChange={(e) => isBackendPreference(e.target.value) && setBackend(e.target.value)}
+        >
+          <option value="auto">Automatic (WebGPU when available)</option>
+          <option value="webgpu">WebGPU</option>
+          <option value="wasm">WebAssembly (CPU)</option>
+        </select>
+      </label>
+      <label className="mt-2 block">
+        Model host (the Hub, or a mirror with the same URL layout)
+        <input data-testid="hub-host-input" className="input mt-1" value={hostDraft} onChange={(e) => setHostDraft(e.target.value)} />
+      </label>
+      {!validHost && <p className="text-xs text-red-700">Enter an http(s) address.</p>}
+      {validHost && validHost !== hubHost && (
+        <button className="btn mt-1" onClick={() => setHubHost(validHost)}>
+          Use this host
+        </button>
+      )}
+    </details>
+  );
+}
+
+function CacheControls() {
+  const [cached, setCached] = useState<CachedModel[] | null>(null);
+  const status = useAppStore((s) => s.modelStatus.state);
+  const refresh = () => void listCachedModels().then(setCached, () => setCached([]));
+  useEffect(refresh, [status]);
+  return (
+    <details className="text-sm" data-testid="cache-panel">
+      <summary className="cursor-pointer">Downloaded models ({cached ? formatBytes(cached.reduce((s, m) => s + m.bytes, 0)) : '…'})</summary>
+      <ul data-testid="cache-list" className="mt-1 text-xs">
+        {cached?.length === 0 && <li>Nothing cached yet.</li>}
+        {cached?.map((m) => (
+          <li key={m.modelId} data-model={m.modelId}>
+            {m.modelId}: {m.files} files, {formatBytes(m.bytes)}
+          </li>
+        ))}
+      </ul>
+      <button data-testid="clear-cache" className="btn mt-1" onClick={() => void clearModelCache().then(refresh)}>
+        Clear downloaded models
+      </button>
+    </details>
+  );
+}
+
+export function ModelPanel() {
+  return (
+    <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm" aria-label="Model">
+      <ModelPicker />
+      <ModelStatusLine />
+      <FileProgressList />
+      <RuntimeSettings />
+      <CacheControls />
+    </section>
+  );
+}

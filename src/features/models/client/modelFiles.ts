@@ -1,0 +1,76 @@
+import { catalogEntryFor, chooseDtype, filesToDownload, type ModelDtype } from '../shared/catalog';
+import type { Backend } from '../../clip/shared/protocol';
+import type { BackendPreference } from '../../../lib/urlState';
+
+/** transformers.js keeps downloaded model files in this Cache Storage bucket (its default key). */
+export const MODEL_CACHE_NAME = 'transformers-cache';
+
+export interface PlannedDownload {
+  backend: Backend;
+  dtype: ModelDtype;
+  files: Array<{ file: string; bytes: number | null }>;
+  totalBytes: number | null;
+}
+
+/** Mirrors the worker's choice of backend and dtype, so the size shown is the size that will download. */
+export async function plannedBackend(preference: BackendPreference): Promise<{ backend: Backend; hasF16: boolean }> {
+  if (preference === 'wasm' || !navigator.gpu) return { backend: 'wasm', hasF16: false };
+  const adapter = await navigator.gpu.requestAdapter().catch(() => null);
+  if (!adapter) return { backend: 'wasm', hasF16: false };
+  return { backend: 'webgpu', hasF16: adapter.features.has('shader-f16') };
+}
+
+async function remoteFileSize(url: string, signal: AbortSignal): Promise<number | null> {
+  const response = await fetch(url, { method: 'HEAD', signal });
+  if (!response.ok) return null;
+  // The Hub answers LFS files with their size in X-Linked-Size; mirrors send Content-Length.
+  const size = response.headers.get('x-linked-size') ?? response.headers.get('content-length');
+  return size === null ? null : Number(size);
+}
+
+/** Asks the host for each file's size before anything downloads (HEAD requests only). */
+export async function planDownload(
+  modelId: string,
+  host: string,
+  preference: BackendPreference,
+  signal: AbortSignal,
+): Promise<PlannedDownload> {
+  const entry = catalogEntryFor(modelId);
+  const { backend, hasF16 } = await plannedBackend(preference);
+  const dtype = chooseDtype(entry, backend, hasF16);
+  const files = await Promise.all(
+    filesToDownload(entry, dtype).map(async (file) => ({
+      file,
+      bytes: await remoteFileSize(`${host}${modelId}/resolve/main/${file}`, signal).catch(() => null),
+    })),
+  );
+  const known = files.every((f) => f.bytes !== null);
+  return { backend, dtype, files, totalBytes: known ? files.reduce((sum, f) => sum + (f.bytes ?? 0), 0) : null };
+}
+
+export interface CachedModel {
+  modelId: string;
+  files: number;
+  bytes: number;
+}
+
+/** Groups the cached files by model id, read from their `{host}{owner}/{name}/resolve/...` URLs. */
+export async function listCachedModels(): Promise<CachedModel[]> {
+  if (!('caches' in self)) return [];
+  const cache = await caches.open(MODEL_CACHE_NAME);
+  const byModel = new Map<string, CachedModel>();
+  for (const request of await cache.keys()) {
+    const match = new URL(request.url).pathname.match(/^\/(.+?\/.+?)\/resolve\//);
+    const modelId = match?.[1] ?? 'other files';
+    const response = await cache.match(request);
+    const bytes = Number(response?.headers.get('content-length') ?? 0);
+    const entry = byModel.get(modelId) ?? { modelId, files: 0, bytes: 0 };
+    byModel.set(modelId, { modelId, files: entry.files + 1, bytes: entry.bytes + bytes });
+  }
+  return [...byModel.values()].sort((a, b) => a.modelId.localeCompare(b.modelId));
+}
+
+export async function clearModelCache(): Promise<void> {
+  if ('caches' in self) await caches.delete(MODEL_CACHE_NAME);
+}
+

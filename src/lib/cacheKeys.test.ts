@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { imageEmbeddingKey, modelVariantKey, sha256Hex, textEmbeddingKey } from './cacheKeys';
+
+const variant = { modelId: 'builtin/clip-shapes', sourceKey: 'builtin', dtype: 'fp32', backend: 'wasm' };
+
+describe('cache keys', () => {
+  it('hashes content with SHA-256', async () => {
+    expect(await sha256Hex(new TextEncoder().encode('abc'))).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+  });
+  it('separates models, sources, precisions and backends', () => {
+    const keys = new Set([
+      modelVariantKey(variant),
+      modelVariantKey({ ...variant, modelId: 'Xenova/clip-vit-base-patch32' }),
+      modelVariantKey({ ...variant, sourceKey: 'https://mirror.example/' }),
+      modelVariantKey({ ...variant, dtype: 'fp16' }),
+      modelVariantKey({ ...variant, backend: 'webgpu' }),
+    ]);
+    expect(keys.size).toBe(5);
+  });
+  it('cannot be confused by separators inside ids', () => {
+    expect(modelVariantKey({ ...variant, modelId: 'a|b', sourceKey: 'c' })).not.toBe(
+      modelVariantKey({ ...variant, modelId: 'a', sourceKey: 'b|c' }),
+    );
+  });
+  it('keys images by content and texts by exact prompt', () => {
+    const v = modelVariantKey(variant);
+    expect(imageEmbeddingKey(v, 'ff')).toBe(imageEmbeddingKey(v, 'ff'));
+    expect(imageEmbeddingKey(v, 'ff')).not.toBe(textEmbeddingKey(v, 'ff'));
+    expect(textEmbeddingKey(v, 'a photo of a cat.')).not.toBe(textEmbeddingKey(v, 'a photo of a Cat.'));
+  });
+});

@@ -1,0 +1,30 @@
+export interface ModelVariant {
+  modelId: string;
+  /** Where the files came from: the same id on another host may be other weights. */
+  sourceKey: string;
+  dtype: string;
+  backend: string;
+}
+
+/** Embeddings differ across weights, precision and backend, so all four are part of the key. */
+export function modelVariantKey(variant: ModelVariant): string {
+  return [variant.sourceKey, variant.modelId, variant.dtype, variant.backend].map(encodeURIComponent).join('|');
+}
+
+export function imageEmbeddingKey(variantKey: string, contentHash: string): string {
+  return `${variantKey}#image:${contentHash}`;
+}
+
+export function textEmbeddingKey(variantKey: string, prompt: string): string {
+  return `${variantKey}#text:${prompt}`;
+}
+
+export function toHex(buffer: ArrayBuffer): string {
+  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Content hash of a file's bytes: the same picture dropped twice, or renamed, is embedded once. */
+export async function sha256Hex(data: ArrayBuffer | Uint8Array): Promise<string> {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  return toHex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+}

@@ -1,0 +1,72 @@
+import type { StateCreator } from 'zustand';
+import type { RankedLabel } from '../lib/scoring';
+import type { AppState } from './index';
+
+export type ItemState = 'pending' | 'done' | 'error';
+
+export interface ImageItem {
+  id: string;
+  name: string;
+  /** The original file; SVGs are rasterised to PNG first because workers can't decode SVG. */
+  blob: Blob;
+  previewUrl: string;
+  contentHash: string | null;
+  state: ItemState;
+  error: string | null;
+  predictions: RankedLabel[];
+  /** The prompts the predictions were computed for; differs from the current prompts while re-ranking. */
+  rankedPromptsKey: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+export interface BatchProgress {
+  done: number;
+  total: number;
+}
+
+export interface ItemsSlice {
+  items: Record<string, ImageItem>;
+  itemOrder: string[];
+  batch: BatchProgress | null;
+  /** Set by Cancel: images not yet embedded wait until Resume or the next drop. */
+  embeddingPaused: boolean;
+  setEmbeddingPaused: (paused: boolean) => void;
+  addItems: (items: ImageItem[]) => void;
+  updateItem: (id: string, patch: Partial<ImageItem>) => void;
+  removeItem: (id: string) => void;
+  clearItems: () => void;
+  setBatch: (batch: BatchProgress | null) => void;
+}
+
+export const createItemsSlice: StateCreator<AppState, [], [], ItemsSlice> = (set, get) => ({
+  items: {},
+  itemOrder: [],
+  batch: null,
+  embeddingPaused: false,
+  setEmbeddingPaused: (embeddingPaused) => set({ embeddingPaused }),
+  addItems: (added) =>
+    set((state) => ({
+      embeddingPaused: false,
+      items: { ...state.items, ...Object.fromEntries(added.map((item) => [item.id, item])) },
+      itemOrder: [...state.itemOrder, ...added.map((item) => item.id)],
+    })),
+  updateItem: (id, patch) =>
+    set((state) => {
+      const item = state.items[id];
+      return item ? { items: { ...state.items, [id]: { ...item, ...patch } } } : {};
+    }),
+  removeItem: (id) => {
+    const item = get().items[id];
+    if (item) URL.revokeObjectURL(item.previewUrl);
+    set((state) => {
+      const { [id]: _removed, ...rest } = state.items;
+      return { items: rest, itemOrder: state.itemOrder.filter((other) => other !== id) };
+    });
+  },
+  clearItems: () => {
+    for (const item of Object.values(get().items)) URL.revokeObjectURL(item.previewUrl);
+    set({ items: {}, itemOrder: [], batch: null });
+  },
+  setBatch: (batch) => set({ batch }),
+});
