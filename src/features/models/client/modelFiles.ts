@@ -20,15 +20,21 @@ export async function plannedBackend(preference: BackendPreference): Promise<{ b
   return { backend: 'webgpu', hasF16: adapter.features.has('shader-f16') };
 }
 
+/**
+ * Asks for the first byte only, as transformers.js does: the Hub and mirrors answer 206 with the
+ * full size in Content-Range; a server without range support answers 200 and we stop reading.
+ */
 async function remoteFileSize(url: string, signal: AbortSignal): Promise<number | null> {
-  const response = await fetch(url, { method: 'HEAD', signal });
+  const response = await fetch(url, { headers: { Range: 'bytes=0-0' }, cache: 'no-store', signal });
   if (!response.ok) return null;
-  // The Hub answers LFS files with their size in X-Linked-Size; mirrors send Content-Length.
-  const size = response.headers.get('x-linked-size') ?? response.headers.get('content-length');
-  return size === null ? null : Number(size);
+  const total = response.headers.get('content-range')?.match(/\/(\d+)$/)?.[1];
+  const length = response.headers.get('content-length');
+  await response.body?.cancel().catch(() => undefined);
+  if (total) return Number(total);
+  return response.status === 200 && length !== null ? Number(length) : null;
 }
 
-/** Asks the host for each file's size before anything downloads (HEAD requests only). */
+/** Asks the host for each file's size before anything downloads (one-byte range requests). */
 export async function planDownload(
   modelId: string,
   host: string,
@@ -60,8 +66,10 @@ export async function listCachedModels(): Promise<CachedModel[]> {
   const cache = await caches.open(MODEL_CACHE_NAME);
   const byModel = new Map<string, CachedModel>();
   for (const request of await cache.keys()) {
-    const match = new URL(request.url).pathname.match(/^\/(.+?\/.+?)\/resolve\//);
-    const modelId = match?.[1] ?? 'other files';
+    const path = new URL(request.url).pathname;
+    const match = path.match(/^\/(.+?\/.+?)\/resolve\//);
+    // transformers.js also caches the ONNX Runtime WebAssembly binary it fetched from the app.
+    const modelId = match?.[1] ?? (path.includes('/ort/') ? 'ONNX Runtime (WebAssembly)' : 'other files');
     const response = await cache.match(request);
     const bytes = Number(response?.headers.get('content-length') ?? 0);
     const entry = byModel.get(modelId) ?? { modelId, files: 0, bytes: 0 };
