@@ -5,7 +5,7 @@ import type { ImageItem } from '../../../store/itemsSlice';
 import { BUILTIN_MODEL_ID } from '../../models/shared/catalog';
 import { prepareImage } from '../../images/prepareImages';
 import type { ClassifyItem, ModelSource } from '../shared/protocol';
-import { ClipBridge, ModelLoadFailure } from './clipBridge';
+import { ClipBridge, ModelLoadFailure, SupersededError } from './clipBridge';
 import type { StoreApi } from 'zustand';
 
 /** Typing pauses shorter than this are treated as one edit, so each keystroke doesn't re-rank. */
@@ -218,6 +218,7 @@ export class ClassificationController {
         },
       });
     } catch (error) {
+      if (error instanceof SupersededError) return;
       // A crash rejects the run; the bridge restarts the worker and the next edit re-ranks.
       this.store.getState().setModelNotice({ text: error instanceof Error ? error.message : String(error) });
     } finally {

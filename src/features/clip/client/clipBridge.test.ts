@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { WorkerEvent, WorkerRequest } from '../shared/protocol';
-import { ClipBridge, ModelLoadFailure, WorkerCrashedError } from './clipBridge';
+import { ClipBridge, ModelLoadFailure, SupersededError, WorkerCrashedError } from './clipBridge';
 
 class FakeWorker {
   readonly sent: WorkerRequest[] = [];
@@ -60,6 +60,17 @@ describe('ClipBridge', () => {
     workers[0]!.emit({ type: 'loaded', requestId, info });
     await expect(loading).resolves.toEqual(info);
     expect(onProgress).toHaveBeenCalledOnce();
+  });
+
+  it('gives each model load a fresh worker and drops what the old one was doing', async () => {
+    const { bridge, workers } = setup();
+    const first = bridge.load(loadOptions);
+    const second = bridge.load({ ...loadOptions, modelId: 'test-org/clip-shapes' });
+    expect(workers).toHaveLength(2);
+    expect(workers[0]!.terminated).toBe(true);
+    await expect(first).rejects.toBeInstanceOf(SupersededError);
+    workers[1]!.emit({ type: 'loaded', requestId: workers[1]!.last('load').requestId, info });
+    await expect(second).resolves.toEqual(info);
   });
 
   it('rejects a failed load with its kind', async () => {

@@ -26,6 +26,13 @@ export class WorkerCrashedError extends Error {
   }
 }
 
+/** A request dropped because a newer model load replaced the worker; nothing went wrong. */
+export class SupersededError extends Error {
+  constructor() {
+    super('Superseded by another model load.');
+  }
+}
+
 export interface LoadOptions {
   modelId: string;
   source: ModelSource;
@@ -68,10 +75,16 @@ export class ClipBridge {
     private readonly listeners: BridgeListeners = {},
   ) {}
 
+  /**
+   * Each model gets a fresh worker: WebAssembly memory never shrinks, so the old model's heap goes
+   * with the old worker, and transformers.js's per-worker memo of which files exist can't make a
+   * retry repeat a stale "not found".
+   */
   load(options: LoadOptions): Promise<LoadedModelInfo> {
     const { onProgress: _ignored, ...rest } = options;
     this.lastLoad = rest;
     this.reloadAfterCrash = null;
+    this.stopWorker(new SupersededError());
     const requestId = this.nextRequestId++;
     return new Promise<LoadedModelInfo>((resolve, reject) => {
       this.pending.set(requestId, { kind: 'load', options, resolve, reject });
@@ -112,9 +125,13 @@ export class ClipBridge {
   }
 
   terminate(): void {
+    this.stopWorker(new Error('The model worker was stopped.'));
+  }
+
+  private stopWorker(reason: Error): void {
     this.worker?.terminate();
     this.worker = null;
-    for (const pending of this.pending.values()) pending.reject(new Error('The model worker was stopped.'));
+    for (const pending of this.pending.values()) pending.reject(reason);
     this.pending.clear();
   }
 
@@ -136,11 +153,8 @@ export class ClipBridge {
   }
 
   private handleCrash(): void {
-    this.worker?.terminate();
-    this.worker = null;
     const error = new WorkerCrashedError();
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
+    this.stopWorker(error);
     this.listeners.onCrash?.(error);
     // The next classify waits for the same model to be back before it runs.
     if (this.lastLoad) this.reloadAfterCrash = this.load(this.lastLoad).catch(() => undefined);

@@ -14,7 +14,7 @@ import {
 } from '@huggingface/transformers';
 import { catalogEntryFor, chooseDtype, type CatalogModel, type ModelDtype } from '../../models/shared/catalog';
 import type { Backend, FileProgress, LoadErrorKind, LoadModelRequest, LoadedModelInfo, ModelSource } from '../shared/protocol';
-import { configureModelSource, configureOrtRuntime } from './runtimeEnv';
+import { configUrlOf, configureModelSource, configureOrtRuntime } from './runtimeEnv';
 
 export interface LoadedClip {
   entry: CatalogModel;
@@ -76,11 +76,34 @@ export class FileProgressTracker {
 export function classifyLoadError(error: unknown): ModelLoadError {
   if (error instanceof ModelLoadError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof ModelFileNotFoundError || /404|not found|could not locate|401/i.test(message))
-    return new ModelLoadError('not-found', `The model or one of its files was not found: ${message}`);
-  if (error instanceof TypeError || /failed to fetch|networkerror|network error|load failed|ERR_/i.test(message))
-    return new ModelLoadError('unreachable', `The model host could not be reached: ${message}`);
+  if (error instanceof ModelFileNotFoundError || /\b(404|401)\b|not found|could not locate/i.test(message))
+    return new ModelLoadError('not-found', `A file of the model was not found: ${message}`);
   return new ModelLoadError('other', message);
+}
+
+/**
+ * Asks for config.json before handing over to transformers.js, which reports a missing file and
+ * a dead host in ways that are hard to tell apart (sometimes as a TypeError further down).
+ */
+async function preflight(source: ModelSource, modelId: string): Promise<void> {
+  if (source.kind === 'folder') {
+    if (!source.files.some((f) => f.path === 'config.json'))
+      throw new ModelLoadError('invalid-model', `The folder "${source.name}" has no config.json at its top level.`);
+    return;
+  }
+  const url = configUrlOf(source, modelId);
+  if (!url) return;
+  let response: Response;
+  try {
+    response = await fetch(url, { cache: 'no-store' });
+  } catch (error) {
+    const host = source.kind === 'hub' ? source.host : source.baseUrl;
+    throw new ModelLoadError('unreachable', `${host} could not be reached (${error instanceof Error ? error.message : String(error)}).`);
+  }
+  await response.body?.cancel().catch(() => undefined);
+  if (response.status === 404 || response.status === 401)
+    throw new ModelLoadError('not-found', `No model "${modelId}" at ${url} (HTTP ${response.status}).`);
+  if (!response.ok) throw new ModelLoadError('other', `The model host answered HTTP ${response.status} for ${url}.`);
 }
 
 async function loadOn(
@@ -125,6 +148,7 @@ export async function loadClip(request: LoadModelRequest, reportFiles: (files: F
   const entry = catalogEntryFor(request.modelId);
   const threads = configureOrtRuntime();
   configureModelSource(request.source);
+  await preflight(request.source, request.modelId);
   const tracker = new FileProgressTracker(reportFiles);
 
   let fallbackReason: string | undefined;

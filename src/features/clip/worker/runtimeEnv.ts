@@ -8,6 +8,7 @@ const MAX_WASM_THREADS = 4;
 /** Folder models are served to transformers.js through this made-up origin, resolved by our own fetch. */
 const FOLDER_HOST = 'https://picked-folder.invalid/';
 const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
+const BUILTIN_PATH_TEMPLATE = '{model}/';
 const defaultFetch: typeof env.fetch = env.fetch;
 
 export function appBaseUrl(): string {
@@ -32,9 +33,11 @@ export function configureModelSource(source: ModelSource): void {
   env.fetch = defaultFetch;
   switch (source.kind) {
     case 'builtin':
-      env.allowLocalModels = true;
-      env.allowRemoteModels = false;
-      env.localModelPath = `${source.baseUrl}models/`;
+      // Served by the app in the Hub's file layout, so they load through the same remote path as Hub models.
+      env.allowLocalModels = false;
+      env.allowRemoteModels = true;
+      env.remoteHost = `${source.baseUrl}models/`;
+      env.remotePathTemplate = BUILTIN_PATH_TEMPLATE;
       // Built-in files are part of the app; the HTTP cache covers them, no need to duplicate them in Cache Storage.
       env.useBrowserCache = false;
       return;
@@ -62,5 +65,17 @@ export function configureModelSource(source: ModelSource): void {
       };
       return;
     }
+  }
+}
+
+/** Where this source keeps a model's `config.json`: the file a pre-flight check asks for. */
+export function configUrlOf(source: ModelSource, modelId: string): string | null {
+  switch (source.kind) {
+    case 'builtin':
+      return `${source.baseUrl}models/${modelId}/config.json`;
+    case 'hub':
+      return `${source.host}${modelId}/resolve/main/config.json`;
+    case 'folder':
+      return null;
   }
 }
