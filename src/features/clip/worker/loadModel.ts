@@ -7,6 +7,7 @@ import {
   RawImage,
   SiglipTextModel,
   SiglipVisionModel,
+  env,
   type PreTrainedModel,
   type PreTrainedTokenizer,
   type ProgressInfo,
@@ -81,6 +82,12 @@ export function classifyLoadError(error: unknown): ModelLoadError {
   return new ModelLoadError('other', message);
 }
 
+async function isInModelCache(url: string): Promise<boolean> {
+  if (!('caches' in self)) return false;
+  const cache = await caches.open(env.cacheKey);
+  return (await cache.match(url)) !== undefined;
+}
+
 /**
  * Asks for config.json before handing over to transformers.js, which reports a missing file and
  * a dead host in ways that are hard to tell apart (sometimes as a TypeError further down).
@@ -93,6 +100,8 @@ async function preflight(source: ModelSource, modelId: string): Promise<void> {
   }
   const url = configUrlOf(source, modelId);
   if (!url) return;
+  // A model already in the browser cache loads offline and needs no question to the host.
+  if (source.kind === 'hub' && (await isInModelCache(url))) return;
   let response: Response;
   try {
     response = await fetch(url, { cache: 'no-store' });
