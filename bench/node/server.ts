@@ -1,0 +1,57 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { join, normalize, sep } from 'node:path';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
+
+/** URL prefix under which bench/.models/<name>/ is served, so transformers.js sees it as model id `bench/<name>`. */
+export const BENCH_MODELS_URL_PREFIX = '/models/bench/';
+
+const CONTENT_TYPES: Record<string, string> = { '.json': 'application/json', '.onnx': 'application/octet-stream', '.txt': 'text/plain' };
+
+/** Serves the bench-only models (written by tools/make_bench_models.py, not committed) next to the app's public/models/. */
+function serveBenchModels(benchModelsDir: string): Plugin {
+  return {
+    name: 'zsp-bench-models',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const url = req.url?.split('?')[0];
+        if (!url?.startsWith(BENCH_MODELS_URL_PREFIX)) return next();
+        const relative = normalize(decodeURIComponent(url.slice(BENCH_MODELS_URL_PREFIX.length)));
+        const path = join(benchModelsDir, relative);
+        if (relative.startsWith('..') || !path.startsWith(benchModelsDir + sep) || !existsSync(path) || !statSync(path).isFile()) {
+          res.statusCode = 404;
+          res.end('not found');
+          return;
+        }
+        const extension = path.slice(path.lastIndexOf('.'));
+        res.setHeader('Content-Type', CONTENT_TYPES[extension] ?? 'application/octet-stream');
+        res.setHeader('Content-Length', statSync(path).size);
+        // Same isolation headers as the rest of the dev server (see vite.config.ts).
+        res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+        res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+        createReadStream(path).pipe(res);
+      });
+    },
+  };
+}
+
+/**
+ * A Vite dev server on the repo root with the app's vite.config.ts (its plugins, among them the
+ * `/ort/` runtime server, and its COOP/COEP headers), plus the bench models. Its own dependency
+ * cache and no dependency discovery, so it never reloads the page mid-run nor touches the app's cache.
+ */
+export async function startBenchServer(repoRoot: string): Promise<{ server: ViteDevServer; origin: string }> {
+  const server = await createServer({
+    root: repoRoot,
+    configFile: join(repoRoot, 'vite.config.ts'),
+    cacheDir: join(repoRoot, 'node_modules/.vite-bench'),
+    logLevel: 'warn',
+    clearScreen: false,
+    plugins: [serveBenchModels(join(repoRoot, 'bench/.models'))],
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+    optimizeDeps: { noDiscovery: true, include: [] },
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('Vite server has no TCP address');
+  return { server, origin: `http://127.0.0.1:${address.port}` };
+}

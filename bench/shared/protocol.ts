@@ -1,0 +1,77 @@
+/**
+ * Messages between the bench page (driven by the Node runner through Playwright) and the bench
+ * worker, which runs the app's own worker code (loadClip, ClipEngine) and the baselines.
+ */
+import type { WorkerStats } from '../../src/features/clip/shared/protocol';
+
+/** Model ids are resolved by transformers.js under `<origin>/models/` (see bench/node/server.ts). */
+export interface BenchCommandMap {
+  env: { args: Record<string, never>; result: BrowserEnvInfo };
+  makeImages: { args: { count: number; side: number; seed: number }; result: { count: number; totalBytes: number } };
+  loadEngine: { args: { modelId: string }; result: EngineLoadInfo };
+  rerank: { args: { items: number; labelsA: string[]; template: string; reps: number }; result: RerankResult };
+  engineBatched: { args: { items: number; label: string; template: string; reps: number }; result: TimedRuns & { stats: WorkerStats[] } };
+  loadPipeline: { args: { modelId: string }; result: { loadMs: number; warmupMs: number } };
+  pipelineAll: { args: { items: number; labels: string[]; template: string; reps: number }; result: TimedRuns };
+  pipelineOneByOne: { args: { items: number; label: string; template: string; reps: number }; result: TimedRuns };
+  visionThroughput: { args: { modelId: string; batch: number; minSeconds: number; reps: number; warmupRuns: number }; result: ThroughputResult };
+}
+
+export type BenchCommand = keyof BenchCommandMap;
+
+export interface BenchRequest<C extends BenchCommand = BenchCommand> {
+  id: number;
+  command: C;
+  args: BenchCommandMap[C]['args'];
+}
+
+export type BenchReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+export interface BrowserEnvInfo {
+  userAgent: string;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  /** `env.backends.onnx.wasm.numThreads` as set by the app's configureOrtRuntime(). */
+  configuredThreads: number;
+  /** The bench's `onnxruntime-web/webgpu` import is the very ORT instance transformers.js runs on. */
+  sameOrtInstance: boolean;
+}
+
+export interface EngineLoadInfo {
+  backend: string;
+  dtype: string;
+  threads: number;
+  loadMs: number;
+  warmupMs: number;
+  /** ORT's own value after its WASM runtime initialised (it resets to 1 without cross-origin isolation). */
+  ortNumThreadsAfterInit: number;
+  /** Worker threads spawned inside the bench worker since it started: ORT's pthread pool (numThreads - 1). */
+  pthreadWorkersSpawned: number;
+}
+
+export interface TimedRuns {
+  /** Wall-clock milliseconds per repetition. */
+  ms: number[];
+}
+
+export interface RerankResult {
+  /** First classify (labels A): every image through the vision model. */
+  firstEmbedMs: number;
+  statsAfterFirst: WorkerStats;
+  /** Each repetition: labels A with one label changed and one added (fresh words each time). */
+  rerankMs: number[];
+  /** Engine stats after each re-rank: visionRuns must not move, textsEmbedded grows by 2 per re-rank. */
+  statsAfterEachRerank: WorkerStats[];
+  promptsPerRerank: number;
+  labelsB: string[];
+}
+
+export interface ThroughputResult {
+  /** Images per second, one figure per repetition. */
+  imagesPerSecond: number[];
+  inputName: string;
+  inputDims: number[];
+  ortNumThreads: number;
+  pthreadWorkersSpawned: number;
+  crossOriginIsolated: boolean;
+}
