@@ -109,10 +109,15 @@ async function preflight(source: ModelSource, modelId: string): Promise<void> {
     const host = source.kind === 'hub' ? source.host : source.baseUrl;
     throw new ModelLoadError('unreachable', `${host} could not be reached (${error instanceof Error ? error.message : String(error)}).`);
   }
-  await response.body?.cancel().catch(() => undefined);
-  if (response.status === 404 || response.status === 401)
+  if (response.status === 404 || response.status === 401) {
+    await response.body?.cancel().catch(() => undefined);
     throw new ModelLoadError('not-found', `No model "${modelId}" at ${url} (HTTP ${response.status}).`);
+  }
   if (!response.ok) throw new ModelLoadError('other', `The model host answered HTTP ${response.status} for ${url}.`);
+  // Static hosts often answer a missing file with their index page; that is not a model.
+  const config: unknown = await response.json().catch(() => null);
+  if (typeof config !== 'object' || config === null || !('model_type' in config))
+    throw new ModelLoadError('not-found', `No model "${modelId}" at ${url}: the host did not answer with a model config.`);
 }
 
 async function loadOn(
