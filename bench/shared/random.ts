@@ -1,14 +1,5 @@
-/** mulberry32: small seeded PRNG, so every run benchmarks the same pictures and the same tensors. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../src/lib/random';
+import { seededRandom } from '../../src/lib/random';
 
 /** Standard-normal float32 values (Box–Muller): what normalised pixels look like to a vision tower. */
 export function randomPixels(length: number, seed: number): Float32Array {

@@ -6,6 +6,7 @@
  * preprocessor keeps after "resize shortest side + centre crop" — so wide or tall pictures are
  * still fair to classify whatever crop the app uses.
  */
+import { seededRandom } from '../../src/lib/random';
 import { encodePng } from './png';
 
 export const COLOURS = {
@@ -67,17 +68,8 @@ export function shapeLabel(spec: Pick<ShapeSpec, 'colour' | 'shape'>): string {
   return `${spec.colour} ${spec.shape}`;
 }
 
-/** Deterministic PRNG (mulberry32), so every run draws the same pictures. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG, so every run draws the same pictures. */
+export const rng = seededRandom;
 
 type Point = readonly [number, number];
 

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { FileProgress, LoadErrorKind, LoadedModelInfo, WorkerStats } from '../features/clip/shared/protocol';
+import { EMPTY_STATS, type FileProgress, type LoadErrorKind, type LoadedModelInfo, type WorkerStats } from '../features/clip/shared/protocol';
 import type { AppState } from './index';
 
 export interface ModelNotice {
@@ -29,14 +29,6 @@ export interface ModelSlice {
   setPickedFolder: (folder: ModelSlice['pickedFolder']) => void;
 }
 
-export const EMPTY_STATS: WorkerStats = {
-  imagesEmbedded: 0,
-  visionRuns: 0,
-  textsEmbedded: 0,
-  textRuns: 0,
-  imageCacheSize: 0,
-  textCacheSize: 0,
-};
 
 export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = (set) => ({
   modelStatus: { state: 'idle' },

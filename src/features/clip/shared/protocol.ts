@@ -83,6 +83,15 @@ export interface WorkerStats {
   textCacheSize: number;
 }
 
+export const EMPTY_STATS: WorkerStats = {
+  imagesEmbedded: 0,
+  visionRuns: 0,
+  textsEmbedded: 0,
+  textRuns: 0,
+  imageCacheSize: 0,
+  textCacheSize: 0,
+};
+
 export type ItemOutcome =
   | { ok: true; scores: Float32Array; embeddedNow: boolean; width: number; height: number }
   | { ok: false; error: string };

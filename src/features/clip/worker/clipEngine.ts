@@ -1,7 +1,7 @@
 import type { RawImage, Tensor } from '@huggingface/transformers';
 import { imageEmbeddingKey, modelVariantKey, textEmbeddingKey } from '../../../lib/cacheKeys';
 import { cosineSimilarities, l2Normalize, scoreLabels } from '../../../lib/scoring';
-import type { ClassifyItem, ClassifyRequest, ItemOutcome, WorkerStats } from '../shared/protocol';
+import { EMPTY_STATS, type ClassifyItem, type ClassifyRequest, type ItemOutcome, type WorkerStats } from '../shared/protocol';
 import { decodeImage, ImageDecodeError } from './decodeImage';
 import type { LoadedClip } from './loadModel';
 
@@ -45,14 +45,7 @@ export class ClipEngine {
   private readonly textEmbeddings = new Map<string, Float32Array>();
   private readonly debugPixels = new Map<string, { dims: number[]; data: Float32Array }>();
   private readonly variantKey: string;
-  private readonly stats: WorkerStats = {
-    imagesEmbedded: 0,
-    visionRuns: 0,
-    textsEmbedded: 0,
-    textRuns: 0,
-    imageCacheSize: 0,
-    textCacheSize: 0,
-  };
+  private readonly stats: WorkerStats = { ...EMPTY_STATS };
 
   constructor(
     readonly model: LoadedClip,
