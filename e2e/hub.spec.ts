@@ -67,6 +67,19 @@ test('downloads from the mirror with progress, classifies, and reloads from the 
       test.info().annotations.push({ type: 'warning', description: `after the reload the mirror still got:\n${hub.describe(other)}` });
     }
   });
+
+  await test.step('the downloaded-models panel lists the model, and clearing it makes the next load download again', async () => {
+    await expect.poll(() => playground.cachedModelIds()).toContain(HUB_MODEL);
+    await playground.clearCacheButton.click();
+    await expect.poll(() => playground.cachedModelIds()).not.toContain(HUB_MODEL);
+    hub.clearLog();
+    await page.reload();
+    await playground.expectModelReady({ backend: 'wasm', model: HUB_MODEL });
+    for (const file of ONNX_FILES) {
+      const full = hub.requestsFor(file).filter((r) => r.method === 'GET' && r.status === 200);
+      expect(full.length, `${file} downloaded again after clearing:\n${hub.describe()}`).toBeGreaterThanOrEqual(1);
+    }
+  });
 });
 
 test('a mirror that answers 404 gives a "not found" error and the built-in model on offer', async ({ playground }) => {
@@ -103,4 +116,21 @@ test('an unreachable mirror says it could not be reached and offers the built-in
   await expect(playground.useBuiltinButton).toBeVisible();
   await playground.useBuiltinButton.click();
   await playground.expectModelReady({ model: 'builtin/clip-shapes' });
+});
+
+test('a model remembered from an earlier visit whose host is unreachable: the built-in model carries on, with a retry', async ({ page, playground }) => {
+  const url = await unreachableHubUrl();
+  // As a returning user whose saved settings name a Hub model, now offline (no ?model= in the URL).
+  await page.addInitScript(
+    ([key, hubHost]) =>
+      localStorage.setItem(key, JSON.stringify({ state: { modelId: 'test-org/clip-shapes', hubHost, backendPreference: 'wasm' }, version: 1 })),
+    ['zero-shot-playground/settings', url] as const,
+  );
+  await playground.open();
+  await expect(playground.modelStatus).toHaveAttribute('data-model', 'builtin/clip-shapes', { timeout: 60_000 });
+  await playground.expectModelReady({ model: 'builtin/clip-shapes', backend: 'wasm' });
+  const notice = page.getByTestId('model-notice');
+  await expect(notice).toContainText(UNREACHABLE);
+  await expect(notice).toContainText('built-in');
+  await expect(notice.getByTestId('retry-hub-button')).toBeVisible();
 });

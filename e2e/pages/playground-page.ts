@@ -59,6 +59,9 @@ export class PlaygroundPage {
   readonly workerStatsEl: Locator;
   readonly cancelButton: Locator;
   readonly batchProgress: Locator;
+  readonly cachePanel: Locator;
+  readonly cacheList: Locator;
+  readonly clearCacheButton: Locator;
   /** Uncaught page errors seen since the page object was created. */
   readonly pageErrors: Error[] = [];
 
@@ -76,6 +79,9 @@ export class PlaygroundPage {
     this.workerStatsEl = page.getByTestId('worker-stats');
     this.cancelButton = page.getByTestId('cancel-button');
     this.batchProgress = page.getByTestId('batch-progress');
+    this.cachePanel = page.getByTestId('cache-panel');
+    this.cacheList = page.getByTestId('cache-list');
+    this.clearCacheButton = page.getByTestId('clear-cache');
     page.on('pageerror', (error) => this.pageErrors.push(error));
   }
 
@@ -129,6 +135,12 @@ export class PlaygroundPage {
   // ---- inputs ------------------------------------------------------------------------------
 
   /** Replaces the labels text in one input event (one label per line). */
+  /** Opens the downloaded-models panel and returns the model ids it lists. */
+  async cachedModelIds(): Promise<string[]> {
+    if (!(await this.cachePanel.evaluate((el) => (el as HTMLDetailsElement).open))) await this.cachePanel.locator('summary').click();
+    return this.cacheList.locator('li[data-model]').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-model') ?? ''));
+  }
+
   async setLabels(labels: readonly string[] | string): Promise<void> {
     await this.labelsInput.fill(typeof labels === 'string' ? labels : labels.join('\n'));
   }

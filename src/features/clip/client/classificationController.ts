@@ -144,16 +144,17 @@ export class ClassificationController {
     } catch (error) {
       if (generation !== this.loadGeneration) return;
       const failure = error instanceof ModelLoadFailure ? error : new ModelLoadFailure('other', String(error));
-      this.store.getState().setModelStatus({ state: 'error', modelId, kind: failure.kind, message: failure.message });
       const isHubModel = !modelId.startsWith('builtin/') && !modelId.startsWith(LOCAL_FOLDER_PREFIX);
       if (failure.kind === 'unreachable' && isHubModel && !this.explicitModelChoice) {
-        // Offline with a remembered model: carry on with the built-in one, say so, offer to retry.
+        // Offline with a model remembered from an earlier visit: carry on with the built-in one, say so, offer to retry.
         this.store.getState().setModelNotice({
-          text: `Couldn't reach the model host (${this.store.getState().hubHost}), so the built-in model is in use instead.`,
+          text: `Couldn't reach the model host (${this.store.getState().hubHost}) for ${modelId}, so the built-in model is in use instead.`,
           retryModelId: modelId,
         });
         this.store.getState().setModelId(BUILTIN_MODEL_ID);
+        return;
       }
+      this.store.getState().setModelStatus({ state: 'error', modelId, kind: failure.kind, message: failure.message });
     }
   }
 
