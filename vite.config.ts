@@ -5,8 +5,16 @@ import { readFileSync, createReadStream, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-/** The ONNX Runtime WebAssembly files that transformers.js's WebGPU/WASM bundle loads at run time. */
-export const ORT_RUNTIME_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'] as const;
+/**
+ * The ONNX Runtime WebAssembly files loaded at run time: the asyncify build (WebGPU and CPU) that
+ * transformers.js's bundle expects, and the plain build, used when a worker will only run on the CPU.
+ */
+export const ORT_RUNTIME_FILES = [
+  'ort-wasm-simd-threaded.asyncify.mjs',
+  'ort-wasm-simd-threaded.asyncify.wasm',
+  'ort-wasm-simd-threaded.mjs',
+  'ort-wasm-simd-threaded.wasm',
+] as const;
 export const ORT_PUBLIC_DIR = 'ort';
 
 // Resolve onnxruntime-web as transformers.js does, so the runtime files match the version it bundles.

@@ -29,7 +29,7 @@ let items: ClassifyItem[] = [];
 let clip: LoadedClip | null = null;
 let zeroShot: ZeroShotImageClassificationPipeline | null = null;
 
-const configuredThreads = configureOrtRuntime();
+const configuredThreads = configureOrtRuntime('cpu');
 
 const now = (): number => performance.now();
 

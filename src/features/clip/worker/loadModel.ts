@@ -160,14 +160,14 @@ async function loadOn(
  */
 export async function loadClip(request: LoadModelRequest, reportFiles: (files: FileProgress[]) => void): Promise<LoadedClip> {
   const entry = catalogEntryFor(request.modelId);
-  const threads = configureOrtRuntime();
+  const adapter = request.backend === 'wasm' ? null : await webGpuAdapter();
+  const threads = configureOrtRuntime(adapter ? 'webgpu' : 'cpu');
   configureModelSource(request.source);
   await preflight(request.source, request.modelId);
   const tracker = new FileProgressTracker(reportFiles);
 
   let fallbackReason: string | undefined;
   if (request.backend !== 'wasm') {
-    const adapter = await webGpuAdapter();
     if (adapter) {
       try {
         const loaded = await loadOn(request, entry, 'webgpu', adapter, tracker);

@@ -1,8 +1,13 @@
 import { env } from '@huggingface/transformers';
 import type { ModelSource } from '../shared/protocol';
 
-/** The ORT runtime is served by the app itself (see vite.config.ts), never by a CDN. */
-const ORT_RUNTIME_PATH = 'ort/ort-wasm-simd-threaded.asyncify';
+/**
+ * The ORT runtime is served by the app itself (see vite.config.ts), never by a CDN. The asyncify
+ * build is needed for WebGPU; a worker that will only use the CPU takes the plain build, which
+ * skips asyncify's instrumentation overhead.
+ */
+const ORT_RUNTIME_PATHS = { webgpu: 'ort/ort-wasm-simd-threaded.asyncify', cpu: 'ort/ort-wasm-simd-threaded' } as const;
+export type OrtRuntimeVariant = keyof typeof ORT_RUNTIME_PATHS;
 /** More WASM threads than this stop paying off for models this size and starve the UI's core. */
 const MAX_WASM_THREADS = 4;
 /** Folder models are served to transformers.js through this made-up origin, resolved by our own fetch. */
@@ -15,11 +20,19 @@ export function appBaseUrl(): string {
   return new URL(import.meta.env.BASE_URL, self.location.origin).toString();
 }
 
-export function configureOrtRuntime(): number {
+let configuredVariant: OrtRuntimeVariant | null = null;
+
+/**
+ * ORT initialises once per worker, so the first call's variant stays (a WebGPU fallback keeps the
+ * asyncify build, which runs on the CPU too). transformers.js presets wasmPaths to a CDN: always overwrite.
+ */
+export function configureOrtRuntime(variant: OrtRuntimeVariant): number {
   const onnx = env.backends.onnx;
   const base = appBaseUrl();
   if (onnx.wasm) {
-    onnx.wasm.wasmPaths = { mjs: `${base}${ORT_RUNTIME_PATH}.mjs`, wasm: `${base}${ORT_RUNTIME_PATH}.wasm` };
+    configuredVariant ??= variant;
+    const path = ORT_RUNTIME_PATHS[configuredVariant];
+    onnx.wasm.wasmPaths = { mjs: `${base}${path}.mjs`, wasm: `${base}${path}.wasm` };
     // Threads need SharedArrayBuffer, which only cross-origin-isolated pages get.
     const threads = self.crossOriginIsolated ? Math.min(MAX_WASM_THREADS, self.navigator.hardwareConcurrency || 1) : 1;
     onnx.wasm.numThreads = threads;
