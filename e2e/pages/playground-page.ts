@@ -184,6 +184,15 @@ export class PlaygroundPage {
       );
   }
 
+  /** Sets the labels, drops one image, waits until it is ranked against exactly those labels, returns its top label. */
+  async rankOne(image: FilePayload, labels: readonly string[]): Promise<string | undefined> {
+    await this.setLabels(labels);
+    await this.addImages([image]);
+    await this.expectItemState(image.name, 'done');
+    await this.waitForPredictionLabels(image.name, labels);
+    return this.topLabel(image.name);
+  }
+
   async topLabel(name: string): Promise<string | undefined> {
     return (await this.predictions(name))[0]?.label;
   }
