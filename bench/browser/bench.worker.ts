@@ -36,6 +36,17 @@ const now = (): number => performance.now();
 /** Base of `models/` handed to the app's configureModelSource: absolute, as the app passes it. */
 const MODEL_BASE_URL = new URL(import.meta.env.BASE_URL, self.location.origin).toString();
 
+/** Milliseconds of each of `reps` sequential runs. */
+async function timeReps(reps: number, run: () => Promise<void>): Promise<number[]> {
+  const ms: number[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    const started = now();
+    await run();
+    ms.push(now() - started);
+  }
+  return ms;
+}
+
 function ortThreads(): number {
   return ort.env.wasm.numThreads ?? 0;
 }
@@ -162,25 +173,19 @@ const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Pro
   async pipelineAll({ items: count, labels, template, reps }) {
     const pipe = requirePipeline();
     const images = items.slice(0, count).map((item) => item.image);
-    const ms: number[] = [];
-    for (let rep = 0; rep < reps; rep++) {
-      const started = now();
+    const ms = await timeReps(reps, async () => {
       const output = await pipe(images, labels, { hypothesis_template: template });
-      ms.push(now() - started);
       if (!Array.isArray(output) || output.length !== images.length) throw new Error('pipeline returned the wrong number of results');
-    }
+    });
     return { ms };
   },
 
   async pipelineOneByOne({ items: count, label, template, reps }) {
     const pipe = requirePipeline();
     const images = items.slice(0, count).map((item) => item.image);
-    const ms: number[] = [];
-    for (let rep = 0; rep < reps; rep++) {
-      const started = now();
+    const ms = await timeReps(reps, async () => {
       for (const image of images) await pipe(image, [label], { hypothesis_template: template });
-      ms.push(now() - started);
-    }
+    });
     return { ms };
   },
 
