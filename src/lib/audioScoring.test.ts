@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import {
+  aggregateTokenScores,
+  buildDecoderBatch,
+  calibratedProbabilities,
+  priorMatch,
+  scoreDecoderBatch,
+  subtractZeroInput,
+  tokenLogProb,
+} from './audioScoring';
+
+describe('buildDecoderBatch', () => {
+  it('puts prompt, label and end-of-text in each row and right-pads', () => {
+    const batch = buildDecoderBatch([50258, 50259], [[10], [20, 21, 22]], 50257, 0);
+    expect(batch.length).toBe(2 + 3 + 1);
+    expect(batch.labelStart).toBe(2);
+    expect(batch.labelLengths).toEqual([1, 3]);
+    expect(batch.ids).toEqual([50258, 50259, 10, 50257, 0, 0, 50258, 50259, 20, 21, 22, 50257]);
+  });
+});
+
+describe('token scores', () => {
+  it('computes a log-softmax entry', () => {
+    // logits [0, ln 3] → probabilities [1/4, 3/4]
+    expect(tokenLogProb([0, Math.log(3)], 0, 2, 1)).toBeCloseTo(Math.log(0.75), 10);
+    expect(tokenLogProb([9, 0, Math.log(3)], 1, 2, 0)).toBeCloseTo(Math.log(0.25), 10);
+  });
+
+  it('aggregates by mean (end-of-text excluded) or by sum with end-of-text', () => {
+    expect(aggregateTokenScores([-1, -2, -3], -0.5, 'mean')).toBeCloseTo(-2, 12);
+    expect(aggregateTokenScores([-1, -2, -3], -0.5, 'sum-with-eot')).toBeCloseTo(-6.5, 12);
+  });
+
+  it('scores each row from the logits one position earlier', () => {
+    // vocab 3: tokens 0 (prompt), 1, 2 (eot = 2). Row 0 = [0, 1, 2], row 1 = [0, 2(eot), pad].
+    const batch = buildDecoderBatch([0], [[1], []], 2);
+    expect(batch.length).toBe(3);
+    const vocab = 3;
+    const logits = new Float32Array(batch.rows * batch.length * vocab);
+    const set = (row: number, position: number, values: number[]) => logits.set(values, (row * batch.length + position) * vocab);
+    // Row 0: position 0 predicts token 1 with p = 1/2, position 1 predicts eot with p = 1/4.
+    set(0, 0, [0, Math.log(2), 0]); // exp: 1, 2, 1 → p(1) = 1/2
+    set(0, 1, [Math.log(2), Math.log(1), Math.log(1)]); // 2, 1, 1 → p(2) = 1/4
+    // Row 1 (empty label): position 0 predicts eot with p = 1/3.
+    set(1, 0, [0, 0, 0]);
+    const mean = scoreDecoderBatch(batch, logits, vocab, 'mean');
+    expect(mean[0]).toBeCloseTo(Math.log(0.5), 6);
+    expect(mean[1]).toBeCloseTo(Math.log(1 / 3), 6);
+    const sum = scoreDecoderBatch(batch, logits, vocab, 'sum-with-eot');
+    expect(sum[0]).toBeCloseTo(Math.log(0.5) + Math.log(0.25), 6);
+    expect(sum[1]).toBeCloseTo(Math.log(1 / 3), 6);
+  });
+});
+
+describe('calibration', () => {
+  it('zero-input subtracts each label’s score on silence', () => {
+    expect(subtractZeroInput([-1, -2], [-3, -0.5])).toEqual([2, -1.5]);
+    // Hand-checked: softmax([2, -1.5]) = [e^3.5, 1] / (e^3.5 + 1)
+    const [p] = calibratedProbabilities([[-1, -2]], 'zero-input', [-3, -0.5]);
+    expect(p?.[0]).toBeCloseTo(Math.exp(3.5) / (Math.exp(3.5) + 1), 10);
+  });
+
+  it('prior matching makes the batch mean uniform (hand-solved 2×2 case)', () => {
+    // p(label 0) = 0.9 and 0.6 before calibration. With weight ratio w = e^(b0 − b1):
+    // 0.9w/(0.9w+0.1) + 0.6w/(0.6w+0.4) = 1  ⇔  0.54w² = 0.04  ⇔  w = √(0.04/0.54) = 0.272166
+    const result = priorMatch([
+      [Math.log(0.9), Math.log(0.1)],
+      [Math.log(0.6), Math.log(0.4)],
+    ]);
+    const w = Math.sqrt(0.04 / 0.54);
+    expect(Math.exp((result.logWeights[0] as number) - (result.logWeights[1] as number))).toBeCloseTo(w, 5);
+    expect(result.probabilities[0]?.[0]).toBeCloseTo((0.9 * w) / (0.9 * w + 0.1), 5); // 0.710102
+    expect(result.probabilities[1]?.[0]).toBeCloseTo((0.6 * w) / (0.6 * w + 0.4), 5); // 0.289898
+    expect(result.probabilities[0]?.[0]).toBeCloseTo(0.710102, 5);
+  });
+
+  it('prior matching leaves an already balanced batch alone and a single clip as softmax', () => {
+    const balanced = priorMatch([
+      [0, -1],
+      [-1, 0],
+    ]);
+    expect(balanced.iterations).toBe(0);
+    const single = priorMatch([[Math.log(0.7), Math.log(0.3)]]);
+    expect(single.probabilities[0]?.[0]).toBeCloseTo(0.7, 10);
+  });
+
+  it('none is the plain softmax', () => {
+    const [p] = calibratedProbabilities([[Math.log(0.2), Math.log(0.8)]], 'none', null);
+    expect(p?.[1]).toBeCloseTo(0.8, 10);
+  });
+});
