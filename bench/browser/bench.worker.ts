@@ -9,7 +9,7 @@ import { CLIPVisionModelWithProjection, env as transformersEnv, pipeline, type Z
 import * as ort from 'onnxruntime-web/webgpu';
 import { loadClip, disposeClip, type LoadedClip } from '../../src/features/clip/worker/loadModel';
 import { ClipEngine } from '../../src/features/clip/worker/clipEngine';
-import { configureModelSource, configureOrtRuntime } from '../../src/features/clip/worker/runtimeEnv';
+import { configureModelSource, configureOrtRuntime } from '../../src/features/models/worker/runtimeEnv';
 import type { ClassifyItem, ClassifyRequest, WorkerStats } from '../../src/features/clip/shared/protocol';
 import { sha256Hex } from '../../src/lib/cacheKeys';
 import { buildPrompts } from '../../src/lib/labels';
@@ -105,9 +105,9 @@ const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Pro
   },
 
   async loadEngine({ modelId }) {
-    await disposeClip(clip);
+    if (clip) await disposeClip(clip);
     clip = await loadClip(
-      { type: 'load', requestId: 0, modelId, source: { kind: 'builtin', baseUrl: MODEL_BASE_URL }, backend: 'wasm', keepPixelsForDebug: false },
+      { type: 'load', requestId: 0, modelId, source: { kind: 'builtin', baseUrl: MODEL_BASE_URL }, backend: 'wasm', keepInputsForDebug: false },
       () => {},
     );
     const { info } = clip;
@@ -157,7 +157,7 @@ const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Pro
   },
 
   async loadPipeline({ modelId }) {
-    await disposeClip(clip);
+    if (clip) await disposeClip(clip);
     clip = null;
     configureModelSource({ kind: 'builtin', baseUrl: MODEL_BASE_URL });
     const started = now();
@@ -190,7 +190,7 @@ const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Pro
   },
 
   async visionThroughput({ modelId, batch, minSeconds, reps, warmupRuns }): Promise<ThroughputResult> {
-    await disposeClip(clip);
+    if (clip) await disposeClip(clip);
     clip = null;
     await zeroShot?.dispose();
     zeroShot = null;

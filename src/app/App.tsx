@@ -1,18 +1,48 @@
+import { AudioDropzone } from '../features/audio/AudioDropzone';
+import { AudioItemList } from '../features/audio/AudioItemList';
+import { AudioScoringPanel } from '../features/audio/AudioScoringPanel';
 import { ImageDropzone } from '../features/images/ImageDropzone';
 import { ImageGrid } from '../features/images/ImageGrid';
 import { LabelsPanel } from '../features/labels/LabelsPanel';
 import { ModelPanel } from '../features/models/ModelPanel';
+import { TASKS } from '../features/models/shared/catalog';
+import { useAppStore } from '../store';
 import { WorkerStatsPanel } from './WorkerStatsPanel';
 
+const TASK_TITLES = { image: 'Images (CLIP)', audio: 'Audio (Whisper, CLAP)' } as const;
+
+function TaskTabs() {
+  const task = useAppStore((s) => s.task);
+  const setTask = useAppStore((s) => s.setTask);
+  return (
+    <nav className="flex gap-1" role="tablist" aria-label="What to classify">
+      {TASKS.map((candidate) => (
+        <button
+          key={candidate}
+          role="tab"
+          aria-selected={candidate === task}
+          data-testid={`task-${candidate}`}
+          className={`rounded-t border border-b-0 px-3 py-1 text-sm ${candidate === task ? 'bg-white font-semibold' : 'bg-slate-100 text-slate-600'}`}
+          onClick={() => setTask(candidate)}
+        >
+          {TASK_TITLES[candidate]}
+        </button>
+      ))}
+    </nav>
+  );
+}
+
 export function App({ rejectedParams }: { rejectedParams: string[] }) {
+  const task = useAppStore((s) => s.task);
   return (
     <div className="mx-auto max-w-7xl space-y-4 p-4">
       <header className="flex flex-wrap items-baseline justify-between gap-2">
         <h1 className="text-2xl font-bold">Zero-Shot Playground</h1>
         <p className="text-sm text-slate-600">
-          Rank your own labels with CLIP, entirely in this browser. Your images never leave your device.
+          Rank your own labels with CLIP, Whisper or CLAP, entirely in this browser. Your images and sounds never leave your device.
         </p>
       </header>
+      <TaskTabs />
       {rejectedParams.length > 0 && (
         <div data-testid="link-warning" className="rounded border border-amber-300 bg-amber-50 p-2 text-sm">
           Parts of this link were ignored: {rejectedParams.join('; ')}.
@@ -22,11 +52,21 @@ export function App({ rejectedParams }: { rejectedParams: string[] }) {
         <aside className="space-y-4">
           <ModelPanel />
           <LabelsPanel />
+          {task === 'audio' && <AudioScoringPanel />}
           <WorkerStatsPanel />
         </aside>
         <main className="space-y-4">
-          <ImageDropzone />
-          <ImageGrid />
+          {task === 'image' ? (
+            <>
+              <ImageDropzone />
+              <ImageGrid />
+            </>
+          ) : (
+            <>
+              <AudioDropzone />
+              <AudioItemList />
+            </>
+          )}
         </main>
       </div>
     </div>

@@ -1,7 +1,7 @@
 import { useAppStore } from '../store';
 
 /** The worker's counters, so anyone (and the tests) can see that a label edit didn't re-run the vision model. */
-export function WorkerStatsPanel() {
+function ImageStats() {
   const stats = useAppStore((s) => s.workerStats);
   return (
     <p
@@ -16,4 +16,29 @@ export function WorkerStatsPanel() {
       {stats.textRuns} runs · cached: {stats.imageCacheSize} images, {stats.textCacheSize} prompts
     </p>
   );
+}
+
+/** The audio worker's counters: a label edit must not move the encoder's. */
+function AudioStats() {
+  const stats = useAppStore((s) => s.audioStats);
+  return (
+    <p
+      data-testid="audio-stats"
+      data-clips-encoded={stats.clipsEncoded}
+      data-encoder-runs={stats.encoderRuns}
+      data-decoder-runs={stats.decoderRuns}
+      data-label-rows={stats.labelRowsScored}
+      data-text-runs={stats.textRuns}
+      data-transcripts={stats.transcripts}
+      className="text-xs text-slate-500"
+    >
+      Encoder: {stats.clipsEncoded} clips in {stats.encoderRuns} windows · decoder: {stats.labelRowsScored} label rows in {stats.decoderRuns}{' '}
+      calls · text model: {stats.textsEmbedded} prompts in {stats.textRuns} runs · cached windows: {stats.encoderCacheSize}
+    </p>
+  );
+}
+
+export function WorkerStatsPanel() {
+  const task = useAppStore((s) => s.task);
+  return task === 'image' ? <ImageStats /> : <AudioStats />;
 }

@@ -1,8 +1,16 @@
 import { createContext, useContext } from 'react';
+import type { AudioController } from '../features/audio/client/audioController';
+import type { MicrophoneRecorder } from '../features/audio/client/microphoneRecorder';
 import type { ClassificationController } from '../features/clip/client/classificationController';
+import type { ModelChooser } from '../features/models/client/taskModelLoader';
+import type { Task } from '../features/models/shared/catalog';
 
 export interface AppServices {
   controller: ClassificationController;
+  audioController: AudioController;
+  recorder: MicrophoneRecorder;
+  /** The controller that loads each task's model (what the model panel talks to). */
+  modelChoosers: Record<Task, ModelChooser>;
 }
 
 export const AppServicesContext = createContext<AppServices | null>(null);

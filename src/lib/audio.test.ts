@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { averageWindowScores, clipProblem, downmixToMono, formatDuration, resample, splitIntoWindows, waveformPeaks } from './audio';
+import { averageWindowScores, clipProblem, downmixToMono, formatDuration, resample, splitIntoWindows, waveformPeaks, windowNote } from './audio';
 
 function sine(frequencyHz: number, rateHz: number, seconds: number): Float32Array {
   const out = new Float32Array(Math.round(rateHz * seconds));
@@ -108,5 +108,17 @@ describe('formatting and peaks', () => {
       expect.closeTo(0.5, 6),
       expect.closeTo(0.3, 6),
     ]);
+  });
+});
+
+describe('windowNote', () => {
+  it('says when a clip was scored in windows or cut', () => {
+    expect(windowNote({ durationSeconds: 11, scoredSeconds: 11, windows: 1, windowSeconds: 30 })).toBeNull();
+    expect(windowNote({ durationSeconds: 65, scoredSeconds: 65, windows: 3, windowSeconds: 30 })).toBe(
+      'scored in 3 windows of 30 s, window scores averaged',
+    );
+    expect(windowNote({ durationSeconds: 600, scoredSeconds: 300, windows: 10, windowSeconds: 30 })).toContain(
+      'only the first 5:00 of 10:00 were scored',
+    );
   });
 });

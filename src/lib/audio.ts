@@ -194,3 +194,12 @@ export function waveformPeaks(samples: Float32Array, buckets: number): Float32Ar
   }
   return peaks;
 }
+
+/** The note an item shows when only part of a long clip was scored, or it was scored in windows. */
+export function windowNote(outcome: { durationSeconds: number; scoredSeconds: number; windows: number; windowSeconds: number }): string | null {
+  const parts: string[] = [];
+  if (outcome.windows > 1) parts.push(`scored in ${outcome.windows} windows of ${outcome.windowSeconds} s, window scores averaged`);
+  if (outcome.durationSeconds > outcome.scoredSeconds + 0.5)
+    parts.push(`only the first ${formatDuration(outcome.scoredSeconds)} of ${formatDuration(outcome.durationSeconds)} were scored`);
+  return parts.length > 0 ? parts.join('; ') : null;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  buildTranscriptPrompts,
   aggregateTokenScores,
   buildDecoderBatch,
   calibratedProbabilities,
@@ -87,5 +88,15 @@ describe('calibration', () => {
   it('none is the plain softmax', () => {
     const [p] = calibratedProbabilities([[Math.log(0.2), Math.log(0.8)]], 'none', null);
     expect(p?.[1]).toBeCloseTo(0.8, 10);
+  });
+});
+
+describe('buildTranscriptPrompts', () => {
+  it('keeps the template verbatim and starts every prompt with a space', () => {
+    expect(buildTranscriptPrompts(' {}', ['yes'])).toEqual([' yes']);
+    expect(buildTranscriptPrompts(' [{}]', ['dog barking'])).toEqual([' [dog barking]']);
+    expect(buildTranscriptPrompts(' This is a sound of {}.', ['rain'])).toEqual([' This is a sound of rain.']);
+    expect(buildTranscriptPrompts('{}', ['go'])).toEqual([' go']);
+    expect(buildTranscriptPrompts('Sound:', ['go'])).toEqual([' Sound: go']);
   });
 });

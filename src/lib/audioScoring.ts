@@ -137,3 +137,16 @@ export function calibratedProbabilities(
       return priorMatch(rawScores).probabilities;
   }
 }
+
+/**
+ * Whisper prompts keep the template's spacing (no trimming, unlike image prompts), and always start
+ * with a space: Whisper's text after `<|notimestamps|>` begins with one, so " yes" and "yes" are
+ * different tokens and only the first is what the model would write.
+ */
+export function buildTranscriptPrompts(template: string, labels: readonly string[]): string[] {
+  const slotted = template.includes('{}') ? template : `${template.trimEnd()} {}`;
+  return labels.map((label) => {
+    const filled = slotted.split('{}').join(label);
+    return filled.startsWith(' ') ? filled : ` ${filled}`;
+  });
+}

@@ -36,10 +36,31 @@ describe('parseUrlState', () => {
     expect(isValidModelId('a/b/c')).toBe(false);
   });
   it('round-trips a shareable state', () => {
-    const query = buildShareQuery({ model: 'builtin/clip-shapes', labels: ['red circle', 'a, b'], template: 'a photo of a {}.' });
+    const query = buildShareQuery({ task: 'image', model: 'builtin/clip-shapes', labels: ['red circle', 'a, b'], template: 'a photo of a {}.' });
     const state = parseUrlState(query);
     expect(state.model).toBe('builtin/clip-shapes');
     expect(state.labels).toEqual(['red circle', 'a  b']);
     expect(state.template).toBe('a photo of a {}.');
+  });
+
+  it('reads the audio task, calibration and score, and round-trips them', () => {
+    const query = buildShareQuery({
+      task: 'audio',
+      model: 'builtin/whisper-words',
+      labels: ['yes', 'no'],
+      template: ' [{}]',
+      calibration: 'prior',
+      aggregation: 'sum-with-eot',
+    });
+    const state = parseUrlState(query);
+    expect(state).toMatchObject({ task: 'audio', model: 'builtin/whisper-words', labels: ['yes', 'no'], template: ' [{}]', calibration: 'prior', aggregation: 'sum-with-eot' });
+    expect(state.rejected).toEqual([]);
+  });
+
+  it('rejects an unknown task or calibration', () => {
+    const state = parseUrlState('?task=video&calibration=magic&score=max');
+    expect(state.task).toBeUndefined();
+    expect(state.calibration).toBeUndefined();
+    expect(state.rejected).toHaveLength(3);
   });
 });

@@ -1,4 +1,12 @@
+import { CALIBRATIONS, TOKEN_AGGREGATIONS, type Calibration, type TokenAggregation } from './audioScoring';
 import { MAX_LABELS, MAX_LABEL_CHARS } from './labels';
+
+export type TaskParam = 'image' | 'audio';
+const TASK_PARAMS: readonly TaskParam[] = ['image', 'audio'];
+
+function oneOf<T extends string>(values: readonly T[], value: string): value is T {
+  return (values as readonly string[]).includes(value);
+}
 
 export type BackendPreference = 'auto' | 'webgpu' | 'wasm';
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'wasm'];
@@ -14,11 +22,14 @@ export const MAX_LABELS_PARAM_CHARS = MAX_LABELS * 64;
 
 /** What a link can set. Absent fields leave the app's own settings alone. */
 export interface UrlState {
+  task?: TaskParam;
   model?: string;
   labels?: string[];
   template?: string;
   backend?: BackendPreference;
   hubHost?: string;
+  calibration?: Calibration;
+  aggregation?: TokenAggregation;
   debug: boolean;
   /** Parameters that were present but rejected, with the reason, to show the user. */
   rejected: string[];
@@ -44,6 +55,24 @@ export function normaliseHubHost(value: string): string | undefined {
 export function parseUrlState(search: string): UrlState {
   const params = new URLSearchParams(search);
   const state: UrlState = { debug: params.get('debug') === '1', rejected: [] };
+
+  const task = params.get('task');
+  if (task !== null) {
+    if (oneOf(TASK_PARAMS, task)) state.task = task;
+    else state.rejected.push('task: must be image or audio');
+  }
+
+  const calibration = params.get('calibration');
+  if (calibration !== null) {
+    if (oneOf(CALIBRATIONS, calibration)) state.calibration = calibration;
+    else state.rejected.push(`calibration: must be one of ${CALIBRATIONS.join(', ')}`);
+  }
+
+  const aggregation = params.get('score');
+  if (aggregation !== null) {
+    if (oneOf(TOKEN_AGGREGATIONS, aggregation)) state.aggregation = aggregation;
+    else state.rejected.push(`score: must be one of ${TOKEN_AGGREGATIONS.join(', ')}`);
+  }
 
   const model = params.get('model');
   if (model !== null) {
@@ -84,16 +113,22 @@ export function parseUrlState(search: string): UrlState {
 }
 
 export interface ShareableState {
+  task: TaskParam;
   model: string;
   labels: readonly string[];
   template: string;
+  calibration?: Calibration;
+  aggregation?: TokenAggregation;
 }
 
 /** The query string that reopens the app in this state (labels joined by commas, as `parseUrlState` reads them). */
 export function buildShareQuery(state: ShareableState): string {
   const params = new URLSearchParams();
+  if (state.task !== 'image') params.set('task', state.task);
   params.set('model', state.model);
   params.set('labels', state.labels.map((label) => label.replace(/,/g, ' ')).join(','));
   params.set('template', state.template);
+  if (state.calibration) params.set('calibration', state.calibration);
+  if (state.aggregation) params.set('score', state.aggregation);
   return `?${params.toString()}`;
 }

@@ -1,13 +1,15 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
+import { createAudioItemsSlice, type AudioItemsSlice } from './audioItemsSlice';
 import { createItemsSlice, type ItemsSlice } from './itemsSlice';
 import { createModelSlice, type ModelSlice } from './modelSlice';
-import { createSettingsSlice, type Settings, type SettingsSlice } from './settingsSlice';
+import { DEFAULT_SETTINGS, createSettingsSlice, type Settings, type SettingsSlice } from './settingsSlice';
 
-export type AppState = SettingsSlice & ModelSlice & ItemsSlice;
+export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice;
 
 export const SETTINGS_STORAGE_KEY = 'zero-shot-playground/settings';
-export const SETTINGS_VERSION = 1;
+/** 2 added the audio task's settings; a version-1 record keeps its image settings and gains audio defaults. */
+export const SETTINGS_VERSION = 2;
 
 /** Middleware sits on the combined store only; only the settings are persisted. */
 export const useAppStore = create<AppState>()(
@@ -16,18 +18,30 @@ export const useAppStore = create<AppState>()(
       ...createSettingsSlice(...args),
       ...createModelSlice(...args),
       ...createItemsSlice(...args),
+      ...createAudioItemsSlice(...args),
     }),
     {
       name: SETTINGS_STORAGE_KEY,
       version: SETTINGS_VERSION,
       storage: createJSONStorage(() => localStorage),
       partialize: (state): Settings => ({
+        task: state.task,
         modelId: state.modelId,
+        audioModelId: state.audioModelId,
         backendPreference: state.backendPreference,
         hubHost: state.hubHost,
         template: state.template,
         labelsText: state.labelsText,
+        audioTemplate: state.audioTemplate,
+        audioLabelsText: state.audioLabelsText,
+        aggregation: state.aggregation,
+        calibration: state.calibration,
       }),
+      migrate: (persisted, version) => {
+        const stored = typeof persisted === 'object' && persisted !== null ? persisted : {};
+        // Version 1 had the image settings only; unknown fields fall back to defaults on merge.
+        return version <= SETTINGS_VERSION ? { ...DEFAULT_SETTINGS, ...stored } : DEFAULT_SETTINGS;
+      },
     },
   ),
 );

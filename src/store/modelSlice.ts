@@ -1,5 +1,8 @@
 import type { StateCreator } from 'zustand';
-import { EMPTY_STATS, type FileProgress, type LoadErrorKind, type LoadedModelInfo, type WorkerStats } from '../features/clip/shared/protocol';
+import { EMPTY_AUDIO_STATS, type AudioWorkerStats } from '../features/audio/shared/protocol';
+import { EMPTY_STATS, type WorkerStats } from '../features/clip/shared/protocol';
+import type { Task } from '../features/models/shared/catalog';
+import type { FileProgress, LoadErrorKind, LoadedModelInfo } from '../features/models/shared/loadProtocol';
 import type { AppState } from './index';
 
 export interface ModelNotice {
@@ -14,31 +17,47 @@ export type ModelStatus =
   | { state: 'ready'; modelId: string; info: LoadedModelInfo }
   | { state: 'error'; modelId: string; kind: LoadErrorKind; message: string };
 
-export interface ModelSlice {
-  modelStatus: ModelStatus;
-  fileProgress: FileProgress[];
-  /** A plain-language note about something the app decided for the user (fallbacks, restarts). */
-  modelNotice: ModelNotice | null;
-  workerStats: WorkerStats;
-  /** A model folder picked from disk, kept in memory only (Files can't be persisted as settings). */
-  pickedFolder: { name: string; files: Array<{ path: string; file: File }> } | null;
-  setModelStatus: (status: ModelStatus) => void;
-  setFileProgress: (files: FileProgress[]) => void;
-  setModelNotice: (notice: ModelNotice | null) => void;
-  setWorkerStats: (stats: WorkerStats) => void;
-  setPickedFolder: (folder: ModelSlice['pickedFolder']) => void;
+/** A model folder picked from disk, kept in memory only (Files can't be persisted as settings). */
+export interface PickedFolder {
+  name: string;
+  files: Array<{ path: string; file: File }>;
 }
 
+/** Each task has its own worker, so its own model status, download progress and notices. */
+export interface TaskModelState {
+  status: ModelStatus;
+  fileProgress: FileProgress[];
+  /** A plain-language note about something the app decided for the user (fallbacks, restarts). */
+  notice: ModelNotice | null;
+  pickedFolder: PickedFolder | null;
+}
 
-export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = (set) => ({
-  modelStatus: { state: 'idle' },
-  fileProgress: [],
-  modelNotice: null,
-  workerStats: EMPTY_STATS,
-  pickedFolder: null,
-  setModelStatus: (modelStatus) => set({ modelStatus }),
-  setFileProgress: (fileProgress) => set({ fileProgress }),
-  setModelNotice: (modelNotice) => set({ modelNotice }),
-  setWorkerStats: (workerStats) => set({ workerStats }),
-  setPickedFolder: (pickedFolder) => set({ pickedFolder }),
-});
+const IDLE_TASK_MODEL: TaskModelState = { status: { state: 'idle' }, fileProgress: [], notice: null, pickedFolder: null };
+
+export interface ModelSlice {
+  models: Record<Task, TaskModelState>;
+  workerStats: WorkerStats;
+  audioStats: AudioWorkerStats;
+  setModelStatus: (task: Task, status: ModelStatus) => void;
+  setFileProgress: (task: Task, files: FileProgress[]) => void;
+  setModelNotice: (task: Task, notice: ModelNotice | null) => void;
+  setPickedFolder: (task: Task, folder: PickedFolder | null) => void;
+  setWorkerStats: (stats: WorkerStats) => void;
+  setAudioStats: (stats: AudioWorkerStats) => void;
+}
+
+export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = (set) => {
+  const patchTask = (task: Task, patch: Partial<TaskModelState>) =>
+    set((state) => ({ models: { ...state.models, [task]: { ...state.models[task], ...patch } } }));
+  return {
+    models: { image: IDLE_TASK_MODEL, audio: IDLE_TASK_MODEL },
+    workerStats: EMPTY_STATS,
+    audioStats: EMPTY_AUDIO_STATS,
+    setModelStatus: (task, status) => patchTask(task, { status }),
+    setFileProgress: (task, fileProgress) => patchTask(task, { fileProgress }),
+    setModelNotice: (task, notice) => patchTask(task, { notice }),
+    setPickedFolder: (task, pickedFolder) => patchTask(task, { pickedFolder }),
+    setWorkerStats: (workerStats) => set({ workerStats }),
+    setAudioStats: (audioStats) => set({ audioStats }),
+  };
+};

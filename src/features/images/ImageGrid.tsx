@@ -1,9 +1,7 @@
 import { memo } from 'react';
 import { useAppServices } from '../../app/services';
 import { useAppStore } from '../../store';
-
-/** Predictions shown in full per card; the rest fold away (all stay in the DOM for tools). */
-const VISIBLE_PREDICTIONS = 5;
+import { PredictionList } from '../labels/PredictionList';
 
 const ItemCard = memo(function ItemCard({ id }: { id: string }) {
   const item = useAppStore((s) => s.items[id]);
@@ -37,30 +35,7 @@ const ItemCard = memo(function ItemCard({ id }: { id: string }) {
             {item.error}
           </p>
         )}
-        <ol className="space-y-0.5">
-          {item.predictions.map((p, index) => (
-            <li
-              key={p.label}
-              data-testid="prediction"
-              data-label={p.label}
-              data-score={p.score}
-              className={index >= VISIBLE_PREDICTIONS ? 'hidden' : ''}
-            >
-              <div className="flex justify-between gap-2">
-                <span className="truncate" title={p.label}>
-                  {p.label}
-                </span>
-                <span className="tabular-nums">{(p.score * 100).toFixed(1)}%</span>
-              </div>
-              <div className="h-1 rounded bg-slate-100">
-                <div className="h-1 rounded bg-sky-500" style={{ width: `${Math.max(0, Math.min(1, p.score)) * 100}%` }} />
-              </div>
-            </li>
-          ))}
-        </ol>
-        {item.predictions.length > VISIBLE_PREDICTIONS && (
-          <p className="text-slate-500">+{item.predictions.length - VISIBLE_PREDICTIONS} more labels</p>
-        )}
+        <PredictionList predictions={item.predictions} />
       </div>
     </li>
   );

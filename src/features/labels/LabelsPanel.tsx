@@ -1,17 +1,33 @@
 import { useMemo, useState } from 'react';
+import { WHISPER_TEMPLATES } from '../../lib/audioScoring';
 import { parseLabels, templateHasSlot } from '../../lib/labels';
 import { buildShareQuery } from '../../lib/urlState';
 import { useAppStore } from '../../store';
+import { labelsTextOf, modelIdOf, templateOf } from '../../store/settingsSlice';
+
+/** Templates offered with one click in the audio view (the first three are Whisper's, the last suits CLAP captions). */
+const AUDIO_TEMPLATE_PRESETS: readonly string[] = [...WHISPER_TEMPLATES, 'the sound of {}'];
 
 export function LabelsPanel() {
-  const labelsText = useAppStore((s) => s.labelsText);
-  const setLabelsText = useAppStore((s) => s.setLabelsText);
-  const template = useAppStore((s) => s.template);
-  const setTemplate = useAppStore((s) => s.setTemplate);
-  const modelId = useAppStore((s) => s.modelId);
+  const task = useAppStore((s) => s.task);
+  const labelsText = useAppStore((s) => labelsTextOf(s, s.task));
+  const setTaskLabelsText = useAppStore((s) => s.setTaskLabelsText);
+  const template = useAppStore((s) => templateOf(s, s.task));
+  const setTaskTemplate = useAppStore((s) => s.setTaskTemplate);
+  const modelId = useAppStore((s) => modelIdOf(s, s.task));
+  const calibration = useAppStore((s) => s.calibration);
+  const aggregation = useAppStore((s) => s.aggregation);
+  const setLabelsText = (text: string) => setTaskLabelsText(task, text);
+  const setTemplate = (text: string) => setTaskTemplate(task, text);
   const parsed = useMemo(() => parseLabels(labelsText), [labelsText]);
   const [copied, setCopied] = useState(false);
-  const shareUrl = `${location.origin}${location.pathname}${buildShareQuery({ model: modelId, labels: parsed.labels, template })}`;
+  const shareUrl = `${location.origin}${location.pathname}${buildShareQuery({
+    task,
+    model: modelId,
+    labels: parsed.labels,
+    template,
+    ...(task === 'audio' ? { calibration, aggregation } : {}),
+  })}`;
 
   return (
     <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-3 shadow-sm" aria-label="Labels">
@@ -29,7 +45,7 @@ export function LabelsPanel() {
       <div className="text-xs text-slate-600" aria-live="polite">
         {parsed.labels.length === 0 ? (
           <p data-testid="labels-hint" className="font-medium text-amber-700">
-            Type at least one label to rank your images against.
+            Type at least one label to rank your {task === 'image' ? 'images' : 'clips'} against.
           </p>
         ) : (
           <p>
@@ -49,6 +65,20 @@ export function LabelsPanel() {
         value={template}
         onChange={(e) => setTemplate(e.target.value)}
       />
+      {task === 'audio' && (
+        <div className="flex flex-wrap gap-1 text-xs" aria-label="Template presets">
+          {AUDIO_TEMPLATE_PRESETS.map((preset) => (
+            <button
+              key={preset}
+              data-testid="template-preset"
+              className={`btn font-mono ${preset === template ? 'ring-2 ring-sky-400' : ''}`}
+              onClick={() => setTemplate(preset)}
+            >
+              "{preset}"
+            </button>
+          ))}
+        </div>
+      )}
       {!templateHasSlot(template) && template.trim() !== '' && (
         <p className="text-xs text-amber-700">The template has no {'{}'}: each label is appended to it.</p>
       )}

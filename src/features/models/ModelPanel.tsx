@@ -3,16 +3,22 @@ import { useAppServices } from '../../app/services';
 import { formatBytes } from '../../lib/format';
 import { isBackendPreference, isValidModelId, normaliseHubHost } from '../../lib/urlState';
 import { useAppStore } from '../../store';
-import { LOCAL_FOLDER_PREFIX } from '../clip/client/classificationController';
-import { BUILTIN_MODEL_ID, MODEL_CATALOG, catalogEntryFor } from './shared/catalog';
+import { modelIdOf } from '../../store/settingsSlice';
+import { LOCAL_FOLDER_PREFIX } from './client/taskModelLoader';
+import { BUILTIN_MODEL_IDS, CATALOGS, catalogEntryFor } from './shared/catalog';
 import { clearModelCache, listCachedModels, planDownload, type CachedModel, type PlannedDownload } from './client/modelFiles';
 
 const CUSTOM_CHOICE = '__custom__';
 
+function useTaskModelChooser() {
+  const task = useAppStore((s) => s.task);
+  return { task, chooser: useAppServices().modelChoosers[task] };
+}
+
 function ModelStatusLine() {
-  const status = useAppStore((s) => s.modelStatus);
-  const notice = useAppStore((s) => s.modelNotice);
-  const { controller } = useAppServices();
+  const status = useAppStore((s) => s.models[s.task].status);
+  const notice = useAppStore((s) => s.models[s.task].notice);
+  const { task, chooser: controller } = useTaskModelChooser();
   const backend = status.state === 'ready' ? status.info.backend : undefined;
   return (
     <div className="space-y-2">
@@ -45,8 +51,8 @@ function ModelStatusLine() {
                 : status.message}
           </p>
           <div className="mt-2 flex gap-2">
-            {status.modelId !== BUILTIN_MODEL_ID && (
-              <button data-testid="use-builtin-button" className="btn" onClick={() => controller.chooseModel(BUILTIN_MODEL_ID)}>
+            {status.modelId !== BUILTIN_MODEL_IDS[task] && (
+              <button data-testid="use-builtin-button" className="btn" onClick={() => controller.chooseModel(BUILTIN_MODEL_IDS[task])}>
                 Use the built-in model
               </button>
             )}
@@ -71,7 +77,7 @@ function ModelStatusLine() {
 }
 
 function FileProgressList() {
-  const files = useAppStore((s) => s.fileProgress);
+  const files = useAppStore((s) => s.models[s.task].fileProgress);
   if (files.length === 0) return null;
   return (
     <ul className="space-y-1 text-xs" aria-label="Model files">
@@ -90,8 +96,9 @@ function FileProgressList() {
 
 /** Picking a Hub model first shows what it will download; nothing downloads until the user confirms. */
 function ModelPicker() {
-  const { controller } = useAppServices();
-  const modelId = useAppStore((s) => s.modelId);
+  const { task, chooser: controller } = useTaskModelChooser();
+  const modelId = useAppStore((s) => modelIdOf(s, s.task));
+  const catalog = CATALOGS[task];
   const hubHost = useAppStore((s) => s.hubHost);
   const backend = useAppStore((s) => s.backendPreference);
   const setPickedFolder = useAppStore((s) => s.setPickedFolder);
@@ -109,11 +116,11 @@ function ModelPicker() {
     }
     const abort = new AbortController();
     setPlan('checking');
-    planDownload(target, hubHost, backend, abort.signal)
+    planDownload(task, target, hubHost, backend, abort.signal)
       .then((planned) => setPlan(planned.files.some((f) => f.bytes !== null) ? planned : 'unavailable'))
       .catch(() => !abort.signal.aborted && setPlan('unavailable'));
     return () => abort.abort();
-  }, [needsConfirm, target, hubHost, backend]);
+  }, [task, needsConfirm, target, hubHost, backend]);
 
   const onPick = (value: string) => {
     setChoice(value);
@@ -125,21 +132,21 @@ function ModelPicker() {
       <label className="block text-sm font-medium">
         Model
         <select data-testid="model-select" className="input mt-1" value={choice} onChange={(e) => onPick(e.target.value)}>
-          {MODEL_CATALOG.map((m) => (
+          {catalog.map((m) => (
             <option key={m.id} value={m.id}>
               {m.title} — {m.id}
             </option>
           ))}
-          {!MODEL_CATALOG.some((m) => m.id === modelId) && <option value={modelId}>{modelId}</option>}
+          {!catalog.some((m) => m.id === modelId) && <option value={modelId}>{modelId}</option>}
           <option value={CUSTOM_CHOICE}>Other Hub model…</option>
         </select>
       </label>
-      <p className="text-xs text-slate-600">{catalogEntryFor(target || modelId).note}</p>
+      <p className="text-xs text-slate-600">{catalogEntryFor(task, target || modelId).note}</p>
       {choice === CUSTOM_CHOICE && (
         <input
           data-testid="custom-model-input"
           className="input"
-          placeholder="owner/name, e.g. Xenova/clip-vit-base-patch16"
+          placeholder={task === 'image' ? 'owner/name, e.g. Xenova/clip-vit-base-patch16' : 'owner/name, e.g. Xenova/whisper-small.en'}
           value={customId}
           onChange={(e) => setCustomId(e.target.value)}
         />
@@ -170,7 +177,7 @@ function ModelPicker() {
             const files = Array.from(e.target.files ?? []);
             if (files.length === 0) return;
             const name = files[0]!.webkitRelativePath.split('/')[0] || 'folder';
-            setPickedFolder({ name, files: files.map((file) => ({ path: file.webkitRelativePath.split('/').slice(1).join('/'), file })) });
+            setPickedFolder(task, { name, files: files.map((file) => ({ path: file.webkitRelativePath.split('/').slice(1).join('/'), file })) });
             controller.chooseModel(`${LOCAL_FOLDER_PREFIX}${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
           }}
         />
@@ -219,7 +226,7 @@ function RuntimeSettings() {
 
 function CacheControls() {
   const [cached, setCached] = useState<CachedModel[] | null>(null);
-  const status = useAppStore((s) => s.modelStatus.state);
+  const status = useAppStore((s) => s.models[s.task].status.state);
   const refresh = () => void listCachedModels().then(setCached, () => setCached([]));
   useEffect(refresh, [status]);
   return (

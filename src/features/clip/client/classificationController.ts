@@ -2,15 +2,14 @@ import { buildPrompts, parseLabels } from '../../../lib/labels';
 import { rankLabels } from '../../../lib/scoring';
 import type { AppState } from '../../../store';
 import type { ImageItem } from '../../../store/itemsSlice';
-import { BUILTIN_MODEL_ID } from '../../models/shared/catalog';
+import { TaskModelLoader, type ModelChooser } from '../../models/client/taskModelLoader';
 import { prepareImage } from '../../images/prepareImages';
-import type { ClassifyItem, ModelSource } from '../shared/protocol';
-import { ClipBridge, ModelLoadFailure, SupersededError } from './clipBridge';
+import type { ClassifyItem } from '../shared/protocol';
+import { ClipBridge, SupersededError } from './clipBridge';
 import type { StoreApi } from 'zustand';
 
 /** Typing pauses shorter than this are treated as one edit, so each keystroke doesn't re-rank. */
 export const RERANK_DEBOUNCE_MS = 120;
-export const LOCAL_FOLDER_PREFIX = 'local/';
 
 export interface CurrentQuery {
   labels: string[];
@@ -22,15 +21,9 @@ export interface CurrentQuery {
 export function currentQuery(state: AppState): CurrentQuery {
   const { labels } = parseLabels(state.labelsText);
   const prompts = buildPrompts(state.template, labels);
-  const model = state.modelStatus.state === 'ready' ? `${state.modelStatus.info.modelId}@${state.modelStatus.info.backend}` : '';
+  const status = state.models.image.status;
+  const model = status.state === 'ready' ? `${status.info.modelId}@${status.info.backend}` : '';
   return { labels, prompts, key: `${model}\u0000${prompts.join('\u0000')}` };
-}
-
-export function modelSourceFor(state: AppState, appBaseUrl: string): ModelSource {
-  if (state.modelId.startsWith('builtin/')) return { kind: 'builtin', baseUrl: appBaseUrl };
-  if (state.modelId.startsWith(LOCAL_FOLDER_PREFIX) && state.pickedFolder)
-    return { kind: 'folder', name: state.pickedFolder.name, files: state.pickedFolder.files };
-  return { kind: 'hub', host: state.hubHost };
 }
 
 function needsRanking(item: ImageItem, key: string): boolean {
@@ -42,45 +35,37 @@ function needsRanking(item: ImageItem, key: string): boolean {
  * (debounced) asks the worker to rank whatever isn't ranked for the current labels, cancelling
  * a run that the user's edits made stale. Plain module, wired once at start-up.
  */
-export class ClassificationController {
-  private loadGeneration = 0;
+export class ClassificationController implements ModelChooser {
+  private readonly loader: TaskModelLoader;
   /** Runs the worker is working on; a run for stale labels is cancelled, one for the current labels is left alone. */
   private readonly runs = new Set<{ controller: AbortController; key: string; itemIds: Set<string> }>();
   private rerankTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly preparing = new Set<string>();
-  /** Whether the user (or a link) chose the model in this session; a remembered default may fall back silently. */
-  private explicitModelChoice: boolean;
 
   constructor(
     private readonly store: StoreApi<AppState>,
     private readonly bridge: ClipBridge,
-    private readonly appBaseUrl: string,
-    private readonly debug: boolean,
+    appBaseUrl: string,
+    debug: boolean,
     explicitModelChoice: boolean,
   ) {
-    this.explicitModelChoice = explicitModelChoice;
+    this.loader = new TaskModelLoader('image', store, bridge, appBaseUrl, debug, explicitModelChoice, () => this.abortRuns());
   }
 
   start(): () => void {
     const unsubscribe = this.store.subscribe((state, previous) => {
-      if (
-        state.modelId !== previous.modelId ||
-        state.backendPreference !== previous.backendPreference ||
-        state.hubHost !== previous.hubHost ||
-        state.pickedFolder !== previous.pickedFolder
-      )
-        void this.loadModel();
+      if (this.loader.needsReload(state, previous)) void this.loader.load();
       if (state.itemOrder !== previous.itemOrder) this.prepareNewItems();
       if (
         state.items !== previous.items ||
         state.labelsText !== previous.labelsText ||
         state.template !== previous.template ||
-        state.modelStatus !== previous.modelStatus ||
+        state.models.image.status !== previous.models.image.status ||
         state.embeddingPaused !== previous.embeddingPaused
       )
         this.scheduleRerank();
     });
-    void this.loadModel();
+    void this.loader.load();
     return () => {
       unsubscribe();
       this.abortRuns();
@@ -88,12 +73,8 @@ export class ClassificationController {
     };
   }
 
-  /** The user picked a model in the UI: from now on a failure is reported, never silently replaced. */
   chooseModel(modelId: string): void {
-    this.explicitModelChoice = true;
-    this.store.getState().setModelNotice(null);
-    if (this.store.getState().modelId === modelId) void this.loadModel();
-    else this.store.getState().setModelId(modelId);
+    this.loader.chooseModel(modelId);
   }
 
   cancelBatch(): void {
@@ -121,43 +102,6 @@ export class ClassificationController {
     return { dims: pixels.dims, data: Array.from(pixels.data) };
   }
 
-  private async loadModel(): Promise<void> {
-    const generation = ++this.loadGeneration;
-    this.abortRuns();
-    const state = this.store.getState();
-    const modelId = state.modelId;
-    state.setModelStatus({ state: 'loading', modelId });
-    state.setFileProgress([]);
-    try {
-      const info = await this.bridge.load({
-        modelId,
-        source: modelSourceFor(state, this.appBaseUrl),
-        backend: state.backendPreference,
-        keepPixelsForDebug: this.debug,
-        onProgress: (files) => {
-          if (generation === this.loadGeneration) this.store.getState().setFileProgress(files);
-        },
-      });
-      if (generation !== this.loadGeneration) return;
-      this.store.getState().setModelStatus({ state: 'ready', modelId, info });
-      if (info.fallbackReason) this.store.getState().setModelNotice({ text: info.fallbackReason });
-    } catch (error) {
-      if (generation !== this.loadGeneration) return;
-      const failure = error instanceof ModelLoadFailure ? error : new ModelLoadFailure('other', String(error));
-      const isHubModel = !modelId.startsWith('builtin/') && !modelId.startsWith(LOCAL_FOLDER_PREFIX);
-      if (failure.kind === 'unreachable' && isHubModel && !this.explicitModelChoice) {
-        // Offline with a model remembered from an earlier visit: carry on with the built-in one, say so, offer to retry.
-        this.store.getState().setModelNotice({
-          text: `Couldn't reach the model host (${this.store.getState().hubHost}) for ${modelId}, so the built-in model is in use instead.`,
-          retryModelId: modelId,
-        });
-        this.store.getState().setModelId(BUILTIN_MODEL_ID);
-        return;
-      }
-      this.store.getState().setModelStatus({ state: 'error', modelId, kind: failure.kind, message: failure.message });
-    }
-  }
-
   private prepareNewItems(): void {
     const { items, itemOrder } = this.store.getState();
     for (const id of itemOrder) {
@@ -183,7 +127,7 @@ export class ClassificationController {
 
   private async rerank(): Promise<void> {
     const state = this.store.getState();
-    if (state.modelStatus.state !== 'ready') return;
+    if (state.models.image.status.state !== 'ready') return;
     const query = currentQuery(state);
     if (query.labels.length === 0) return;
     this.abortRuns(query.key);
@@ -221,7 +165,7 @@ export class ClassificationController {
     } catch (error) {
       if (error instanceof SupersededError) return;
       // A crash rejects the run; the bridge restarts the worker and the next edit re-ranks.
-      this.store.getState().setModelNotice({ text: error instanceof Error ? error.message : String(error) });
+      this.store.getState().setModelNotice('image', { text: error instanceof Error ? error.message : String(error) });
     } finally {
       if (this.runs.delete(run) && this.runs.size === 0) this.store.getState().setBatch(null);
     }

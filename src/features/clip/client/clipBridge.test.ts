@@ -41,7 +41,7 @@ function setup() {
   return { bridge, workers, onCrash };
 }
 
-const loadOptions = { modelId: 'builtin/clip-shapes', source: { kind: 'builtin', baseUrl: '/' }, backend: 'wasm', keepPixelsForDebug: false } as const;
+const loadOptions = { modelId: 'builtin/clip-shapes', source: { kind: 'builtin', baseUrl: '/' }, backend: 'wasm', keepInputsForDebug: false } as const;
 const info = { modelId: 'builtin/clip-shapes', backend: 'wasm', dtype: 'fp32', threads: 2, loadMs: 1, warmupMs: 1 } as const;
 
 async function flush() {

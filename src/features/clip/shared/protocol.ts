@@ -3,26 +3,17 @@
  * requestId and gets exactly one terminal reply (`loaded`, `classified`, `failed`, ...) so no
  * caller ever waits on a request the worker silently dropped.
  */
-import type { BackendPreference } from '../../../lib/urlState';
-import type { ModelDtype } from '../../models/shared/catalog';
+import type { BaseWorkerEvent, CancelRequest, LoadModelRequest } from '../../models/shared/loadProtocol';
 
-export type Backend = 'webgpu' | 'wasm';
-
-export type ModelSource =
-  | { kind: 'builtin'; baseUrl: string }
-  | { kind: 'hub'; host: string }
-  /** A model folder the user picked: relative path (as on the Hub, e.g. `onnx/text_model.onnx`) → file. */
-  | { kind: 'folder'; name: string; files: ReadonlyArray<{ path: string; file: File }> };
-
-export interface LoadModelRequest {
-  type: 'load';
-  requestId: number;
-  modelId: string;
-  source: ModelSource;
-  backend: BackendPreference;
-  /** Keep each image's preprocessed pixels so tests can compare against a reference runtime. */
-  keepPixelsForDebug: boolean;
-}
+export type {
+  Backend,
+  CancelRequest,
+  FileProgress,
+  LoadErrorKind,
+  LoadModelRequest,
+  LoadedModelInfo,
+  ModelSource,
+} from '../../models/shared/loadProtocol';
 
 export interface ClassifyItem {
   itemId: string;
@@ -39,12 +30,6 @@ export interface ClassifyRequest {
   items: ClassifyItem[];
 }
 
-export interface CancelRequest {
-  type: 'cancel';
-  /** The classify request to stop; the worker stops between batches and replies `classified` with cancelled. */
-  targetRequestId: number;
-}
-
 export interface DebugPixelsRequest {
   type: 'debugPixels';
   requestId: number;
@@ -52,27 +37,6 @@ export interface DebugPixelsRequest {
 }
 
 export type WorkerRequest = LoadModelRequest | ClassifyRequest | CancelRequest | DebugPixelsRequest;
-
-export interface FileProgress {
-  file: string;
-  loaded: number;
-  total: number;
-  done: boolean;
-}
-
-export interface LoadedModelInfo {
-  modelId: string;
-  backend: Backend;
-  dtype: ModelDtype;
-  /** Why the requested backend isn't the one running (e.g. WebGPU failed and WASM took over). */
-  fallbackReason?: string;
-  /** WASM threads in use (1 when the page is not cross-origin isolated). */
-  threads: number;
-  loadMs: number;
-  warmupMs: number;
-}
-
-export type LoadErrorKind = 'not-found' | 'unreachable' | 'invalid-model' | 'other';
 
 export interface WorkerStats {
   imagesEmbedded: number;
@@ -96,20 +60,19 @@ export type ItemOutcome =
   | { ok: true; scores: Float32Array; embeddedNow: boolean; width: number; height: number }
   | { ok: false; error: string };
 
-export type WorkerEvent =
-  | { type: 'loadProgress'; requestId: number; files: FileProgress[] }
-  | { type: 'loaded'; requestId: number; info: LoadedModelInfo }
-  | { type: 'loadFailed'; requestId: number; kind: LoadErrorKind; message: string }
-  | { type: 'backendChanged'; info: LoadedModelInfo }
+/** The CLIP worker's own replies, on top of the load/stats/failed messages every model worker sends. */
+export type ClipTaskEvent =
   | { type: 'batchProgress'; requestId: number; done: number; total: number }
   | { type: 'itemResult'; requestId: number; itemId: string; contentHash: string; outcome: ItemOutcome }
   | { type: 'classified'; requestId: number; cancelled: boolean }
-  | { type: 'debugPixels'; requestId: number; dims: number[]; data: Float32Array | null }
-  | { type: 'failed'; requestId: number; message: string }
-  | { type: 'stats'; stats: WorkerStats };
+  | { type: 'debugPixels'; requestId: number; dims: number[]; data: Float32Array | null };
+
+export type ClipTaskRequest = ClassifyRequest | DebugPixelsRequest;
+
+export type WorkerEvent = BaseWorkerEvent<WorkerStats> | ClipTaskEvent;
 
 /** Buffers inside a reply that should move to the other side instead of being copied. */
-export function transferablesOf(event: WorkerEvent): Transferable[] {
+export function transferablesOf(event: ClipTaskEvent): Transferable[] {
   if (event.type === 'itemResult' && event.outcome.ok) return [event.outcome.scores.buffer];
   if (event.type === 'debugPixels' && event.data) return [event.data.buffer];
   return [];

@@ -49,7 +49,7 @@ export class ClipEngine {
 
   constructor(
     readonly model: LoadedClip,
-    private readonly keepPixelsForDebug: boolean,
+    private readonly keepInputsForDebug: boolean,
     previousStats?: WorkerStats,
   ) {
     this.variantKey = modelVariantKey({
@@ -147,7 +147,7 @@ export class ClipEngine {
       const embedded = { embedding: rows[index]!, width: d.width, height: d.height };
       this.imageEmbeddings.set(imageEmbeddingKey(this.variantKey, d.contentHash), embedded);
       outcomes.set(d.contentHash, embedded);
-      if (this.keepPixelsForDebug) {
+      if (this.keepInputsForDebug) {
         const data = (pixel_values.data as Float32Array).slice(index * perImageLength, (index + 1) * perImageLength);
         this.debugPixels.set(d.contentHash, { dims: [1, ...perImage], data });
       }

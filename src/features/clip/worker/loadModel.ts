@@ -3,22 +3,21 @@ import {
   AutoTokenizer,
   CLIPTextModelWithProjection,
   CLIPVisionModelWithProjection,
-  ModelFileNotFoundError,
   RawImage,
   SiglipTextModel,
   SiglipVisionModel,
-  env,
+  type ImageProcessor,
   type PreTrainedModel,
   type PreTrainedTokenizer,
-  type ProgressInfo,
-  type ImageProcessor,
 } from '@huggingface/transformers';
-import { catalogEntryFor, chooseDtype, type CatalogModel, type ModelDtype } from '../../models/shared/catalog';
-import type { Backend, FileProgress, LoadErrorKind, LoadModelRequest, LoadedModelInfo, ModelSource } from '../shared/protocol';
-import { configUrlOf, configureModelSource, configureOrtRuntime } from './runtimeEnv';
+import { chooseDtype, imageCatalogEntryFor, sessionDtype, type ImageCatalogModel } from '../../models/shared/catalog';
+import type { FileProgress, LoadModelRequest, LoadedModelInfo } from '../../models/shared/loadProtocol';
+import { loadWithBackendFallback } from '../../models/worker/modelLoading';
+
+export { ModelLoadError } from '../../models/worker/modelLoading';
 
 export interface LoadedClip {
-  entry: CatalogModel;
+  entry: ImageCatalogModel;
   tokenizer: PreTrainedTokenizer;
   imageProcessor: ImageProcessor;
   textModel: PreTrainedModel;
@@ -27,188 +26,38 @@ export interface LoadedClip {
   sourceKey: string;
 }
 
-export class ModelLoadError extends Error {
-  constructor(
-    readonly kind: LoadErrorKind,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Side of the grey square used to warm the vision tower up before reporting ready. */
 const WARMUP_IMAGE_SIDE_PX = 32;
 
-export function sourceKeyOf(source: ModelSource): string {
-  switch (source.kind) {
-    case 'builtin':
-      return 'builtin';
-    case 'hub':
-      return source.host;
-    case 'folder':
-      return `folder:${source.name}`;
-  }
-}
-
-async function webGpuAdapter(): Promise<GPUAdapter | null> {
-  if (!('gpu' in self.navigator) || !self.navigator.gpu) return null;
-  try {
-    return await self.navigator.gpu.requestAdapter();
-  } catch {
-    return null;
-  }
-}
-
-/** Turns transformers.js's progress events into our own per-file records. */
-export class FileProgressTracker {
-  private readonly files = new Map<string, FileProgress>();
-  constructor(private readonly report: (files: FileProgress[]) => void) {}
-
-  readonly onProgress = (event: ProgressInfo): void => {
-    if (event.status === 'ready' || event.status === 'progress_total') return;
-    const current = this.files.get(event.file) ?? { file: event.file, loaded: 0, total: 0, done: false };
-    if (event.status === 'progress') this.files.set(event.file, { ...current, loaded: event.loaded, total: event.total });
-    else if (event.status === 'done') this.files.set(event.file, { ...current, loaded: Math.max(current.loaded, current.total), done: true });
-    else this.files.set(event.file, current);
-    this.report([...this.files.values()]);
-  };
-}
-
-export function classifyLoadError(error: unknown): ModelLoadError {
-  if (error instanceof ModelLoadError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof ModelFileNotFoundError || /\b(404|401)\b|not found|could not locate/i.test(message))
-    return new ModelLoadError('not-found', `A file of the model was not found: ${message}`);
-  return new ModelLoadError('other', message);
-}
-
-async function isInModelCache(url: string): Promise<boolean> {
-  if (!('caches' in self)) return false;
-  const cache = await caches.open(env.cacheKey);
-  return (await cache.match(url)) !== undefined;
-}
-
-/**
- * Asks for config.json before handing over to transformers.js, which reports a missing file and
- * a dead host in ways that are hard to tell apart (sometimes as a TypeError further down).
- */
-async function preflight(source: ModelSource, modelId: string): Promise<void> {
-  if (source.kind === 'folder') {
-    if (!source.files.some((f) => f.path === 'config.json'))
-      throw new ModelLoadError('invalid-model', `The folder "${source.name}" has no config.json at its top level.`);
-    return;
-  }
-  const url = configUrlOf(source, modelId);
-  if (!url) return;
-  // A model already in the browser cache loads offline and needs no question to the host.
-  if (source.kind === 'hub' && (await isInModelCache(url))) return;
-  let response: Response;
-  try {
-    response = await fetch(url, { cache: 'no-store' });
-  } catch (error) {
-    const host = source.kind === 'hub' ? source.host : source.baseUrl;
-    throw new ModelLoadError('unreachable', `${host} could not be reached (${error instanceof Error ? error.message : String(error)}).`);
-  }
-  if (response.status === 404 || response.status === 401) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new ModelLoadError('not-found', `No model "${modelId}" at ${url} (HTTP ${response.status}).`);
-  }
-  if (!response.ok) throw new ModelLoadError('other', `The model host answered HTTP ${response.status} for ${url}.`);
-  // Static hosts often answer a missing file with their index page; that is not a model.
-  const config: unknown = await response.json().catch(() => null);
-  if (typeof config !== 'object' || config === null || !('model_type' in config))
-    throw new ModelLoadError('not-found', `No model "${modelId}" at ${url}: the host did not answer with a model config.`);
-}
-
-async function loadOn(
-  request: LoadModelRequest,
-  entry: CatalogModel,
-  backend: Backend,
-  adapter: GPUAdapter | null,
-  tracker: FileProgressTracker,
-): Promise<Omit<LoadedClip, 'info'> & { dtype: ModelDtype; loadMs: number; warmupMs: number }> {
-  const started = performance.now();
-  const dtype = chooseDtype(entry, backend, adapter?.features.has('shader-f16') ?? false);
-  const visionDtype: ModelDtype = entry.visionNeverQuantized && dtype === 'q8' ? 'fp32' : dtype;
-  const common = { device: backend, progress_callback: tracker.onProgress } as const;
-  const TextModel = entry.family === 'siglip' ? SiglipTextModel : CLIPTextModelWithProjection;
-  const VisionModel = entry.family === 'siglip' ? SiglipVisionModel : CLIPVisionModelWithProjection;
-  const [tokenizer, imageProcessor, textModel, visionModel] = await Promise.all([
-    AutoTokenizer.from_pretrained(request.modelId, { progress_callback: tracker.onProgress }),
-    AutoImageProcessor.from_pretrained(request.modelId, { progress_callback: tracker.onProgress }),
-    TextModel.from_pretrained(request.modelId, { ...common, dtype }),
-    VisionModel.from_pretrained(request.modelId, { ...common, dtype: visionDtype }),
-  ]);
-  const loadMs = performance.now() - started;
-
-  // Warm-up compiles kernels (and on WebGPU surfaces a broken device) before we claim to be ready.
-  const warmupStarted = performance.now();
-  const textInputs = tokenizer(['warm up'], { padding: true, truncation: true });
-  await textModel(textInputs);
-  const side = WARMUP_IMAGE_SIDE_PX;
-  const grey = new RawImage(new Uint8ClampedArray(side * side * 3).fill(128), side, side, 3);
-  const { pixel_values } = await imageProcessor(grey);
-  await visionModel({ pixel_values });
-  const warmupMs = performance.now() - warmupStarted;
-
-  return { entry, tokenizer, imageProcessor, textModel, visionModel, sourceKey: sourceKeyOf(request.source), dtype, loadMs, warmupMs };
-}
-
-/**
- * Loads on WebGPU when asked for or available, and falls back to WASM (saying why) if WebGPU is
- * missing or fails to load or warm up.
- */
+/** Loads both towers on WebGPU (or WASM, with the shared fallback), then warms them up. */
 export async function loadClip(request: LoadModelRequest, reportFiles: (files: FileProgress[]) => void): Promise<LoadedClip> {
-  const entry = catalogEntryFor(request.modelId);
-  const adapter = request.backend === 'wasm' ? null : await webGpuAdapter();
-  const threads = configureOrtRuntime(adapter ? 'webgpu' : 'cpu');
-  configureModelSource(request.source);
-  await preflight(request.source, request.modelId);
-  const tracker = new FileProgressTracker(reportFiles);
+  const entry = imageCatalogEntryFor(request.modelId);
+  return loadWithBackendFallback(request, reportFiles, async (backend, adapter, tracker) => {
+    const started = performance.now();
+    const dtype = chooseDtype(entry, backend, adapter?.features.has('shader-f16') ?? false);
+    const common = { device: backend, progress_callback: tracker.onProgress } as const;
+    const TextModel = entry.family === 'siglip' ? SiglipTextModel : CLIPTextModelWithProjection;
+    const VisionModel = entry.family === 'siglip' ? SiglipVisionModel : CLIPVisionModelWithProjection;
+    const [tokenizer, imageProcessor, textModel, visionModel] = await Promise.all([
+      AutoTokenizer.from_pretrained(request.modelId, { progress_callback: tracker.onProgress }),
+      AutoImageProcessor.from_pretrained(request.modelId, { progress_callback: tracker.onProgress }),
+      TextModel.from_pretrained(request.modelId, { ...common, dtype }),
+      VisionModel.from_pretrained(request.modelId, { ...common, dtype: sessionDtype(entry, 'vision_model', dtype) }),
+    ]);
+    const loadMs = performance.now() - started;
 
-  let fallbackReason: string | undefined;
-  if (request.backend !== 'wasm') {
-    if (adapter) {
-      try {
-        const loaded = await loadOn(request, entry, 'webgpu', adapter, tracker);
-        return { ...loaded, info: infoOf(request, loaded, 'webgpu', threads) };
-      } catch (error) {
-        const classified = classifyLoadError(error);
-        // Missing files or an unreachable host fail the same way on WASM: don't download twice to find out.
-        if (classified.kind === 'not-found' || classified.kind === 'unreachable') throw classified;
-        fallbackReason = `WebGPU failed (${classified.message}); running on WebAssembly instead.`;
-      }
-    } else if (request.backend === 'webgpu') {
-      fallbackReason = 'This browser offers no WebGPU adapter; running on WebAssembly instead.';
-    }
-  }
-  try {
-    const loaded = await loadOn(request, entry, 'wasm', null, tracker);
-    return { ...loaded, info: infoOf(request, loaded, 'wasm', threads, fallbackReason) };
-  } catch (error) {
-    throw classifyLoadError(error);
-  }
+    // Warm-up compiles kernels (and on WebGPU surfaces a broken device) before we claim to be ready.
+    const warmupStarted = performance.now();
+    await textModel(tokenizer(['warm up'], { padding: true, truncation: true }));
+    const side = WARMUP_IMAGE_SIDE_PX;
+    const grey = new RawImage(new Uint8ClampedArray(side * side * 3).fill(128), side, side, 3);
+    const { pixel_values } = await imageProcessor(grey);
+    await visionModel({ pixel_values });
+    const warmupMs = performance.now() - warmupStarted;
+    return { entry, tokenizer, imageProcessor, textModel, visionModel, dtype, loadMs, warmupMs };
+  });
 }
 
-function infoOf(
-  request: LoadModelRequest,
-  loaded: { dtype: ModelDtype; loadMs: number; warmupMs: number },
-  backend: Backend,
-  threads: number,
-  fallbackReason?: string,
-): LoadedModelInfo {
-  return {
-    modelId: request.modelId,
-    backend,
-    dtype: loaded.dtype,
-    threads: backend === 'wasm' ? threads : 1,
-    loadMs: loaded.loadMs,
-    warmupMs: loaded.warmupMs,
-    ...(fallbackReason ? { fallbackReason } : {}),
-  };
-}
-
-export async function disposeClip(model: LoadedClip | null): Promise<void> {
-  if (!model) return;
+export async function disposeClip(model: LoadedClip): Promise<void> {
   await Promise.allSettled([model.textModel.dispose(), model.visionModel.dispose()]);
 }

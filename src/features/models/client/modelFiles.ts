@@ -1,5 +1,5 @@
-import { catalogEntryFor, chooseDtype, filesToDownload, type ModelDtype } from '../shared/catalog';
-import type { Backend } from '../../clip/shared/protocol';
+import { catalogEntryFor, chooseDtype, filesToDownload, type ModelDtype, type Task } from '../shared/catalog';
+import type { Backend } from '../shared/loadProtocol';
 import type { BackendPreference } from '../../../lib/urlState';
 
 /** transformers.js keeps downloaded model files in this Cache Storage bucket (its default key). */
@@ -36,12 +36,13 @@ async function remoteFileSize(url: string, signal: AbortSignal): Promise<number 
 
 /** Asks the host for each file's size before anything downloads (one-byte range requests). */
 export async function planDownload(
+  task: Task,
   modelId: string,
   host: string,
   preference: BackendPreference,
   signal: AbortSignal,
 ): Promise<PlannedDownload> {
-  const entry = catalogEntryFor(modelId);
+  const entry = catalogEntryFor(task, modelId);
   const { backend, hasF16 } = await plannedBackend(preference);
   const dtype = chooseDtype(entry, backend, hasF16);
   const files = await Promise.all(

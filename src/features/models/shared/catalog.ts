@@ -1,33 +1,56 @@
 import { CLIP_LOGIT_SCALE, type ScoringRule } from '../../../lib/scoring';
 
-/** Which pair of transformers.js classes loads the towers, and which output holds the embedding. */
-export type ModelFamily = 'clip' | 'siglip';
+/** What the user classifies: each task has its own worker, models and labels. */
+export type Task = 'image' | 'audio';
+export const TASKS: readonly Task[] = ['image', 'audio'];
+
+/** Which transformers.js classes load the model, and how it scores labels. */
+export type ModelFamily = 'clip' | 'siglip' | 'whisper' | 'clap';
 export type ModelDtype = 'fp32' | 'fp16' | 'q8';
 
-export interface CatalogModel {
+interface CatalogEntryBase {
   id: string;
   title: string;
-  family: ModelFamily;
   /** Built-in models ship with the app under /models/; the rest come from the Hub or a mirror. */
   builtin: boolean;
-  /** The dtypes whose ONNX files the repository has for both towers. */
+  /** The dtypes whose ONNX files the repository has for every session. */
   dtypes: readonly ModelDtype[];
+  note: string;
+}
+
+export interface AudioCatalogModel extends CatalogEntryBase {
+  task: 'audio';
+  family: 'whisper' | 'clap';
+  /**
+   * Whisper: multilingual checkpoints read `<|startoftranscript|><|en|><|transcribe|><|notimestamps|>`;
+   * English-only (`.en`) ones were trained with `<|startoftranscript|><|notimestamps|>` only.
+   */
+  multilingual: boolean;
+  /** CLAP: the scale applied to cosine similarities before the softmax. */
+  logitScale?: number;
+}
+
+export type CatalogModel = ImageCatalogModel | AudioCatalogModel;
+
+export interface ImageCatalogModel extends CatalogEntryBase {
+  task: 'image';
+  family: 'clip' | 'siglip';
   scoring: ScoringRule;
   /** Tokenizer padding the model was trained with (SigLIP needs a fixed length). */
   textPadding: 'longest' | 'max_length';
   /** MobileCLIP's vision tower loses accuracy when quantised, so it is kept in full precision. */
   visionNeverQuantized?: boolean;
-  note: string;
 }
 
 export const BUILTIN_MODEL_ID = 'builtin/clip-shapes';
 /** The app opens on the built-in model: it works offline and nothing downloads without the user's say. */
 export const DEFAULT_MODEL_ID = BUILTIN_MODEL_ID;
 
-export const MODEL_CATALOG: readonly CatalogModel[] = [
+export const IMAGE_MODEL_CATALOG: readonly ImageCatalogModel[] = [
   {
     id: BUILTIN_MODEL_ID,
     title: 'Built-in CLIP (shapes and colours)',
+    task: 'image',
     family: 'clip',
     builtin: true,
     dtypes: ['fp32'],
@@ -38,6 +61,7 @@ export const MODEL_CATALOG: readonly CatalogModel[] = [
   {
     id: 'Xenova/clip-vit-base-patch32',
     title: 'CLIP ViT-B/32 (OpenAI)',
+    task: 'image',
     family: 'clip',
     builtin: false,
     dtypes: ['fp32', 'fp16', 'q8'],
@@ -48,6 +72,7 @@ export const MODEL_CATALOG: readonly CatalogModel[] = [
   {
     id: 'Xenova/mobileclip_s0',
     title: 'MobileCLIP S0 (Apple)',
+    task: 'image',
     family: 'clip',
     builtin: false,
     dtypes: ['fp32', 'fp16', 'q8'],
@@ -59,6 +84,7 @@ export const MODEL_CATALOG: readonly CatalogModel[] = [
   {
     id: 'Xenova/siglip-base-patch16-224',
     title: 'SigLIP base/16 (Google)',
+    task: 'image',
     family: 'siglip',
     builtin: false,
     dtypes: ['fp32', 'fp16', 'q8'],
@@ -70,16 +96,76 @@ export const MODEL_CATALOG: readonly CatalogModel[] = [
   },
 ];
 
-export function findCatalogModel(id: string): CatalogModel | undefined {
-  return MODEL_CATALOG.find((model) => model.id === id);
-}
+export const BUILTIN_AUDIO_MODEL_ID = 'builtin/whisper-words';
+export const DEFAULT_AUDIO_MODEL_ID = BUILTIN_AUDIO_MODEL_ID;
+/** CLAP's contrastive temperature 1/0.07, its configured initial scale; the trained value is not published in the ONNX export. */
+export const CLAP_LOGIT_SCALE = 1 / 0.07;
+
+export const AUDIO_MODEL_CATALOG: readonly AudioCatalogModel[] = [
+  {
+    id: BUILTIN_AUDIO_MODEL_ID,
+    title: 'Built-in Whisper (ten spoken words)',
+    task: 'audio',
+    family: 'whisper',
+    builtin: true,
+    multilingual: true,
+    dtypes: ['fp32'],
+    note: 'Ships with the app, works offline. A small Whisper trained here on synthetic speech: yes, no, up, down, left, right, on, off, stop, go.',
+  },
+  {
+    id: 'Xenova/whisper-tiny.en',
+    title: 'Whisper tiny.en (OpenAI)',
+    task: 'audio',
+    family: 'whisper',
+    builtin: false,
+    multilingual: false,
+    dtypes: ['fp32', 'fp16', 'q8'],
+    note: 'Zero-shot scoring by the decoder’s likelihood of each label. English-only.',
+  },
+  {
+    id: 'Xenova/whisper-base',
+    title: 'Whisper base (OpenAI)',
+    task: 'audio',
+    family: 'whisper',
+    builtin: false,
+    multilingual: true,
+    dtypes: ['fp32', 'fp16', 'q8'],
+    note: 'Larger multilingual Whisper; Ma et al. found zero-shot ability grows with size.',
+  },
+  {
+    id: 'Xenova/clap-htsat-unfused',
+    title: 'CLAP HTSAT unfused (LAION)',
+    task: 'audio',
+    family: 'clap',
+    builtin: false,
+    multilingual: false,
+    logitScale: CLAP_LOGIT_SCALE,
+    dtypes: ['fp32', 'fp16', 'q8'],
+    note: 'Contrastive audio–text embeddings: each clip is embedded once, label edits re-rank instantly.',
+  },
+  {
+    id: 'Xenova/larger_clap_general',
+    title: 'CLAP larger, general (LAION)',
+    task: 'audio',
+    family: 'clap',
+    builtin: false,
+    multilingual: false,
+    logitScale: CLAP_LOGIT_SCALE,
+    dtypes: ['fp32', 'fp16', 'q8'],
+    note: 'Larger CLAP trained on general sounds, music and speech.',
+  },
+];
+
+export const CATALOGS: Record<Task, readonly CatalogModel[]> = { image: IMAGE_MODEL_CATALOG, audio: AUDIO_MODEL_CATALOG };
+export const BUILTIN_MODEL_IDS: Record<Task, string> = { image: BUILTIN_MODEL_ID, audio: BUILTIN_AUDIO_MODEL_ID };
 
 /** A hub id the catalog doesn't know is assumed to be a CLIP export in the Xenova layout. */
-export function catalogEntryFor(id: string): CatalogModel {
+export function imageCatalogEntryFor(id: string): ImageCatalogModel {
   return (
-    findCatalogModel(id) ?? {
+    IMAGE_MODEL_CATALOG.find((model) => model.id === id) ?? {
       id,
       title: id,
+      task: 'image',
       family: 'clip',
       builtin: id.startsWith('builtin/'),
       dtypes: ['fp32'],
@@ -90,9 +176,39 @@ export function catalogEntryFor(id: string): CatalogModel {
   );
 }
 
+/** An unknown audio id is taken as Whisper unless its name says CLAP; the config decides at load time. */
+export function audioCatalogEntryFor(id: string): AudioCatalogModel {
+  const known = AUDIO_MODEL_CATALOG.find((model) => model.id === id);
+  if (known) return known;
+  const clap = /clap/i.test(id);
+  return {
+    id,
+    title: id,
+    task: 'audio',
+    family: clap ? 'clap' : 'whisper',
+    builtin: id.startsWith('builtin/'),
+    multilingual: !/\.en$/.test(id),
+    ...(clap ? { logitScale: CLAP_LOGIT_SCALE } : {}),
+    dtypes: ['fp32'],
+    note: clap
+      ? 'Custom model: loaded as a CLAP export (onnx/text_model.onnx and onnx/audio_model.onnx).'
+      : 'Custom model: loaded as a Whisper export (onnx/encoder_model.onnx and onnx/decoder_model_merged.onnx).',
+  };
+}
+
+export function catalogEntryFor(task: Task, id: string): CatalogModel {
+  return task === 'image' ? imageCatalogEntryFor(id) : audioCatalogEntryFor(id);
+}
+
 /** transformers.js file-name suffixes per dtype, for listing what a load will download. */
 export const DTYPE_FILE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized' };
-export const TOWER_FILES = ['text_model', 'vision_model'] as const;
+/** The ONNX sessions each family loads, by file stem under `onnx/`. */
+const SESSION_FILES: Record<ModelFamily, readonly string[]> = {
+  clip: ['text_model', 'vision_model'],
+  siglip: ['text_model', 'vision_model'],
+  whisper: ['encoder_model', 'decoder_model_merged'],
+  clap: ['text_model', 'audio_model'],
+};
 export const CONFIG_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'preprocessor_config.json'] as const;
 
 /** WebGPU: fp16 where the adapter has shader-f16; WASM: 8-bit weights where the repository has them. */
@@ -101,12 +217,17 @@ export function chooseDtype(entry: CatalogModel, backend: 'webgpu' | 'wasm', ada
   return entry.dtypes.includes('q8') ? 'q8' : 'fp32';
 }
 
+/** The dtype of one session: MobileCLIP's vision tower stays in full precision. */
+export function sessionDtype(entry: CatalogModel, session: string, dtype: ModelDtype): ModelDtype {
+  const keepFullPrecision = entry.task === 'image' && entry.visionNeverQuantized && session === 'vision_model';
+  return keepFullPrecision && dtype === 'q8' ? 'fp32' : dtype;
+}
+
 /** The repository files a load downloads for this dtype, in the Hub layout. */
 export function filesToDownload(entry: CatalogModel, dtype: ModelDtype): string[] {
-  const visionDtype: ModelDtype = entry.visionNeverQuantized && dtype === 'q8' ? 'fp32' : dtype;
   return [
     ...CONFIG_FILES,
-    `onnx/text_model${DTYPE_FILE_SUFFIX[dtype]}.onnx`,
-    `onnx/vision_model${DTYPE_FILE_SUFFIX[visionDtype]}.onnx`,
+    ...(entry.family === 'whisper' ? ['generation_config.json'] : []),
+    ...SESSION_FILES[entry.family].map((session) => `onnx/${session}${DTYPE_FILE_SUFFIX[sessionDtype(entry, session, dtype)]}.onnx`),
   ];
 }

@@ -1,5 +1,5 @@
 import { env } from '@huggingface/transformers';
-import type { ModelSource } from '../shared/protocol';
+import type { ModelSource } from '../shared/loadProtocol';
 
 /**
  * The ORT runtime is served by the app itself (see vite.config.ts), never by a CDN. The asyncify

@@ -1,0 +1,116 @@
+import { memo, useRef, useState } from 'react';
+import { formatDuration } from '../../lib/audio';
+import { useAppStore } from '../../store';
+import { PredictionList } from '../labels/PredictionList';
+
+/** Peaks as bars; an SVG scales with the card and needs no drawing effect. */
+function Waveform({ peaks }: { peaks: readonly number[] }) {
+  const max = Math.max(1e-6, ...peaks);
+  return (
+    <svg viewBox={`0 0 ${peaks.length} 100`} preserveAspectRatio="none" className="h-10 w-full" aria-hidden="true" data-testid="waveform">
+      {peaks.map((peak, index) => {
+        const height = Math.max(1, (peak / max) * 100);
+        return <rect key={index} x={index + 0.15} width={0.7} y={(100 - height) / 2} height={height} className="fill-sky-600" />;
+      })}
+    </svg>
+  );
+}
+
+function PlayButton({ url, name }: { url: string; name: string }) {
+  const audioRef = useRef<HTMLAudioElement>(null);
+  const [playing, setPlaying] = useState(false);
+  return (
+    <>
+      <button
+        data-testid="play-button"
+        className="btn px-2"
+        aria-label={`${playing ? 'Pause' : 'Play'} ${name}`}
+        onClick={() => {
+          const audio = audioRef.current;
+          if (!audio) return;
+          if (audio.paused) void audio.play().catch(() => setPlaying(false));
+          else audio.pause();
+        }}
+      >
+        {playing ? '❚❚' : '▶'}
+      </button>
+      <audio ref={audioRef} src={url} preload="none" onPlay={() => setPlaying(true)} onPause={() => setPlaying(false)} onEnded={() => setPlaying(false)} />
+    </>
+  );
+}
+
+const AudioItemRow = memo(function AudioItemRow({ id }: { id: string }) {
+  const item = useAppStore((s) => s.audioItems[id]);
+  const remove = useAppStore((s) => s.removeAudioItem);
+  if (!item) return null;
+  return (
+    <li data-testid="item" data-name={item.name} data-state={item.state} className="rounded-lg border border-slate-200 bg-white p-3 text-xs shadow-sm">
+      <div className="flex items-center gap-2">
+        <PlayButton url={item.url} name={item.name} />
+        <p className="min-w-0 flex-1 truncate font-medium" title={item.name}>
+          {item.name}
+          {item.durationSeconds !== null && <span className="ml-2 font-normal text-slate-500">{formatDuration(item.durationSeconds)}</span>}
+        </p>
+        <button className="rounded px-1" aria-label={`Remove ${item.name}`} onClick={() => remove(id)}>
+          ✕
+        </button>
+      </div>
+      <div className="mt-2 grid gap-3 md:grid-cols-[1fr_16rem]">
+        <div className="space-y-1">
+          {item.peaks && <Waveform peaks={item.peaks} />}
+          {item.state === 'decoding' && <p className="text-slate-500">Decoding…</p>}
+          {item.state === 'pending' && <p className="text-slate-500">Waiting for the model…</p>}
+          {item.transcript !== null && (
+            <p className="text-slate-700">
+              Whisper hears:{' '}
+              <q data-testid="transcript" className="italic">
+                {item.transcript}
+              </q>
+            </p>
+          )}
+          {item.note && (
+            <p data-testid="item-note" className="text-amber-700">
+              Note: {item.note}
+            </p>
+          )}
+          {item.state === 'error' && (
+            <p data-testid="item-error" className="text-red-700">
+              {item.error}
+            </p>
+          )}
+        </div>
+        <PredictionList predictions={item.predictions} />
+      </div>
+    </li>
+  );
+});
+
+export function AudioItemList() {
+  const order = useAppStore((s) => s.audioOrder);
+  const batch = useAppStore((s) => s.audioBatch);
+  const clear = useAppStore((s) => s.clearAudioItems);
+  return (
+    <section className="space-y-2" aria-label="Audio clips">
+      <div className="flex items-center justify-between">
+        {batch && (
+          <div className="flex items-center gap-2 text-sm" data-testid="batch-progress" data-done={batch.done} data-total={batch.total}>
+            <progress className="w-64" max={batch.total} value={batch.done} />
+            <span>
+              {batch.done} / {batch.total} clips
+            </span>
+          </div>
+        )}
+        {order.length > 0 && (
+          <button className="btn ml-auto" onClick={clear}>
+            Remove all ({order.length})
+          </button>
+        )}
+      </div>
+      <ul className="space-y-2">
+        {order.map((id) => (
+          <AudioItemRow key={id} id={id} />
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,46 @@
+import { DECODE_SAMPLE_RATE_HZ, waveformPeaks } from '../../../lib/audio';
+import { decodeFailureMessage, sniffAudio } from '../../../lib/audioFormat';
+import { sha256Hex } from '../../../lib/cacheKeys';
+import type { DecodedAudio } from '../shared/protocol';
+
+/** Bars in an item's waveform. */
+export const WAVEFORM_BARS = 120;
+/** Bytes read to recognise the container when decoding fails. */
+const SNIFF_BYTES = 64;
+
+export class AudioDecodeError extends Error {}
+
+export interface PreparedAudio {
+  contentHash: string;
+  decoded: DecodedAudio;
+  durationSeconds: number;
+  peaks: number[];
+}
+
+/**
+ * Decodes a file with the browser's own decoder. OfflineAudioContext needs no audio device and
+ * decodes off the main thread, resampling to its rate on the way; the worker then down-mixes and
+ * resamples to whatever rate the model reads (OfflineAudioContext doesn't exist in workers).
+ */
+export async function decodeAudioFile(blob: Blob): Promise<PreparedAudio> {
+  const bytes = await blob.arrayBuffer();
+  const contentHash = await sha256Hex(bytes);
+  const head = new Uint8Array(bytes.slice(0, SNIFF_BYTES));
+  if (bytes.byteLength === 0) throw new AudioDecodeError('This file is empty.');
+  let buffer: AudioBuffer;
+  try {
+    // decodeAudioData detaches the buffer it is given.
+    buffer = await new OfflineAudioContext(1, 1, DECODE_SAMPLE_RATE_HZ).decodeAudioData(bytes);
+  } catch {
+    throw new AudioDecodeError(decodeFailureMessage(sniffAudio(head), blob.type));
+  }
+  // Copies: the worker takes ownership of these buffers (transferred), the AudioBuffer keeps its own.
+  const channels = Array.from({ length: buffer.numberOfChannels }, (_, c) => buffer.getChannelData(c).slice());
+  const mixedForDisplay = channels[0] ?? new Float32Array(0);
+  return {
+    contentHash,
+    decoded: { channels, sampleRate: buffer.sampleRate },
+    durationSeconds: buffer.duration,
+    peaks: Array.from(waveformPeaks(mixedForDisplay, WAVEFORM_BARS)),
+  };
+}

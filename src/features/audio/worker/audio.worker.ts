@@ -1,0 +1,39 @@
+/// <reference lib="webworker" />
+import { serveModelWorker } from '../../models/worker/modelWorkerHost';
+import { audioTransferablesOf, type AudioTaskEvent, type AudioTaskRequest, type AudioWorkerStats } from '../shared/protocol';
+import { AudioEngine } from './audioEngine';
+import { disposeAudio, loadAudio, type LoadedAudio } from './loadAudioModel';
+
+serveModelWorker<LoadedAudio, AudioWorkerStats, AudioEngine, AudioTaskRequest, AudioTaskEvent>({
+  load: loadAudio,
+  dispose: disposeAudio,
+  createEngine: (model, request, previousStats) => new AudioEngine(model, request.keepInputsForDebug, previousStats),
+  async runTask(engine, request, { isCancelled, post, postStats }) {
+    const { requestId } = request;
+    switch (request.type) {
+      case 'score': {
+        const result = await engine.score(request, {
+          isCancelled,
+          onClip: (clip, outcome) => post({ type: 'clipResult', requestId, itemId: clip.itemId, contentHash: clip.contentHash, outcome }),
+          onProgress: (done, total) => post({ type: 'scoreProgress', requestId, done, total }),
+          onStats: postStats,
+        });
+        post({ type: 'scored', requestId, cancelled: result.cancelled });
+        return;
+      }
+      case 'zeroInput': {
+        const scores = await engine.zeroInputScores(request.prompts, request.aggregation);
+        postStats(engine.currentStats());
+        post({ type: 'zeroInputScores', requestId, scores });
+        return;
+      }
+      case 'debugFeatures': {
+        const input = engine.inputFor(request.contentHash);
+        post({ type: 'debugFeatures', requestId, dims: input?.dims ?? [], data: input ? input.data.slice() : null });
+        return;
+      }
+    }
+  },
+  cancelledReply: (request) => (request.type === 'score' ? { type: 'scored', requestId: request.requestId, cancelled: true } : null),
+  transferablesOf: audioTransferablesOf,
+});

@@ -1,0 +1,83 @@
+import { Tensor, type FeatureExtractor, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { TokenAggregation } from '../../../lib/audioScoring';
+import { dot, l2Normalize } from '../../../lib/scoring';
+import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
+
+/** CLAP reads 48 kHz audio in 10 s windows (longer input would be cut at a random offset). */
+const CLAP_DEFAULT_SAMPLE_RATE_HZ = 48_000;
+const CLAP_DEFAULT_WINDOW_SECONDS = 10;
+
+export interface ClapWindow extends EncodedWindow {
+  /** Unit-length audio embedding. */
+  embedding: Float32Array;
+}
+
+function configNumber(extractor: FeatureExtractor, key: string): number | undefined {
+  const config: unknown = Reflect.get(extractor, 'config');
+  const value: unknown = typeof config === 'object' && config !== null ? Reflect.get(config, key) : undefined;
+  return typeof value === 'number' ? value : undefined;
+}
+
+function firstRow(output: Record<string, unknown>, name: string): Float32Array[] {
+  const tensor = output[name];
+  if (!(tensor instanceof Tensor) || tensor.dims.length !== 2) throw new Error(`The CLAP model returned no ${name}.`);
+  const [rows, width] = tensor.dims as [number, number];
+  const data = tensor.data as Float32Array;
+  const result = Array.from({ length: rows }, (_, row) => l2Normalize(data.subarray(row * width, (row + 1) * width)));
+  tensor.dispose();
+  return result;
+}
+
+/**
+ * CLAP: audio and captions meet in one embedding space. Each window is embedded once (the engine
+ * caches it) and each caption once (cached here), so a label edit costs one text-tower run.
+ */
+export class ClapScorer implements AudioScorer<ClapWindow> {
+  readonly family = 'clap';
+  readonly sampleRate: number;
+  readonly windowSeconds: number;
+  private readonly textEmbeddings = new Map<string, Float32Array>();
+
+  constructor(
+    private readonly textModel: PreTrainedModel,
+    private readonly audioModel: PreTrainedModel,
+    private readonly tokenizer: PreTrainedTokenizer,
+    private readonly featureExtractor: FeatureExtractor,
+    private readonly logitScale: number,
+  ) {
+    this.sampleRate = configNumber(featureExtractor, 'sampling_rate') ?? CLAP_DEFAULT_SAMPLE_RATE_HZ;
+    this.windowSeconds = configNumber(featureExtractor, 'max_length_s') ?? CLAP_DEFAULT_WINDOW_SECONDS;
+  }
+
+  async encode(windowSamples: Float32Array, options: { transcribe: boolean; keepInput: boolean }): Promise<EncodeResult<ClapWindow>> {
+    const { input_features } = (await this.featureExtractor(windowSamples)) as { input_features: Tensor };
+    const output: Record<string, unknown> = await this.audioModel({ input_features });
+    const [embedding] = firstRow(output, 'audio_embeds');
+    if (!embedding) throw new Error('The CLAP audio model returned an empty batch.');
+    const input = options.keepInput ? { dims: [...input_features.dims], data: Float32Array.from(input_features.data as Float32Array) } : null;
+    input_features.dispose();
+    return { encoded: { embedding, bytes: embedding.byteLength }, transcript: null, input };
+  }
+
+  async score(window: ClapWindow, prompts: readonly string[], _aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array> {
+    const missing = [...new Set(prompts.filter((prompt) => !this.textEmbeddings.has(prompt)))];
+    if (missing.length > 0) {
+      const inputs = this.tokenizer(missing, { padding: true, truncation: true });
+      const rows = firstRow(await this.textModel(inputs), 'text_embeds');
+      missing.forEach((prompt, index) => this.textEmbeddings.set(prompt, rows[index]!));
+      counters.textRuns++;
+      counters.textsEmbedded += missing.length;
+    }
+    return Float32Array.from(prompts, (prompt) => this.logitScale * dot(window.embedding, this.textEmbeddings.get(prompt)!));
+  }
+
+  async warmUp(): Promise<void> {
+    const { encoded } = await this.encode(new Float32Array(this.sampleRate), { transcribe: false, keepInput: false });
+    await this.score(encoded, ['warm up'], 'mean', { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
+    this.textEmbeddings.clear();
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.allSettled([this.textModel.dispose(), this.audioModel.dispose()]);
+  }
+}

@@ -1,0 +1,76 @@
+import {
+  AutoFeatureExtractor,
+  AutoTokenizer,
+  ClapAudioModelWithProjection,
+  ClapTextModelWithProjection,
+  WhisperForConditionalGeneration,
+  type FeatureExtractor,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
+import { audioCatalogEntryFor, chooseDtype, type AudioCatalogModel } from '../../models/shared/catalog';
+import type { FileProgress, LoadModelRequest, LoadedModelInfo } from '../../models/shared/loadProtocol';
+import { ModelLoadError, loadWithBackendFallback } from '../../models/worker/modelLoading';
+import { ClapScorer } from './clapScorer';
+import type { AudioScorer } from './audioScorer';
+import { WhisperScorer } from './whisperScorer';
+
+export interface LoadedAudio {
+  entry: AudioCatalogModel;
+  scorer: AudioScorer;
+  info: LoadedModelInfo;
+  sourceKey: string;
+}
+
+/** The family a model's config declares; a mismatch with the picker's guess is an invalid model, said plainly. */
+function checkModelType(model: PreTrainedModel, family: AudioCatalogModel['family'], modelId: string): void {
+  const modelType = model.config.model_type;
+  if (modelType !== family)
+    throw new ModelLoadError('invalid-model', `${modelId} is a "${String(modelType)}" model; the audio view runs Whisper and CLAP models.`);
+}
+
+/** Loads a Whisper or CLAP model on WebGPU or WASM (shared fallback), then warms it up on a short silent clip. */
+export async function loadAudio(request: LoadModelRequest, reportFiles: (files: FileProgress[]) => void): Promise<LoadedAudio> {
+  const entry = audioCatalogEntryFor(request.modelId);
+  return loadWithBackendFallback(request, reportFiles, async (backend, adapter, tracker) => {
+    const started = performance.now();
+    const dtype = chooseDtype(entry, backend, adapter?.features.has('shader-f16') ?? false);
+    const options = { device: backend, dtype, progress_callback: tracker.onProgress } as const;
+    const [tokenizer, featureExtractor] = await Promise.all([
+      AutoTokenizer.from_pretrained(request.modelId, { progress_callback: tracker.onProgress }),
+      AutoFeatureExtractor.from_pretrained(request.modelId, { progress_callback: tracker.onProgress }),
+    ]);
+    const scorer = await createScorer(entry, request.modelId, tokenizer, featureExtractor, options);
+    const loadMs = performance.now() - started;
+    // Warm-up compiles kernels (and on WebGPU surfaces a broken device) before we claim to be ready.
+    const warmupStarted = performance.now();
+    await scorer.warmUp();
+    const warmupMs = performance.now() - warmupStarted;
+    return { entry, scorer, dtype, loadMs, warmupMs };
+  });
+}
+
+async function createScorer(
+  entry: AudioCatalogModel,
+  modelId: string,
+  tokenizer: PreTrainedTokenizer,
+  featureExtractor: FeatureExtractor,
+  options: Parameters<typeof WhisperForConditionalGeneration.from_pretrained>[1],
+): Promise<AudioScorer> {
+  if (entry.family === 'whisper') {
+    const model = await WhisperForConditionalGeneration.from_pretrained(modelId, options);
+    checkModelType(model, 'whisper', modelId);
+    if (!(model instanceof WhisperForConditionalGeneration)) throw new ModelLoadError('invalid-model', `${modelId} did not load as a Whisper model.`);
+    return new WhisperScorer(model, tokenizer, featureExtractor, entry.multilingual);
+  }
+  const [textModel, audioModel] = await Promise.all([
+    ClapTextModelWithProjection.from_pretrained(modelId, options),
+    ClapAudioModelWithProjection.from_pretrained(modelId, options),
+  ]);
+  checkModelType(textModel, 'clap', modelId);
+  return new ClapScorer(textModel, audioModel, tokenizer, featureExtractor, entry.logitScale ?? 1);
+}
+
+export async function disposeAudio(model: LoadedAudio): Promise<void> {
+  await model.scorer.dispose();
+}

@@ -1,0 +1,184 @@
+import { Tensor, type FeatureExtractor, type PreTrainedTokenizer, type WhisperForConditionalGeneration } from '@huggingface/transformers';
+
+type WhisperGenerateParameters = Parameters<WhisperForConditionalGeneration['generate']>[0];
+
+interface GreedyTranscriptionOptions {
+  input_features: Tensor;
+  encoder_outputs: Tensor;
+  max_new_tokens: number;
+  return_timestamps: false;
+  language?: string;
+  task?: string;
+}
+
+/**
+ * transformers.js's JSDoc types mark every WhisperGenerationConfig field as required; generate()
+ * itself fills the rest from the model's generation config, so the partial options are what it expects.
+ */
+function greedyGenerate(model: WhisperForConditionalGeneration, options: GreedyTranscriptionOptions) {
+  return model.generate(options as unknown as WhisperGenerateParameters);
+}
+import { buildDecoderBatch, scoreDecoderBatch, type TokenAggregation } from '../../../lib/audioScoring';
+import { WHISPER_SAMPLE_RATE_HZ, WHISPER_WINDOW_SECONDS } from '../../../lib/audio';
+import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
+
+/** Whisper's text for one 30 s window stays well under this many tokens. */
+const MAX_TRANSCRIPT_TOKENS = 128;
+/** Memory allowed for one decoder call (logits plus the per-row cross-attention cache it returns). */
+const MAX_DECODER_CALL_BYTES = 192 * 1024 * 1024;
+const FLOAT32_BYTES = 4;
+
+export interface WhisperWindow extends EncodedWindow {
+  /** Encoder output, [1, positions, width]. */
+  hidden: Float32Array;
+  positions: number;
+  width: number;
+}
+
+interface WhisperTokens {
+  /** `<|startoftranscript|>` (+ `<|en|><|transcribe|>` when multilingual) `<|notimestamps|>`. */
+  prompt: number[];
+  endOfText: number;
+  vocabSize: number;
+}
+
+function numberField(record: object | null | undefined, key: string): number | undefined {
+  const value: unknown = record ? Reflect.get(record, key) : undefined;
+  return typeof value === 'number' ? value : undefined;
+}
+
+function idFromMap(record: object | null | undefined, mapKey: string, token: string): number | undefined {
+  const map: unknown = record ? Reflect.get(record, mapKey) : undefined;
+  return typeof map === 'object' && map !== null ? numberField(map, token) : undefined;
+}
+
+/** Reads the special-token ids from the model's generation config (the Hub's Whisper exports all carry them). */
+function whisperTokens(model: WhisperForConditionalGeneration, multilingual: boolean): WhisperTokens {
+  const generation = model.generation_config;
+  const config = model.config;
+  const start = numberField(generation, 'decoder_start_token_id') ?? numberField(config, 'decoder_start_token_id');
+  const noTimestamps = numberField(generation, 'no_timestamps_token_id');
+  const endOfText = numberField(config, 'eos_token_id') ?? numberField(generation, 'eos_token_id');
+  const vocabSize = numberField(config, 'vocab_size');
+  if (start === undefined || noTimestamps === undefined || endOfText === undefined || vocabSize === undefined)
+    throw new Error('This Whisper export lacks decoder_start_token_id, no_timestamps_token_id, eos_token_id or vocab_size in its configs.');
+  if (!multilingual) return { prompt: [start, noTimestamps], endOfText, vocabSize };
+  const english = idFromMap(generation, 'lang_to_id', '<|en|>');
+  const transcribe = idFromMap(generation, 'task_to_id', 'transcribe');
+  if (english === undefined || transcribe === undefined) throw new Error('This multilingual Whisper export lacks lang_to_id or task_to_id.');
+  return { prompt: [start, english, transcribe, noTimestamps], endOfText, vocabSize };
+}
+
+/**
+ * Zero-shot scoring with Whisper (jumon/zac; Ma et al., NAACL 2024): the encoder runs once per
+ * window, then every label is read by the decoder after the transcription prompt, all labels in
+ * one right-padded batch against the same encoder output, and scored by their tokens' log-probs.
+ */
+export class WhisperScorer implements AudioScorer<WhisperWindow> {
+  readonly family = 'whisper';
+  readonly sampleRate = WHISPER_SAMPLE_RATE_HZ;
+  readonly windowSeconds = WHISPER_WINDOW_SECONDS;
+  private readonly tokens: WhisperTokens;
+  private readonly decoderLayers: number;
+
+  constructor(
+    private readonly model: WhisperForConditionalGeneration,
+    private readonly tokenizer: PreTrainedTokenizer,
+    private readonly featureExtractor: FeatureExtractor,
+    private readonly multilingual: boolean,
+  ) {
+    this.tokens = whisperTokens(model, multilingual);
+    this.decoderLayers = numberField(model.config, 'decoder_layers') ?? 12;
+    // generate() keeps only `forward_params` from its options: listing encoder_outputs lets a
+    // transcription reuse the encoder output we already have instead of running the encoder again.
+    if (!model.forward_params.includes('encoder_outputs')) model.forward_params = [...model.forward_params, 'encoder_outputs'];
+  }
+
+  get promptIds(): readonly number[] {
+    return this.tokens.prompt;
+  }
+
+  labelTokenIds(prompt: string): number[] {
+    return this.tokenizer.encode(prompt, { add_special_tokens: false });
+  }
+
+  async encode(windowSamples: Float32Array, options: { transcribe: boolean; keepInput: boolean }): Promise<EncodeResult<WhisperWindow>> {
+    const { input_features } = (await this.featureExtractor(windowSamples)) as { input_features: Tensor };
+    const prepared: unknown = await this.model._prepare_encoder_decoder_kwargs_for_generation({
+      inputs_tensor: input_features,
+      model_inputs: { input_features },
+      model_input_name: 'input_features',
+      generation_config: this.model.generation_config,
+    });
+    const hiddenTensor: unknown = typeof prepared === 'object' && prepared !== null ? Reflect.get(prepared, 'encoder_outputs') : undefined;
+    if (!(hiddenTensor instanceof Tensor) || hiddenTensor.dims.length !== 3) throw new Error('The Whisper encoder returned no last_hidden_state.');
+    const [, positions, width] = hiddenTensor.dims as [number, number, number];
+    const hidden = Float32Array.from(hiddenTensor.data as Float32Array);
+    const encoded: WhisperWindow = { hidden, positions, width, bytes: hidden.byteLength };
+
+    let transcript: string | null = null;
+    if (options.transcribe) {
+      const generated = await greedyGenerate(this.model, {
+        input_features,
+        encoder_outputs: hiddenTensor,
+        max_new_tokens: MAX_TRANSCRIPT_TOKENS,
+        return_timestamps: false,
+        ...(this.multilingual ? { language: 'en', task: 'transcribe' } : {}),
+      });
+      if (!(generated instanceof Tensor)) throw new Error('Whisper generate returned no token ids.');
+      const ids = Array.from(generated.data as BigInt64Array, Number);
+      transcript = this.tokenizer.decode(ids, { skip_special_tokens: true }).trim();
+      generated.dispose();
+    }
+    const input = options.keepInput ? { dims: [...input_features.dims], data: Float32Array.from(input_features.data as Float32Array) } : null;
+    hiddenTensor.dispose();
+    input_features.dispose();
+    return { encoded, transcript, input };
+  }
+
+  async score(window: WhisperWindow, prompts: readonly string[], aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array> {
+    const labelIds = prompts.map((prompt) => this.labelTokenIds(prompt));
+    const scores = new Float32Array(prompts.length);
+    const longest = this.tokens.prompt.length + Math.max(0, ...labelIds.map((ids) => ids.length)) + 1;
+    const rowBytes =
+      FLOAT32_BYTES * (longest * this.tokens.vocabSize + (2 * this.decoderLayers + 1) * window.positions * window.width);
+    const rowsPerCall = Math.max(1, Math.floor(MAX_DECODER_CALL_BYTES / rowBytes));
+    for (let first = 0; first < prompts.length; first += rowsPerCall) {
+      const chunk = labelIds.slice(first, first + rowsPerCall);
+      scores.set(await this.scoreRows(window, chunk, aggregation), first);
+      counters.decoderRuns++;
+      counters.labelRowsScored += chunk.length;
+    }
+    return scores;
+  }
+
+  /** One decoder call: every row reads the same encoder output, tiled along the batch. */
+  private async scoreRows(window: WhisperWindow, labelIds: readonly number[][], aggregation: TokenAggregation): Promise<Float32Array> {
+    const batch = buildDecoderBatch(this.tokens.prompt, labelIds, this.tokens.endOfText);
+    const tiled = new Float32Array(batch.rows * window.hidden.length);
+    for (let row = 0; row < batch.rows; row++) tiled.set(window.hidden, row * window.hidden.length);
+    const encoderOutputs = new Tensor('float32', tiled, [batch.rows, window.positions, window.width]);
+    const decoderInputIds = new Tensor('int64', BigInt64Array.from(batch.ids, (id) => BigInt(id)), [batch.rows, batch.length]);
+    const output: Record<string, unknown> = await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: decoderInputIds });
+    try {
+      const logits = output.logits;
+      if (!(logits instanceof Tensor)) throw new Error('The Whisper decoder returned no logits.');
+      const vocabSize = logits.dims.at(-1) ?? this.tokens.vocabSize;
+      return scoreDecoderBatch(batch, logits.data as Float32Array, vocabSize, aggregation);
+    } finally {
+      // The merged decoder also returns its key/value cache; free it (GPU buffers on WebGPU).
+      for (const value of Object.values(output)) if (value instanceof Tensor) value.dispose();
+      encoderOutputs.dispose();
+      decoderInputIds.dispose();
+    }
+  }
+
+  async warmUp(): Promise<void> {
+    const { encoded } = await this.encode(new Float32Array(this.sampleRate), { transcribe: false, keepInput: false });
+    await this.score(encoded, [' warm up'], 'mean', { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+}

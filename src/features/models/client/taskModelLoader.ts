@@ -1,0 +1,121 @@
+import type { StoreApi } from 'zustand';
+import type { AppState } from '../../../store';
+import { modelIdOf } from '../../../store/settingsSlice';
+import { BUILTIN_MODEL_IDS, type Task } from '../shared/catalog';
+import type { LoadedModelInfo, ModelSource } from '../shared/loadProtocol';
+import { ModelLoadFailure, type LoadOptions } from './modelWorkerBridge';
+
+/** The one bridge method the loader uses. */
+export interface LoadingBridge {
+  load(options: LoadOptions): Promise<LoadedModelInfo>;
+}
+
+export const LOCAL_FOLDER_PREFIX = 'local/';
+
+export function modelSourceFor(state: AppState, task: Task, appBaseUrl: string): ModelSource {
+  const modelId = modelIdOf(state, task);
+  const pickedFolder = state.models[task].pickedFolder;
+  if (modelId.startsWith('builtin/')) return { kind: 'builtin', baseUrl: appBaseUrl };
+  if (modelId.startsWith(LOCAL_FOLDER_PREFIX) && pickedFolder) return { kind: 'folder', name: pickedFolder.name, files: pickedFolder.files };
+  return { kind: 'hub', host: state.hubHost };
+}
+
+/** What the model panel needs from a task's controller. */
+export interface ModelChooser {
+  chooseModel(modelId: string): void;
+}
+
+/**
+ * Loads a task's chosen model through its worker bridge and keeps the task's model status in the
+ * store: progress, ready, errors in plain words, and, offline, a quiet fall-back to the built-in
+ * model when the remembered Hub model can't be reached (with an offer to retry).
+ */
+export class TaskModelLoader implements ModelChooser {
+  private generation = 0;
+  /** Whether the user (or a link) chose the model in this session; a remembered default may fall back silently. */
+  private explicitModelChoice: boolean;
+
+  constructor(
+    private readonly task: Task,
+    private readonly store: StoreApi<AppState>,
+    private readonly bridge: LoadingBridge,
+    private readonly appBaseUrl: string,
+    private readonly debug: boolean,
+    explicitModelChoice: boolean,
+    /** Called before each load starts: the task cancels its runs. */
+    private readonly beforeLoad: () => void,
+  ) {
+    this.explicitModelChoice = explicitModelChoice;
+  }
+
+  /** Whether a store change means the model must be (re)loaded. */
+  needsReload(state: AppState, previous: AppState): boolean {
+    return (
+      modelIdOf(state, this.task) !== modelIdOf(previous, this.task) ||
+      state.backendPreference !== previous.backendPreference ||
+      state.hubHost !== previous.hubHost ||
+      state.models[this.task].pickedFolder !== previous.models[this.task].pickedFolder
+    );
+  }
+
+  /** The user picked a model in the UI: from now on a failure is reported, never silently replaced. */
+  chooseModel(modelId: string): void {
+    this.explicitModelChoice = true;
+    const state = this.store.getState();
+    state.setModelNotice(this.task, null);
+    if (modelIdOf(state, this.task) === modelId) void this.load();
+    else state.setTaskModelId(this.task, modelId);
+  }
+
+  async load(): Promise<LoadedModelInfo | null> {
+    const generation = ++this.generation;
+    this.beforeLoad();
+    const state = this.store.getState();
+    const modelId = modelIdOf(state, this.task);
+    state.setModelStatus(this.task, { state: 'loading', modelId });
+    state.setFileProgress(this.task, []);
+    try {
+      const info = await this.bridge.load({
+        modelId,
+        source: modelSourceFor(state, this.task, this.appBaseUrl),
+        backend: state.backendPreference,
+        keepInputsForDebug: this.debug,
+        onProgress: (files) => {
+          if (generation === this.generation) this.store.getState().setFileProgress(this.task, files);
+        },
+      });
+      if (generation !== this.generation) return null;
+      this.store.getState().setModelStatus(this.task, { state: 'ready', modelId, info });
+      if (info.fallbackReason) this.store.getState().setModelNotice(this.task, { text: info.fallbackReason });
+      return info;
+    } catch (error) {
+      if (generation !== this.generation) return null;
+      const failure = error instanceof ModelLoadFailure ? error : new ModelLoadFailure('other', String(error));
+      const isHubModel = !modelId.startsWith('builtin/') && !modelId.startsWith(LOCAL_FOLDER_PREFIX);
+      if (failure.kind === 'unreachable' && isHubModel && !this.explicitModelChoice) {
+        // Offline with a model remembered from an earlier visit: carry on with the built-in one, say so, offer to retry.
+        this.store.getState().setModelNotice(this.task, {
+          text: `Couldn't reach the model host (${this.store.getState().hubHost}) for ${modelId}, so the built-in model is in use instead.`,
+          retryModelId: modelId,
+        });
+        this.store.getState().setTaskModelId(this.task, BUILTIN_MODEL_IDS[this.task]);
+        return null;
+      }
+      this.store.getState().setModelStatus(this.task, { state: 'error', modelId, kind: failure.kind, message: failure.message });
+      return null;
+    }
+  }
+}
+
+/** Bridge listeners that keep a task's model status and notices in the store. */
+export function bridgeListenersFor<TStats>(store: StoreApi<AppState>, task: Task, onStats: (stats: TStats) => void) {
+  return {
+    onStats,
+    onBackendChanged: (info: LoadedModelInfo) => {
+      const status = store.getState().models[task].status;
+      if (status.state === 'ready') store.getState().setModelStatus(task, { ...status, info });
+      if (info.fallbackReason) store.getState().setModelNotice(task, { text: info.fallbackReason });
+    },
+    onCrash: (error: Error) => store.getState().setModelNotice(task, { text: error.message }),
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The part of every model worker's protocol that is about loading a model: the same request,
+ * progress, ready and failure messages for the image (CLIP) and audio (Whisper, CLAP) workers.
+ * Each worker's own protocol module adds its task requests and replies to these.
+ */
+import type { BackendPreference } from '../../../lib/urlState';
+import type { ModelDtype } from './catalog';
+
+export type Backend = 'webgpu' | 'wasm';
+
+export type ModelSource =
+  | { kind: 'builtin'; baseUrl: string }
+  | { kind: 'hub'; host: string }
+  /** A model folder the user picked: relative path (as on the Hub, e.g. `onnx/text_model.onnx`) → file. */
+  | { kind: 'folder'; name: string; files: ReadonlyArray<{ path: string; file: File }> };
+
+export interface LoadModelRequest {
+  type: 'load';
+  requestId: number;
+  modelId: string;
+  source: ModelSource;
+  backend: BackendPreference;
+  /** Keep each input's preprocessed tensor so tests can compare against a reference runtime. */
+  keepInputsForDebug: boolean;
+}
+
+export interface CancelRequest {
+  type: 'cancel';
+  /** The task request to stop; the worker stops at its next checkpoint and still sends that request's terminal reply. */
+  targetRequestId: number;
+}
+
+export interface FileProgress {
+  file: string;
+  loaded: number;
+  total: number;
+  done: boolean;
+}
+
+export interface LoadedModelInfo {
+  modelId: string;
+  backend: Backend;
+  dtype: ModelDtype;
+  /** Why the requested backend isn't the one running (e.g. WebGPU failed and WASM took over). */
+  fallbackReason?: string;
+  /** WASM threads in use (1 when the page is not cross-origin isolated). */
+  threads: number;
+  loadMs: number;
+  warmupMs: number;
+}
+
+export type LoadErrorKind = 'not-found' | 'unreachable' | 'invalid-model' | 'other';
+
+export type LoadEvent =
+  | { type: 'loadProgress'; requestId: number; files: FileProgress[] }
+  | { type: 'loaded'; requestId: number; info: LoadedModelInfo }
+  | { type: 'loadFailed'; requestId: number; kind: LoadErrorKind; message: string }
+  | { type: 'backendChanged'; info: LoadedModelInfo }
+  /** The terminal reply for any request that threw. */
+  | { type: 'failed'; requestId: number; message: string };
+
+export type StatsEvent<TStats> = { type: 'stats'; stats: TStats };
+
+/** What every model worker sends besides its own task replies. */
+export type BaseWorkerEvent<TStats> = LoadEvent | StatsEvent<TStats>;
+
+const BASE_EVENT_TYPES: ReadonlySet<string> = new Set<BaseWorkerEvent<unknown>['type']>([
+  'loadProgress',
+  'loaded',
+  'loadFailed',
+  'backendChanged',
+  'failed',
+  'stats',
+]);
+
+export function isBaseWorkerEvent<TStats, TTaskEvent extends { type: string }>(
+  event: BaseWorkerEvent<TStats> | TTaskEvent,
+): event is BaseWorkerEvent<TStats> {
+  return BASE_EVENT_TYPES.has(event.type);
+}

@@ -1,0 +1,90 @@
+import type { StateCreator } from 'zustand';
+import type { Calibration } from '../lib/audioScoring';
+import type { RankedLabel } from '../lib/scoring';
+import type { RecorderStatus } from '../features/audio/client/microphoneRecorder';
+import type { BatchProgress } from './itemsSlice';
+import type { AppState } from './index';
+
+export type AudioItemState = 'decoding' | 'pending' | 'done' | 'error';
+
+export interface AudioItem {
+  id: string;
+  name: string;
+  /** The original file or recording; played back through an object URL, never uploaded. */
+  blob: Blob;
+  url: string;
+  contentHash: string | null;
+  state: AudioItemState;
+  error: string | null;
+  durationSeconds: number | null;
+  /** Waveform bars, 0..1. */
+  peaks: number[] | null;
+  /** Raw per-prompt scores from the worker for `rankedPromptsKey`; calibration turns them into predictions. */
+  rawScores: Float32Array | null;
+  rankedPromptsKey: string | null;
+  predictions: RankedLabel[];
+  transcript: string | null;
+  /** Windows or cut-off, said in words. */
+  note: string | null;
+}
+
+export interface AudioItemsSlice {
+  audioItems: Record<string, AudioItem>;
+  audioOrder: string[];
+  audioBatch: BatchProgress | null;
+  /** The calibration actually in effect (zero-input waits for the silent clip's scores). */
+  appliedCalibration: Calibration | 'zero-input-pending';
+  setAppliedCalibration: (calibration: Calibration | 'zero-input-pending') => void;
+  recorderStatus: RecorderStatus;
+  setRecorderStatus: (status: RecorderStatus) => void;
+  addAudioItems: (items: AudioItem[]) => void;
+  updateAudioItem: (id: string, patch: Partial<AudioItem>) => void;
+  /** One store update for many items (calibration over a batch changes them all at once). */
+  updateAudioItems: (patches: ReadonlyMap<string, Partial<AudioItem>>) => void;
+  removeAudioItem: (id: string) => void;
+  clearAudioItems: () => void;
+  setAudioBatch: (batch: BatchProgress | null) => void;
+}
+
+export const createAudioItemsSlice: StateCreator<AppState, [], [], AudioItemsSlice> = (set, get) => ({
+  audioItems: {},
+  audioOrder: [],
+  audioBatch: null,
+  appliedCalibration: 'none',
+  setAppliedCalibration: (appliedCalibration) => set({ appliedCalibration }),
+  recorderStatus: { state: 'idle' },
+  setRecorderStatus: (recorderStatus) => set({ recorderStatus }),
+  addAudioItems: (added) =>
+    set((state) => ({
+      audioItems: { ...state.audioItems, ...Object.fromEntries(added.map((item) => [item.id, item])) },
+      audioOrder: [...state.audioOrder, ...added.map((item) => item.id)],
+    })),
+  updateAudioItem: (id, patch) =>
+    set((state) => {
+      const item = state.audioItems[id];
+      return item ? { audioItems: { ...state.audioItems, [id]: { ...item, ...patch } } } : {};
+    }),
+  updateAudioItems: (patches) =>
+    set((state) => {
+      if (patches.size === 0) return {};
+      const audioItems = { ...state.audioItems };
+      for (const [id, patch] of patches) {
+        const item = audioItems[id];
+        if (item) audioItems[id] = { ...item, ...patch };
+      }
+      return { audioItems };
+    }),
+  removeAudioItem: (id) => {
+    const item = get().audioItems[id];
+    if (item) URL.revokeObjectURL(item.url);
+    set((state) => {
+      const { [id]: _removed, ...rest } = state.audioItems;
+      return { audioItems: rest, audioOrder: state.audioOrder.filter((other) => other !== id) };
+    });
+  },
+  clearAudioItems: () => {
+    for (const item of Object.values(get().audioItems)) URL.revokeObjectURL(item.url);
+    set({ audioItems: {}, audioOrder: [], audioBatch: null });
+  },
+  setAudioBatch: (audioBatch) => set({ audioBatch }),
+});
