@@ -8,12 +8,14 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export type Backend = 'wasm' | 'webgpu';
 
 export interface OpenOptions {
+  task?: 'image' | 'audio';
   model?: string;
   backend?: Backend;
   labels?: readonly string[];
   template?: string;
   /** Mirror host, e.g. `http://127.0.0.1:1234/` (must end with a slash). */
   hub?: string;
+  calibration?: 'none' | 'zero-input' | 'prior';
   debug?: boolean;
 }
 
@@ -87,6 +89,8 @@ export class PlaygroundPage {
 
   static query(options: OpenOptions): string {
     const params = new URLSearchParams();
+    if (options.task !== undefined) params.set('task', options.task);
+    if (options.calibration !== undefined) params.set('calibration', options.calibration);
     if (options.model !== undefined) params.set('model', options.model);
     if (options.backend !== undefined) params.set('backend', options.backend);
     if (options.labels !== undefined) params.set('labels', options.labels.join(','));
@@ -159,7 +163,7 @@ export class PlaygroundPage {
     return this.page.locator(`[data-testid="item"][data-name=${cssString(name)}]`);
   }
 
-  async expectItemState(name: string, state: 'done' | 'error' | 'pending', timeout = BATCH_TIMEOUT): Promise<void> {
+  async expectItemState(name: string, state: 'done' | 'error' | 'pending' | 'decoding', timeout = BATCH_TIMEOUT): Promise<void> {
     await expect(this.item(name), `item ${name}`).toHaveCount(1);
     await expect(this.item(name), `state of item ${name}`).toHaveAttribute('data-state', state, { timeout });
   }

@@ -10,6 +10,7 @@
  * Contexts a test opens itself (`browser.newContext()`) must be passed to `network.guard(ctx)`.
  */
 import { test as base, expect, type BrowserContext, type Request } from '@playwright/test';
+import { AudioPage } from '../pages/audio-page';
 import { PlaygroundPage } from '../pages/playground-page';
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -92,6 +93,7 @@ interface Fixtures {
   expectedBlockedRequests: number;
   network: NetworkGuard;
   playground: PlaygroundPage;
+  audio: AudioPage;
 }
 
 export const test = base.extend<Fixtures>({
@@ -121,6 +123,10 @@ export const test = base.extend<Fixtures>({
 
   playground: async ({ page }, use) => {
     await use(new PlaygroundPage(page));
+  },
+
+  audio: async ({ page }, use) => {
+    await use(new AudioPage(page));
   },
 });
 

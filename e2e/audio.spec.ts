@@ -1,0 +1,100 @@
+/**
+ * Audio zero-shot classification with the built-in Whisper (`builtin/whisper-words`), on WASM
+ * and on WebGPU (SwiftShader): decoding every container the browser handles, batched decoder
+ * scoring against cached encoder outputs, transcripts, calibration, and a Node reference.
+ */
+import { test, expect } from './support/test';
+import { BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
+import { JFK_FLAC_PATH, WORD_FILES, audioFile, fixture } from './support/audio-fixtures';
+import { WhisperReference } from './support/whisperReference';
+import type { Backend } from './pages/playground-page';
+
+/** The issue's bar: the app's log-probs equal onnxruntime-node's on the same ONNX files and features. */
+const LOG_PROB_TOLERANCE = 1e-3;
+
+for (const backend of ['wasm', 'webgpu'] as const satisfies readonly Backend[]) {
+  test.describe(`audio on ${backend}`, () => {
+    test(`spoken words in every format rank first; a label edit re-runs only the decoder (${backend})`, async ({ audio }) => {
+      await audio.open({ model: BUILTIN_WHISPER_ID, backend });
+      await audio.expectModelReady({ backend, model: BUILTIN_WHISPER_ID });
+      // WebGPU on SwiftShader is slow: two formats there, all of them on WASM.
+      const cases = backend === 'wasm' ? WORD_FILES : WORD_FILES.filter((c) => ['left.wav', 'go.webm'].includes(c.file));
+      await audio.classify(
+        cases.map((c) => fixture(c.file)),
+        WHISPER_WORDS,
+      );
+      for (const { file, word } of cases) {
+        expect(await audio.topLabel(file), `top label of ${file}`).toBe(word);
+        await expect(audio.transcript(file), `transcript of ${file}`).toHaveCount(1);
+      }
+
+      const before = await audio.audioStats();
+      expect(before.clipsEncoded).toBe(cases.length);
+      const edited = [...WHISPER_WORDS.filter((w) => w !== 'no'), 'maybe'];
+      await audio.setLabels(edited);
+      for (const { file, word } of cases) {
+        await audio.waitForPredictionLabels(file, edited);
+        expect(await audio.topLabel(file), `top label of ${file} after the edit`).toBe(word);
+      }
+      const after = await audio.audioStats();
+      expect(after.encoderRuns, 'a label edit must not run the encoder').toBe(before.encoderRuns);
+      expect(after.decoderRuns).toBeGreaterThan(before.decoderRuns);
+      // Only the new label is decoded: one row per clip.
+      expect(after.labelRows - before.labelRows).toBe(cases.length);
+    });
+  });
+}
+
+test('scores equal a Node onnxruntime reference on the same features; real 44.1 kHz stereo speech decodes and scores', async ({ audio }) => {
+  await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm', debug: true });
+  await audio.expectModelReady({ backend: 'wasm' });
+  const jfk = audioFile(JFK_FLAC_PATH);
+  await audio.classify([fixture('left.wav'), jfk], WHISPER_WORDS);
+
+  await expect(audio.transcript('jfk.flac')).toHaveCount(1);
+  await expect(audio.item('jfk.flac').getByTestId('item-error')).toHaveCount(0);
+
+  const reference = await WhisperReference.load(BUILTIN_WHISPER_ID);
+  try {
+    for (const name of ['left.wav', 'jfk.flac']) {
+      const { features, prompts, rawScores } = await audio.debugAudio(name);
+      expect(features.dims).toEqual([1, 80, 3000]);
+      const expected = await reference.meanLogProbs(features, prompts);
+      const worst = Math.max(...expected.map((value, i) => Math.abs(value - rawScores[i]!)));
+      test.info().annotations.push({ type: `${name} max |Δ log-prob|`, description: worst.toExponential(2) });
+      expect(worst, `${name}: app vs onnxruntime-node`).toBeLessThan(LOG_PROB_TOLERANCE);
+    }
+  } finally {
+    await reference.release();
+  }
+});
+
+test('calibration: zero-input and prior matching change the probabilities, and prior matching balances the batch', async ({ audio }) => {
+  await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm' });
+  await audio.expectModelReady({ backend: 'wasm' });
+  const labels = ['yes', 'no', 'stop'];
+  const files = [fixture('yes.mp3'), fixture('stop.ogg'), fixture('left.wav')];
+  await audio.classify(files, labels);
+  await expect(audio.calibrationStatus).toHaveAttribute('data-applied', 'none');
+  const uncalibrated = await audio.predictions('left.wav');
+
+  await audio.setCalibration('zero-input');
+  await expect.poll(async () => JSON.stringify(await audio.predictions('left.wav'))).not.toBe(JSON.stringify(uncalibrated));
+  for (const file of files) {
+    const total = (await audio.predictions(file.name)).reduce((sum, p) => sum + p.score, 0);
+    expect(total).toBeCloseTo(1, 5);
+  }
+
+  await audio.setCalibration('prior');
+  // Prior matching: every label's mean probability over the three clips is 1/3.
+  await expect
+    .poll(async () => {
+      const means = new Map<string, number>();
+      for (const file of files)
+        for (const p of await audio.predictions(file.name)) means.set(p.label, (means.get(p.label) ?? 0) + p.score / files.length);
+      return Math.max(...[...means.values()].map((m) => Math.abs(m - 1 / labels.length)));
+    })
+    .toBeLessThan(1e-4);
+  expect(await audio.topLabel('yes.mp3')).toBe('yes');
+  expect(await audio.topLabel('stop.ogg')).toBe('stop');
+});

@@ -1,0 +1,69 @@
+/**
+ * The committed audio test files (e2e/fixtures/audio, made by tools/make_audio_fixtures.sh with an
+ * espeak-ng voice the built-in model never heard in training) and the real speech clip from the
+ * shared data. Files that need no committing (a ten-minute clip) are generated here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FilePayload } from '../pages/playground-page';
+import { REPO_ROOT } from './hub-server';
+
+export const AUDIO_FIXTURES_DIR = join(REPO_ROOT, 'e2e', 'fixtures', 'audio');
+export const JFK_FLAC_PATH = join(REPO_ROOT, '..', 'shared', 'data', 'whisper', 'jfk.flac');
+
+const MIME_BY_EXTENSION: Record<string, string> = {
+  wav: 'audio/wav',
+  mp3: 'audio/mpeg',
+  ogg: 'audio/ogg',
+  flac: 'audio/flac',
+  webm: 'audio/webm',
+  m4a: 'audio/mp4',
+  wma: 'audio/x-ms-wma',
+};
+
+export function audioFile(path: string, name = path.split('/').at(-1)!): FilePayload {
+  const extension = name.split('.').at(-1) ?? '';
+  return { name, mimeType: MIME_BY_EXTENSION[extension] ?? 'application/octet-stream', buffer: readFileSync(path) };
+}
+
+export function fixture(name: string): FilePayload {
+  return audioFile(join(AUDIO_FIXTURES_DIR, name));
+}
+
+/** One spoken word per container/codec; the word is the expected top label. */
+export const WORD_FILES = [
+  { file: 'left.wav', word: 'left' },
+  { file: 'yes.mp3', word: 'yes' },
+  { file: 'stop.ogg', word: 'stop' },
+  { file: 'down.flac', word: 'down' },
+  { file: 'go.webm', word: 'go' },
+  { file: 'right.m4a', word: 'right' },
+] as const;
+
+/** 16-bit PCM mono WAV bytes from float samples. */
+export function wavBytes(samples: Float32Array, sampleRate: number): Buffer {
+  const data = Buffer.alloc(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) data.writeInt16LE(Math.round(Math.max(-1, Math.min(1, samples[i]!)) * 32767), i * 2);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
+/** Ten minutes of a quiet tone at 8 kHz (9.6 MB): long enough to be cut at the five-minute scoring limit. */
+export function tenMinuteClip(): FilePayload {
+  const sampleRate = 8_000;
+  const samples = new Float32Array(600 * sampleRate);
+  for (let i = 0; i < samples.length; i++) samples[i] = 0.05 * Math.sin((2 * Math.PI * 440 * i) / sampleRate);
+  return { name: 'ten-minutes.wav', mimeType: 'audio/wav', buffer: wavBytes(samples, sampleRate) };
+}

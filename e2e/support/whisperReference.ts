@@ -1,0 +1,103 @@
+/**
+ * An independent Node reference for the app's Whisper scores: onnxruntime-node runs the model's
+ * own ONNX encoder and merged decoder on the exact log-mel features the app computed (debug API),
+ * one label at a time (no batching, no padding), and takes the mean log-softmax probability of the
+ * label's tokens, the app's default score.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import { MODELS_ROOT } from './hub-server';
+
+type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+
+interface WhisperConfig {
+  d_model: number;
+  decoder_attention_heads: number;
+  decoder_layers: number;
+  eos_token_id: number;
+}
+
+interface GenerationConfig {
+  decoder_start_token_id: number;
+  no_timestamps_token_id: number;
+  lang_to_id: Record<string, number>;
+  task_to_id: Record<string, number>;
+}
+
+function logSoftmaxAt(row: Float32Array, token: number): number {
+  let max = -Infinity;
+  for (const x of row) max = Math.max(max, x);
+  let total = 0;
+  for (const x of row) total += Math.exp(x - max);
+  return row[token]! - max - Math.log(total);
+}
+
+export class WhisperReference {
+  private constructor(
+    private readonly encoder: ort.InferenceSession,
+    private readonly decoder: ort.InferenceSession,
+    private readonly tokenizer: Tokenizer,
+    private readonly config: WhisperConfig,
+    readonly promptIds: number[],
+  ) {}
+
+  static async load(modelId: string, modelsRoot = MODELS_ROOT): Promise<WhisperReference> {
+    const dir = join(modelsRoot, modelId);
+    env.localModelPath = modelsRoot + '/';
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    const tokenizer = await AutoTokenizer.from_pretrained(modelId, { local_files_only: true });
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as WhisperConfig;
+    const generation = JSON.parse(readFileSync(join(dir, 'generation_config.json'), 'utf8')) as GenerationConfig;
+    const promptIds = [
+      generation.decoder_start_token_id,
+      generation.lang_to_id['<|en|>']!,
+      generation.task_to_id['transcribe']!,
+      generation.no_timestamps_token_id,
+    ];
+    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+    const encoder = await ort.InferenceSession.create(join(dir, 'onnx', 'encoder_model.onnx'), options);
+    const decoder = await ort.InferenceSession.create(join(dir, 'onnx', 'decoder_model_merged.onnx'), options);
+    return new WhisperReference(encoder, decoder, tokenizer, config, promptIds);
+  }
+
+  /** Mean log-prob of each prompt's tokens after the transcription prompt, given the features. */
+  async meanLogProbs(features: { dims: readonly number[]; data: ArrayLike<number> }, prompts: readonly string[]): Promise<number[]> {
+    const input = new ort.Tensor('float32', Float32Array.from(features.data), [...features.dims]);
+    const { last_hidden_state: hidden } = await this.encoder.run({ input_features: input });
+    if (!hidden) throw new Error('encoder returned no last_hidden_state');
+    const heads = this.config.decoder_attention_heads;
+    const headDim = this.config.d_model / heads;
+    const scores: number[] = [];
+    for (const prompt of prompts) {
+      const labelIds = this.tokenizer.encode(prompt, { add_special_tokens: false });
+      const ids = [...this.promptIds, ...labelIds];
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, ids.length]),
+        encoder_hidden_states: hidden,
+      };
+      for (const name of this.decoder.inputNames) {
+        if (name.startsWith('past_key_values.')) feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, heads, 0, headDim]);
+        if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', [false], [1]);
+      }
+      const { logits } = await this.decoder.run(feeds);
+      if (!logits) throw new Error('decoder returned no logits');
+      const vocab = logits.dims[2]!;
+      const data = logits.data as Float32Array;
+      let sum = 0;
+      labelIds.forEach((token, k) => {
+        const position = this.promptIds.length + k - 1;
+        sum += logSoftmaxAt(data.subarray(position * vocab, (position + 1) * vocab), token);
+      });
+      scores.push(sum / labelIds.length);
+    }
+    return scores;
+  }
+
+  async release(): Promise<void> {
+    await this.encoder.release();
+    await this.decoder.release();
+  }
+}
