@@ -1,19 +1,34 @@
 /**
  * Recording from a microphone: Chromium's fake capture device plays a spoken word (espeak-ng,
- * held-out voice); denied permission and a missing microphone get their own messages.
+ * held-out voice); denied permission and a missing microphone get their own messages. Each test
+ * starts its own Chromium, because the microphone is chosen by command-line flags.
  */
 import { join } from 'node:path';
-import { test, expect } from './support/test';
+import type { Browser, PlaywrightWorkerArgs } from '@playwright/test';
+import { test, expect, type NetworkGuard } from './support/test';
 import { AudioPage, BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
 import { AUDIO_FIXTURES_DIR } from './support/audio-fixtures';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, fakeMicrophoneArgs } from './support/chromium';
 
-test.describe('with a fake microphone saying "up"', () => {
-  test.use({ launchOptions: { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...fakeMicrophoneArgs(join(AUDIO_FIXTURES_DIR, 'mic-up.wav'))] } });
+const BASE_URL = 'http://127.0.0.1:4173';
 
-  test('a recording is decoded, transcribed and ranks "up" first', async ({ audio }) => {
-    await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm' });
-    await audio.expectModelReady({ backend: 'wasm' });
+async function openAudioWith(
+  playwright: PlaywrightWorkerArgs['playwright'],
+  network: NetworkGuard,
+  extraArgs: string[],
+): Promise<{ browser: Browser; audio: AudioPage }> {
+  const browser = await playwright.chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
+  const context = await browser.newContext({ baseURL: BASE_URL });
+  await network.guard(context);
+  const audio = new AudioPage(await context.newPage());
+  await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm' });
+  await audio.expectModelReady({ backend: 'wasm' });
+  return { browser, audio };
+}
+
+test('a recording from a microphone saying "up" is decoded, transcribed and ranks "up" first', async ({ playwright, network }) => {
+  const { browser, audio } = await openAudioWith(playwright, network, fakeMicrophoneArgs(join(AUDIO_FIXTURES_DIR, 'mic-up.wav')));
+  try {
     await audio.setLabels(WHISPER_WORDS);
     await audio.record(1.5);
     const item = audio.items.first();
@@ -23,29 +38,29 @@ test.describe('with a fake microphone saying "up"', () => {
     await audio.waitForPredictionLabels(name, WHISPER_WORDS);
     expect(await audio.topLabel(name)).toBe('up');
     await expect(audio.transcript(name)).toHaveCount(1);
-  });
+  } finally {
+    await browser.close();
+  }
 });
 
-test.describe('without microphone access', () => {
-  test('denied permission is explained', async ({ browser, network }) => {
-    // No fake-UI flag: the permission prompt cannot be answered, and Playwright denies what it wasn't granted.
-    const context = await browser.newContext();
-    await network.guard(context);
-    const audio = new AudioPage(await context.newPage());
-    await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm' });
+test('denied microphone permission is explained', async ({ playwright, network }) => {
+  // A fake capture device exists, but every permission prompt is answered "no".
+  const { browser, audio } = await openAudioWith(playwright, network, ['--use-fake-device-for-media-stream', '--deny-permission-prompts']);
+  try {
     await audio.recordButton.click();
     await expect(audio.recorderError).toContainText('denied');
-    await context.close();
-  });
+  } finally {
+    await browser.close();
+  }
 });
 
-test.describe('on a machine with no microphone', () => {
-  // The fake UI grants permission, but with no fake device there is nothing to capture from.
-  test.use({ launchOptions: { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream'] } });
-
-  test('the missing microphone is explained', async ({ audio }) => {
-    await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm' });
+test('a machine with no microphone is explained', async ({ playwright, network }) => {
+  // The fake UI grants permission, but with no fake capture device there is nothing to record from.
+  const { browser, audio } = await openAudioWith(playwright, network, ['--use-fake-ui-for-media-stream']);
+  try {
     await audio.recordButton.click();
     await expect(audio.recorderError).toContainText('No microphone');
-  });
+  } finally {
+    await browser.close();
+  }
 });
