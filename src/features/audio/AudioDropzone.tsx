@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useRef } from 'react';
+import { useWindowFileDrop } from '../../app/useWindowFileDrop';
 import { useAppServices } from '../../app/services';
 import { useAppStore } from '../../store';
 import { MAX_RECORDING_SECONDS } from './client/microphoneRecorder';
@@ -7,6 +8,10 @@ import { looksLikeAudio, newAudioItem } from './client/newAudioItem';
 export function addAudioFiles(files: Iterable<File>): void {
   const items = Array.from(files).map(newAudioItem);
   if (items.length > 0) useAppStore.getState().addAudioItems(items);
+}
+
+function addDroppedAudio(files: File[]): void {
+  addAudioFiles(files.filter(looksLikeAudio));
 }
 
 function Recorder() {
@@ -47,33 +52,8 @@ function Recorder() {
 /** Pick or drop audio files anywhere on the page, or record from the microphone. */
 export function AudioDropzone() {
   const inputRef = useRef<HTMLInputElement>(null);
-  const [dragging, setDragging] = useState(false);
+  const dragging = useWindowFileDrop(addDroppedAudio);
 
-  useEffect(() => {
-    // Registered once: the handlers read the store directly, so they never need re-subscribing.
-    const onDragOver = (event: DragEvent) => {
-      if (!event.dataTransfer?.types.includes('Files')) return;
-      event.preventDefault();
-      setDragging(true);
-    };
-    const onDragLeave = (event: DragEvent) => {
-      if (event.relatedTarget === null) setDragging(false);
-    };
-    const onDrop = (event: DragEvent) => {
-      if (!event.dataTransfer?.files.length) return;
-      event.preventDefault();
-      setDragging(false);
-      addAudioFiles(Array.from(event.dataTransfer.files).filter(looksLikeAudio));
-    };
-    window.addEventListener('dragover', onDragOver);
-    window.addEventListener('dragleave', onDragLeave);
-    window.addEventListener('drop', onDrop);
-    return () => {
-      window.removeEventListener('dragover', onDragOver);
-      window.removeEventListener('dragleave', onDragLeave);
-      window.removeEventListener('drop', onDrop);
-    };
-  }, []);
 
   return (
     <div

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
+import { useWindowFileDrop } from '../../app/useWindowFileDrop';
 import { useAppStore } from '../../store';
 import { newImageItem } from './prepareImages';
 
@@ -10,38 +11,16 @@ function addFiles(files: Iterable<File>): void {
 /** Pick, drop anywhere on the page, or paste (Ctrl+V) images. */
 export function ImageDropzone() {
   const inputRef = useRef<HTMLInputElement>(null);
-  const [dragging, setDragging] = useState(false);
+  const dragging = useWindowFileDrop(addFiles);
 
   useEffect(() => {
-    // Registered once: the handlers read the store directly, so they never need re-subscribing.
+    // Registered once: the handler reads the store directly, so it never needs re-subscribing.
     const onPaste = (event: ClipboardEvent) => {
       const files = Array.from(event.clipboardData?.files ?? []).filter((file) => file.type.startsWith('image/'));
       if (files.length > 0) addFiles(files);
     };
-    const onDragOver = (event: DragEvent) => {
-      if (!event.dataTransfer?.types.includes('Files')) return;
-      event.preventDefault();
-      setDragging(true);
-    };
-    const onDragLeave = (event: DragEvent) => {
-      if (event.relatedTarget === null) setDragging(false);
-    };
-    const onDrop = (event: DragEvent) => {
-      if (!event.dataTransfer?.files.length) return;
-      event.preventDefault();
-      setDragging(false);
-      addFiles(event.dataTransfer.files);
-    };
     window.addEventListener('paste', onPaste);
-    window.addEventListener('dragover', onDragOver);
-    window.addEventListener('dragleave', onDragLeave);
-    window.addEventListener('drop', onDrop);
-    return () => {
-      window.removeEventListener('paste', onPaste);
-      window.removeEventListener('dragover', onDragOver);
-      window.removeEventListener('dragleave', onDragLeave);
-      window.removeEventListener('drop', onDrop);
-    };
+    return () => window.removeEventListener('paste', onPaste);
   }, []);
 
   return (

@@ -5,6 +5,7 @@ import { buildPrompts, parseLabels } from '../../../lib/labels';
 import { rankLabels } from '../../../lib/scoring';
 import type { AppState } from '../../../store';
 import type { AudioItem } from '../../../store/audioItemsSlice';
+import { Debouncer, RunTracker } from '../../models/client/runTracker';
 import { TaskModelLoader, type ModelChooser } from '../../models/client/taskModelLoader';
 import { SupersededError } from '../../models/client/modelWorkerBridge';
 import { audioCatalogEntryFor } from '../../models/shared/catalog';
@@ -43,8 +44,8 @@ export type AppliedCalibration = Calibration | 'zero-input-pending';
  */
 export class AudioController implements ModelChooser {
   private readonly loader: TaskModelLoader;
-  private readonly runs = new Set<{ controller: AbortController; key: string; itemIds: Set<string> }>();
-  private rescoreTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly runs = new RunTracker();
+  private readonly rescoreSoon = new Debouncer(AUDIO_RESCORE_DEBOUNCE_MS, () => void this.rescore());
   private readonly decoding = new Set<string>();
   /** Decoded audio not yet handed to the worker (it is transferred, so it leaves this thread). */
   private readonly undelivered = new Map<string, DecodedAudio>();
@@ -83,13 +84,13 @@ export class AudioController implements ModelChooser {
         state.aggregation !== previous.aggregation ||
         state.models.audio.status !== previous.models.audio.status
       )
-        this.scheduleRescore();
+        this.rescoreSoon.schedule();
       if (state.calibration !== previous.calibration) this.applyCalibration();
     });
     startIfActive(this.store.getState());
     return () => {
       unsubscribe();
-      this.abortRuns();
+      this.runs.abort();
       this.bridge.terminate();
     };
   }
@@ -100,7 +101,7 @@ export class AudioController implements ModelChooser {
 
   /** The worker restarted (crash) or a new model loads: it holds none of our clips any more. */
   forgetWorkerState(): void {
-    this.abortRuns();
+    this.runs.abort();
     this.delivered.clear();
     this.zeroInputScores.clear();
     this.zeroInputRequests.clear();
@@ -112,14 +113,6 @@ export class AudioController implements ModelChooser {
     const features = await this.bridge.debugFeatures(item.contentHash);
     if (!features) throw new Error(`No model input kept for ${itemName} (open the app with ?debug=1)`);
     return { dims: features.dims, data: Array.from(features.data) };
-  }
-
-  private abortRuns(keepKey?: string): void {
-    for (const run of this.runs) {
-      if (run.key === keepKey) continue;
-      run.controller.abort();
-      this.runs.delete(run);
-    }
   }
 
   private decodeNewItems(): void {
@@ -148,14 +141,6 @@ export class AudioController implements ModelChooser {
     }
   }
 
-  private scheduleRescore(): void {
-    if (this.rescoreTimer !== null) clearTimeout(this.rescoreTimer);
-    this.rescoreTimer = setTimeout(() => {
-      this.rescoreTimer = null;
-      void this.rescore();
-    }, AUDIO_RESCORE_DEBOUNCE_MS);
-  }
-
   /** The clip's audio for the worker: nothing if it holds it already, else the decoded copy (decoding again if it was handed over before). */
   private async clipFor(item: AudioItem & { contentHash: string }): Promise<AudioClip> {
     if (this.delivered.has(item.contentHash)) return { itemId: item.id, contentHash: item.contentHash, audio: null };
@@ -170,9 +155,9 @@ export class AudioController implements ModelChooser {
     if (state.models.audio.status.state !== 'ready') return;
     const query = currentAudioQuery(state);
     if (query.labels.length === 0) return;
-    this.abortRuns(query.key);
+    this.runs.abort(query.key);
     if (state.calibration === 'zero-input') void this.ensureZeroInputScores(query);
-    const running = new Set([...this.runs].flatMap((run) => [...run.itemIds]));
+    const running = this.runs.runningItemIds();
     const work = state.audioOrder
       .map((id) => state.audioItems[id])
       .filter(
@@ -183,8 +168,7 @@ export class AudioController implements ModelChooser {
       this.applyCalibration();
       return;
     }
-    const run = { controller: new AbortController(), key: query.key, itemIds: new Set(work.map((item) => item.id)) };
-    this.runs.add(run);
+    const run = this.runs.start(query.key, work.map((item) => item.id));
     try {
       const clips = await Promise.all(work.map((item) => this.clipFor(item)));
       if (run.controller.signal.aborted) {
@@ -196,14 +180,14 @@ export class AudioController implements ModelChooser {
         signal: run.controller.signal,
         onClip: (itemId, contentHash, outcome) => this.onClipScored(itemId, contentHash, outcome, query),
         onProgress: (done, total) => {
-          if (this.runs.has(run)) this.store.getState().setAudioBatch(done < total ? { done, total } : null);
+          if (this.runs.isActive(run)) this.store.getState().setAudioBatch(done < total ? { done, total } : null);
         },
       });
     } catch (error) {
       if (error instanceof SupersededError) return;
       this.store.getState().setModelNotice('audio', { text: error instanceof Error ? error.message : String(error) });
     } finally {
-      if (this.runs.delete(run) && this.runs.size === 0) this.store.getState().setAudioBatch(null);
+      if (this.runs.finish(run)) this.store.getState().setAudioBatch(null);
     }
   }
 
@@ -224,7 +208,7 @@ export class AudioController implements ModelChooser {
     if (outcome.kind === 'needs-audio') {
       // The worker lost this clip (it restarted): send the audio again on the next pass.
       this.delivered.delete(contentHash);
-      this.scheduleRescore();
+      this.rescoreSoon.schedule();
       return;
     }
     update(itemId, { state: 'error', error: outcome.message, rawScores: null, predictions: [], rankedPromptsKey: query.key });

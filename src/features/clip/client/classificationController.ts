@@ -2,6 +2,7 @@ import { buildPrompts, parseLabels } from '../../../lib/labels';
 import { rankLabels } from '../../../lib/scoring';
 import type { AppState } from '../../../store';
 import type { ImageItem } from '../../../store/itemsSlice';
+import { Debouncer, RunTracker } from '../../models/client/runTracker';
 import { TaskModelLoader, type ModelChooser } from '../../models/client/taskModelLoader';
 import { prepareImage } from '../../images/prepareImages';
 import type { ClassifyItem } from '../shared/protocol';
@@ -37,9 +38,8 @@ function needsRanking(item: ImageItem, key: string): boolean {
  */
 export class ClassificationController implements ModelChooser {
   private readonly loader: TaskModelLoader;
-  /** Runs the worker is working on; a run for stale labels is cancelled, one for the current labels is left alone. */
-  private readonly runs = new Set<{ controller: AbortController; key: string; itemIds: Set<string> }>();
-  private rerankTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly runs = new RunTracker();
+  private readonly rerankSoon = new Debouncer(RERANK_DEBOUNCE_MS, () => void this.rerank());
   private readonly preparing = new Set<string>();
 
   constructor(
@@ -49,7 +49,7 @@ export class ClassificationController implements ModelChooser {
     debug: boolean,
     explicitModelChoice: boolean,
   ) {
-    this.loader = new TaskModelLoader('image', store, bridge, appBaseUrl, debug, explicitModelChoice, () => this.abortRuns());
+    this.loader = new TaskModelLoader('image', store, bridge, appBaseUrl, debug, explicitModelChoice, () => this.runs.abort());
   }
 
   start(): () => void {
@@ -63,12 +63,12 @@ export class ClassificationController implements ModelChooser {
         state.models.image.status !== previous.models.image.status ||
         state.embeddingPaused !== previous.embeddingPaused
       )
-        this.scheduleRerank();
+        this.rerankSoon.schedule();
     });
     void this.loader.load();
     return () => {
       unsubscribe();
-      this.abortRuns();
+      this.runs.abort();
       this.bridge.terminate();
     };
   }
@@ -79,19 +79,11 @@ export class ClassificationController implements ModelChooser {
 
   cancelBatch(): void {
     this.store.getState().setEmbeddingPaused(true);
-    this.abortRuns();
+    this.runs.abort();
   }
 
   resumeBatch(): void {
     this.store.getState().setEmbeddingPaused(false);
-  }
-
-  private abortRuns(keepKey?: string): void {
-    for (const run of this.runs) {
-      if (run.key === keepKey) continue;
-      run.controller.abort();
-      this.runs.delete(run);
-    }
   }
 
   async debugPixels(itemName: string): Promise<{ dims: number[]; data: number[] }> {
@@ -117,21 +109,13 @@ export class ClassificationController implements ModelChooser {
     }
   }
 
-  private scheduleRerank(): void {
-    if (this.rerankTimer !== null) clearTimeout(this.rerankTimer);
-    this.rerankTimer = setTimeout(() => {
-      this.rerankTimer = null;
-      void this.rerank();
-    }, RERANK_DEBOUNCE_MS);
-  }
-
   private async rerank(): Promise<void> {
     const state = this.store.getState();
     if (state.models.image.status.state !== 'ready') return;
     const query = currentQuery(state);
     if (query.labels.length === 0) return;
-    this.abortRuns(query.key);
-    const running = new Set([...this.runs].flatMap((run) => [...run.itemIds]));
+    this.runs.abort(query.key);
+    const running = this.runs.runningItemIds();
     const work = state.itemOrder
       .map((id) => state.items[id])
       .filter((item): item is ImageItem => !!item && needsRanking(item, query.key) && !running.has(item.id))
@@ -139,8 +123,7 @@ export class ClassificationController implements ModelChooser {
       .filter((item) => !state.embeddingPaused || item.state === 'done');
     if (work.length === 0) return;
 
-    const run = { controller: new AbortController(), key: query.key, itemIds: new Set(work.map((item) => item.id)) };
-    this.runs.add(run);
+    const run = this.runs.start(query.key, work.map((item) => item.id));
     const items: ClassifyItem[] = work.map((item) => ({ itemId: item.id, contentHash: item.contentHash!, image: item.blob }));
     try {
       await this.bridge.classify(query.prompts, items, {
@@ -159,7 +142,7 @@ export class ClassificationController implements ModelChooser {
           else update(itemId, { state: 'error', error: outcome.error, predictions: [], rankedPromptsKey: query.key });
         },
         onBatchProgress: (done, total) => {
-          if (this.runs.has(run)) this.store.getState().setBatch(done < total ? { done, total } : null);
+          if (this.runs.isActive(run)) this.store.getState().setBatch(done < total ? { done, total } : null);
         },
       });
     } catch (error) {
@@ -167,7 +150,7 @@ export class ClassificationController implements ModelChooser {
       // A crash rejects the run; the bridge restarts the worker and the next edit re-ranks.
       this.store.getState().setModelNotice('image', { text: error instanceof Error ? error.message : String(error) });
     } finally {
-      if (this.runs.delete(run) && this.runs.size === 0) this.store.getState().setBatch(null);
+      if (this.runs.finish(run)) this.store.getState().setBatch(null);
     }
   }
 }
