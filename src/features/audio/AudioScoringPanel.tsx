@@ -27,7 +27,10 @@ export function AudioScoringPanel() {
   const aggregation = useAppStore((s) => s.aggregation);
   const setAggregation = useAppStore((s) => s.setAggregation);
   const applied = useAppStore((s) => s.appliedCalibration);
-  const family = useAppStore((s) => audioCatalogEntryFor(s.audioModelId).family);
+  const family = useAppStore((s) => {
+    const status = s.models.audio.status;
+    return (status.state === 'ready' ? status.info.family : undefined) ?? audioCatalogEntryFor(s.audioModelId).family;
+  });
   return (
     <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-3 text-sm shadow-sm" aria-label="Scoring">
       {family === 'whisper' && (

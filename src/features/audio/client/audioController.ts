@@ -26,7 +26,7 @@ export interface AudioQuery {
 export function currentAudioQuery(state: AppState): AudioQuery {
   const { labels } = parseLabels(state.audioLabelsText);
   const status = state.models.audio.status;
-  const family = status.state === 'ready' ? audioCatalogEntryFor(status.modelId).family : 'whisper';
+  const family = status.state === 'ready' ? (status.info.family ?? audioCatalogEntryFor(status.modelId).family) : 'whisper';
   // Whisper reads the label as text it would write (spacing matters); CLAP reads a caption.
   const prompts = family === 'whisper' ? buildTranscriptPrompts(state.audioTemplate, labels) : buildPrompts(state.audioTemplate, labels);
   const model = status.state === 'ready' ? `${status.info.modelId}@${status.info.backend}` : '';

@@ -1,11 +1,12 @@
 import {
+  AutoConfig,
   AutoFeatureExtractor,
   AutoTokenizer,
   ClapAudioModelWithProjection,
   ClapTextModelWithProjection,
   WhisperForConditionalGeneration,
   type FeatureExtractor,
-  type PreTrainedModel,
+  type ProgressInfo,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
 import { audioCatalogEntryFor, chooseDtype, type AudioCatalogModel } from '../../models/shared/catalog';
@@ -22,18 +23,20 @@ export interface LoadedAudio {
   sourceKey: string;
 }
 
-/** The family a model's config declares; a mismatch with the picker's guess is an invalid model, said plainly. */
-function checkModelType(model: PreTrainedModel, family: AudioCatalogModel['family'], modelId: string): void {
-  const modelType = model.config.model_type;
-  if (modelType !== family)
-    throw new ModelLoadError('invalid-model', `${modelId} is a "${String(modelType)}" model; the audio view runs Whisper and CLAP models.`);
+/** The family the model's own config declares (a custom id or a picked folder may be either). */
+async function familyOf(modelId: string, onProgress: (event: ProgressInfo) => void): Promise<AudioCatalogModel['family']> {
+  const config = await AutoConfig.from_pretrained(modelId, { progress_callback: onProgress });
+  const modelType: unknown = config.model_type;
+  if (modelType === 'whisper' || modelType === 'clap') return modelType;
+  throw new ModelLoadError('invalid-model', `${modelId} is a "${String(modelType)}" model; the audio view runs Whisper and CLAP models.`);
 }
 
 /** Loads a Whisper or CLAP model on WebGPU or WASM (shared fallback), then warms it up on a short silent clip. */
 export async function loadAudio(request: LoadModelRequest, reportFiles: (files: FileProgress[]) => void): Promise<LoadedAudio> {
-  const entry = audioCatalogEntryFor(request.modelId);
+  const guess = audioCatalogEntryFor(request.modelId);
   return loadWithBackendFallback(request, reportFiles, async (backend, adapter, tracker) => {
     const started = performance.now();
+    const entry: AudioCatalogModel = { ...guess, family: await familyOf(request.modelId, tracker.onProgress) };
     const dtype = chooseDtype(entry, backend, adapter?.features.has('shader-f16') ?? false);
     const options = { device: backend, dtype, progress_callback: tracker.onProgress } as const;
     const [tokenizer, featureExtractor] = await Promise.all([
@@ -46,7 +49,7 @@ export async function loadAudio(request: LoadModelRequest, reportFiles: (files: 
     const warmupStarted = performance.now();
     await scorer.warmUp();
     const warmupMs = performance.now() - warmupStarted;
-    return { entry, scorer, dtype, loadMs, warmupMs };
+    return { entry, scorer, dtype, family: entry.family, loadMs, warmupMs };
   });
 }
 
@@ -59,7 +62,6 @@ async function createScorer(
 ): Promise<AudioScorer> {
   if (entry.family === 'whisper') {
     const model = await WhisperForConditionalGeneration.from_pretrained(modelId, options);
-    checkModelType(model, 'whisper', modelId);
     if (!(model instanceof WhisperForConditionalGeneration)) throw new ModelLoadError('invalid-model', `${modelId} did not load as a Whisper model.`);
     return new WhisperScorer(model, tokenizer, featureExtractor, entry.multilingual);
   }
@@ -67,7 +69,6 @@ async function createScorer(
     ClapTextModelWithProjection.from_pretrained(modelId, options),
     ClapAudioModelWithProjection.from_pretrained(modelId, options),
   ]);
-  checkModelType(textModel, 'clap', modelId);
   return new ClapScorer(textModel, audioModel, tokenizer, featureExtractor, entry.logitScale ?? 1);
 }
 

@@ -47,6 +47,11 @@ function numberField(record: object | null | undefined, key: string): number | u
   return typeof value === 'number' ? value : undefined;
 }
 
+function booleanField(record: object | null | undefined, key: string): boolean | undefined {
+  const value: unknown = record ? Reflect.get(record, key) : undefined;
+  return typeof value === 'boolean' ? value : undefined;
+}
+
 function idFromMap(record: object | null | undefined, mapKey: string, token: string): number | undefined {
   const map: unknown = record ? Reflect.get(record, mapKey) : undefined;
   return typeof map === 'object' && map !== null ? numberField(map, token) : undefined;
@@ -80,14 +85,17 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
   readonly windowSeconds = WHISPER_WINDOW_SECONDS;
   private readonly tokens: WhisperTokens;
   private readonly decoderLayers: number;
+  private readonly multilingual: boolean;
 
   constructor(
     private readonly model: WhisperForConditionalGeneration,
     private readonly tokenizer: PreTrainedTokenizer,
     private readonly featureExtractor: FeatureExtractor,
-    private readonly multilingual: boolean,
+    /** The catalog's answer; the model's generation config overrides it when it says. */
+    catalogMultilingual: boolean,
   ) {
-    this.tokens = whisperTokens(model, multilingual);
+    this.multilingual = booleanField(model.generation_config, 'is_multilingual') ?? catalogMultilingual;
+    this.tokens = whisperTokens(model, this.multilingual);
     this.decoderLayers = numberField(model.config, 'decoder_layers') ?? 12;
     // generate() keeps only `forward_params` from its options: listing encoder_outputs lets a
     // transcription reuse the encoder output we already have instead of running the encoder again.

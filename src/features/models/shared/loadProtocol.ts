@@ -4,7 +4,7 @@
  * Each worker's own protocol module adds its task requests and replies to these.
  */
 import type { BackendPreference } from '../../../lib/urlState';
-import type { ModelDtype } from './catalog';
+import type { ModelDtype, ModelFamily } from './catalog';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -41,6 +41,8 @@ export interface LoadedModelInfo {
   modelId: string;
   backend: Backend;
   dtype: ModelDtype;
+  /** What the model's config says it is (decides how labels become prompts and scores). */
+  family?: ModelFamily;
   /** Why the requested backend isn't the one running (e.g. WebGPU failed and WASM took over). */
   fallbackReason?: string;
   /** WASM threads in use (1 when the page is not cross-origin isolated). */

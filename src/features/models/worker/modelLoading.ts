@@ -3,7 +3,7 @@
  * pre-flight check, our own per-file progress records, and WebGPU with a WASM fallback.
  */
 import { ModelFileNotFoundError, env, type ProgressInfo } from '@huggingface/transformers';
-import type { ModelDtype } from '../shared/catalog';
+import type { ModelDtype, ModelFamily } from '../shared/catalog';
 import type { Backend, FileProgress, LoadErrorKind, LoadModelRequest, LoadedModelInfo, ModelSource } from '../shared/loadProtocol';
 import { configUrlOf, configureModelSource, configureOrtRuntime } from './runtimeEnv';
 
@@ -101,6 +101,7 @@ async function preflight(source: ModelSource, modelId: string): Promise<void> {
 /** What a task's loader returns for one backend; the shared code adds the `info` record. */
 export interface BackendLoad {
   dtype: ModelDtype;
+  family?: ModelFamily;
   loadMs: number;
   warmupMs: number;
 }
@@ -152,6 +153,7 @@ function infoOf(request: LoadModelRequest, loaded: BackendLoad, backend: Backend
     modelId: request.modelId,
     backend,
     dtype: loaded.dtype,
+    ...(loaded.family ? { family: loaded.family } : {}),
     threads: backend === 'wasm' ? threads : 1,
     loadMs: loaded.loadMs,
     warmupMs: loaded.warmupMs,
