@@ -103,6 +103,12 @@ describe('formatting and peaks', () => {
     expect(formatDuration(61.4)).toBe('1:01');
     expect(formatDuration(600)).toBe('10:00');
   });
+  it('reads a bounded number of samples per bar when asked', () => {
+    const samples = new Float32Array(1000);
+    samples[0] = 1;
+    samples[501] = 0.9; // skipped by a stride of 2 in the second bar
+    expect(Array.from(waveformPeaks(samples, 2, 250))).toEqual([1, 0]);
+  });
   it('computes one peak per bucket', () => {
     expect(Array.from(waveformPeaks(Float32Array.of(0.1, -0.5, 0.2, 0.3), 2))).toEqual([
       expect.closeTo(0.5, 6),

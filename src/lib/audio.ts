@@ -180,16 +180,21 @@ export function clipProblem(samples: Float32Array, sampleRate: number): ClipProb
   return null;
 }
 
-/** Peak amplitude per bucket, for drawing a waveform of `buckets` bars. */
-export function waveformPeaks(samples: Float32Array, buckets: number): Float32Array {
+/**
+ * Peak amplitude per bucket, for drawing a waveform of `buckets` bars. At most `maxReadsPerBucket`
+ * samples are read per bar (evenly spaced), so a ten-minute clip costs the main thread no more than
+ * a short one.
+ */
+export function waveformPeaks(samples: Float32Array, buckets: number, maxReadsPerBucket = Infinity): Float32Array {
   const peaks = new Float32Array(buckets);
   if (samples.length === 0) return peaks;
   const per = samples.length / buckets;
+  const stride = Math.max(1, Math.floor(per / maxReadsPerBucket));
   for (let b = 0; b < buckets; b++) {
     const start = Math.floor(b * per);
     const end = Math.max(start + 1, Math.floor((b + 1) * per));
     let peak = 0;
-    for (let i = start; i < end && i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i] as number));
+    for (let i = start; i < end && i < samples.length; i += stride) peak = Math.max(peak, Math.abs(samples[i] as number));
     peaks[b] = peak;
   }
   return peaks;

@@ -1,10 +1,12 @@
-import { DECODE_SAMPLE_RATE_HZ, waveformPeaks } from '../../../lib/audio';
+import { DECODE_SAMPLE_RATE_HZ, MAX_SCORED_SECONDS, waveformPeaks } from '../../../lib/audio';
 import { decodeFailureMessage, sniffAudio } from '../../../lib/audioFormat';
 import { sha256Hex } from '../../../lib/cacheKeys';
 import type { DecodedAudio } from '../shared/protocol';
 
 /** Bars in an item's waveform. */
 export const WAVEFORM_BARS = 120;
+/** Samples read per waveform bar: the waveform costs the main thread the same for any clip length. */
+const WAVEFORM_READS_PER_BAR = 512;
 /** Bytes read to recognise the container when decoding fails. */
 const SNIFF_BYTES = 64;
 
@@ -34,13 +36,17 @@ export async function decodeAudioFile(blob: Blob): Promise<PreparedAudio> {
   } catch {
     throw new AudioDecodeError(decodeFailureMessage(sniffAudio(head), blob.type));
   }
-  // Copies: the worker takes ownership of these buffers (transferred), the AudioBuffer keeps its own.
-  const channels = Array.from({ length: buffer.numberOfChannels }, (_, c) => buffer.getChannelData(c).slice());
-  const mixedForDisplay = channels[0] ?? new Float32Array(0);
+  // Copies (the worker takes ownership of them), and only of what will be scored; the duration stays the real one.
+  const keptLength = Math.min(buffer.length, Math.ceil(MAX_SCORED_SECONDS * buffer.sampleRate));
+  const channels = Array.from({ length: buffer.numberOfChannels }, (_, c) => {
+    const channel = new Float32Array(keptLength);
+    buffer.copyFromChannel(channel, c);
+    return channel;
+  });
   return {
     contentHash,
-    decoded: { channels, sampleRate: buffer.sampleRate },
+    decoded: { channels, sampleRate: buffer.sampleRate, durationSeconds: buffer.duration },
     durationSeconds: buffer.duration,
-    peaks: Array.from(waveformPeaks(mixedForDisplay, WAVEFORM_BARS)),
+    peaks: Array.from(waveformPeaks(buffer.getChannelData(0), WAVEFORM_BARS, WAVEFORM_READS_PER_BAR)),
   };
 }

@@ -8,8 +8,11 @@ import type { BaseWorkerEvent, CancelRequest, LoadModelRequest } from '../../mod
 
 /** Decoded audio as the main thread got it from the browser's decoder; the worker down-mixes and resamples. */
 export interface DecodedAudio {
+  /** At most the part that will be scored (the main thread doesn't copy what the worker would drop). */
   channels: Float32Array[];
   sampleRate: number;
+  /** The whole file's duration. */
+  durationSeconds: number;
 }
 
 export interface AudioClip {

@@ -48,7 +48,8 @@ function engineWith(scorer: FakeScorer): AudioEngine {
 }
 
 function clip(id: string, seconds: number, value: number, sampleRate = RATE_HZ): AudioClip {
-  return { itemId: id, contentHash: `hash-${id}`, audio: { channels: [new Float32Array(Math.round(seconds * sampleRate)).fill(value)], sampleRate } };
+  const samples = new Float32Array(Math.round(seconds * sampleRate)).fill(value);
+  return { itemId: id, contentHash: `hash-${id}`, audio: { channels: [samples], sampleRate, durationSeconds: samples.length / sampleRate } };
 }
 
 async function run(engine: AudioEngine, prompts: string[], clips: AudioClip[]): Promise<Map<string, ClipOutcome>> {
@@ -85,7 +86,7 @@ describe('AudioEngine', () => {
     const engine = engineWith(scorer);
     const samples = new Float32Array(5 * RATE_HZ);
     samples.fill(1, 0, 2 * RATE_HZ); // window 0 mean 1, window 1 mean 0, window 2 (1 s) mean 0
-    const outcomes = await run(engine, [' a'], [{ itemId: 'long', contentHash: 'h', audio: { channels: [samples], sampleRate: RATE_HZ } }]);
+    const outcomes = await run(engine, [' a'], [{ itemId: 'long', contentHash: 'h', audio: { channels: [samples], sampleRate: RATE_HZ, durationSeconds: 5 } }]);
     const outcome = outcomes.get('long');
     expect(outcome?.ok && outcome.windows).toBe(3);
     // (2 − 1) + (2 − 0) + (2 − 0), averaged

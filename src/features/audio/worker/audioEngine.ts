@@ -111,7 +111,7 @@ export class AudioEngine {
   private prepare(audio: DecodedAudio): PreparedClip {
     const { scorer } = this.model;
     const mono = downmixToMono(audio.channels);
-    const durationSeconds = mono.length / audio.sampleRate;
+    const { durationSeconds } = audio;
     const kept = mono.subarray(0, Math.min(mono.length, Math.round(MAX_SCORED_SECONDS * audio.sampleRate)));
     const samples = resample(kept, audio.sampleRate, scorer.sampleRate);
     return { samples, durationSeconds, problem: clipProblem(samples, scorer.sampleRate) };
