@@ -24,6 +24,8 @@ export interface AudioItem {
   rankedPromptsKey: string | null;
   predictions: RankedLabel[];
   transcript: string | null;
+  /** Seconds the transcript covers when the clip is longer (Whisper transcribes its first window). */
+  transcriptSeconds: number | null;
   /** Windows or cut-off, said in words. */
   note: string | null;
 }

@@ -62,7 +62,7 @@ const AudioItemRow = memo(function AudioItemRow({ id }: { id: string }) {
           {item.state === 'pending' && <p className="text-slate-500">Waiting for the model…</p>}
           {item.transcript !== null && (
             <p className="text-slate-700">
-              Whisper hears:{' '}
+              Whisper hears{item.transcriptSeconds !== null ? ` (first ${item.transcriptSeconds} s)` : ''}:{' '}
               <q data-testid="transcript" className="italic">
                 {item.transcript}
               </q>

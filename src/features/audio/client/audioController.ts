@@ -200,6 +200,7 @@ export class AudioController implements ModelChooser {
         rawScores: outcome.scores,
         rankedPromptsKey: query.key,
         transcript: outcome.transcript,
+        transcriptSeconds: outcome.windows > 1 ? outcome.windowSeconds : null,
         note: windowNote(outcome),
       });
       this.applyCalibration();

@@ -18,6 +18,7 @@ export function newAudioItem(file: File): AudioItem {
     rankedPromptsKey: null,
     predictions: [],
     transcript: null,
+    transcriptSeconds: null,
     note: null,
   };
 }
