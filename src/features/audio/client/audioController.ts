@@ -64,17 +64,9 @@ export class AudioController implements ModelChooser {
     this.loader = new TaskModelLoader('audio', store, bridge, appBaseUrl, debug, explicitModelChoice, () => this.forgetWorkerState());
   }
 
-  /** Starts loading only when the audio view is first opened: the image view never pays for Whisper. */
   start(): () => void {
-    let started = false;
-    const startIfActive = (state: AppState) => {
-      if (started || state.task !== 'audio') return;
-      started = true;
-      void this.loader.load();
-    };
     const unsubscribe = this.store.subscribe((state, previous) => {
-      startIfActive(state);
-      if (!started) return;
+      if (!this.loader.activateIfShown(state)) return;
       if (this.loader.needsReload(state, previous)) void this.loader.load();
       if (state.audioOrder !== previous.audioOrder) this.decodeNewItems();
       if (
@@ -87,7 +79,7 @@ export class AudioController implements ModelChooser {
         this.rescoreSoon.schedule();
       if (state.calibration !== previous.calibration) this.applyCalibration();
     });
-    startIfActive(this.store.getState());
+    this.loader.activateIfShown(this.store.getState());
     return () => {
       unsubscribe();
       this.runs.abort();

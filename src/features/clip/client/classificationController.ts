@@ -54,6 +54,7 @@ export class ClassificationController implements ModelChooser {
 
   start(): () => void {
     const unsubscribe = this.store.subscribe((state, previous) => {
+      if (!this.loader.activateIfShown(state)) return;
       if (this.loader.needsReload(state, previous)) void this.loader.load();
       if (state.itemOrder !== previous.itemOrder) this.prepareNewItems();
       if (
@@ -65,7 +66,7 @@ export class ClassificationController implements ModelChooser {
       )
         this.rerankSoon.schedule();
     });
-    void this.loader.load();
+    this.loader.activateIfShown(this.store.getState());
     return () => {
       unsubscribe();
       this.runs.abort();

@@ -32,6 +32,7 @@ export interface ModelChooser {
  */
 export class TaskModelLoader implements ModelChooser {
   private generation = 0;
+  private active = false;
   /** Whether the user (or a link) chose the model in this session; a remembered default may fall back silently. */
   private explicitModelChoice: boolean;
 
@@ -46,6 +47,18 @@ export class TaskModelLoader implements ModelChooser {
     private readonly beforeLoad: () => void,
   ) {
     this.explicitModelChoice = explicitModelChoice;
+  }
+
+  /**
+   * Starts the task's first load when its view is first shown (opening the image view never
+   * loads Whisper, and the reverse). Returns whether the task is active, i.e. has started.
+   */
+  activateIfShown(state: AppState): boolean {
+    if (!this.active && state.task === this.task) {
+      this.active = true;
+      void this.load();
+    }
+    return this.active;
   }
 
   /** Whether a store change means the model must be (re)loaded. */
