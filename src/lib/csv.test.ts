@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { csvField, guardFormula, parseCsv, parseCsvRecords, parseLabelCsv, toCsv, unguardFormula } from './csv';
+
+describe('toCsv', () => {
+  it('writes plain fields bare and ends every record with CRLF', () => {
+    expect(toCsv([['file', 'label'], ['a.jpg', 'cat']])).toBe('file,label\r\na.jpg,cat\r\n');
+    expect(toCsv([])).toBe('');
+  });
+  it('quotes commas, quotes, line breaks and edge spaces, doubling inner quotes', () => {
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField('two\r\nlines')).toBe('"two\r\nlines"');
+    expect(csvField(' padded')).toBe('" padded"');
+    expect(csvField('padded ')).toBe('"padded "');
+    expect(csvField('in side')).toBe('in side');
+    expect(csvField('')).toBe('');
+  });
+  it('guards formula-looking fields with a single quote', () => {
+    expect(csvField('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(csvField('+1')).toBe("'+1");
+    expect(csvField('-2+3')).toBe("'-2+3");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    // Tab and CR: guarded, and the CR also forces quotes.
+    expect(csvField('\tx')).toBe("'\tx");
+    expect(csvField('\rx')).toBe(`"'\rx"`);
+    // Only at the start.
+    expect(csvField('a=b')).toBe('a=b');
+    expect(csvField('=x', { guardFormulas: false })).toBe('=x');
+  });
+  it('writes a lone empty field as "" so it is not a blank line', () => {
+    expect(toCsv([['a'], [''], ['b']])).toBe('a\r\n""\r\nb\r\n');
+    expect(parseCsv(toCsv([['a'], [''], ['b']]))).toEqual([['a'], [''], ['b']]);
+  });
+});
+
+describe('guardFormula / unguardFormula', () => {
+  it('undoes exactly what the guard added', () => {
+    for (const value of ['=1', '+1', '-1', '@a', '\tx', '\rx', 'plain', "'quoted", "'", ''])
+      expect(unguardFormula(guardFormula(value))).toBe(value);
+    // A quote the guard would not have added stays.
+    expect(unguardFormula("'plain")).toBe("'plain");
+  });
+});
+
+describe('parseCsv', () => {
+  it('reads quoted fields, escaped quotes and embedded line breaks', () => {
+    expect(parseCsv('a,"b,c","say ""hi""","x\r\ny"\r\n')).toEqual([['a', 'b,c', 'say "hi"', 'x\r\ny']]);
+  });
+  it('accepts LF, CRLF and lone CR line ends, with or without a final line break', () => {
+    const expected = [['a', 'b'], ['c', 'd']];
+    expect(parseCsv('a,b\nc,d')).toEqual(expected);
+    expect(parseCsv('a,b\r\nc,d\r\n')).toEqual(expected);
+    expect(parseCsv('a,b\rc,d\r')).toEqual(expected);
+  });
+  it('drops a BOM and keeps empty fields', () => {
+    expect(parseCsv('\uFEFFa,,c\r\n,\r\n')).toEqual([['a', '', 'c'], ['', '']]);
+  });
+  it('keeps blank lines in the middle as one empty field but adds nothing for the final line break', () => {
+    expect(parseCsv('a\r\n\r\nb\r\n')).toEqual([['a'], [''], ['b']]);
+    expect(parseCsv('')).toEqual([]);
+    expect(parseCsv('\r\n')).toEqual([['']]);
+  });
+  it('records the line each record starts on, counting line breaks inside quotes', () => {
+    const { records } = parseCsvRecords('a,"1\n2\r\n3"\nb,c\r\n');
+    expect(records.map((r) => r.line)).toEqual([1, 4]);
+  });
+  it('reads malformed quoting leniently and says where', () => {
+    const stray = parseCsvRecords('a,b"c\nd,"e"f\n"open,g');
+    expect(stray.records.map((r) => r.fields)).toEqual([['a', 'b"c'], ['d', 'ef'], ['open,g']]);
+    expect(stray.problems).toEqual([
+      'line 1: a quote inside an unquoted field',
+      'line 2: text after a closing quote',
+      'line 3: a quoted field is never closed',
+    ]);
+  });
+});
+
+describe('round trip', () => {
+  const nasty = [
+    ['plain', 'with,comma', 'with "quotes"', '"', '""', ','],
+    ['line\nfeed', 'carriage\rreturn', 'crlf\r\nhere', '\n', ' lead', 'trail ', '  '],
+    ['', 'émoji 🐈‍⬛', '<script>alert(1)</script>', 'tab\tinside', "it's", '\uFEFFbom-inside'],
+    [''],
+    ['last'],
+  ];
+  it('parses back exactly what it wrote with the guard off', () => {
+    expect(parseCsv(toCsv(nasty, { guardFormulas: false }))).toEqual(nasty);
+  });
+  it('parses back guarded fields with the quote, and unguardFormula restores them', () => {
+    const risky = [['=1+1', '-5', '+x', '@y', '\tz', '\rw', 'safe']];
+    const read = parseCsv(toCsv(risky));
+    expect(read).toEqual([["'=1+1", "'-5", "'+x", "'@y", "'\tz", "'\rw", 'safe']]);
+    expect(read[0]!.map(unguardFormula)).toEqual(risky[0]);
+  });
+});
+
+describe('parseLabelCsv', () => {
+  it('skips a file,label header in any case and trims fields', () => {
+    expect(parseLabelCsv('File , LABEL\r\na.jpg, cat\r\nb.jpg ,dog\r\n')).toEqual({
+      rows: [
+        { file: 'a.jpg', label: 'cat' },
+        { file: 'b.jpg', label: 'dog' },
+      ],
+      problems: [],
+    });
+  });
+  it('treats the first row as data when it is not that header', () => {
+    expect(parseLabelCsv('a.jpg,cat\nfile,label\n').rows).toEqual([
+      { file: 'a.jpg', label: 'cat' },
+      { file: 'file', label: 'label' },
+    ]);
+    expect(parseLabelCsv('filename,label\na.jpg,cat').rows).toHaveLength(2);
+  });
+  it('reports wrong column counts, empty names and labels, conflicting duplicates, by line', () => {
+    const text = [
+      'file,label', // 1
+      'a.jpg,cat', // 2
+      'b.jpg,dog,extra', // 3
+      '', // 4: blank, skipped silently
+      ',cat', // 5
+      'c.jpg', // 6
+      'a.jpg,cat', // 7: same label again, merged silently
+      'a.jpg,dog', // 8
+      'd.jpg,', // 9
+      '"e,1.jpg","big ""cat"""', // 10
+    ].join('\n');
+    const parsed = parseLabelCsv(text);
+    expect(parsed.rows).toEqual([
+      { file: 'a.jpg', label: 'cat' },
+      { file: 'e,1.jpg', label: 'big "cat"' },
+    ]);
+    expect(parsed.problems).toEqual([
+      'line 3: expected 2 columns (file,label), found 3',
+      'line 5: empty file name',
+      'line 6: expected 2 columns (file,label), found 1',
+      'line 8: a.jpg is already labelled "cat" on line 2; keeping that one',
+      'line 9: empty label for d.jpg',
+    ]);
+  });
+  it('reads back a guarded export and a BOM-prefixed Excel file', () => {
+    const exported = toCsv([['file', 'label'], ['-flip.jpg', '=cat']]);
+    expect(parseLabelCsv(`\uFEFF${exported}`).rows).toEqual([{ file: '-flip.jpg', label: '=cat' }]);
+  });
+  it('returns nothing for empty input', () => {
+    expect(parseLabelCsv('')).toEqual({ rows: [], problems: [] });
+  });
+});
