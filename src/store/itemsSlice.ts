@@ -34,6 +34,8 @@ export interface ItemsSlice {
   setEmbeddingPaused: (paused: boolean) => void;
   addItems: (items: ImageItem[]) => void;
   updateItem: (id: string, patch: Partial<ImageItem>) => void;
+  /** One store update for many items (results arriving in a burst). */
+  updateItems: (patches: ReadonlyMap<string, Partial<ImageItem>>) => void;
   removeItem: (id: string) => void;
   clearItems: () => void;
   setBatch: (batch: BatchProgress | null) => void;
@@ -55,6 +57,16 @@ export const createItemsSlice: StateCreator<AppState, [], [], ItemsSlice> = (set
     set((state) => {
       const item = state.items[id];
       return item ? { items: { ...state.items, [id]: { ...item, ...patch } } } : {};
+    }),
+  updateItems: (patches) =>
+    set((state) => {
+      if (patches.size === 0) return {};
+      const items = { ...state.items };
+      for (const [id, patch] of patches) {
+        const item = items[id];
+        if (item) items[id] = { ...item, ...patch };
+      }
+      return { items };
     }),
   removeItem: (id) => {
     const item = get().items[id];

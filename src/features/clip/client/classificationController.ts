@@ -2,6 +2,7 @@ import { buildPrompts, parseLabels } from '../../../lib/labels';
 import { rankLabels } from '../../../lib/scoring';
 import type { AppState } from '../../../store';
 import type { ImageItem } from '../../../store/itemsSlice';
+import { PatchBatcher } from '../../models/client/patchBatcher';
 import { Debouncer, RunTracker } from '../../models/client/runTracker';
 import { TaskModelLoader, type ModelChooser } from '../../models/client/taskModelLoader';
 import { prepareImage } from '../../images/prepareImages';
@@ -125,14 +126,14 @@ export class ClassificationController implements ModelChooser {
     if (work.length === 0) return;
 
     const run = this.runs.start(query.key, work.map((item) => item.id));
+    const results = new PatchBatcher<ImageItem>((patches) => this.store.getState().updateItems(patches));
     const items: ClassifyItem[] = work.map((item) => ({ itemId: item.id, contentHash: item.contentHash!, image: item.blob }));
     try {
       await this.bridge.classify(query.prompts, items, {
         signal: run.controller.signal,
         onItem: (itemId, _hash, outcome) => {
-          const update = this.store.getState().updateItem;
           if (outcome.ok)
-            update(itemId, {
+            results.add(itemId, {
               state: 'done',
               error: null,
               predictions: rankLabels(query.labels, Array.from(outcome.scores)),
@@ -140,7 +141,7 @@ export class ClassificationController implements ModelChooser {
               width: outcome.width,
               height: outcome.height,
             });
-          else update(itemId, { state: 'error', error: outcome.error, predictions: [], rankedPromptsKey: query.key });
+          else results.add(itemId, { state: 'error', error: outcome.error, predictions: [], rankedPromptsKey: query.key });
         },
         onBatchProgress: (done, total) => {
           if (this.runs.isActive(run)) this.store.getState().setBatch(done < total ? { done, total } : null);
@@ -151,6 +152,7 @@ export class ClassificationController implements ModelChooser {
       // A crash rejects the run; the bridge restarts the worker and the next edit re-ranks.
       this.store.getState().setModelNotice('image', { text: error instanceof Error ? error.message : String(error) });
     } finally {
+      results.flush();
       if (this.runs.finish(run)) this.store.getState().setBatch(null);
     }
   }
