@@ -1,5 +1,6 @@
 import type { RawImage, Tensor } from '@huggingface/transformers';
 import { imageEmbeddingKey, modelVariantKey, textEmbeddingKey } from '../../../lib/cacheKeys';
+import { EmbeddingMatrix } from '../../../lib/embeddingMatrix';
 import { cosineSimilarities, l2Normalize, scoreLabels } from '../../../lib/scoring';
 import { EMPTY_STATS, type ClassifyItem, type ClassifyRequest, type ItemOutcome, type WorkerStats } from '../shared/protocol';
 import { decodeImage, ImageDecodeError } from './decodeImage';
@@ -10,6 +11,12 @@ export const IMAGE_BATCH_SIZE = 8;
 
 interface EmbeddedImage {
   embedding: Float32Array;
+  width: number;
+  height: number;
+}
+
+/** Image sizes, kept beside the embedding matrix (two numbers per image). */
+interface ImageSize {
   width: number;
   height: number;
 }
@@ -41,7 +48,9 @@ function rowsOf(tensor: Tensor): Float32Array[] {
  * label edit costs only the new prompts' text-model run plus dot products.
  */
 export class ClipEngine {
-  private readonly imageEmbeddings = new Map<string, EmbeddedImage>();
+  /** All image embeddings in one Float32Array; created at the first image (its width is the model's). */
+  private imageEmbeddings: EmbeddingMatrix | null = null;
+  private readonly imageSizes = new Map<string, ImageSize>();
   private readonly textEmbeddings = new Map<string, Float32Array>();
   private readonly debugPixels = new Map<string, { dims: number[]; data: Float32Array }>();
   private readonly variantKey: string;
@@ -63,7 +72,7 @@ export class ClipEngine {
   }
 
   currentStats(): WorkerStats {
-    return { ...this.stats, imageCacheSize: this.imageEmbeddings.size, textCacheSize: this.textEmbeddings.size };
+    return { ...this.stats, imageCacheSize: this.imageEmbeddings?.size ?? 0, textCacheSize: this.textEmbeddings.size };
   }
 
   pixelsFor(contentHash: string): { dims: number[]; data: Float32Array } | undefined {
@@ -79,7 +88,7 @@ export class ClipEngine {
     const toEmbed: ClassifyItem[] = [];
     let done = 0;
     for (const item of request.items) {
-      const cached = this.imageEmbeddings.get(imageEmbeddingKey(this.variantKey, item.contentHash));
+      const cached = this.cachedImage(imageEmbeddingKey(this.variantKey, item.contentHash));
       if (cached) {
         callbacks.onItem(item, { ok: true, scores: score(cached), embeddedNow: false, width: cached.width, height: cached.height });
         done++;
@@ -102,6 +111,12 @@ export class ClipEngine {
       callbacks.onBatchProgress(done, request.items.length);
     }
     return { cancelled: false };
+  }
+
+  private cachedImage(key: string): EmbeddedImage | undefined {
+    const embedding = this.imageEmbeddings?.get(key);
+    const size = this.imageSizes.get(key);
+    return embedding && size ? { embedding, ...size } : undefined;
   }
 
   private async embedPrompts(prompts: readonly string[]): Promise<Float32Array[]> {
@@ -145,7 +160,10 @@ export class ClipEngine {
     const perImageLength = perImage.reduce((a, b) => a * b, 1);
     decoded.forEach((d, index) => {
       const embedded = { embedding: rows[index]!, width: d.width, height: d.height };
-      this.imageEmbeddings.set(imageEmbeddingKey(this.variantKey, d.contentHash), embedded);
+      const key = imageEmbeddingKey(this.variantKey, d.contentHash);
+      this.imageEmbeddings ??= new EmbeddingMatrix(embedded.embedding.length);
+      this.imageEmbeddings.set(key, embedded.embedding);
+      this.imageSizes.set(key, { width: d.width, height: d.height });
       outcomes.set(d.contentHash, embedded);
       if (this.keepInputsForDebug) {
         const data = (pixel_values.data as Float32Array).slice(index * perImageLength, (index + 1) * perImageLength);
