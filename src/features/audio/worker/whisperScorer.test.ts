@@ -1,0 +1,64 @@
+/**
+ * The Whisper scorer against the real built-in model, in Node (transformers.js on
+ * onnxruntime-node): a transcription reuses the encoder output it was given, batched label
+ * scores equal one label at a time, and a spoken-word-like input is scored for every label.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AutoFeatureExtractor, AutoTokenizer, WhisperForConditionalGeneration, env } from '@huggingface/transformers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WhisperScorer } from './whisperScorer';
+
+const MODELS_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../../../../public/models/');
+const MODEL_ID = 'builtin/whisper-words';
+const NO_COUNTERS = () => ({ decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
+
+let scorer: WhisperScorer;
+let encoderRuns = 0;
+
+beforeAll(async () => {
+  env.localModelPath = MODELS_ROOT;
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  const model = await WhisperForConditionalGeneration.from_pretrained(MODEL_ID, { dtype: 'fp32' });
+  if (!(model instanceof WhisperForConditionalGeneration)) throw new Error('not a Whisper model');
+  // Count encoder-session runs to see what the scorer really executes.
+  const session = model.sessions.model!;
+  const run = session.run.bind(session);
+  session.run = (...args: Parameters<typeof run>) => {
+    encoderRuns++;
+    return run(...args);
+  };
+  scorer = new WhisperScorer(model, await AutoTokenizer.from_pretrained(MODEL_ID), await AutoFeatureExtractor.from_pretrained(MODEL_ID), true);
+}, 60_000);
+
+function tone(seconds: number): Float32Array {
+  const samples = new Float32Array(Math.round(seconds * 16_000));
+  for (let i = 0; i < samples.length; i++) samples[i] = 0.2 * Math.sin((2 * Math.PI * 220 * i) / 16_000) * Math.sin((Math.PI * i) / samples.length);
+  return samples;
+}
+
+describe('WhisperScorer (built-in model, Node)', () => {
+  it('transcribes from the encoder output it computed: one encoder run per window', async () => {
+    const before = encoderRuns;
+    const { transcript, input } = await scorer.encode(tone(1), { transcribe: true, keepInput: true });
+    expect(encoderRuns - before).toBe(1);
+    expect(typeof transcript).toBe('string');
+    expect(input?.dims).toEqual([1, 80, 3000]);
+  });
+
+  it('scores all labels in batched decoder calls exactly as one label at a time', async () => {
+    const { encoded } = await scorer.encode(tone(1), { transcribe: false, keepInput: false });
+    const prompts = [' yes', ' no', ' stop', ' [left]', ' This is a sound of go.'];
+    const counters = NO_COUNTERS();
+    const batched = await scorer.score(encoded, prompts, 'mean', counters);
+    expect(counters.decoderRuns).toBe(1);
+    expect(counters.labelRowsScored).toBe(prompts.length);
+    for (const [index, prompt] of prompts.entries()) {
+      const [single] = await scorer.score(encoded, [prompt], 'mean', NO_COUNTERS());
+      expect(batched[index]).toBeCloseTo(single!, 4);
+    }
+    // Log-probs: finite and at most 0.
+    for (const score of batched) expect(score).toBeLessThanOrEqual(0);
+  });
+});
