@@ -1,8 +1,9 @@
 /// <reference types="vite/client" />
 /// <reference types="@webgpu/types" />
 /**
- * Runs inside a dedicated worker of the bench page, like the app's CLIP worker, with the app's own
- * code (loadClip, ClipEngine, runtime configuration) and the baselines next to it.
+ * Runs inside a dedicated worker of the bench page, like the app's CLIP and audio workers, with the
+ * app's own code (loadClip, ClipEngine, runtime configuration; the audio commands are in
+ * audioBench.ts) and the baselines next to it.
  */
 import { workersSpawned } from './countWorkers';
 import { CLIPVisionModelWithProjection, env as transformersEnv, pipeline, type ZeroShotImageClassificationPipeline } from '@huggingface/transformers';
@@ -14,6 +15,7 @@ import type { ClassifyItem, ClassifyRequest, WorkerStats } from '../../src/featu
 import { sha256Hex } from '../../src/lib/cacheKeys';
 import { buildPrompts } from '../../src/lib/labels';
 import { makeShapeImages } from './images';
+import { audioHandlers } from './audioBench';
 import { randomPixels } from '../shared/random';
 import type { BenchCommand, BenchCommandMap, BenchReply, BenchRequest, RerankResult, ThroughputResult } from '../shared/protocol';
 
@@ -86,6 +88,8 @@ function requirePipeline(): ZeroShotImageClassificationPipeline {
 const RERANK_ADJECTIVES = ['dark', 'light', 'bright', 'pale', 'small', 'large', 'tiny', 'big', 'shiny', 'dull'];
 
 const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Promise<BenchCommandMap[C]['result']> } = {
+  ...audioHandlers,
+
   async env() {
     return {
       userAgent: scope.navigator.userAgent,

@@ -1,31 +1,42 @@
 /**
  * `npm run bench`: starts a Vite server for bench/browser/, opens it in headless Chromium, runs the
- * three measurements on each model, and prints a JSON object and a Markdown table (also written to
- * bench/results.json and bench/results.md). Every figure is a ratio against a baseline measured in
- * the same run. Benchmarks, not tests: nothing here asserts on a timing.
+ * image measurements (three per CLIP model) and the audio ones (Whisper: batched label scoring and
+ * browser vs native; CLAP: re-rank after a label edit; see audio.ts), and prints a JSON object and
+ * a Markdown table (also written to bench/results.json and bench/results.md; a run of one part
+ * keeps the other part's previous results, and audio figures not run keep theirs). Every figure is
+ * a ratio against a baseline measured in the same run. Benchmarks, not tests: nothing here asserts
+ * on a timing.
  *
- * Options: --only=shapes|vitb32   one model only
- *          --model=<id>           any other model served under /models/ (e.g. bench/<folder> for
- *                                 bench/.models/<folder>) with both towers and onnx/model.onnx
- *          --quick                fewer repetitions (a smoke run; results files are still written)
+ * Options: --only=<list>          comma-separated: images, audio, or single figures/models:
+ *                                 shapes, vitb32 (images); whisper-words, whisper-tiny, clap (audio)
+ *          --model=<id>           images only: any other model served under /models/ (e.g. bench/<folder>
+ *                                 for bench/.models/<folder>) with both towers and onnx/model.onnx
+ *          --quick                fewer repetitions, CLAP pipeline on 5 clips scaled to 50 (a smoke run;
+ *                                 results files are still written)
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { DEFAULT_TEMPLATE } from '../../src/lib/labels';
 import type { WorkerStats } from '../../src/features/clip/shared/protocol';
-import type { BenchCommand, BenchCommandMap, BrowserEnvInfo, EngineLoadInfo, RerankResult, ThroughputResult } from '../shared/protocol';
+import type { BrowserEnvInfo, EngineLoadInfo, RerankResult, ThroughputResult } from '../shared/protocol';
+import { call, freshWorker, log } from './pageCalls';
+import { modelDir, repoRoot } from './paths';
 import { median } from '../shared/random';
 import { nativeVisionThroughput, type NativeThroughput } from './native';
 import { BENCH_MODELS_URL_PREFIX, startBenchServer } from './server';
 import { renderMarkdown } from './report';
+import { AUDIO_KEYS, benchAudio, mergeAudioResults, type AudioKey, type AudioResults } from './audio';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+const only = args
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
+  .map((key) => key.trim())
+  .filter(Boolean);
 const customModel = args.find((arg) => arg.startsWith('--model='))?.slice('--model='.length);
 
 const IMAGE_SIDE_PX = 256;
@@ -52,13 +63,6 @@ const MODELS: ModelSpec[] = [
   { key: 'vitb32', title: 'ViT-B/32-sized, random weights', engineModelId: 'bench/clip-vitb32-random', pipelineModelId: 'bench/clip-vitb32-random', pipelineReps: 2 },
 ];
 
-/** Where a model id served under /models/ lives on disk. */
-function modelDir(modelId: string): string {
-  return modelId.startsWith('bench/')
-    ? join(repoRoot, 'bench/.models', modelId.slice('bench/'.length))
-    : join(repoRoot, 'public/models', modelId);
-}
-
 const REQUIRED_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'];
 function missingFiles(spec: ModelSpec): string[] {
   const wanted = [
@@ -69,32 +73,6 @@ function missingFiles(spec: ModelSpec): string[] {
     join(modelDir(spec.pipelineModelId), 'onnx/model.onnx'),
   ];
   return [...new Set(wanted)].filter((path) => !existsSync(path)).map((path) => path.slice(repoRoot.length + 1));
-}
-
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
-}
-
-/** A hung worker must fail the run loudly rather than leave it waiting forever. */
-const CALL_TIMEOUT_MS = 20 * 60 * 1000;
-
-async function call<C extends BenchCommand>(page: Page, command: C, commandArgs: BenchCommandMap[C]['args']): Promise<BenchCommandMap[C]['result']> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${command} did not finish within ${CALL_TIMEOUT_MS / 60000} min`)), CALL_TIMEOUT_MS);
-  });
-  const evaluation = page.evaluate(
-    ([name, payload]) => (globalThis as unknown as { zspBench: { call: (c: string, a: unknown) => Promise<unknown> } }).zspBench.call(name, payload),
-    [command, commandArgs] as const,
-  );
-  const result = (await Promise.race([evaluation, timeout]).finally(() => clearTimeout(timer))) as BenchCommandMap[C]['result'];
-  log(`  ${command} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return result;
-}
-
-async function freshWorker(page: Page): Promise<void> {
-  await page.evaluate(() => (globalThis as unknown as { zspBench: { freshWorker: () => void } }).zspBench.freshWorker());
 }
 
 function statsDelta(after: WorkerStats, before: WorkerStats): Pick<WorkerStats, 'visionRuns' | 'imagesEmbedded' | 'textRuns' | 'textsEmbedded'> {
@@ -246,25 +224,60 @@ async function benchModel(page: Page, spec: ModelSpec): Promise<ModelResult> {
   };
 }
 
-export interface BenchResults {
+/**
+ * When and where a part (images or audio) was last measured: each part keeps its own, as they may
+ * come from different runs (each audio figure also records its own time and load, see audio.ts).
+ */
+export interface RunInfo {
   generatedAt: string;
   quick: boolean;
   machine: { cpuModel: string; logicalCpus: number; loadavgAtStart: number[]; loadavgAtEnd: number[]; node: string };
   browser: BrowserEnvInfo & { pageCrossOriginIsolated: boolean };
+}
+
+export interface ImageRun extends RunInfo {
   models: ModelResult[];
   skipped: Array<{ key: string; missing: string[] }>;
 }
 
+export type AudioRun = RunInfo & AudioResults;
+
+/** bench/results.json. */
+export interface BenchResults {
+  images: ImageRun | null;
+  audio: AudioRun | null;
+}
+
+const RESULTS_JSON = join(repoRoot, 'bench/results.json');
+
+/** The previous results, so a run of one part keeps the other's (the file of older runs held the image part only, at top level). */
+function previousResults(): BenchResults {
+  if (!existsSync(RESULTS_JSON)) return { images: null, audio: null };
+  try {
+    const parsed = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as Partial<BenchResults> & Partial<ImageRun>;
+    if (Array.isArray(parsed.models)) return { images: parsed as ImageRun, audio: null };
+    return { images: parsed.images ?? null, audio: parsed.audio ?? null };
+  } catch (error) {
+    log(`ignoring unreadable ${RESULTS_JSON}: ${error instanceof Error ? error.message : String(error)}`);
+    return { images: null, audio: null };
+  }
+}
+
+const VALID_ONLY = ['images', 'audio', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+
 async function main(): Promise<void> {
-  const loadavgAtStart = loadavg();
+  const unknown = (only ?? []).filter((key) => !VALID_ONLY.includes(key));
+  if (unknown.length > 0) throw new Error(`Unknown --only value ${unknown.join(', ')}; use a comma-separated list of ${VALID_ONLY.join(', ')}.`);
+  const wants = (key: string, part: 'images' | 'audio') => !only || only.includes(part) || only.includes(key);
   const selected = customModel
     ? [{ key: customModel, title: customModel, engineModelId: customModel, pipelineModelId: customModel, pipelineReps: 2 }]
-    : MODELS.filter((spec) => !only || spec.key === only);
+    : MODELS.filter((spec) => wants(spec.key, 'images'));
+  const audioKeys: AudioKey[] = customModel ? [] : AUDIO_KEYS.filter((key) => wants(key, 'audio'));
   const runnable = selected.filter((spec) => missingFiles(spec).length === 0);
   const skipped = selected.filter((spec) => missingFiles(spec).length > 0).map((spec) => ({ key: spec.key, missing: missingFiles(spec) }));
   for (const { key, missing } of skipped)
     log(`skipping ${key}: missing ${missing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
-  if (runnable.length === 0) throw new Error('No model to benchmark: every model has missing files.');
+  if (runnable.length === 0 && audioKeys.length === 0) throw new Error('No model to benchmark: every model has missing files.');
 
   // Playwright's pipe does not keep Node alive on its own while a page call is pending.
   const keepAlive = setInterval(() => {}, 60_000);
@@ -289,20 +302,35 @@ async function main(): Promise<void> {
     const browserEnv = await call(page, 'env', {});
     log(`page crossOriginIsolated=${pageCrossOriginIsolated}, worker crossOriginIsolated=${browserEnv.crossOriginIsolated}, threads=${browserEnv.configuredThreads}`);
 
-    const models: ModelResult[] = [];
-    for (const spec of runnable) models.push(await benchModel(page, spec));
-
     const cpu = cpus();
-    const results: BenchResults = {
-      generatedAt: new Date().toISOString(),
+    const runInfo = (loadavgAtStart: number[], generatedAt: string): RunInfo => ({
+      generatedAt,
       quick,
       machine: { cpuModel: cpu[0]?.model ?? 'unknown', logicalCpus: cpu.length, loadavgAtStart, loadavgAtEnd: loadavg(), node: process.version },
       browser: { ...browserEnv, pageCrossOriginIsolated },
-      models,
-      skipped,
-    };
+    });
+    const results = previousResults();
+
+    if (selected.length > 0) {
+      const generatedAt = new Date().toISOString();
+      const loadavgAtStart = loadavg();
+      log(`images: load average at start ${loadavgAtStart.map((v) => v.toFixed(2)).join(' ')}`);
+      const models: ModelResult[] = [];
+      for (const spec of runnable) models.push(await benchModel(page, spec));
+      results.images = { ...runInfo(loadavgAtStart, generatedAt), models, skipped };
+      log(`images: load average at end ${results.images.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
+    }
+    if (audioKeys.length > 0) {
+      const generatedAt = new Date().toISOString();
+      const loadavgAtStart = loadavg();
+      log(`audio: load average at start ${loadavgAtStart.map((v) => v.toFixed(2)).join(' ')}`);
+      const audio = mergeAudioResults(results.audio, await benchAudio(page, audioKeys, quick), audioKeys);
+      results.audio = { ...runInfo(loadavgAtStart, generatedAt), ...audio };
+      log(`audio: load average at end ${results.audio.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
+    }
+
     const markdown = renderMarkdown(results);
-    writeFileSync(join(repoRoot, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(repoRoot, 'bench/results.md'), markdown);
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n\n${markdown}`);
   } finally {

@@ -1,39 +1,124 @@
-import type { BenchResults } from './main';
+import type { AudioRun, BenchResults, ImageRun, RunInfo } from './main';
 
 const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
 const ratio = (value: number): string => `${value >= 100 ? value.toFixed(0) : value.toFixed(value >= 10 ? 1 : 2)}×`;
 const rate = (value: number): string => `${value.toFixed(value >= 100 ? 0 : 1)} img/s`;
+const unique = (values: readonly number[]): string => [...new Set(values)].join('/');
 
-/** The results as a Markdown table plus the context needed to read it (threads, isolation, load). */
-export function renderMarkdown(results: BenchResults): string {
+function runNote(run: RunInfo, threads: number, pthreads: string, native: string, load?: string): string {
+  const { browser, machine } = run;
+  return (
+    `Medians of ${run.quick ? 'a quick run (fewer repetitions)' : 'several repetitions'}${load ? '' : `, ${run.generatedAt.slice(0, 10)}`}; ` +
+    `headless Chromium (${/Chrome\/[\d.]+/.exec(browser.userAgent)?.[0] ?? 'Chromium'}), WASM backend, fp32; ` +
+    `page cross-origin isolated: ${browser.pageCrossOriginIsolated}, worker: ${browser.crossOriginIsolated}; ` +
+    `ORT-web threads: ${threads} (pthread workers spawned: ${pthreads}); ${native}` +
+    `${machine.logicalCpus} logical CPUs (${machine.cpuModel}), ` +
+    (load ?? `load average ${machine.loadavgAtStart[0]?.toFixed(2)} at start, ${machine.loadavgAtEnd[0]?.toFixed(2)} at end.`)
+  );
+}
+
+function renderImages(results: ImageRun): string[] {
   const lines: string[] = [];
   const threads = results.models[0]?.throughput.browser.ortNumThreads ?? results.browser.configuredThreads;
-  lines.push(
-    `| Model | Measurement | Zero-Shot Playground | Baseline (same run) | Ratio | Target |`,
-    `|---|---|---|---|---|---|`,
-  );
+  lines.push(`| Model | Measurement | Zero-Shot Playground | Baseline (same run) | Ratio | Target |`, `|---|---|---|---|---|---|`);
   for (const model of results.models) {
     const { rerank, throughput, batched } = model;
     const visionRuns = rerank.engineStatsPerRerank.reduce((sum, s) => sum + s.visionRuns, 0);
     const texts = rerank.engineStatsPerRerank.map((s) => s.textsEmbedded);
     lines.push(
-      `| ${model.title} | Re-rank ${rerank.images} images after a label edit (1 changed + 1 added) | ClipEngine: ${ms(rerank.engineMedianMs)} (vision runs: ${visionRuns}, prompts embedded: ${[...new Set(texts)].join('/')} per edit) | pipeline, ${rerank.images} images × ${rerank.labelsB.length} labels: ${ms(rerank.pipelineMedianMs)} | **${ratio(rerank.speedup)}** faster | ≥ 100× |`,
+      `| ${model.title} | Re-rank ${rerank.images} images after a label edit (1 changed + 1 added) | ClipEngine: ${ms(rerank.engineMedianMs)} (vision runs: ${visionRuns}, prompts embedded: ${unique(texts)} per edit) | pipeline, ${rerank.images} images × ${rerank.labelsB.length} labels: ${ms(rerank.pipelineMedianMs)} | **${ratio(rerank.speedup)}** faster | ≥ 100× |`,
       `| ${model.title} | Vision tower, batch ${throughput.batch}, ${throughput.inputDims.slice(1).join('×')}, ${threads} thread${threads === 1 ? '' : 's'} | Chromium WASM: ${rate(throughput.browser.median)} | onnxruntime-node: ${rate(throughput.native.median)} | **${throughput.ratio.toFixed(2)}** browser/native | ≥ 0.5 |`,
       `| ${model.title} | Embed ${batched.images} new images, 1 label | ClipEngine, batches of 8: ${ms(batched.engineMedianMs)} | pipeline, one image per call: ${ms(batched.pipelineMedianMs)} | **${ratio(batched.speedup)}** faster | ≥ 1.5× |`,
     );
   }
   lines.push('');
-  const { browser, machine } = results;
+  const native = results.models[0]?.throughput.native;
   lines.push(
-    `Medians of ${results.quick ? 'a quick run (fewer repetitions)' : 'several repetitions'}, ${results.generatedAt.slice(0, 10)}; ` +
-      `headless Chromium (${/Chrome\/[\d.]+/.exec(browser.userAgent)?.[0] ?? 'Chromium'}), WASM backend, fp32; ` +
-      `page cross-origin isolated: ${browser.pageCrossOriginIsolated}, worker: ${browser.crossOriginIsolated}; ` +
-      `ORT-web threads: ${threads} (pthread workers spawned: ${results.models.map((m) => m.throughput.browser.pthreadWorkersSpawned).join('/')}); ` +
-      `onnxruntime-node ${results.models[0]?.throughput.native.ortVersion ?? ''} intraOpNumThreads: ${results.models[0]?.throughput.native.intraOpNumThreads ?? ''}; ` +
-      `${machine.logicalCpus} logical CPUs (${machine.cpuModel}), load average ${machine.loadavgAtStart[0]?.toFixed(2)} at start, ${machine.loadavgAtEnd[0]?.toFixed(2)} at end.`,
+    runNote(
+      results,
+      threads,
+      results.models.map((m) => m.throughput.browser.pthreadWorkersSpawned).join('/'),
+      native ? `onnxruntime-node ${native.ortVersion} intraOpNumThreads: ${native.intraOpNumThreads}; ` : '',
+    ),
   );
-  if (results.skipped.length > 0)
-    lines.push('', `Skipped (model files missing): ${results.skipped.map((s) => `${s.key} (${s.missing.join(', ')})`).join('; ')}.`);
+  if (results.skipped.length > 0) lines.push('', `Skipped (model files missing): ${results.skipped.map((s) => `${s.key} (${s.missing.join(', ')})`).join('; ')}.`);
+  return lines;
+}
+
+function renderAudio(results: AudioRun): string[] {
+  const lines: string[] = [];
+  lines.push(`| Model | Measurement | Zero-Shot Playground | Baseline (same run) | Ratio | Target |`, `|---|---|---|---|---|---|`);
+  const threadsSeen: number[] = [];
+  const pthreadsSeen: number[] = [];
+  let nativeNote = '';
+  for (const model of results.whisper) {
+    const { batched } = model;
+    const labels = model.labels.length;
+    const stats = batched.engineStats;
+    threadsSeen.push(model.engineLoad.ortNumThreadsAfterInit);
+    pthreadsSeen.push(model.engineLoad.pthreadWorkersSpawned);
+    lines.push(
+      `| ${model.title} | Score ${labels} labels on one new ${model.clip.seconds} s clip | AudioEngine.score, fresh engine: ${ms(batched.engine.medianMs)} ` +
+        `(encoder runs: ${unique(stats.map((s) => s.encoderRuns))}, decoder runs: ${unique(stats.map((s) => s.decoderRuns))} for ${unique(stats.map((s) => s.labelRowsScored))} label rows, ` +
+        `transcripts: ${unique(stats.map((s) => s.transcripts))}); without the greedy transcription: ${ms(batched.scorerOnly.medianMs)} | ` +
+        `model.forward per label (encoder + decoder each), ${batched.naive.calls} calls: ${ms(batched.naive.medianMs)} | ` +
+        `**${ratio(batched.speedup)}** faster (${ratio(batched.speedupWithoutTranscription)} without the transcription) | ≥ 5× |`,
+    );
+    if (model.native) {
+      const { browser, native } = model.native;
+      lines.push(
+        `| ${model.title} | Score ${labels} labels on a ${model.clip.seconds} s clip (log-mel + encoder once + batched decoder), ${browser.ortNumThreads} thread${browser.ortNumThreads === 1 ? '' : 's'} | ` +
+          `Chromium WASM (WhisperScorer): ${ms(browser.totalMedianMs)} = log-mel + encoder ${ms(browser.encodeMedianMs)} (log-mel alone ${ms(browser.featuresMedianMs)}) + decoder ${ms(browser.scoreMedianMs)} (${browser.decoderRuns} decoder call${browser.decoderRuns === 1 ? '' : 's'}) | ` +
+          `onnxruntime-node (log-mel by transformers.js in Node): ${ms(native.totalMedianMs)} = log-mel + encoder ${ms(native.encodeMedianMs)} (log-mel alone ${ms(native.featuresMedianMs)}) + decoder ${ms(native.scoreMedianMs)} (1 call, ${native.decoderRows} rows) | ` +
+          `**${model.native.ratio.toFixed(2)}** browser/native (encoder ${model.native.encoderRatio.toFixed(2)}, decoder ${model.native.decoderRatio.toFixed(2)}) | ≥ 0.5 |`,
+      );
+      nativeNote = `onnxruntime-node ${native.ortVersion} intraOpNumThreads: ${native.intraOpNumThreads}; `;
+    }
+  }
+  const clap = results.clap;
+  if (clap) {
+    threadsSeen.push(clap.engineLoad.ortNumThreadsAfterInit);
+    pthreadsSeen.push(clap.engineLoad.pthreadWorkersSpawned);
+    const per = clap.engineStatsPerRerank;
+    const scaled = clap.pipeline.measuredClips < clap.clips;
+    lines.push(
+      `| ${clap.title} | Re-rank ${clap.clips} already-embedded clips (1–5 s) after a label edit (1 changed + 1 added) | ` +
+        `AudioEngine.score: ${ms(clap.engine.medianMs)} (audio-tower runs: ${per.reduce((sum, s) => sum + s.encoderRuns, 0)}, text runs: ${unique(per.map((s) => s.textRuns))}, prompts embedded: ${unique(per.map((s) => s.textsEmbedded))} per edit) | ` +
+        `pipeline, ${clap.clips} clips × ${clap.labelsB.length} labels: ${ms(clap.pipeline.scaledMedianMs)}` +
+        `${scaled ? ` (measured on ${clap.pipeline.measuredClips} clips: ${ms(clap.pipeline.medianMs)}, scaled linearly)` : ''} | **${ratio(clap.speedup)}** faster | ≥ 50× |`,
+    );
+  }
   lines.push('');
+  const figures = [...results.whisper, ...(clap ? [clap] : [])];
+  const load =
+    'each figure measured separately (1-min load average at start → end): ' +
+    figures
+      .map(({ title, run }) => `${title}: ${run.loadavgAtStart[0]?.toFixed(2)} → ${run.loadavgAtEnd[0]?.toFixed(2)} (${run.generatedAt.slice(0, 16).replace('T', ' ')} UTC${run.quick ? ', quick run' : ''})`)
+      .join('; ') +
+    '.';
+  const allQuick = figures.length > 0 && figures.every(({ run }) => run.quick);
+  lines.push(runNote({ ...results, quick: allQuick }, threadsSeen[0] ?? results.browser.configuredThreads, pthreadsSeen.join('/'), nativeNote, load));
+  const checks: string[] = [];
+  for (const model of results.whisper) {
+    const words = model.batched.transcript.split(/\s+/).filter(Boolean).length;
+    checks.push(
+      `${model.title}: naive vs batched scores max |Δ| ${model.batched.scoresMaxAbsDiff.toExponential(1)}; the engine's transcript has ${words} word${words === 1 ? '' : 's'}`,
+    );
+    if (model.native)
+      checks.push(
+        `native vs browser scores max |Δ| ${model.native.scoresMaxAbsDiff.toExponential(1)}, log-mel max |Δ| ${model.native.native.featuresMaxAbsDiffVsBrowser?.toExponential(1) ?? 'n/a'}`,
+      );
+  }
+  if (clap) checks.push(`CLAP engine vs pipeline probabilities max |Δ| ${clap.probabilitiesMaxAbsDiff.toExponential(1)}`);
+  if (checks.length > 0) lines.push('', `Checks (same results, not just the same speed): ${checks.join('; ')}.`);
+  if (results.skipped.length > 0) lines.push('', `Skipped (model files missing): ${results.skipped.map((s) => `${s.key} (${s.missing.join(', ')})`).join('; ')}.`);
+  return lines;
+}
+
+/** The results as Markdown tables plus the context needed to read them (threads, isolation, load). */
+export function renderMarkdown(results: BenchResults): string {
+  const lines: string[] = [];
+  if (results.images) lines.push('### Images', '', ...renderImages(results.images), '');
+  if (results.audio) lines.push('### Audio', '', ...renderAudio(results.audio), '');
   return lines.join('\n');
 }

@@ -1,8 +1,10 @@
 /**
  * Messages between the bench page (driven by the Node runner through Playwright) and the bench
- * worker, which runs the app's own worker code (loadClip, ClipEngine) and the baselines.
+ * worker, which runs the app's own worker code (loadClip, ClipEngine; loadAudio, AudioEngine) and the baselines.
  */
 import type { WorkerStats } from '../../src/features/clip/shared/protocol';
+import type { AudioWorkerStats } from '../../src/features/audio/shared/protocol';
+import type { ClipKind } from './clips';
 
 /** Model ids are resolved by transformers.js under `<origin>/models/` (see bench/node/server.ts). */
 export interface BenchCommandMap {
@@ -15,6 +17,60 @@ export interface BenchCommandMap {
   pipelineAll: { args: { items: number; labels: string[]; template: string; reps: number }; result: TimedRuns };
   pipelineOneByOne: { args: { items: number; label: string; template: string; reps: number }; result: TimedRuns };
   visionThroughput: { args: { modelId: string; batch: number; minSeconds: number; reps: number; warmupRuns: number }; result: ThroughputResult };
+  // Audio (bench/browser/audioBench.ts).
+  makeClips: { args: ClipSpec; result: { count: number; totalSeconds: number; kinds: ClipKind[] } };
+  loadAudioEngine: { args: { modelId: string }; result: EngineLoadInfo };
+  whisperEngineScore: { args: { prompts: string[]; reps: number }; result: WhisperEngineRuns };
+  whisperScorerSplit: { args: { prompts: string[]; reps: number; keepInput: boolean }; result: WhisperSplitRuns };
+  loadWhisperBaseline: { args: { modelId: string }; result: { loadMs: number; warmupMs: number } };
+  whisperNaive: { args: { promptIds: number[]; labelIds: number[][]; eotId: number; reps: number }; result: TimedRuns & { scores: number[] } };
+  clapRerank: { args: { labelsA: string[]; template: string; reps: number }; result: AudioRerankResult };
+  loadClapPipeline: { args: { modelId: string }; result: { loadMs: number; warmupMs: number } };
+  clapPipeline: { args: { clips: number; labels: string[]; template: string; reps: number }; result: TimedRuns & { probabilities: number[][] } };
+}
+
+/** Synthetic clips the worker draws (bench/shared/clips.ts): `count` clips of min–max seconds, or one clip of a kind. */
+export type ClipSpec =
+  | { count: number; seed: number; minSeconds: number; maxSeconds: number }
+  | { kind: ClipKind; seconds: number; seed: number };
+
+export interface WhisperEngineRuns extends TimedRuns {
+  /** Engine stats after each repetition (a fresh AudioEngine each time: its caches start empty). */
+  stats: AudioWorkerStats[];
+  /** Raw label scores of the last repetition, and the greedy transcript the engine made of the clip. */
+  scores: number[];
+  transcript: string;
+}
+
+export interface WhisperSplitRuns {
+  /** The log-mel alone (transformers.js's WhisperFeatureExtractor, as inside encode), per repetition. */
+  featuresMs: number[];
+  /** WhisperScorer.encode (log-mel + encoder, no transcription) per repetition. */
+  encodeMs: number[];
+  /** WhisperScorer.score (the batched decoder calls + log-prob maths) per repetition. */
+  scoreMs: number[];
+  decoderRunsPerRep: number;
+  scores: number[];
+  /** What the Node side needs to run the same computation natively. */
+  promptIds: number[];
+  labelIds: number[][];
+  /** The log-mel input of the first repetition, when asked for: [1, 80, 3000]. */
+  inputDims: number[];
+  inputData: number[] | null;
+  ortNumThreads: number;
+  pthreadWorkersSpawned: number;
+}
+
+export interface AudioRerankResult {
+  /** First score call (labels A): every clip through the audio tower. */
+  firstEmbedMs: number;
+  statsAfterFirst: AudioWorkerStats;
+  /** Each repetition: labels A with one label changed and one added (fresh words each time). */
+  rerankMs: number[];
+  statsAfterEachRerank: AudioWorkerStats[];
+  labelsB: string[];
+  /** softmax of the engine's raw scores for labels B, per clip (last repetition). */
+  probabilities: number[][];
 }
 
 export type BenchCommand = keyof BenchCommandMap;
