@@ -120,17 +120,8 @@ def special_tokens():
     return out
 
 
-@lru_cache()
-def bytes_to_unicode():
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(2 ** 8):
-        if b not in bs:
-            bs.append(b)
-            cs.append(2 ** 8 + n)
-            n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
+# GPT-2's byte-to-unicode table, the same for CLIP's and Whisper's byte-level BPE.
+from clip_shapes_lib import bytes_to_unicode  # noqa: E402
 
 
 def to_unicode(b):
