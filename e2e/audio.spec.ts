@@ -5,7 +5,7 @@
  */
 import { test, expect } from './support/test';
 import { BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
-import { JFK_FLAC_PATH, WORD_FILES, audioFile, fixture } from './support/audio-fixtures';
+import { JFK_FLAC, WORD_FILES, audioFile, fixture, sharedDataFile } from './support/audio-fixtures';
 import { WhisperReference } from './support/whisperReference';
 import type { Backend } from './pages/playground-page';
 
@@ -52,7 +52,7 @@ for (const backend of ['wasm', 'webgpu'] as const satisfies readonly Backend[]) 
 test('scores equal a Node onnxruntime reference on the same features; real 44.1 kHz stereo speech decodes and scores', async ({ audio }) => {
   await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm', debug: true });
   await audio.expectModelReady({ backend: 'wasm' });
-  const jfk = audioFile(JFK_FLAC_PATH);
+  const jfk = audioFile(sharedDataFile(JFK_FLAC));
   await audio.classify([fixture('left.wav'), jfk], WHISPER_WORDS);
 
   await expect(audio.transcript('jfk.flac')).toHaveCount(1);

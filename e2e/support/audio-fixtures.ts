@@ -3,13 +3,28 @@
  * espeak-ng voice the built-in model never heard in training) and the real speech clip from the
  * shared data. Files that need no committing (a ten-minute clip) are generated here.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FilePayload } from '../pages/playground-page';
 import { REPO_ROOT } from './hub-server';
 
 export const AUDIO_FIXTURES_DIR = join(REPO_ROOT, 'e2e', 'fixtures', 'audio');
-export const JFK_FLAC_PATH = join(REPO_ROOT, '..', 'shared', 'data', 'whisper', 'jfk.flac');
+/**
+ * The project's shared data (`../shared/data` beside the checkout). A clone elsewhere finds it
+ * through SHARED_DATA_DIR or the workplace's fixed location; a missing file fails the test that
+ * reads it, with the places that were tried.
+ */
+const SHARED_DATA_CANDIDATES = [process.env.SHARED_DATA_DIR, join(REPO_ROOT, '..', 'shared', 'data'), '/work/shared/data'].filter(
+  (dir): dir is string => !!dir,
+);
+
+export function sharedDataFile(relativePath: string): string {
+  const found = SHARED_DATA_CANDIDATES.map((dir) => join(dir, relativePath)).find((path) => existsSync(path));
+  if (!found) throw new Error(`${relativePath} is not in any shared data folder tried: ${SHARED_DATA_CANDIDATES.join(', ')}`);
+  return found;
+}
+
+export const JFK_FLAC = 'whisper/jfk.flac';
 
 const MIME_BY_EXTENSION: Record<string, string> = {
   wav: 'audio/wav',
