@@ -5,6 +5,7 @@
  * write with transformers.js's model API or pipeline.
  */
 import { workersSpawned } from './countWorkers';
+import { MODEL_BASE_URL, builtinLoadRequest, engineLoadInfo } from './engineLoad';
 import {
   AutoFeatureExtractor,
   Tensor,
@@ -51,7 +52,6 @@ let whisperBaseline: { model: WhisperForConditionalGeneration; featureExtractor:
 let clapPipe: ZeroShotAudioClassificationPipeline | null = null;
 
 const now = (): number => performance.now();
-const MODEL_BASE_URL = new URL(import.meta.env.BASE_URL, self.location.origin).toString();
 /** Words that make a label new (so its prompt is in no cache) without being nonsense. */
 const RERANK_ADJECTIVES = ['loud', 'quiet', 'distant', 'nearby', 'short', 'long', 'faint', 'sharp', 'soft', 'harsh'];
 
@@ -132,20 +132,8 @@ export const audioHandlers: AudioHandlers = {
 
   async loadAudioEngine({ modelId }): Promise<EngineLoadInfo> {
     await disposeAll();
-    loaded = await loadAudio(
-      { type: 'load', requestId: 0, modelId, source: { kind: 'builtin', baseUrl: MODEL_BASE_URL }, backend: 'wasm', keepInputsForDebug: false },
-      () => {},
-    );
-    const { info } = loaded;
-    return {
-      backend: info.backend,
-      dtype: info.dtype,
-      threads: info.threads,
-      loadMs: info.loadMs,
-      warmupMs: info.warmupMs,
-      ortNumThreadsAfterInit: ort.env.wasm.numThreads ?? 0,
-      pthreadWorkersSpawned: workersSpawned(),
-    };
+    loaded = await loadAudio(builtinLoadRequest(modelId), () => {});
+    return engineLoadInfo(loaded.info);
   },
 
   /** The app's path for a new clip: a fresh AudioEngine (empty caches) scores the clip against every prompt. */

@@ -6,6 +6,7 @@
  * audioBench.ts) and the baselines next to it.
  */
 import { workersSpawned } from './countWorkers';
+import { MODEL_BASE_URL, builtinLoadRequest, engineLoadInfo, ortThreads } from './engineLoad';
 import { CLIPVisionModelWithProjection, env as transformersEnv, pipeline, type ZeroShotImageClassificationPipeline } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-web/webgpu';
 import { loadClip, disposeClip, type LoadedClip } from '../../src/features/clip/worker/loadModel';
@@ -36,7 +37,6 @@ const configuredThreads = configureOrtRuntime('cpu');
 const now = (): number => performance.now();
 
 /** Base of `models/` handed to the app's configureModelSource: absolute, as the app passes it. */
-const MODEL_BASE_URL = new URL(import.meta.env.BASE_URL, self.location.origin).toString();
 
 /** Milliseconds of each of `reps` sequential runs. */
 async function timeReps(reps: number, run: () => Promise<void>): Promise<number[]> {
@@ -47,10 +47,6 @@ async function timeReps(reps: number, run: () => Promise<void>): Promise<number[
     ms.push(now() - started);
   }
   return ms;
-}
-
-function ortThreads(): number {
-  return ort.env.wasm.numThreads ?? 0;
 }
 
 function noCallbacks(onItemError: (message: string) => void) {
@@ -110,20 +106,8 @@ const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Pro
 
   async loadEngine({ modelId }) {
     if (clip) await disposeClip(clip);
-    clip = await loadClip(
-      { type: 'load', requestId: 0, modelId, source: { kind: 'builtin', baseUrl: MODEL_BASE_URL }, backend: 'wasm', keepInputsForDebug: false },
-      () => {},
-    );
-    const { info } = clip;
-    return {
-      backend: info.backend,
-      dtype: info.dtype,
-      threads: info.threads,
-      loadMs: info.loadMs,
-      warmupMs: info.warmupMs,
-      ortNumThreadsAfterInit: ortThreads(),
-      pthreadWorkersSpawned: workersSpawned(),
-    };
+    clip = await loadClip(builtinLoadRequest(modelId), () => {});
+    return engineLoadInfo(clip.info);
   },
 
   async rerank({ items: count, labelsA, template, reps }): Promise<RerankResult> {

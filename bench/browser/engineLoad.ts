@@ -1,0 +1,28 @@
+/** How the bench worker loads the app's engines: the built-in/bench models served like the app's, WASM. */
+import * as ort from 'onnxruntime-web/webgpu';
+import type { LoadModelRequest, LoadedModelInfo } from '../../src/features/models/shared/loadProtocol';
+import type { EngineLoadInfo } from '../shared/protocol';
+import { workersSpawned } from './countWorkers';
+
+export const MODEL_BASE_URL = new URL(import.meta.env.BASE_URL, self.location.origin).toString();
+
+export function builtinLoadRequest(modelId: string): LoadModelRequest {
+  return { type: 'load', requestId: 0, modelId, source: { kind: 'builtin', baseUrl: MODEL_BASE_URL }, backend: 'wasm', keepInputsForDebug: false };
+}
+
+export function ortThreads(): number {
+  return ort.env.wasm.numThreads ?? 0;
+}
+
+/** The load record the report prints, including the threads ORT really used. */
+export function engineLoadInfo(info: LoadedModelInfo): EngineLoadInfo {
+  return {
+    backend: info.backend,
+    dtype: info.dtype,
+    threads: info.threads,
+    loadMs: info.loadMs,
+    warmupMs: info.warmupMs,
+    ortNumThreadsAfterInit: ortThreads(),
+    pthreadWorkersSpawned: workersSpawned(),
+  };
+}
