@@ -9,15 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   AutoTokenizer, AutoProcessor, CLIPTextModelWithProjection, CLIPVisionModelWithProjection,
-  RawImage, Tensor, env,
+  RawImage, Tensor,
 } from '@huggingface/transformers';
+import { parseArgs, useLocalModels } from './eval_common.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, arr) => {
-  if (v.startsWith('--')) a.push([v.slice(2), arr[i + 1]]);
-  return a;
-}, []));
-env.localModelPath = path.resolve(args.models ?? 'public/models/') + '/';
-env.allowRemoteModels = false;
+const args = parseArgs();
+useLocalModels(args.models ?? 'public/models/');
 const modelId = args.model ?? 'builtin/clip-shapes';
 const evalDir = args['eval-dir'] ?? '/tmp/clip_shapes_eval';
 const opts = { device: 'cpu', dtype: 'fp32' };

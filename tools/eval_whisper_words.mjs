@@ -23,15 +23,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  AutoTokenizer, AutoProcessor, WhisperForConditionalGeneration, Tensor, pipeline, env,
+  AutoTokenizer, AutoProcessor, WhisperForConditionalGeneration, Tensor, pipeline,
 } from '@huggingface/transformers';
+import { parseArgs, useLocalModels } from './eval_common.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, arr) => {
-  if (v.startsWith('--')) a.push([v.slice(2), arr[i + 1]]);
-  return a;
-}, []));
-env.localModelPath = path.resolve(args.models ?? 'public/models/') + '/';
-env.allowRemoteModels = false;
+const args = parseArgs();
+useLocalModels(args.models ?? 'public/models/');
 const modelId = args.model ?? 'builtin/whisper-words';
 const evalDir = args['eval-dir'] ?? '/tmp/whisper_words_eval';
 const opts = { device: 'cpu', dtype: 'fp32' };
