@@ -6,7 +6,9 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './e2e/support/chromium';
  * config only serves `dist/` with `vite preview`). One worker: the machine has 2 cores and the
  * model runs on the CPU (WASM) or on SwiftShader (WebGPU).
  */
-const PORT = 4173;
+// Overridable so that parallel checkouts can each serve their own build (`vite build --outDir`).
+const PORT = Number(process.env.ZSP_E2E_PORT ?? 4173);
+const DIST_DIR = process.env.ZSP_DIST_DIR ?? 'dist';
 const BASE_URL = `http://127.0.0.1:${PORT}`;
 
 
@@ -40,7 +42,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
+    command: `npx vite preview --port ${PORT} --strictPort --host 127.0.0.1 --outDir ${DIST_DIR}`,
     url: BASE_URL,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

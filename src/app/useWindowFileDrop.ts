@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'react';
+import { collectDroppedFiles, type DroppedFile } from './droppedFiles';
 
 /**
- * Accepts files dropped anywhere on the page. The handlers are registered once; `onFiles` must be
+ * Accepts files and folders dropped anywhere on the page (folders are walked, see droppedFiles.ts). The handlers are registered once; `onFiles` must be
  * a stable function (a module-level one that reads the store), so nothing re-subscribes.
  * Returns whether files are being dragged over the page.
  */
-export function useWindowFileDrop(onFiles: (files: File[]) => void): boolean {
+export function useWindowFileDrop(onFiles: (files: DroppedFile[]) => void): boolean {
   const [dragging, setDragging] = useState(false);
   useEffect(() => {
     const onDragOver = (event: DragEvent) => {
@@ -20,7 +21,7 @@ export function useWindowFileDrop(onFiles: (files: File[]) => void): boolean {
       if (!event.dataTransfer?.files.length) return;
       event.preventDefault();
       setDragging(false);
-      onFiles(Array.from(event.dataTransfer.files));
+      void collectDroppedFiles(event.dataTransfer).then(onFiles);
     };
     window.addEventListener('dragover', onDragOver);
     window.addEventListener('dragleave', onDragLeave);

@@ -2,14 +2,12 @@ import type { StateCreator } from 'zustand';
 import type { Calibration } from '../lib/audioScoring';
 import type { RankedLabel } from '../lib/scoring';
 import type { RecorderStatus } from '../features/audio/client/microphoneRecorder';
-import type { BatchProgress } from './itemsSlice';
+import type { BatchProgress, WorkspaceItemFields } from './itemsSlice';
 import type { AppState } from './index';
 
 export type AudioItemState = 'decoding' | 'pending' | 'done' | 'error';
 
-export interface AudioItem {
-  id: string;
-  name: string;
+export interface AudioItem extends WorkspaceItemFields {
   /** The original file or recording; played back through an object URL, never uploaded. */
   blob: Blob;
   url: string;

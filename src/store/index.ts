@@ -3,9 +3,10 @@ import { createJSONStorage, persist } from 'zustand/middleware';
 import { createAudioItemsSlice, type AudioItemsSlice } from './audioItemsSlice';
 import { createItemsSlice, type ItemsSlice } from './itemsSlice';
 import { createModelSlice, type ModelSlice } from './modelSlice';
+import { createReviewSlice, type ReviewSlice } from './reviewSlice';
 import { DEFAULT_SETTINGS, createSettingsSlice, type Settings, type SettingsSlice } from './settingsSlice';
 
-export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice;
+export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice & ReviewSlice;
 
 export const SETTINGS_STORAGE_KEY = 'zero-shot-playground/settings';
 /** 2 added the audio task's settings; a version-1 record keeps its image settings and gains audio defaults. */
@@ -19,6 +20,7 @@ export const useAppStore = create<AppState>()(
       ...createModelSlice(...args),
       ...createItemsSlice(...args),
       ...createAudioItemsSlice(...args),
+      ...createReviewSlice(...args),
     }),
     {
       name: SETTINGS_STORAGE_KEY,

@@ -1,12 +1,24 @@
 import type { StateCreator } from 'zustand';
+import type { ReviewDecision } from '../lib/review';
 import type { RankedLabel } from '../lib/scoring';
 import type { AppState } from './index';
 
 export type ItemState = 'pending' | 'done' | 'error';
 
-export interface ImageItem {
+/** What every workspace item has, image or audio: where it came from and how it was reviewed. */
+export interface WorkspaceItemFields {
   id: string;
   name: string;
+  /** The file's path inside a dropped or picked folder (`root/class/file.png`), else its name. */
+  path: string;
+  /** Ground truth from the folder layout or an imported CSV. */
+  truth: string | null;
+  decision: ReviewDecision;
+  /** The label a person settled on (see lib/review.ts). */
+  finalLabel: string | null;
+}
+
+export interface ImageItem extends WorkspaceItemFields {
   /** The original file; SVGs are rasterised to PNG first because workers can't decode SVG. */
   blob: Blob;
   previewUrl: string;

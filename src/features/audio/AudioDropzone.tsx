@@ -1,17 +1,22 @@
 import { useRef } from 'react';
+import { withFolderTruths, type DroppedFile } from '../../app/droppedFiles';
 import { useWindowFileDrop } from '../../app/useWindowFileDrop';
 import { useAppServices } from '../../app/services';
 import { useAppStore } from '../../store';
 import { MAX_RECORDING_SECONDS } from './client/microphoneRecorder';
 import { looksLikeAudio, newAudioItem } from './client/newAudioItem';
 
-export function addAudioFiles(files: Iterable<File>): void {
-  const items = Array.from(files).map(newAudioItem);
+/** Adds clips (other files in a dropped folder are skipped); folder paths give ground truth. */
+export function addAudioDropped(files: readonly DroppedFile[]): void {
+  const items = withFolderTruths(files.filter(({ file }) => looksLikeAudio(file))).map(({ file, path, truth }) =>
+    newAudioItem(file, path, truth),
+  );
   if (items.length > 0) useAppStore.getState().addAudioItems(items);
 }
 
-function addDroppedAudio(files: File[]): void {
-  addAudioFiles(files.filter(looksLikeAudio));
+export function addAudioFiles(files: Iterable<File>): void {
+  const items = Array.from(files, (file) => newAudioItem(file));
+  if (items.length > 0) useAppStore.getState().addAudioItems(items);
 }
 
 function Recorder() {
@@ -52,7 +57,7 @@ function Recorder() {
 /** Pick or drop audio files anywhere on the page, or record from the microphone. */
 export function AudioDropzone() {
   const inputRef = useRef<HTMLInputElement>(null);
-  const dragging = useWindowFileDrop(addDroppedAudio);
+  const dragging = useWindowFileDrop(addAudioDropped);
 
 
   return (

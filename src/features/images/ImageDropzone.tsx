@@ -1,17 +1,32 @@
 import { useEffect, useRef } from 'react';
+import { filesFromInput, withFolderTruths, type DroppedFile } from '../../app/droppedFiles';
 import { useWindowFileDrop } from '../../app/useWindowFileDrop';
 import { useAppStore } from '../../store';
 import { newImageItem } from './prepareImages';
 
-function addFiles(files: Iterable<File>): void {
-  const items = Array.from(files).map(newImageItem);
+function looksLikeImage(file: File): boolean {
+  return file.type.startsWith('image/') || /\.(png|jpe?g|gif|webp|bmp|avif|tiff?|svgz?)$/i.test(file.name);
+}
+
+/**
+ * Adds images; folder paths give ground truth. Inside a folder, other files (notes, CSVs) are
+ * skipped; a file chosen on its own is kept, so it gets an explanation if it can't be read.
+ */
+export function addImageFiles(files: readonly DroppedFile[]): void {
+  const images = files.filter(({ file, path }) => !path.includes('/') || looksLikeImage(file));
+  const items = withFolderTruths(images).map(({ file, path, truth }) => newImageItem(file, path, truth));
   if (items.length > 0) useAppStore.getState().addItems(items);
+}
+
+function addFiles(files: Iterable<File>): void {
+  addImageFiles(Array.from(files, (file) => ({ file, path: file.name })));
 }
 
 /** Pick, drop anywhere on the page, or paste (Ctrl+V) images. */
 export function ImageDropzone() {
   const inputRef = useRef<HTMLInputElement>(null);
-  const dragging = useWindowFileDrop(addFiles);
+  const folderRef = useRef<HTMLInputElement>(null);
+  const dragging = useWindowFileDrop(addImageFiles);
 
   useEffect(() => {
     // Registered once: the handler reads the store directly, so it never needs re-subscribing.
@@ -27,10 +42,26 @@ export function ImageDropzone() {
     <div
       className={`flex flex-col items-center justify-center gap-2 rounded-lg border-2 border-dashed p-6 text-center ${dragging ? 'border-sky-500 bg-sky-50' : 'border-slate-300 bg-white'}`}
     >
-      <p className="text-sm text-slate-700">Drop images anywhere, paste them, or</p>
+      <p className="text-sm text-slate-700">Drop images or folders anywhere, paste them, or</p>
       <button className="btn" onClick={() => inputRef.current?.click()}>
         Choose images…
       </button>
+      <button className="btn" onClick={() => folderRef.current?.click()}>
+        Choose a folder…
+      </button>
+      <input
+        ref={folderRef}
+        data-testid="folder-input"
+        type="file"
+        // A folder of class sub-folders (ImageFolder layout) also gives ground truth.
+        {...{ webkitdirectory: '', directory: '' }}
+        multiple
+        className="sr-only"
+        onChange={(e) => {
+          addImageFiles(filesFromInput(e.target.files));
+          e.target.value = '';
+        }}
+      />
       <input
         ref={inputRef}
         data-testid="image-input"

@@ -5,16 +5,28 @@ import type { ImageItem } from '../../store/itemsSlice';
 const SVG_DEFAULT_SIDE_PX = 512;
 const SVG_MAX_SIDE_PX = 2048;
 
-let nextItemNumber = 1;
-
 export function isSvg(file: Blob & { name?: string }): boolean {
   return file.type === 'image/svg+xml' || /\.svgz?$/i.test(file.name ?? '');
 }
 
-export function newImageItem(file: File): ImageItem {
+/** Ids are random so items restored from a saved workspace never collide with new ones. */
+export function newItemId(prefix: 'image' | 'audio'): string {
+  return `${prefix}-${crypto.randomUUID()}`;
+}
+
+/**
+ * A fresh item for a dropped, picked or pasted file. `path` is its path inside a dropped folder
+ * (see lib/review.ts imageFolderTruths); `truth` the class that path gives, if any.
+ */
+export function newImageItem(file: File, path?: string, truth: string | null = null): ImageItem {
+  const name = file.name || 'pasted image';
   return {
-    id: `item-${nextItemNumber++}`,
-    name: file.name || 'pasted image',
+    id: newItemId('image'),
+    name,
+    path: path || name,
+    truth,
+    decision: 'none',
+    finalLabel: null,
     blob: file,
     previewUrl: URL.createObjectURL(file),
     contentHash: null,

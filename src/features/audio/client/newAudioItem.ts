@@ -1,12 +1,15 @@
 import type { AudioItem } from '../../../store/audioItemsSlice';
-
-let nextAudioItemId = 1;
+import { newItemId } from '../../images/prepareImages';
 
 /** A fresh item for a dropped file or a recording; decoding starts when the controller sees it. */
-export function newAudioItem(file: File): AudioItem {
+export function newAudioItem(file: File, path?: string, truth: string | null = null): AudioItem {
   return {
-    id: `audio-${nextAudioItemId++}`,
+    id: newItemId('audio'),
     name: file.name,
+    path: path || file.name,
+    truth,
+    decision: 'none',
+    finalLabel: null,
     blob: file,
     url: URL.createObjectURL(file),
     contentHash: null,
