@@ -5,6 +5,7 @@ import { ImageDropzone } from '../features/images/ImageDropzone';
 import { ImageGrid } from '../features/images/ImageGrid';
 import { LabelsPanel } from '../features/labels/LabelsPanel';
 import { ModelPanel } from '../features/models/ModelPanel';
+import { MetricsPanel } from '../features/review/MetricsPanel';
 import { TASKS } from '../features/models/shared/catalog';
 import { useAppStore } from '../store';
 import { WorkerStatsPanel } from './WorkerStatsPanel';
@@ -56,6 +57,7 @@ export function App({ rejectedParams }: { rejectedParams: string[] }) {
           <WorkerStatsPanel />
         </aside>
         <main className="space-y-4">
+          <MetricsPanel task={task} />
           {task === 'image' ? (
             <>
               <ImageDropzone />

@@ -3,6 +3,7 @@
  * store and the exports share. An item's pre-label is the model's top prediction.
  */
 import { labelIdentity } from './labels';
+import { itemsInCell } from './metrics';
 import type { RankedLabel } from './scoring';
 import type { ReviewDecision } from './exportRows';
 
@@ -98,15 +99,31 @@ function sameLabel(a: string | null, b: string | null): boolean {
   return a === null || b === null ? a === b : labelIdentity(a) === labelIdentity(b);
 }
 
-/**
- * Whether an item is in a confusion cell, given the evaluated classes: the "none" column holds
- * items with no prediction or one outside the classes (as in metrics.ts).
- */
-export function inCell(item: ReviewableItem, cell: ConfusionCell, classes: readonly string[]): boolean {
-  if (item.truth === null || !sameLabel(item.truth, cell.truth)) return false;
-  const top = item.predictions[0]?.label ?? null;
-  const topInClasses = top !== null && classes.some((label) => sameLabel(label, top));
-  return cell.predicted === null ? !topInClasses : topInClasses && sameLabel(top, cell.predicted);
+/** The model's predictions against ground truth, over the items it has scored (parallel arrays). */
+export interface Evaluation {
+  ids: string[];
+  truth: (string | null)[];
+  predicted: (string | null)[];
+}
+
+/** Items count once the model has scored them; the prediction evaluated is the top one (the pre-label). */
+export function evaluationOf<T extends ReviewableItem>(order: readonly string[], items: Readonly<Record<string, T>>): Evaluation {
+  const evaluation: Evaluation = { ids: [], truth: [], predicted: [] };
+  for (const id of order) {
+    const item = items[id];
+    const top = item?.predictions[0];
+    if (!item || !top) continue;
+    evaluation.ids.push(id);
+    evaluation.truth.push(item.truth);
+    evaluation.predicted.push(top.label);
+  }
+  return evaluation;
+}
+
+/** The ids in one confusion-matrix cell (the "none" column when `cell.predicted` is null). */
+export function idsInCell(evaluation: Evaluation, cell: ConfusionCell, classes: readonly string[]): Set<string> {
+  const indices = itemsInCell(evaluation.truth, evaluation.predicted, classes, cell.truth, cell.predicted);
+  return new Set(indices.map((index) => evaluation.ids[index] as string));
 }
 
 /** The ids the view shows, in its order; `classes` are the labels a confusion cell refers to. */
@@ -117,6 +134,7 @@ export function visibleIds<T extends ReviewableItem>(
   classes: readonly string[],
 ): string[] {
   const shown: T[] = [];
+  const inCell = view.cell === null ? null : idsInCell(evaluationOf(order, items), view.cell, classes);
   for (const id of order) {
     const item = items[id];
     if (!item || !matchesStatus(item, view.status)) continue;
@@ -124,7 +142,7 @@ export function visibleIds<T extends ReviewableItem>(
     const confidence = topConfidence(item);
     const rangeIsFull = view.minConfidence <= 0 && view.maxConfidence >= 1;
     if (!rangeIsFull && (confidence === null || confidence < view.minConfidence || confidence > view.maxConfidence)) continue;
-    if (view.cell !== null && !inCell(item, view.cell, classes)) continue;
+    if (inCell !== null && !inCell.has(id)) continue;
     shown.push(item);
   }
   if (view.sort !== 'added') {

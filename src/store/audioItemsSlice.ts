@@ -85,6 +85,7 @@ export const createAudioItemsSlice: StateCreator<AppState, [], [], AudioItemsSli
   clearAudioItems: () => {
     for (const item of Object.values(get().audioItems)) URL.revokeObjectURL(item.url);
     set({ audioItems: {}, audioOrder: [], audioBatch: null });
+    get().resetReview('audio');
   },
   setAudioBatch: (audioBatch) => set({ audioBatch }),
 });

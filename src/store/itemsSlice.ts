@@ -91,6 +91,7 @@ export const createItemsSlice: StateCreator<AppState, [], [], ItemsSlice> = (set
   clearItems: () => {
     for (const item of Object.values(get().items)) URL.revokeObjectURL(item.previewUrl);
     set({ items: {}, itemOrder: [], batch: null });
+    get().resetReview('image');
   },
   setBatch: (batch) => set({ batch }),
 });

@@ -35,6 +35,9 @@ function patchItems(state: AppState, task: Task, patches: ReadonlyMap<string, Re
 
 export interface ReviewSlice {
   reviews: Record<Task, TaskReview>;
+  /** The keyboard shortcuts sheet (`?`). */
+  keysHelpOpen: boolean;
+  setKeysHelpOpen: (open: boolean) => void;
   /** Applies one decision to the given items, as one undo step; returns how many changed. */
   review: (task: Task, ids: readonly string[], action: ReviewAction) => number;
   undoReview: (task: Task) => void;
@@ -52,6 +55,8 @@ export const createReviewSlice: StateCreator<AppState, [], [], ReviewSlice> = (s
     set((state) => ({ reviews: { ...state.reviews, [task]: { ...state.reviews[task], ...patch } } }));
   return {
     reviews: { image: EMPTY_TASK_REVIEW, audio: EMPTY_TASK_REVIEW },
+    keysHelpOpen: false,
+    setKeysHelpOpen: (keysHelpOpen) => set({ keysHelpOpen }),
     review: (task, ids, action) => {
       const state = get();
       const { items } = reviewItemsOf(state, task);

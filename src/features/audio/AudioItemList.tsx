@@ -1,7 +1,11 @@
-import { memo, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { formatDuration } from '../../lib/audio';
 import { useAppStore } from '../../store';
 import { PredictionList } from '../labels/PredictionList';
+import { DecisionControls } from '../review/DecisionControls';
+import { ReviewToolbar } from '../review/ReviewToolbar';
+import { useReviewKeyboard } from '../review/useReviewKeyboard';
+import { selectOnClick, useTaskLabels, useVisibleIds } from '../review/useTaskReview';
 
 /** Peaks as bars; an SVG scales with the card and needs no drawing effect. */
 function Waveform({ peaks }: { peaks: readonly number[] }) {
@@ -39,13 +43,40 @@ function PlayButton({ url, name }: { url: string; name: string }) {
   );
 }
 
-const AudioItemRow = memo(function AudioItemRow({ id }: { id: string }) {
+const AudioItemRow = memo(function AudioItemRow({ id, labels }: { id: string; labels: readonly string[] }) {
   const item = useAppStore((s) => s.audioItems[id]);
   const remove = useAppStore((s) => s.removeAudioItem);
+  const focused = useAppStore((s) => s.reviews.audio.focusedId === id);
+  const selected = useAppStore((s) => s.reviews.audio.selectedIds.has(id));
+  const rowRef = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (focused) rowRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [focused]);
   if (!item) return null;
   return (
-    <li data-testid="item" data-name={item.name} data-state={item.state} className="rounded-lg border border-slate-200 bg-white p-3 text-xs shadow-sm">
+    <li
+      ref={rowRef}
+      data-testid="item"
+      data-name={item.name}
+      data-path={item.path}
+      data-state={item.state}
+      data-decision={item.decision}
+      data-final-label={item.finalLabel ?? undefined}
+      data-truth={item.truth ?? undefined}
+      data-focused={focused}
+      data-selected={selected}
+      className={`rounded-lg border p-3 text-xs shadow-sm ${focused ? 'border-sky-500 ring-2 ring-sky-400' : 'border-slate-200'} ${selected ? 'bg-sky-50' : 'bg-white'}`}
+      onClick={(event) => selectOnClick('audio', id, event)}
+    >
       <div className="flex items-center gap-2">
+        <input
+          type="checkbox"
+          data-testid="item-select"
+          aria-label={`Select ${item.name}`}
+          checked={selected}
+          onClick={(event) => event.stopPropagation()}
+          onChange={() => selectOnClick('audio', id, { ctrlKey: true, metaKey: false, shiftKey: false })}
+        />
         <PlayButton url={item.url} name={item.name} />
         <p className="min-w-0 flex-1 truncate font-medium" title={item.name}>
           {item.name}
@@ -68,6 +99,7 @@ const AudioItemRow = memo(function AudioItemRow({ id }: { id: string }) {
               </q>
             </p>
           )}
+          {item.truth !== null && <p className="text-slate-600">Ground truth: {item.truth}</p>}
           {item.note && (
             <p data-testid="item-note" className="text-amber-700">
               Note: {item.note}
@@ -79,14 +111,23 @@ const AudioItemRow = memo(function AudioItemRow({ id }: { id: string }) {
             </p>
           )}
         </div>
-        <PredictionList predictions={item.predictions} />
+        <div className="space-y-1">
+          <DecisionControls task="audio" id={id} decision={item.decision} finalLabel={item.finalLabel} predictions={item.predictions} labels={labels} />
+          <PredictionList predictions={item.predictions} />
+        </div>
       </div>
     </li>
   );
 });
 
+/** A list, one clip per row: the arrow keys move up and down it. */
+const LIST_COLUMNS = { current: 1 } as const;
+
 export function AudioItemList() {
-  const order = useAppStore((s) => s.audioOrder);
+  const total = useAppStore((s) => s.audioOrder.length);
+  const shown = useVisibleIds('audio');
+  const labels = useTaskLabels('audio');
+  useReviewKeyboard('audio', LIST_COLUMNS);
   const batch = useAppStore((s) => s.audioBatch);
   const clear = useAppStore((s) => s.clearAudioItems);
   return (
@@ -100,15 +141,16 @@ export function AudioItemList() {
             </span>
           </div>
         )}
-        {order.length > 0 && (
+        {total > 0 && (
           <button className="btn ml-auto" onClick={clear}>
-            Remove all ({order.length})
+            Remove all ({total})
           </button>
         )}
       </div>
+      <ReviewToolbar task="audio" total={total} />
       <ul className="space-y-2">
-        {order.map((id) => (
-          <AudioItemRow key={id} id={id} />
+        {shown.map((id) => (
+          <AudioItemRow key={id} id={id} labels={labels} />
         ))}
       </ul>
     </section>

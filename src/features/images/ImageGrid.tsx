@@ -1,41 +1,91 @@
-import { memo } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import { useAppServices } from '../../app/services';
 import { useAppStore } from '../../store';
 import { PredictionList } from '../labels/PredictionList';
+import { DecisionControls } from '../review/DecisionControls';
+import { ReviewToolbar } from '../review/ReviewToolbar';
+import { useReviewKeyboard } from '../review/useReviewKeyboard';
+import { selectOnClick, useTaskLabels, useVisibleIds } from '../review/useTaskReview';
+import { useVirtualGrid, type GridLayout } from '../review/useVirtualGrid';
 
-const ItemCard = memo(function ItemCard({ id }: { id: string }) {
+const GRID_LAYOUT: GridLayout = { minColumnPx: 192, gapPx: 12, cardHeightPx: 336, overscanRows: 2 };
+
+/**
+ * Small sets render every card; larger ones only the rows near the screen. `?virtualize=0` turns
+ * it off (the scale benchmark's baseline).
+ */
+export const VIRTUALIZE_ABOVE_ITEMS = 100;
+const VIRTUALIZATION_ALLOWED = new URLSearchParams(location.search).get('virtualize') !== '0';
+
+const ItemCard = memo(function ItemCard({ id, labels }: { id: string; labels: readonly string[] }) {
   const item = useAppStore((s) => s.items[id]);
+  const focused = useAppStore((s) => s.reviews.image.focusedId === id);
+  const selected = useAppStore((s) => s.reviews.image.selectedIds.has(id));
   const removeItem = useAppStore((s) => s.removeItem);
   if (!item) return null;
+  const top = item.predictions[0];
   return (
     <li
       data-testid="item"
       data-name={item.name}
+      data-path={item.path}
       data-state={item.state}
-      className="flex flex-col overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm"
+      data-decision={item.decision}
+      data-final-label={item.finalLabel ?? undefined}
+      data-truth={item.truth ?? undefined}
+      data-focused={focused}
+      data-selected={selected}
+      style={{ height: GRID_LAYOUT.cardHeightPx }}
+      className={`flex cursor-default flex-col overflow-hidden rounded-lg border bg-white shadow-sm ${focused ? 'border-sky-500 ring-2 ring-sky-400' : 'border-slate-200'} ${selected ? 'bg-sky-50' : ''}`}
+      onClick={(event) => selectOnClick('image', id, event)}
     >
-      <div className="relative flex h-40 items-center justify-center bg-slate-100">
-        <img src={item.previewUrl} alt={item.name} loading="lazy" decoding="async" className="max-h-40 max-w-full object-contain" />
+      <div className="relative flex h-36 shrink-0 items-center justify-center bg-slate-100">
+        <img src={item.previewUrl} alt={item.name} loading="lazy" decoding="async" className="max-h-36 max-w-full object-contain" />
+        <input
+          type="checkbox"
+          data-testid="item-select"
+          className="absolute left-1 top-1"
+          aria-label={`Select ${item.name}`}
+          checked={selected}
+          onClick={(event) => event.stopPropagation()}
+          onChange={() => selectOnClick('image', id, { ctrlKey: true, metaKey: false, shiftKey: false })}
+        />
+        {item.truth !== null && (
+          <span className="absolute bottom-1 left-1 max-w-[90%] truncate rounded bg-white/85 px-1 text-[10px]" title="Ground truth">
+            truth: {item.truth}
+          </span>
+        )}
         <button
           className="absolute right-1 top-1 rounded bg-white/80 px-1 text-xs"
           aria-label={`Remove ${item.name}`}
-          onClick={() => removeItem(id)}
+          onClick={(event) => {
+            event.stopPropagation();
+            removeItem(id);
+          }}
         >
           ✕
         </button>
       </div>
-      <div className="space-y-1 p-2 text-xs">
-        <p className="truncate font-medium" title={item.name}>
+      <div className="flex min-h-0 flex-1 flex-col gap-1 p-2 text-xs">
+        <p className="truncate font-medium" title={item.path}>
           {item.name}
           {item.width !== null && <span className="ml-1 font-normal text-slate-500">{item.width}×{item.height}</span>}
         </p>
+        {top && (
+          <p data-testid="pre-label" className="truncate" title="The model's top label">
+            <span className="font-semibold">{top.label}</span> <span className="tabular-nums text-slate-500">{(top.score * 100).toFixed(1)}%</span>
+          </p>
+        )}
+        <DecisionControls task="image" id={id} decision={item.decision} finalLabel={item.finalLabel} predictions={item.predictions} labels={labels} />
         {item.state === 'pending' && <p className="text-slate-500">Waiting…</p>}
         {item.state === 'error' && (
           <p data-testid="item-error" className="text-red-700">
             {item.error}
           </p>
         )}
-        <PredictionList predictions={item.predictions} />
+        <div className="min-h-0 overflow-hidden">
+          <PredictionList predictions={item.predictions} />
+        </div>
       </div>
     </li>
   );
@@ -70,21 +120,48 @@ function BatchBar() {
 }
 
 export function ImageGrid() {
-  const order = useAppStore((s) => s.itemOrder);
+  const total = useAppStore((s) => s.itemOrder.length);
   const clearItems = useAppStore((s) => s.clearItems);
+  const focusedId = useAppStore((s) => s.reviews.image.focusedId);
+  const labels = useTaskLabels('image');
+  const shown = useVisibleIds('image');
+  const gridRef = useRef<HTMLUListElement>(null);
+  const virtualized = VIRTUALIZATION_ALLOWED && shown.length > VIRTUALIZE_ABOVE_ITEMS;
+  const { columns, window: rendered, scrollToIndex } = useVirtualGrid(gridRef, shown.length, GRID_LAYOUT, virtualized);
+  const columnsRef = useRef(columns);
+  columnsRef.current = columns;
+  useReviewKeyboard('image', columnsRef);
+
+  const focusedIndex = focusedId === null ? -1 : shown.indexOf(focusedId);
+  useEffect(() => {
+    if (focusedIndex >= 0) scrollToIndex(focusedIndex);
+  }, [focusedIndex, scrollToIndex]);
+
   return (
     <section className="space-y-2" aria-label="Images">
       <div className="flex items-center justify-between">
         <BatchBar />
-        {order.length > 0 && (
+        {total > 0 && (
           <button className="btn ml-auto" onClick={clearItems}>
-            Remove all ({order.length})
+            Remove all ({total})
           </button>
         )}
       </div>
-      <ul className="grid grid-cols-[repeat(auto-fill,minmax(12rem,1fr))] gap-3">
-        {order.map((id) => (
-          <ItemCard key={id} id={id} />
+      <ReviewToolbar task="image" total={total} />
+      <ul
+        ref={gridRef}
+        data-testid="image-grid"
+        data-virtualized={virtualized}
+        data-columns={columns}
+        className="grid gap-3"
+        style={{
+          gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`,
+          paddingTop: rendered.paddingTopPx,
+          paddingBottom: rendered.paddingBottomPx,
+        }}
+      >
+        {shown.slice(rendered.startIndex, rendered.endIndex).map((id) => (
+          <ItemCard key={id} id={id} labels={labels} />
         ))}
       </ul>
     </section>
