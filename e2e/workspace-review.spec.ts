@@ -3,49 +3,14 @@
  * accuracy and confusion matrix match a count the test makes itself from the items' own
  * predictions, and items are reviewed by keyboard.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from './support/test';
+import { BUILTIN_WHISPER_ID } from './pages/audio-page';
+import { AUDIO_FIXTURES_DIR } from './support/audio-fixtures';
 import { BATCH_TIMEOUT } from './pages/playground-page';
 import { ReviewPage } from './pages/review-page';
-import { rng, shapeImage, type Colour, type Shape } from './support/shapes';
-
-const CLASSES: ReadonlyArray<readonly [Colour, Shape]> = [
-  ['red', 'circle'],
-  ['blue', 'cross'],
-  ['green', 'triangle'],
-  ['yellow', 'square'],
-  ['purple', 'star'],
-  ['orange', 'circle'],
-];
-const IMAGES_PER_CLASS = 10;
-/** Labels the folder doesn't have: predictions of these land in the matrix's "none" column. */
-const DISTRACTORS = ['red square', 'blue circle'];
-
-/** 60 images under `root/shapes/<class>/`, some small and noisy so that the model makes mistakes. */
-function writeImageFolder(root: string): Map<string, string> {
-  const random = rng(20_261_127);
-  const truthByName = new Map<string, string>();
-  for (const [colour, shape] of CLASSES) {
-    const label = `${colour} ${shape}`;
-    mkdirSync(join(root, 'shapes', label), { recursive: true });
-    for (let index = 0; index < IMAGES_PER_CLASS; index++) {
-      const name = `${colour}-${shape}-${index}.png`;
-      const image = shapeImage(name, {
-        colour,
-        shape,
-        width: 96 + Math.floor(random() * 96),
-        height: 96 + Math.floor(random() * 96),
-        size: 0.15 + random() * 0.7,
-        background: random() < 0.5 ? { kind: 'noise', min: 120, max: 255 } : { kind: 'plain', rgb: [255, 255, 255] },
-        seed: Math.floor(random() * 1e9),
-      });
-      writeFileSync(join(root, 'shapes', label, name), image.buffer);
-      truthByName.set(name, label);
-    }
-  }
-  return truthByName;
-}
+import { CLASSES, DISTRACTORS, IMAGES_PER_CLASS, writeImageFolder } from './support/imageFolder';
 
 test('a folder in ImageFolder layout gives ground truth, accuracy and a confusion matrix that match an independent count', async ({
   page,
@@ -169,4 +134,41 @@ test('ten items reviewed by keyboard: move, accept, pick, none of these, clear, 
   // The status filter shows what is left to review.
   await page.getByTestId('review-status').selectOption('unreviewed');
   expect((await review.shownItems()).map((item) => item.name)).toEqual(names.slice(7));
+});
+
+test('audio clips: a folder of word folders gives ground truth and accuracy; the list is reviewed by keyboard', async ({ page, audio }, testInfo) => {
+  const review = new ReviewPage(page);
+  // Word folders; `down.flac` is misfiled under "up", as label noise.
+  const layout: ReadonlyArray<readonly [string, string]> = [
+    ['left', 'left.wav'],
+    ['right', 'right.m4a'],
+    ['yes', 'yes.mp3'],
+    ['up', 'down.flac'],
+  ];
+  for (const [folder, file] of layout) {
+    mkdirSync(testInfo.outputPath('clips', folder), { recursive: true });
+    copyFileSync(join(AUDIO_FIXTURES_DIR, file), testInfo.outputPath('clips', folder, file));
+  }
+  await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm', labels: ['left', 'right', 'yes', 'up', 'down'] });
+  await audio.expectModelReady({ model: BUILTIN_WHISPER_ID });
+  await review.addFolder(testInfo.outputPath('clips'));
+  await expect(review.items()).toHaveCount(4);
+  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(4, { timeout: BATCH_TIMEOUT });
+
+  const shown = await review.shownItems();
+  for (const [folder, file] of layout) expect(shown.find((item) => item.name === file)?.truth).toBe(folder);
+  const correct = shown.filter((item) => item.top === item.truth).length;
+  await expect.poll(() => review.accuracyPercent()).toBeCloseTo((correct / 4) * 100, 1);
+  await expect(review.cell('up', 'down')).toHaveAttribute('data-count', String(shown.filter((item) => item.truth === 'up' && item.top === 'down').length));
+
+  // Down the list: accept the first, relabel the second with key 2, none of these for the third.
+  await review.press('ArrowDown');
+  await review.expectFocused(shown[0]!.name);
+  await review.press('Enter');
+  await review.press('2');
+  await review.press('0');
+  await review.expectDecision(shown[0]!.name, 'accepted', shown[0]!.top);
+  await review.expectDecision(shown[1]!.name, shown[1]!.top === 'right' ? 'accepted' : 'overridden', 'right');
+  await review.expectDecision(shown[2]!.name, 'rejected', null);
+  await review.expectFocused(shown[3]!.name);
 });

@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { withFolderTruths, type DroppedFile } from '../../app/droppedFiles';
+import { FolderPicker } from '../../app/FolderPicker';
 import { useWindowFileDrop } from '../../app/useWindowFileDrop';
 import { useAppServices } from '../../app/services';
 import { useAppStore } from '../../store';
@@ -59,7 +60,6 @@ export function AudioDropzone() {
   const inputRef = useRef<HTMLInputElement>(null);
   const dragging = useWindowFileDrop(addAudioDropped);
 
-
   return (
     <div
       className={`flex flex-col items-center justify-center gap-3 rounded-lg border-2 border-dashed p-6 text-center ${dragging ? 'border-sky-500 bg-sky-50' : 'border-slate-300 bg-white'}`}
@@ -69,6 +69,7 @@ export function AudioDropzone() {
         <button className="btn" onClick={() => inputRef.current?.click()}>
           Choose audio…
         </button>
+        <FolderPicker onFiles={addAudioDropped} />
         <Recorder />
       </div>
       <input

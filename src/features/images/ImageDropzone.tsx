@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { filesFromInput, withFolderTruths, type DroppedFile } from '../../app/droppedFiles';
+import { withFolderTruths, type DroppedFile } from '../../app/droppedFiles';
+import { FolderPicker } from '../../app/FolderPicker';
 import { useWindowFileDrop } from '../../app/useWindowFileDrop';
 import { useAppStore } from '../../store';
 import { newImageItem } from './prepareImages';
@@ -25,7 +26,6 @@ function addFiles(files: Iterable<File>): void {
 /** Pick, drop anywhere on the page, or paste (Ctrl+V) images. */
 export function ImageDropzone() {
   const inputRef = useRef<HTMLInputElement>(null);
-  const folderRef = useRef<HTMLInputElement>(null);
   const dragging = useWindowFileDrop(addImageFiles);
 
   useEffect(() => {
@@ -46,22 +46,7 @@ export function ImageDropzone() {
       <button className="btn" onClick={() => inputRef.current?.click()}>
         Choose images…
       </button>
-      <button className="btn" onClick={() => folderRef.current?.click()}>
-        Choose a folder…
-      </button>
-      <input
-        ref={folderRef}
-        data-testid="folder-input"
-        type="file"
-        // A folder of class sub-folders (ImageFolder layout) also gives ground truth.
-        {...{ webkitdirectory: '', directory: '' }}
-        multiple
-        className="sr-only"
-        onChange={(e) => {
-          addImageFiles(filesFromInput(e.target.files));
-          e.target.value = '';
-        }}
-      />
+      <FolderPicker onFiles={addImageFiles} />
       <input
         ref={inputRef}
         data-testid="image-input"
