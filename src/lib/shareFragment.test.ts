@@ -33,7 +33,7 @@ const base: ShareState = {
   v: 1,
   task: 'image',
   model: 'Xenova/clip-vit-base-patch32',
-  labels: ['cat', 'dog', '<script>alert(1)</script>', 'crème brûlée 🍮'],
+  labels: ['cat', 'dog', 'a < b, 1 > 0 & <3', 'crème brûlée 🍮'],
   templates: ['a photo of a {}.', ''],
 };
 const wireBase = { v: 1, task: 'image', model: 'Xenova/clip-vit-base-patch32', labels: ['cat', 'dog'], templates: ['a photo of a {}.'] };
@@ -76,7 +76,7 @@ describe('base64url', () => {
 });
 
 describe('encode and decode', () => {
-  it('round-trips a demo without examples, keeping HTML as plain text', async () => {
+  it('round-trips a demo without examples, keeping angle brackets that are not markup', async () => {
     const encoded = await encodeShareFragment(base);
     expect(encoded.ok).toBe(true);
     if (!encoded.ok) return;
@@ -137,6 +137,23 @@ describe('decoding hostile links', () => {
     expect(await problemsOf(await pack({ ...wireBase, labels: 'cat,dog' }))).toEqual(['labels: must be a list of text, not a string']);
     expect(await problemsOf(await pack({ ...wireBase, v: '1' }))).toEqual(['v: must be the number 1, not a string']);
     expect(await problemsOf(await pack([wireBase]))).toEqual(['link: holds a list, not a demo']);
+  });
+
+  it('rejects markup and script in labels, templates and example names', async () => {
+    const wire = {
+      ...wireBase,
+      labels: ['cat', '<img src=x onerror="window.pwned=1">', '<SCRIPT>alert(1)</SCRIPT>', 'ok </b>'],
+      templates: ['<!-- {} -->'],
+      examples: [{ name: '<svg onload=alert(1)>.png', mime: 'image/png', size: 1 }],
+    };
+    expect(await problemsOf(await pack(wire, new Uint8Array(1)))).toEqual([
+      'labels[1]: looks like HTML markup, which a demo link may not carry',
+      'labels[2]: looks like HTML markup, which a demo link may not carry',
+      'labels[3]: looks like HTML markup, which a demo link may not carry',
+      'templates[0]: looks like HTML markup, which a demo link may not carry',
+      'examples[0].name: looks like HTML markup, which a demo link may not carry',
+    ]);
+    expect(validateShareState({ ...base, labels: ['<script>alert(1)</script>'] }).ok).toBe(false);
   });
 
   it('rejects values past the limits', async () => {

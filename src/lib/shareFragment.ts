@@ -17,7 +17,8 @@
  *
  * Decoding treats the link as hostile: every step is bounded, every field is checked against
  * the schema below, and the answer is a list of readable problems instead of an exception.
- * Strings come back as data; the UI must render them as text.
+ * Strings come back as data (text that looks like HTML markup is refused outright); the UI must
+ * still render them as text.
  */
 import { CALIBRATIONS, type Calibration } from './audioScoring';
 import { MAX_LABELS } from './labels';
@@ -155,6 +156,19 @@ function finish(problems: string[]): string[] {
   return [...problems.slice(0, MAX_PROBLEMS), `…and ${problems.length - MAX_PROBLEMS} more problems`];
 }
 
+/**
+ * Text that reads as an HTML tag, comment or declaration (`<img …`, `</x>`, `<!--`, `<?`). The UI
+ * renders link text as text, so this is defence in depth: a label like that in a link someone
+ * sends is far more likely an attack than a class name, and refusing it keeps it from reaching
+ * any later consumer (an export opened in another tool, a copy pasted into a page). "a < b" and
+ * "<3" stay fine.
+ */
+const MARKUP_PATTERN = /<[a-z!/?]/i;
+
+export function looksLikeMarkup(text: string): boolean {
+  return MARKUP_PATTERN.test(text);
+}
+
 /** Checks a list of strings; returns the copy when every item is fine. */
 function checkStringList(
   value: unknown,
@@ -179,6 +193,7 @@ function checkStringList(
     if (typeof item !== 'string') problems.push(`${field}[${i}]: must be text, not ${describeType(item)}`);
     else if (item.length > limits.maxChars) problems.push(`${field}[${i}]: longer than ${limits.maxChars} characters`);
     else if (!limits.allowEmpty && item.trim() === '') problems.push(`${field}[${i}]: empty`);
+    else if (looksLikeMarkup(item)) problems.push(`${field}[${i}]: looks like HTML markup, which a demo link may not carry`);
   });
   return problems.length === before ? (value as string[]).slice() : undefined;
 }
@@ -198,6 +213,7 @@ function checkExample(value: unknown, field: string, problems: string[]): Shared
   if (typeof name !== 'string') problems.push(`${field}.name: must be text, not ${describeType(name)}`);
   else if (name.trim() === '') problems.push(`${field}.name: empty`);
   else if (name.length > MAX_EXAMPLE_NAME_CHARS) problems.push(`${field}.name: longer than ${MAX_EXAMPLE_NAME_CHARS} characters`);
+  else if (looksLikeMarkup(name)) problems.push(`${field}.name: looks like HTML markup, which a demo link may not carry`);
   if (typeof mime !== 'string' || !(SHARED_EXAMPLE_MIME_TYPES as readonly string[]).includes(mime)) problems.push(`${field}.mime: not allowed`);
   if (!(bytes instanceof Uint8Array)) problems.push(`${field}.bytes: must be bytes, not ${describeType(bytes)}`);
   else if (bytes.length > MAX_EXAMPLE_BYTES) problems.push(`${field}.bytes: larger than ${MAX_EXAMPLE_BYTES / 1024} KB`);
