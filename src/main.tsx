@@ -12,6 +12,9 @@ import { ClipBridge, createClipWorker } from './features/clip/client/clipBridge'
 import type { WorkerStats } from './features/clip/shared/protocol';
 import type { AudioWorkerStats } from './features/audio/shared/protocol';
 import { bridgeListenersFor } from './features/models/client/taskModelLoader';
+import { addSharedExamples, forgetSharedDemoInUrl, readSharedDemo, sharedDemoSettings } from './features/share/client/openSharedDemo';
+import { workspaceItemsOf } from './features/workspace/client/workspaceItems';
+import type { ReviewAction } from './lib/review';
 import { parseUrlState } from './lib/urlState';
 import { useAppStore } from './store';
 import type { Settings } from './store/settingsSlice';
@@ -41,11 +44,16 @@ store.getState().applySettings({
   ...(urlState.aggregation ? { aggregation: urlState.aggregation } : {}),
 });
 
+// A demo link (`#demo=…`) is applied over the query's settings only when all of it checks out.
+const sharedDemo = await readSharedDemo(location.hash);
+if (sharedDemo?.ok) store.getState().applySettings(sharedDemoSettings(sharedDemo.state));
+
 const appBaseUrl = new URL(import.meta.env.BASE_URL, location.origin).toString();
-const linkChoseModel = urlState.model !== undefined;
+const linkChoseModel = urlState.model !== undefined || sharedDemo?.ok === true;
+const linkTask = store.getState().task;
 
 const clipBridge = new ClipBridge(createClipWorker, bridgeListenersFor<WorkerStats>(store, 'image', (stats) => store.getState().setWorkerStats(stats)));
-const controller = new ClassificationController(store, clipBridge, appBaseUrl, urlState.debug, linkChoseModel && task === 'image');
+const controller = new ClassificationController(store, clipBridge, appBaseUrl, urlState.debug, linkChoseModel && linkTask === 'image');
 controller.start();
 
 let audioController: AudioController | null = null;
@@ -57,13 +65,18 @@ const audioBridge = new AudioBridge(createAudioWorker, {
     audioController?.forgetWorkerState();
   },
 });
-audioController = new AudioController(store, audioBridge, appBaseUrl, urlState.debug, linkChoseModel && task === 'audio');
+audioController = new AudioController(store, audioBridge, appBaseUrl, urlState.debug, linkChoseModel && linkTask === 'audio');
 audioController.start();
 
 const recorder = new MicrophoneRecorder({
   onStatus: (status) => store.getState().setRecorderStatus(status),
   onRecording: (file) => addAudioFiles([file]),
 });
+
+if (sharedDemo) {
+  if (sharedDemo.ok) addSharedExamples(sharedDemo.state);
+  forgetSharedDemoInUrl();
+}
 
 const services: AppServices = {
   controller,
@@ -81,6 +94,8 @@ declare global {
       audioPrompts: () => string[];
       /** Raw (uncalibrated) per-prompt scores of a clip, as the worker computed them. */
       audioRawScores: (itemName: string) => number[] | null;
+      /** Applies a review decision to the current task's items with these names (the store action the review UI calls). */
+      review: (itemNames: string[], action: ReviewAction) => number;
     };
   }
 }
@@ -95,13 +110,20 @@ if (urlState.debug) {
       const item = Object.values(store.getState().audioItems).find((candidate) => candidate.name === itemName);
       return item?.rawScores ? Array.from(item.rawScores) : null;
     },
+    review: (itemNames, action) => {
+      const state = store.getState();
+      const ids = workspaceItemsOf(state, state.task)
+        .filter((item) => itemNames.includes(item.name))
+        .map((item) => item.id);
+      return state.review(state.task, ids, action);
+    },
   };
 }
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <AppServicesContext.Provider value={services}>
-      <App rejectedParams={urlState.rejected} />
+      <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
     </AppServicesContext.Provider>
   </StrictMode>,
 );

@@ -6,6 +6,8 @@ import { ImageGrid } from '../features/images/ImageGrid';
 import { LabelsPanel } from '../features/labels/LabelsPanel';
 import { ModelPanel } from '../features/models/ModelPanel';
 import { MetricsPanel } from '../features/review/MetricsPanel';
+import { SharedDemoError } from '../features/share/SharedDemoError';
+import { ExportPanel } from '../features/workspace/ExportPanel';
 import { TASKS } from '../features/models/shared/catalog';
 import { useAppStore } from '../store';
 import { WorkerStatsPanel } from './WorkerStatsPanel';
@@ -33,7 +35,7 @@ function TaskTabs() {
   );
 }
 
-export function App({ rejectedParams }: { rejectedParams: string[] }) {
+export function App({ rejectedParams, sharedDemoProblems = [] }: { rejectedParams: string[]; sharedDemoProblems?: string[] }) {
   const task = useAppStore((s) => s.task);
   return (
     <div className="mx-auto max-w-7xl space-y-4 p-4">
@@ -49,11 +51,13 @@ export function App({ rejectedParams }: { rejectedParams: string[] }) {
           Parts of this link were ignored: {rejectedParams.join('; ')}.
         </div>
       )}
+      {sharedDemoProblems.length > 0 && <SharedDemoError problems={sharedDemoProblems} />}
       <div className="grid gap-4 lg:grid-cols-[22rem_1fr]">
         <aside className="space-y-4">
           <ModelPanel />
           <LabelsPanel />
           {task === 'audio' && <AudioScoringPanel />}
+          <ExportPanel />
           <WorkerStatsPanel />
         </aside>
         <main className="space-y-4">

@@ -1,9 +1,9 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { WHISPER_TEMPLATES } from '../../lib/audioScoring';
 import { parseLabels, templateHasSlot } from '../../lib/labels';
-import { buildShareQuery } from '../../lib/urlState';
 import { useAppStore } from '../../store';
-import { labelsTextOf, modelIdOf, templateOf } from '../../store/settingsSlice';
+import { labelsTextOf, templateOf } from '../../store/settingsSlice';
+import { SharePanel } from '../share/SharePanel';
 
 /** Templates offered with one click in the audio view (the first three are Whisper's, the last suits CLAP captions). */
 const AUDIO_TEMPLATE_PRESETS: readonly string[] = [...WHISPER_TEMPLATES, 'the sound of {}'];
@@ -14,20 +14,9 @@ export function LabelsPanel() {
   const setTaskLabelsText = useAppStore((s) => s.setTaskLabelsText);
   const template = useAppStore((s) => templateOf(s, s.task));
   const setTaskTemplate = useAppStore((s) => s.setTaskTemplate);
-  const modelId = useAppStore((s) => modelIdOf(s, s.task));
-  const calibration = useAppStore((s) => s.calibration);
-  const aggregation = useAppStore((s) => s.aggregation);
   const setLabelsText = (text: string) => setTaskLabelsText(task, text);
   const setTemplate = (text: string) => setTaskTemplate(task, text);
   const parsed = useMemo(() => parseLabels(labelsText), [labelsText]);
-  const [copied, setCopied] = useState(false);
-  const shareUrl = `${location.origin}${location.pathname}${buildShareQuery({
-    task,
-    model: modelId,
-    labels: parsed.labels,
-    template,
-    ...(task === 'audio' ? { calibration, aggregation } : {}),
-  })}`;
 
   return (
     <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-3 shadow-sm" aria-label="Labels">
@@ -82,24 +71,7 @@ export function LabelsPanel() {
       {!templateHasSlot(template) && template.trim() !== '' && (
         <p className="text-xs text-amber-700">The template has no {'{}'}: each label is appended to it.</p>
       )}
-      <div className="flex items-center gap-2 pt-1 text-xs">
-        <button
-          data-testid="share-button"
-          className="btn"
-          onClick={() =>
-            void navigator.clipboard?.writeText(shareUrl).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            )
-          }
-        >
-          Copy demo link
-        </button>
-        <span className="truncate text-slate-500" data-testid="share-link" title={shareUrl}>
-          {copied ? 'Copied! ' : ''}
-          {shareUrl}
-        </span>
-      </div>
+      <SharePanel />
     </section>
   );
 }
