@@ -7,7 +7,7 @@
 import type { StoreApi } from 'zustand';
 import type { ParsedProject, ProjectItem } from '../../../lib/projectFile';
 import type { AppState } from '../../../store';
-import type { Settings } from '../../../store/settingsSlice';
+import { modelIdOf, type Settings } from '../../../store/settingsSlice';
 import { newAudioItem } from '../../audio/client/newAudioItem';
 import { newImageItem } from '../../images/prepareImages';
 import type { ModelChooser } from '../../models/client/taskModelLoader';
@@ -43,7 +43,8 @@ export function applyProject(store: StoreApi<AppState>, models: Record<Task, Mod
   const task = manifest.task;
   const state = store.getState();
   state.applySettings(taskSettings(project));
-  models[task].chooseModel(manifest.settings.modelId);
+  // Choosing the model that is already loaded would load it again.
+  if (modelIdOf(state, task) !== manifest.settings.modelId) models[task].chooseModel(manifest.settings.modelId);
 
   const withMedia = manifest.items.filter((item) => item.media && media.has(item.media.path));
   if (withMedia.length > 0) {

@@ -1,0 +1,80 @@
+/**
+ * Page object for the workspace's export and import panel, the share panel, and the review
+ * debug hook (?debug=1) the tests use to set decisions.
+ */
+import { readFile } from 'node:fs/promises';
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export type ExportButton = 'export-csv' | 'export-jsonl' | 'export-labelstudio' | 'export-labelstudio-config' | 'export-imagefolder' | 'export-project';
+
+export type DebugReviewAction = { kind: 'accept' } | { kind: 'pick'; label: string } | { kind: 'reject' } | { kind: 'clear' };
+
+export interface Downloaded {
+  fileName: string;
+  bytes: Buffer;
+}
+
+export class WorkspacePage {
+  readonly includeMedia: Locator;
+  readonly importProjectInput: Locator;
+  readonly importTruthInput: Locator;
+  readonly message: Locator;
+  readonly shareButton: Locator;
+  readonly shareIncludeExamples: Locator;
+  readonly shareLink: Locator;
+  readonly shareLinkLength: Locator;
+  readonly shareError: Locator;
+  readonly removeAllButton: Locator;
+
+  constructor(readonly page: Page) {
+    this.includeMedia = page.getByTestId('export-include-media');
+    this.importProjectInput = page.getByTestId('import-project');
+    this.importTruthInput = page.getByTestId('import-truth-csv');
+    this.message = page.getByTestId('export-message');
+    this.shareButton = page.getByTestId('share-button');
+    this.shareIncludeExamples = page.getByTestId('share-include-examples');
+    this.shareLink = page.getByTestId('share-link');
+    this.shareLinkLength = page.getByTestId('share-link-length');
+    this.shareError = page.getByTestId('share-error');
+    this.removeAllButton = page.getByRole('button', { name: /^Remove all/ });
+  }
+
+  /** Clicks an export button and returns the file it downloads. */
+  async download(button: ExportButton): Promise<Downloaded> {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByTestId(button).click()]);
+    const path = await download.path();
+    return { fileName: download.suggestedFilename(), bytes: await readFile(path) };
+  }
+
+  async downloadText(button: ExportButton): Promise<string> {
+    return (await this.download(button)).bytes.toString('utf8');
+  }
+
+  async importProject(file: Downloaded): Promise<void> {
+    await this.importProjectInput.setInputFiles({ name: file.fileName, mimeType: 'application/zip', buffer: file.bytes });
+  }
+
+  async importTruthCsv(text: string): Promise<void> {
+    await this.importTruthInput.setInputFiles({ name: 'truth.csv', mimeType: 'text/csv', buffer: Buffer.from(text, 'utf8') });
+  }
+
+  /** Sets a review decision through the store action (window.zspDebug.review, needs ?debug=1). */
+  async review(names: readonly string[], action: DebugReviewAction): Promise<number> {
+    return this.page.evaluate(
+      ({ itemNames, reviewAction }) => {
+        const api = (window as unknown as { zspDebug?: { review(n: string[], a: unknown): number } }).zspDebug;
+        if (!api) throw new Error('window.zspDebug is missing (is ?debug=1 set?)');
+        return api.review(itemNames, reviewAction);
+      },
+      { itemNames: [...names], reviewAction: action },
+    );
+  }
+
+  /** Makes a share link and returns its text. */
+  async makeShareLink(options: { examples: boolean }): Promise<string> {
+    await this.shareIncludeExamples.setChecked(options.examples);
+    await this.shareButton.click();
+    await expect(this.shareLink).toHaveText(/#demo=/);
+    return (await this.shareLink.textContent()) ?? '';
+  }
+}

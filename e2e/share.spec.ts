@@ -1,0 +1,121 @@
+/**
+ * Demo links: a link with examples, opened in a fresh browser context, reproduces the same labels
+ * and top labels; tampered links are refused with a message, apply nothing and run no script.
+ */
+import { deflateRaw } from '../src/lib/zip';
+import { toBase64Url } from '../src/lib/shareFragment';
+import { PlaygroundPage } from './pages/playground-page';
+import { WorkspacePage } from './pages/workspace-page';
+import { BUILTIN_MODEL_ID_FOR_TESTS, SHAPE_SET, addShapeSet } from './support/workspace-fixtures';
+import { test, expect } from './support/test';
+
+const EXAMPLES = SHAPE_SET.slice(0, 3);
+const LABELS = SHAPE_SET.map((image) => image.label);
+
+/** A fragment packed the way the app packs one (version byte, JSON length, JSON, example bytes), from any JSON. */
+async function packFragment(wire: unknown, binary: Uint8Array = new Uint8Array(0)): Promise<string> {
+  const json = new TextEncoder().encode(JSON.stringify(wire));
+  const container = new Uint8Array(5 + json.length + binary.length);
+  container[0] = 1;
+  new DataView(container.buffer).setUint32(1, json.length, false);
+  container.set(json, 5);
+  container.set(binary, 5 + json.length);
+  return `#demo=${toBase64Url(await deflateRaw(container))}`;
+}
+
+/** The link opened with the WASM backend (the query string still works beside the fragment). */
+function withWasm(link: string): string {
+  const url = new URL(link);
+  url.searchParams.set('backend', 'wasm');
+  return url.toString();
+}
+
+test('a demo link with examples reproduces the same top labels in a fresh browser', async ({ page, playground, browser, network }) => {
+  const workspace = new WorkspacePage(page);
+  await playground.open({ backend: 'wasm', labels: LABELS });
+  await playground.expectModelReady({ model: BUILTIN_MODEL_ID_FOR_TESTS });
+  await playground.setTemplate('a picture of a {}.');
+  await addShapeSet(playground, LABELS, EXAMPLES);
+  const tops = await Promise.all(EXAMPLES.map((image) => playground.topLabel(image.name)));
+
+  const link = await workspace.makeShareLink({ examples: true });
+  expect(link.startsWith(`${new URL(page.url()).origin}/#demo=`)).toBe(true);
+  await expect(workspace.shareLinkLength).toHaveAttribute('data-length', String(link.length));
+
+  const context = await browser.newContext();
+  await network.guard(context);
+  try {
+    const fresh = await context.newPage();
+    const opened = new PlaygroundPage(fresh);
+    await fresh.goto(withWasm(link));
+    await opened.expectModelReady({ model: BUILTIN_MODEL_ID_FOR_TESTS });
+    await expect(opened.labelsInput).toHaveValue(LABELS.join('\n'));
+    await expect(opened.templateInput).toHaveValue('a picture of a {}.');
+    await expect(opened.items).toHaveCount(EXAMPLES.length);
+    await opened.waitForSettled(EXAMPLES.map((image) => image.name));
+    for (const [i, image] of EXAMPLES.entries()) {
+      await opened.waitForPredictionLabels(image.name, LABELS);
+      expect(await opened.topLabel(image.name), image.name).toBe(tops[i]);
+    }
+    await expect(fresh.getByTestId('share-error')).toHaveCount(0);
+    // The demo leaves the address once applied, so a reload doesn't add the examples again.
+    expect(new URL(fresh.url()).hash).toBe('');
+    expect(opened.pageErrors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the link warns when it is too long for chat apps', async ({ page, playground }) => {
+  const workspace = new WorkspacePage(page);
+  await playground.open({ backend: 'wasm', labels: LABELS });
+  await playground.expectModelReady({ model: BUILTIN_MODEL_ID_FOR_TESTS });
+  const short = await workspace.makeShareLink({ examples: false });
+  expect(short.length).toBeLessThan(2000);
+  await expect(page.getByTestId('share-warning')).toHaveCount(0);
+  await addShapeSet(playground, LABELS, SHAPE_SET.slice(0, 4));
+  const long = await workspace.makeShareLink({ examples: true });
+  expect(long.length).toBeGreaterThan(2000);
+  await expect(page.getByTestId('share-warning')).toContainText('too long for');
+  await expect(page.getByTestId('share-warning')).toContainText('project file');
+});
+
+const PWNED_FLAG = '__zspPwned';
+const SCRIPT_LABEL = `<img src=x onerror="window.${PWNED_FLAG}=1">`;
+
+const TAMPERED: { name: string; wire: unknown; binary?: Uint8Array; expected: string[] }[] = [
+  {
+    name: 'script in a label',
+    wire: { v: 1, task: 'image', model: 'builtin/clip-shapes', labels: ['cat', SCRIPT_LABEL], templates: ['a photo of a {}.'] },
+    expected: ['labels[1]: looks like HTML markup'],
+  },
+  {
+    name: 'huge values',
+    wire: { v: 1, task: 'image', model: 'builtin/clip-shapes', labels: ['x'.repeat(50_000), SCRIPT_LABEL], templates: ['t'.repeat(10_000)] },
+    expected: ['labels[0]: longer than 200 characters', 'labels[1]: looks like HTML markup', 'templates[0]: longer than 500 characters'],
+  },
+  {
+    name: 'wrong types',
+    wire: { v: '1', task: ['image'], model: 42, labels: [SCRIPT_LABEL, { toString: 'x' }], templates: 'a {}', examples: { name: SCRIPT_LABEL } },
+    expected: ['v: must be the number 1', 'task: must be image or audio', 'model: not a model id', 'labels[1]: must be text, not an object', 'templates: must be a list of text', 'examples: must be a list'],
+  },
+];
+
+for (const tampered of TAMPERED) {
+  test(`a tampered link (${tampered.name}) is refused, applies nothing and runs no script`, async ({ page, playground }) => {
+    const workspace = new WorkspacePage(page);
+    await playground.open({ backend: 'wasm', labels: ['red circle', 'blue square'] });
+    await playground.expectModelReady({ model: BUILTIN_MODEL_ID_FOR_TESTS });
+    await page.goto(`/?backend=wasm${await packFragment(tampered.wire, tampered.binary)}`);
+    await expect(workspace.shareError).toBeVisible();
+    for (const problem of tampered.expected) await expect(workspace.shareError).toContainText(problem);
+    // Nothing from the link was applied: the labels are the ones from before.
+    await expect(playground.labelsInput).toHaveValue('red circle\nblue square');
+    await expect(playground.items).toHaveCount(0);
+    // The problems are text: no element came out of the label, and its handler never ran.
+    await expect(page.locator('img[src="x"]')).toHaveCount(0);
+    expect(await page.evaluate((flag) => (window as unknown as Record<string, unknown>)[flag], PWNED_FLAG)).toBeUndefined();
+    await playground.expectModelReady({ model: BUILTIN_MODEL_ID_FOR_TESTS });
+    expect(await page.evaluate((flag) => (window as unknown as Record<string, unknown>)[flag], PWNED_FLAG)).toBeUndefined();
+  });
+}
