@@ -3,9 +3,10 @@
  * and top labels; tampered links are refused with a message, apply nothing and run no script.
  */
 import { deflateRaw } from '../src/lib/zip';
-import { toBase64Url } from '../src/lib/shareFragment';
+import { MAX_EXAMPLE_BYTES, toBase64Url } from '../src/lib/shareFragment';
 import { PlaygroundPage } from './pages/playground-page';
 import { WorkspacePage } from './pages/workspace-page';
+import { shapeImage } from './support/shapes';
 import { BUILTIN_MODEL_ID_FOR_TESTS, SHAPE_SET, addShapeSet } from './support/workspace-fixtures';
 import { test, expect } from './support/test';
 
@@ -66,18 +67,49 @@ test('a demo link with examples reproduces the same top labels in a fresh browse
   }
 });
 
-test('the link warns when it is too long for chat apps', async ({ page, playground }) => {
+test('a big picture is downscaled to fit, and the link warns when it is too long for chat apps', async ({ page, playground, browser, network }) => {
   const workspace = new WorkspacePage(page);
   await playground.open({ backend: 'wasm', labels: LABELS });
   await playground.expectModelReady({ model: BUILTIN_MODEL_ID_FOR_TESTS });
   const short = await workspace.makeShareLink({ examples: false });
   expect(short.length).toBeLessThan(2000);
   await expect(page.getByTestId('share-warning')).toHaveCount(0);
-  await addShapeSet(playground, LABELS, SHAPE_SET.slice(0, 4));
+
+  // Grey noise doesn't compress: as a PNG this is far over what a link carries per example.
+  const big = shapeImage('ws-big-noisy-red-circle.png', {
+    shape: 'circle',
+    colour: 'red',
+    width: 640,
+    height: 640,
+    size: 0.7,
+    background: { kind: 'noise', min: 200, max: 255 },
+  });
+  expect(big.buffer.length).toBeGreaterThan(MAX_EXAMPLE_BYTES);
+  const images = [...SHAPE_SET.slice(0, 3), big];
+  await addShapeSet(playground, LABELS, images);
   const long = await workspace.makeShareLink({ examples: true });
   expect(long.length).toBeGreaterThan(2000);
   await expect(page.getByTestId('share-warning')).toContainText('too long for');
   await expect(page.getByTestId('share-warning')).toContainText('project file');
+  await expect(page.getByTestId('share-downscaled')).toContainText(big.name);
+  await expect(page.getByTestId('share-left-out')).toHaveCount(0);
+
+  // The downscaled copy is a picture the app reads and ranks.
+  const context = await browser.newContext();
+  await network.guard(context);
+  try {
+    const opened = new PlaygroundPage(await context.newPage());
+    await opened.page.goto(withWasm(long));
+    await opened.expectModelReady({ model: BUILTIN_MODEL_ID_FOR_TESTS });
+    await expect(opened.items).toHaveCount(images.length);
+    const names = await opened.items.evaluateAll((els) => els.map((el) => el.getAttribute('data-name') ?? ''));
+    expect(names.slice(0, 3)).toEqual(images.slice(0, 3).map((image) => image.name));
+    expect(names[3]).toMatch(/^ws-big-noisy-red-circle\.(webp|jpg)$/);
+    await opened.waitForSettled(names);
+    for (const name of names) await expect(opened.item(name)).toHaveAttribute('data-state', 'done');
+  } finally {
+    await context.close();
+  }
 });
 
 const PWNED_FLAG = '__zspPwned';

@@ -73,7 +73,10 @@ export class WorkspacePage {
   /** Makes a share link and returns its text. */
   async makeShareLink(options: { examples: boolean }): Promise<string> {
     await this.shareIncludeExamples.setChecked(options.examples);
+    const panel = this.page.getByTestId('share-panel');
+    const before = Number(await panel.getAttribute('data-links-made'));
     await this.shareButton.click();
+    await expect(panel).toHaveAttribute('data-links-made', String(before + 1));
     await expect(this.shareLink).toHaveText(/#demo=/);
     return (await this.shareLink.textContent()) ?? '';
   }

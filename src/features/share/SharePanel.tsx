@@ -12,20 +12,26 @@ export function SharePanel() {
   const [result, setResult] = useState<ShareLinkResult | null>(null);
   const [busy, setBusy] = useState(false);
   const [copied, setCopied] = useState(false);
+  /** Counts the links made, so tools can tell a new link from the previous one. */
+  const [made, setMade] = useState(0);
 
   const share = () => {
     setBusy(true);
     setCopied(false);
+    setResult(null);
     makeShareLink(useAppStore.getState(), includeExamples, `${location.origin}${location.pathname}`)
       .then(setResult)
       .catch((error: unknown) => setResult({ ok: false, problems: [error instanceof Error ? error.message : String(error)] }))
-      .finally(() => setBusy(false));
+      .finally(() => {
+        setBusy(false);
+        setMade((count) => count + 1);
+      });
   };
   const link = result?.ok ? result.link : null;
   const warning = link ? linkLengthWarning(link.length) : null;
 
   return (
-    <div className="space-y-1 border-t border-slate-100 pt-2 text-xs" aria-label="Share">
+    <div className="space-y-1 border-t border-slate-100 pt-2 text-xs" aria-label="Share" data-testid="share-panel" data-links-made={made}>
       <div className="flex flex-wrap items-center gap-2">
         <button data-testid="share-button" className="btn" disabled={busy} onClick={share}>
           Share demo link
