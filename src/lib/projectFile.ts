@@ -16,7 +16,7 @@ import { MAX_LABEL_CHARS, MAX_LABELS } from './labels';
 import { REVIEW_DECISIONS } from './review';
 import type { RankedLabel } from './scoring';
 import { MAX_TEMPLATE_CHARS, isValidModelId, type TaskParam } from './urlState';
-import { ZipError, createZip, normaliseZipPath, readZip } from './zip';
+import { ZipError, createZip, normaliseZipPath, readZip, type ZipInputEntry } from './zip';
 
 export const PROJECT_FORMAT = 'zero-shot-playground/project';
 export const PROJECT_VERSION = 1;
@@ -118,10 +118,10 @@ export function buildProjectManifest(input: ProjectInput): ProjectManifest {
   };
 }
 
-/** The project ZIP's bytes. Media are stored as they are (images and audio rarely deflate). */
+/** The project ZIP's bytes; each entry is deflated only where that makes it smaller (media rarely get smaller). */
 export async function writeProjectFile(input: ProjectInput): Promise<Uint8Array<ArrayBuffer>> {
   const manifest = buildProjectManifest(input);
-  const entries = [{ path: PROJECT_MANIFEST_PATH, data: new TextEncoder().encode(`${JSON.stringify(manifest, null, 1)}\n`) }];
+  const entries: ZipInputEntry[] = [{ path: PROJECT_MANIFEST_PATH, data: new TextEncoder().encode(`${JSON.stringify(manifest, null, 1)}\n`) }];
   input.items.forEach((item, index) => {
     const ref = manifest.items[index]?.media;
     if (item.media && ref) entries.push({ path: ref.path, data: item.media.bytes });
