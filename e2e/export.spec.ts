@@ -26,7 +26,7 @@ test('exports, ground truth and the project file round trip', async ({ page, pla
   expect(await workspace.review([a!.name, b!.name], { kind: 'accept' })).toBe(2);
   expect(await workspace.review([c!.name], { kind: 'pick', label: 'yellow star' })).toBe(1);
   expect(await workspace.review([d!.name], { kind: 'reject' })).toBe(1);
-  const expectedStatus = (name: string) =>
+  const expectedStatus = (name: string): 'accepted' | 'overridden' | 'rejected' | 'unreviewed' =>
     name === a!.name || name === b!.name ? 'accepted' : name === c!.name ? 'overridden' : name === d!.name ? 'rejected' : 'unreviewed';
   const expectedLabel = (name: string) => (name === c!.name ? 'yellow star' : name === d!.name ? '' : tops.get(name));
 
@@ -106,6 +106,13 @@ test('exports, ground truth and the project file round trip', async ({ page, pla
     expect(await playground.topLabel(name), name).toBe(tops.get(name));
   }
   expect(await workspace.downloadText('export-csv')).toBe(csvBefore);
+  // The items carry their decisions and truth again (the review grid's contract).
+  const decisionOf = { accepted: 'accepted', overridden: 'overridden', rejected: 'rejected', unreviewed: 'none' } as const;
+  for (const image of SHAPE_SET) {
+    await expect(playground.item(image.name)).toHaveAttribute('data-decision', decisionOf[expectedStatus(image.name)]);
+    if (image === a || image === c) await expect(playground.item(image.name)).toHaveAttribute('data-truth', image.label);
+    else await expect(playground.item(image.name)).not.toHaveAttribute('data-truth');
+  }
   const jsonlAfter = (await workspace.downloadText('export-jsonl')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { truth?: string });
   expect(jsonlAfter.map((record) => record.truth)).toEqual(records.map((record) => record.truth));
 
