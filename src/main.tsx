@@ -15,6 +15,8 @@ import { bridgeListenersFor } from './features/models/client/taskModelLoader';
 import { addSharedExamples, forgetSharedDemoInUrl, readSharedDemo, sharedDemoSettings } from './features/share/client/openSharedDemo';
 import { workspaceItemsOf } from './features/workspace/client/workspaceItems';
 import type { ReviewAction } from './lib/review';
+import { WorkspaceManager } from './features/workspace/client/workspaceSync';
+import type { WorkspaceSettings } from './features/workspace/client/workspaceDb';
 import { parseUrlState } from './lib/urlState';
 import { useAppStore } from './store';
 import type { Settings } from './store/settingsSlice';
@@ -35,13 +37,18 @@ const taskSettings: Partial<Settings> =
         ...(urlState.labels ? { labelsText: urlState.labels.join('\n') } : {}),
         ...(urlState.template !== undefined ? { template: urlState.template } : {}),
       };
-store.getState().applySettings({
-  task,
+/** What the link itself set: it wins over the restored workspace's settings too. */
+const linkWorkspaceSettings: Partial<WorkspaceSettings> = {
+  ...(urlState.task ? { task: urlState.task } : {}),
   ...taskSettings,
-  ...(urlState.backend ? { backendPreference: urlState.backend } : {}),
-  ...(urlState.hubHost ? { hubHost: urlState.hubHost } : {}),
   ...(urlState.calibration ? { calibration: urlState.calibration } : {}),
   ...(urlState.aggregation ? { aggregation: urlState.aggregation } : {}),
+};
+store.getState().applySettings({
+  task,
+  ...linkWorkspaceSettings,
+  ...(urlState.backend ? { backendPreference: urlState.backend } : {}),
+  ...(urlState.hubHost ? { hubHost: urlState.hubHost } : {}),
 });
 
 // A demo link (`#demo=…`) is applied over the query's settings only when all of it checks out.
@@ -73,6 +80,11 @@ const recorder = new MicrophoneRecorder({
   onRecording: (file) => addAudioFiles([file]),
 });
 
+// Restores the last workspace while the models load; restored items keep their predictions (see the controllers).
+// A valid demo link opens in a workspace of its own instead, so its examples don't land in the user's work.
+const workspaces = new WorkspaceManager(store);
+void workspaces.start(linkWorkspaceSettings, sharedDemo?.ok ? { freshWorkspaceName: 'Shared demo' } : {});
+
 if (sharedDemo) {
   if (sharedDemo.ok) addSharedExamples(sharedDemo.state);
   forgetSharedDemoInUrl();
@@ -80,6 +92,7 @@ if (sharedDemo) {
 
 const services: AppServices = {
   controller,
+  workspaces,
   audioController,
   recorder,
   modelChoosers: { image: controller, audio: audioController },
@@ -96,6 +109,8 @@ declare global {
       audioRawScores: (itemName: string) => number[] | null;
       /** Applies a review decision to the current task's items with these names (the store action the review UI calls). */
       review: (itemNames: string[], action: ReviewAction) => number;
+      /** The image items' workspace fields, in store order (what a saved workspace must give back). */
+      imageItems: () => Array<{ name: string; path: string; truth: string | null; decision: string; finalLabel: string | null; top: string | null }>;
     };
   }
 }
@@ -116,6 +131,15 @@ if (urlState.debug) {
         .filter((item) => itemNames.includes(item.name))
         .map((item) => item.id);
       return state.review(state.task, ids, action);
+    },
+    imageItems: () => {
+      const state = store.getState();
+      return state.itemOrder.flatMap((id) => {
+        const item = state.items[id];
+        return item
+          ? [{ name: item.name, path: item.path, truth: item.truth, decision: item.decision, finalLabel: item.finalLabel, top: item.predictions[0]?.label ?? null }]
+          : [];
+      });
     },
   };
 }

@@ -9,6 +9,7 @@ import { MetricsPanel } from '../features/review/MetricsPanel';
 import { SharedDemoError } from '../features/share/SharedDemoError';
 import { ExportPanel } from '../features/workspace/ExportPanel';
 import { TASKS } from '../features/models/shared/catalog';
+import { WorkspacePanel } from '../features/workspace/WorkspacePanel';
 import { useAppStore } from '../store';
 import { WorkerStatsPanel } from './WorkerStatsPanel';
 
@@ -54,6 +55,7 @@ export function App({ rejectedParams, sharedDemoProblems = [] }: { rejectedParam
       {sharedDemoProblems.length > 0 && <SharedDemoError problems={sharedDemoProblems} />}
       <div className="grid gap-4 lg:grid-cols-[22rem_1fr]">
         <aside className="space-y-4">
+          <WorkspacePanel />
           <ModelPanel />
           <LabelsPanel />
           {task === 'audio' && <AudioScoringPanel />}

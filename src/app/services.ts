@@ -4,11 +4,13 @@ import type { MicrophoneRecorder } from '../features/audio/client/microphoneReco
 import type { ClassificationController } from '../features/clip/client/classificationController';
 import type { ModelChooser } from '../features/models/client/taskModelLoader';
 import type { Task } from '../features/models/shared/catalog';
+import type { WorkspaceManager } from '../features/workspace/client/workspaceSync';
 
 export interface AppServices {
   controller: ClassificationController;
   audioController: AudioController;
   recorder: MicrophoneRecorder;
+  workspaces: WorkspaceManager;
   /** The controller that loads each task's model (what the model panel talks to). */
   modelChoosers: Record<Task, ModelChooser>;
 }

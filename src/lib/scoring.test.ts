@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cosineSimilarities, l2Normalize, rankLabels, scoreLabels, sigmoid, softmax } from './scoring';
+import { cosineSimilarities, l2Normalize, rankLabels, sameRanking, scoreLabels, sigmoid, softmax } from './scoring';
 
 describe('softmax', () => {
   it('matches hand-computed values', () => {
@@ -64,5 +64,15 @@ describe('l2Normalize and rankLabels', () => {
       { label: 'a', score: 0.2 },
       { label: 'c', score: 0.2 },
     ]);
+  });
+});
+
+describe('sameRanking', () => {
+  it('is true only for the same labels in the same order with the same scores', () => {
+    const ranking = rankLabels(['a', 'b'], [0.2, 0.8]);
+    expect(sameRanking(ranking, rankLabels(['a', 'b'], [0.2, 0.8]))).toBe(true);
+    expect(sameRanking(ranking, rankLabels(['a', 'b'], [0.3, 0.7]))).toBe(false);
+    expect(sameRanking(ranking, rankLabels(['a', 'c'], [0.2, 0.8]))).toBe(false);
+    expect(sameRanking(ranking, rankLabels(['a'], [1]))).toBe(false);
   });
 });

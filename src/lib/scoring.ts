@@ -52,6 +52,11 @@ export interface RankedLabel {
   score: number;
 }
 
+/** Same labels, same order, same scores: re-applying such a ranking would change nothing. */
+export function sameRanking(a: readonly RankedLabel[], b: readonly RankedLabel[]): boolean {
+  return a.length === b.length && a.every((entry, index) => entry.label === b[index]!.label && entry.score === b[index]!.score);
+}
+
 /** Labels sorted by score, highest first; ties keep the labels' own order. */
 export function rankLabels(labels: readonly string[], scores: readonly number[]): RankedLabel[] {
   return labels

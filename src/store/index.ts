@@ -5,14 +5,15 @@ import { createItemsSlice, type ItemsSlice } from './itemsSlice';
 import { createModelSlice, type ModelSlice } from './modelSlice';
 import { createReviewSlice, type ReviewSlice } from './reviewSlice';
 import { DEFAULT_SETTINGS, createSettingsSlice, type Settings, type SettingsSlice } from './settingsSlice';
+import { createWorkspaceSlice, type WorkspaceSlice } from './workspaceSlice';
 
-export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice & ReviewSlice;
+export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice & ReviewSlice & WorkspaceSlice;
 
 export const SETTINGS_STORAGE_KEY = 'zero-shot-playground/settings';
 /** 2 added the audio task's settings; a version-1 record keeps its image settings and gains audio defaults. */
 export const SETTINGS_VERSION = 2;
 
-/** Middleware sits on the combined store only; only the settings are persisted. */
+/** Middleware sits on the combined store only; only the settings are persisted here (workspaces live in IndexedDB, see features/workspace). */
 export const useAppStore = create<AppState>()(
   persist(
     (...args) => ({
@@ -21,6 +22,7 @@ export const useAppStore = create<AppState>()(
       ...createItemsSlice(...args),
       ...createAudioItemsSlice(...args),
       ...createReviewSlice(...args),
+      ...createWorkspaceSlice(...args),
     }),
     {
       name: SETTINGS_STORAGE_KEY,

@@ -2,7 +2,7 @@ import type { StoreApi } from 'zustand';
 import { windowNote } from '../../../lib/audio';
 import { buildTranscriptPrompts, calibratedProbabilities, type Calibration } from '../../../lib/audioScoring';
 import { buildPrompts, parseLabels } from '../../../lib/labels';
-import { rankLabels } from '../../../lib/scoring';
+import { rankLabels, sameRanking } from '../../../lib/scoring';
 import type { AppState } from '../../../store';
 import type { AudioItem } from '../../../store/audioItemsSlice';
 import { Debouncer, RunTracker } from '../../models/client/runTracker';
@@ -239,7 +239,12 @@ export class AudioController implements ModelChooser {
       applied = 'zero-input-pending';
     }
     const probabilities = scored.length > 0 ? calibratedProbabilities(scored.map((item) => item.rawScores), calibration, zero) : [];
-    const patches = new Map(scored.map((item, index) => [item.id, { predictions: rankLabels(query.labels, probabilities[index] ?? []) }]));
+    const patches = new Map<string, Pick<AudioItem, 'predictions'>>();
+    scored.forEach((item, index) => {
+      const predictions = rankLabels(query.labels, probabilities[index] ?? []);
+      // Only real changes: an unchanged item patched anyway would re-trigger rescoring (and saving) forever.
+      if (!sameRanking(predictions, item.predictions)) patches.set(item.id, { predictions });
+    });
     state.updateAudioItems(patches);
     if (state.appliedCalibration !== applied) state.setAppliedCalibration(applied);
   }

@@ -40,6 +40,8 @@ export type WorkerRequest = LoadModelRequest | ClassifyRequest | CancelRequest |
 
 export interface WorkerStats {
   imagesEmbedded: number;
+  /** Image embeddings read back from the on-disk cache instead of running the vision model. */
+  imagesFromStorage: number;
   visionRuns: number;
   textsEmbedded: number;
   textRuns: number;
@@ -49,6 +51,7 @@ export interface WorkerStats {
 
 export const EMPTY_STATS: WorkerStats = {
   imagesEmbedded: 0,
+  imagesFromStorage: 0,
   visionRuns: 0,
   textsEmbedded: 0,
   textRuns: 0,

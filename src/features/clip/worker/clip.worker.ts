@@ -3,11 +3,15 @@ import { serveModelWorker } from '../../models/worker/modelWorkerHost';
 import { transferablesOf, type ClipTaskEvent, type ClipTaskRequest, type WorkerStats } from '../shared/protocol';
 import { ClipEngine } from './clipEngine';
 import { disposeClip, loadClip, type LoadedClip } from './loadModel';
+import { PersistentEmbeddings } from './persistentEmbeddings';
+
+/** One connection for the worker's life, shared by the engines of successive models (keys carry the model). */
+const storedEmbeddings = new PersistentEmbeddings();
 
 serveModelWorker<LoadedClip, WorkerStats, ClipEngine, ClipTaskRequest, ClipTaskEvent>({
   load: loadClip,
   dispose: disposeClip,
-  createEngine: (model, request, previousStats) => new ClipEngine(model, request.keepInputsForDebug, previousStats),
+  createEngine: (model, request, previousStats) => new ClipEngine(model, request.keepInputsForDebug, previousStats, storedEmbeddings),
   async runTask(engine, request, { isCancelled, post, postStats }) {
     switch (request.type) {
       case 'classify': {

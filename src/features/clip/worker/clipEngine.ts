@@ -2,9 +2,11 @@ import type { RawImage, Tensor } from '@huggingface/transformers';
 import { imageEmbeddingKey, modelVariantKey, textEmbeddingKey } from '../../../lib/cacheKeys';
 import { EmbeddingMatrix } from '../../../lib/embeddingMatrix';
 import { cosineSimilarities, l2Normalize, scoreLabels } from '../../../lib/scoring';
+import type { StoredImageEmbedding } from '../shared/embeddingStorage';
 import { EMPTY_STATS, type ClassifyItem, type ClassifyRequest, type ItemOutcome, type WorkerStats } from '../shared/protocol';
 import { decodeImage, ImageDecodeError } from './decodeImage';
 import type { LoadedClip } from './loadModel';
+import type { PersistentEmbeddings } from './persistentEmbeddings';
 
 /** Images per vision-model call: large enough to amortise the call, small enough to cancel promptly. */
 export const IMAGE_BATCH_SIZE = 8;
@@ -60,6 +62,8 @@ export class ClipEngine {
     readonly model: LoadedClip,
     private readonly keepInputsForDebug: boolean,
     previousStats?: WorkerStats,
+    /** The on-disk cache behind the in-memory one (absent: memory only). */
+    private readonly persistent?: PersistentEmbeddings,
   ) {
     this.variantKey = modelVariantKey({
       modelId: model.info.modelId,
@@ -85,15 +89,19 @@ export class ClipEngine {
     const score = (image: EmbeddedImage): Float32Array =>
       Float32Array.from(scoreLabels(cosineSimilarities(image.embedding, textEmbeddings), this.model.entry.scoring));
 
-    const toEmbed: ClassifyItem[] = [];
+    const notInMemory: ClassifyItem[] = [];
     let done = 0;
-    for (const item of request.items) {
+    const scoreCached = (item: ClassifyItem): boolean => {
       const cached = this.cachedImage(imageEmbeddingKey(this.variantKey, item.contentHash));
-      if (cached) {
-        callbacks.onItem(item, { ok: true, scores: score(cached), embeddedNow: false, width: cached.width, height: cached.height });
-        done++;
-      } else toEmbed.push(item);
-    }
+      if (!cached) return false;
+      callbacks.onItem(item, { ok: true, scores: score(cached), embeddedNow: false, width: cached.width, height: cached.height });
+      done++;
+      return true;
+    };
+    for (const item of request.items) if (!scoreCached(item)) notInMemory.push(item);
+    // Seen in an earlier session (or by an earlier worker): read back instead of running the vision model.
+    if (await this.restoreStored(notInMemory)) callbacks.onStats(this.currentStats());
+    const toEmbed = notInMemory.filter((item) => !scoreCached(item));
     callbacks.onBatchProgress(done, request.items.length);
 
     for (let start = 0; start < toEmbed.length; start += IMAGE_BATCH_SIZE) {
@@ -111,6 +119,25 @@ export class ClipEngine {
       callbacks.onBatchProgress(done, request.items.length);
     }
     return { cancelled: false };
+  }
+
+  /** Loads the stored embeddings of these items into memory; true if any were found. */
+  private async restoreStored(items: readonly ClassifyItem[]): Promise<boolean> {
+    if (!this.persistent || items.length === 0) return false;
+    const keys = [...new Set(items.map((item) => imageEmbeddingKey(this.variantKey, item.contentHash)))];
+    const stored = await this.persistent.getMany(keys, this.imageEmbeddings?.width ?? null);
+    for (const entry of stored.values()) {
+      if (this.imageEmbeddings && this.imageEmbeddings.width !== entry.embedding.length) continue;
+      this.remember(entry.key, { embedding: entry.embedding, width: entry.width, height: entry.height });
+      this.stats.imagesFromStorage++;
+    }
+    return stored.size > 0;
+  }
+
+  private remember(key: string, image: EmbeddedImage): void {
+    this.imageEmbeddings ??= new EmbeddingMatrix(image.embedding.length);
+    this.imageEmbeddings.set(key, image.embedding);
+    this.imageSizes.set(key, { width: image.width, height: image.height });
   }
 
   private cachedImage(key: string): EmbeddedImage | undefined {
@@ -158,18 +185,20 @@ export class ClipEngine {
 
     const perImage = (pixel_values.dims as number[]).slice(1);
     const perImageLength = perImage.reduce((a, b) => a * b, 1);
+    const toStore: StoredImageEmbedding[] = [];
     decoded.forEach((d, index) => {
       const embedded = { embedding: rows[index]!, width: d.width, height: d.height };
       const key = imageEmbeddingKey(this.variantKey, d.contentHash);
-      this.imageEmbeddings ??= new EmbeddingMatrix(embedded.embedding.length);
-      this.imageEmbeddings.set(key, embedded.embedding);
-      this.imageSizes.set(key, { width: d.width, height: d.height });
+      this.remember(key, embedded);
+      toStore.push({ key, ...embedded });
       outcomes.set(d.contentHash, embedded);
       if (this.keepInputsForDebug) {
         const data = (pixel_values.data as Float32Array).slice(index * perImageLength, (index + 1) * perImageLength);
         this.debugPixels.set(d.contentHash, { dims: [1, ...perImage], data });
       }
     });
+    // Not awaited: ranking doesn't wait for the disk, and a failed write only costs a re-embed later.
+    void this.persistent?.putMany(toStore);
     return outcomes;
   }
 }

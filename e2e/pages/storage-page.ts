@@ -1,0 +1,101 @@
+/**
+ * Page object for the workspace panel (named workspaces and their storage) and the `?debug=1`
+ * hook that reads the items' workspace fields (path included, which the grid doesn't show).
+ */
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export interface StoredItemView {
+  name: string;
+  path: string;
+  truth: string | null;
+  decision: string;
+  finalLabel: string | null;
+  top: string | null;
+}
+
+/** A save is debounced and then one IndexedDB transaction: quick, but waited for on state, not time. */
+const SAVE_TIMEOUT = 30_000;
+
+export class StoragePage {
+  readonly select: Locator;
+  readonly newButton: Locator;
+  readonly renameButton: Locator;
+  readonly nameInput: Locator;
+  readonly renameSave: Locator;
+  readonly deleteButton: Locator;
+  readonly deleteConfirm: Locator;
+  readonly clearButton: Locator;
+  readonly clearConfirm: Locator;
+  readonly storageUsed: Locator;
+  readonly storageStatus: Locator;
+
+  constructor(readonly page: Page) {
+    this.select = page.getByTestId('workspace-select');
+    this.newButton = page.getByTestId('workspace-new');
+    this.renameButton = page.getByTestId('workspace-rename');
+    this.nameInput = page.getByTestId('workspace-name-input');
+    this.renameSave = page.getByTestId('workspace-rename-save');
+    this.deleteButton = page.getByTestId('workspace-delete');
+    this.deleteConfirm = page.getByTestId('workspace-delete-confirm');
+    this.clearButton = page.getByTestId('storage-clear');
+    this.clearConfirm = page.getByTestId('storage-clear-confirm');
+    this.storageUsed = page.getByTestId('storage-used');
+    this.storageStatus = page.getByTestId('storage-status');
+  }
+
+  /** Waits until nothing is waiting to be saved and the last save succeeded, with `items` items stored. */
+  async expectSaved(items: number): Promise<void> {
+    await expect(this.storageStatus).toHaveAttribute('data-state', 'saved', { timeout: SAVE_TIMEOUT });
+    await expect(this.storageStatus).toHaveAttribute('data-pending', 'false', { timeout: SAVE_TIMEOUT });
+    await expect(this.storageUsed).toHaveAttribute('data-saved-items', String(items), { timeout: SAVE_TIMEOUT });
+  }
+
+  async workspaceNames(): Promise<string[]> {
+    return this.select.locator('option').evaluateAll((options) => options.map((option) => option.textContent ?? ''));
+  }
+
+  async activeName(): Promise<string> {
+    return this.select.evaluate((select) => {
+      const element = select as HTMLSelectElement;
+      return element.selectedOptions[0]?.textContent ?? '';
+    });
+  }
+
+  async create(): Promise<void> {
+    const before = (await this.workspaceNames()).length;
+    await this.newButton.click();
+    await expect(this.select.locator('option')).toHaveCount(before + 1);
+  }
+
+  async rename(name: string): Promise<void> {
+    await this.renameButton.click();
+    await this.nameInput.fill(name);
+    await this.renameSave.click();
+    await expect.poll(() => this.activeName()).toBe(name);
+  }
+
+  async switchTo(name: string): Promise<void> {
+    await this.select.selectOption({ label: name });
+    await expect.poll(() => this.activeName()).toBe(name);
+  }
+
+  async deleteActive(): Promise<void> {
+    await this.deleteButton.click();
+    await this.deleteConfirm.click();
+  }
+
+  async clearStorage(): Promise<void> {
+    await this.clearButton.click();
+    await this.clearConfirm.click();
+  }
+
+  // ---- debug API (?debug=1) ----------------------------------------------------------------
+
+  async items(): Promise<StoredItemView[]> {
+    return this.page.evaluate(() => {
+      const api = (window as unknown as { zspDebug?: { imageItems(): StoredItemView[] } }).zspDebug;
+      if (!api) throw new Error('window.zspDebug is missing (is ?debug=1 set?)');
+      return api.imageItems();
+    });
+  }
+}

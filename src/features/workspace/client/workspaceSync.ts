@@ -1,0 +1,434 @@
+/**
+ * Keeps the open workspace in IndexedDB: restores the most recently opened one at start-up,
+ * then, subscribed once to the store, saves what changed (debounced) — new items with their
+ * media, changed items' metadata only, removals, order and settings. Also creates, switches,
+ * renames and deletes named workspaces, and clears everything stored.
+ *
+ * Storage is never required: where IndexedDB is refused the app works in memory and says so;
+ * where a save fails (quota) the change stays in memory, the notice says so, and nothing stored
+ * before is touched (each save is one transaction).
+ */
+import type { StoreApi } from 'zustand';
+import { errorMessage, storageFailureOf } from '../../../lib/storageErrors';
+import { isEmptyPlan, planWorkspaceWrite, sameSettings, type WorkspaceSnapshot } from '../../../lib/workspaceDiff';
+import type { AppState } from '../../../store';
+import type { AudioItem } from '../../../store/audioItemsSlice';
+import type { ImageItem } from '../../../store/itemsSlice';
+import type { Settings } from '../../../store/settingsSlice';
+import type { WorkspaceSummary } from '../../../store/workspaceSlice';
+import { clearStoredEmbeddings } from '../../clip/shared/embeddingStorage';
+import { isSvg } from '../../images/prepareImages';
+import {
+  WorkspaceDb,
+  type StoredAudioItem,
+  type StoredImageItem,
+  type StoredItem,
+  type WorkspaceRecord,
+  type WorkspaceSettings,
+  type WorkspaceWrite,
+} from './workspaceDb';
+
+/** Edits closer together than this are saved together (a burst of results is one transaction). */
+export const SAVE_DEBOUNCE_MS = 400;
+/** Changes that never pause (a running batch) are still saved at least this often. */
+export const MAX_SAVE_DELAY_MS = 2_000;
+export const MAX_WORKSPACE_NAME_LENGTH = 80;
+/** The one workspace there is when nothing can be stored. */
+const IN_MEMORY_WORKSPACE: WorkspaceSummary = { id: 'in-memory', name: 'This session (not saved)' };
+
+type Snapshot = WorkspaceSnapshot<ImageItem, AudioItem, WorkspaceSettings>;
+
+export function workspaceSettingsOf(state: Settings): WorkspaceSettings {
+  return {
+    task: state.task,
+    modelId: state.modelId,
+    audioModelId: state.audioModelId,
+    template: state.template,
+    labelsText: state.labelsText,
+    audioTemplate: state.audioTemplate,
+    audioLabelsText: state.audioLabelsText,
+    aggregation: state.aggregation,
+    calibration: state.calibration,
+  };
+}
+
+function snapshotOf(state: AppState): Snapshot {
+  return {
+    images: state.items,
+    imageOrder: state.itemOrder,
+    audio: state.audioItems,
+    audioOrder: state.audioOrder,
+    settings: workspaceSettingsOf(state),
+  };
+}
+
+function emptySnapshot(settings: WorkspaceSettings): Snapshot {
+  return { images: {}, imageOrder: [], audio: {}, audioOrder: [], settings };
+}
+
+function touchesWorkspace(state: AppState, previous: AppState): boolean {
+  return (
+    state.items !== previous.items ||
+    state.itemOrder !== previous.itemOrder ||
+    state.audioItems !== previous.audioItems ||
+    state.audioOrder !== previous.audioOrder ||
+    !sameSettings(workspaceSettingsOf(state), workspaceSettingsOf(previous))
+  );
+}
+
+function storedImage(item: ImageItem, workspaceId: string): StoredImageItem {
+  const { blob, previewUrl: _previewUrl, ...fields } = item;
+  return { ...fields, kind: 'image', workspaceId, mediaBytes: blob.size };
+}
+
+function storedAudio(item: AudioItem, workspaceId: string): StoredAudioItem {
+  const { blob, url: _url, ...fields } = item;
+  return { ...fields, kind: 'audio', workspaceId, mediaBytes: blob.size };
+}
+
+function restoredImage(stored: StoredImageItem, blob: Blob): ImageItem {
+  const { kind: _kind, workspaceId: _workspaceId, mediaBytes: _mediaBytes, ...fields } = stored;
+  return {
+    ...fields,
+    blob,
+    previewUrl: URL.createObjectURL(blob),
+    // An SVG original is rasterised again before the worker sees it (same hash: it hashes the original bytes).
+    ...(isSvg(blob) ? { contentHash: null } : {}),
+  };
+}
+
+function restoredAudio(stored: StoredAudioItem, blob: Blob): AudioItem {
+  const { kind: _kind, workspaceId: _workspaceId, mediaBytes: _mediaBytes, ...fields } = stored;
+  return { ...fields, blob, url: URL.createObjectURL(blob) };
+}
+
+/** Items in the saved order (any the order misses go last); an item whose media is gone can't be shown, so it is left out. */
+function inOrder<T extends StoredItem>(items: readonly T[], order: readonly string[]): T[] {
+  const byId = new Map(items.map((item) => [item.id, item]));
+  const ordered = order.flatMap((id) => byId.get(id) ?? []);
+  const listed = new Set(order);
+  return [...ordered, ...items.filter((item) => !listed.has(item.id))];
+}
+
+function nextWorkspaceName(existing: readonly WorkspaceRecord[]): string {
+  const names = new Set(existing.map((record) => record.name));
+  for (let n = existing.length + 1; ; n++) if (!names.has(`Workspace ${n}`)) return `Workspace ${n}`;
+}
+
+function uniqueName(name: string, existing: readonly WorkspaceRecord[]): string {
+  const names = new Set(existing.map((record) => record.name));
+  if (!names.has(name)) return name;
+  for (let n = 2; ; n++) if (!names.has(`${name} ${n}`)) return `${name} ${n}`;
+}
+
+function newWorkspaceRecord(name: string, settings: WorkspaceSettings): WorkspaceRecord {
+  const now = Date.now();
+  return { id: `workspace-${crypto.randomUUID()}`, name, createdAt: now, openedAt: now, settings, imageOrder: [], audioOrder: [] };
+}
+
+export class WorkspaceManager {
+  private db: WorkspaceDb | null = null;
+  /** The open workspace's record as last written (or to be written when `recordDirty`). */
+  private active: WorkspaceRecord | null = null;
+  /** What IndexedDB holds for the open workspace: the base the next save diffs against. */
+  private saved: Snapshot | null = null;
+  private recordDirty = false;
+  private saveTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the oldest unsaved change happened (ms since epoch), for the maximum delay. */
+  private pendingSince: number | null = null;
+  private saving: Promise<void> = Promise.resolve();
+  /** While a workspace is being swapped in, store changes are not edits to save. */
+  private swapping = false;
+
+  constructor(
+    private readonly store: StoreApi<AppState>,
+    private readonly factory: IDBFactory | undefined = globalThis.indexedDB,
+  ) {}
+
+  /**
+   * Restores the most recently opened workspace (creating the first one if there is none), then
+   * saves every change. `overrides` are the settings a link asked for: they win over the saved ones.
+   * With `freshWorkspaceName` (a shared demo), a new workspace of that name is opened instead, with the current settings.
+   */
+  async start(overrides: Partial<WorkspaceSettings> = {}, options: { freshWorkspaceName?: string } = {}): Promise<void> {
+    try {
+      this.db = await WorkspaceDb.open(this.factory);
+      const records = await this.db.listWorkspaces();
+      const latest = [...records].sort((a, b) => b.openedAt - a.openedAt)[0];
+      const settings = workspaceSettingsOf(this.store.getState());
+      if (options.freshWorkspaceName !== undefined)
+        this.beginWorkspace(newWorkspaceRecord(uniqueName(options.freshWorkspaceName, records), settings), false);
+      else if (latest) await this.openWorkspace(latest, overrides, false);
+      else this.beginWorkspace(newWorkspaceRecord(nextWorkspaceName(records), settings), false);
+      await this.publishList();
+    } catch (error) {
+      this.db = null;
+      this.workInMemory(error);
+      return;
+    }
+    this.store.subscribe((state, previous) => {
+      if (!this.swapping && touchesWorkspace(state, previous)) this.scheduleSave();
+    });
+    // The page may go away before the debounce fires.
+    addEventListener('pagehide', () => void this.flush());
+    // Items dropped while restoring, a link's settings, the new opening time.
+    this.scheduleSave();
+    void this.refreshUsage();
+  }
+
+  /** Writes pending changes now; resolves when they are stored (or failed). */
+  flush(): Promise<void> {
+    if (this.saveTimer !== null) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    this.pendingSince = null;
+    this.saving = this.saving.then(() => this.writeChanges());
+    return this.saving;
+  }
+
+  async createWorkspace(): Promise<void> {
+    const db = this.db;
+    if (!db) return;
+    await this.flush();
+    const record = newWorkspaceRecord(nextWorkspaceName(await db.listWorkspaces()), workspaceSettingsOf(this.store.getState()));
+    try {
+      await db.putWorkspace(record);
+    } catch (error) {
+      this.reportWriteFailure(error);
+      return;
+    }
+    this.swap(() => {
+      this.clearMemory();
+      this.beginWorkspace(record, false);
+    });
+    await this.publishList();
+    void this.refreshUsage();
+  }
+
+  async switchWorkspace(id: string): Promise<void> {
+    const db = this.db;
+    if (!db || id === this.active?.id) return;
+    await this.flush();
+    const record = (await db.listWorkspaces()).find((candidate) => candidate.id === id);
+    if (!record) return;
+    await this.openWorkspace(record, {}, true);
+    await this.publishList();
+    this.scheduleSave();
+    void this.refreshUsage();
+  }
+
+  async renameWorkspace(id: string, name: string): Promise<void> {
+    const db = this.db;
+    const trimmed = name.trim().slice(0, MAX_WORKSPACE_NAME_LENGTH);
+    if (!db || trimmed === '') return;
+    if (id === this.active?.id) {
+      this.active = { ...this.active, name: trimmed };
+      this.recordDirty = true;
+      await this.flush();
+    } else {
+      const record = (await db.listWorkspaces()).find((candidate) => candidate.id === id);
+      if (!record) return;
+      try {
+        await db.putWorkspace({ ...record, name: trimmed });
+      } catch (error) {
+        this.reportWriteFailure(error);
+        return;
+      }
+    }
+    await this.publishList();
+  }
+
+  /** Deletes a workspace and everything stored with it; deleting the open one opens the next (or a new one). */
+  async deleteWorkspace(id: string): Promise<void> {
+    const db = this.db;
+    if (!db) return;
+    const deletingActive = id === this.active?.id;
+    if (deletingActive) await this.stopSaving();
+    try {
+      await db.deleteWorkspace(id);
+    } catch (error) {
+      if (deletingActive) this.saved = null;
+      this.reportWriteFailure(error);
+      return;
+    }
+    if (deletingActive) {
+      const next = (await db.listWorkspaces()).sort((a, b) => b.openedAt - a.openedAt)[0];
+      if (next) await this.openWorkspace(next, {}, true);
+      else this.swap(() => {
+        this.clearMemory();
+        this.beginWorkspace(newWorkspaceRecord(nextWorkspaceName([]), workspaceSettingsOf(this.store.getState())), false);
+      });
+      this.scheduleSave();
+    }
+    await this.publishList();
+    void this.refreshUsage();
+  }
+
+  /** Deletes every stored workspace and embedding and starts afresh with one empty workspace. */
+  async clearStorage(): Promise<void> {
+    const db = this.db;
+    await this.stopSaving();
+    this.swap(() => this.clearMemory());
+    try {
+      await Promise.all([db?.clearAll(), clearStoredEmbeddings(this.factory).catch(() => undefined)]);
+    } catch (error) {
+      this.reportWriteFailure(error);
+    }
+    if (db) {
+      this.beginWorkspace(newWorkspaceRecord(nextWorkspaceName([]), workspaceSettingsOf(this.store.getState())), false);
+      await this.publishList();
+      this.scheduleSave();
+    }
+    void this.refreshUsage();
+  }
+
+  async refreshUsage(): Promise<void> {
+    const estimate = await navigator.storage?.estimate?.().catch(() => null);
+    const saved = this.saved;
+    const items: Array<{ blob: Blob }> = saved ? [...Object.values(saved.images), ...Object.values(saved.audio)] : [];
+    this.store.getState().setStorageUsage({
+      originBytes: estimate?.usage ?? null,
+      quotaBytes: estimate?.quota ?? null,
+      workspaceMediaBytes: items.reduce((sum, item) => sum + item.blob.size, 0),
+      savedItems: items.length,
+    });
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private scheduleSave(): void {
+    if (!this.db) return;
+    const now = Date.now();
+    this.pendingSince ??= now;
+    if (this.saveTimer !== null) clearTimeout(this.saveTimer);
+    const delay = Math.max(0, Math.min(SAVE_DEBOUNCE_MS, this.pendingSince + MAX_SAVE_DELAY_MS - now));
+    this.saveTimer = setTimeout(() => void this.flush(), delay);
+    this.setPending(true);
+  }
+
+  /** Waits for a running save, drops a scheduled one, and forgets the open workspace (it is about to go). */
+  private async stopSaving(): Promise<void> {
+    if (this.saveTimer !== null) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    this.pendingSince = null;
+    await this.saving;
+    this.active = null;
+    this.saved = null;
+  }
+
+  private async writeChanges(): Promise<void> {
+    const { db, active, saved } = this;
+    if (!db || !active || !saved) return this.setPending(false);
+    const current = snapshotOf(this.store.getState());
+    const plan = planWorkspaceWrite(saved, current);
+    if (isEmptyPlan(plan) && !this.recordDirty) return this.setPending(false);
+    const record: WorkspaceRecord = { ...active, settings: current.settings, imageOrder: [...current.imageOrder], audioOrder: [...current.audioOrder] };
+    const write: WorkspaceWrite = {
+      workspace: plan.workspaceChanged || this.recordDirty ? record : undefined,
+      putMedia: [
+        ...plan.images.added.map((id) => ({ id, workspaceId: active.id, blob: current.images[id]!.blob })),
+        ...plan.audio.added.map((id) => ({ id, workspaceId: active.id, blob: current.audio[id]!.blob })),
+      ],
+      putItems: [
+        ...[...plan.images.added, ...plan.images.changed].map((id) => storedImage(current.images[id]!, active.id)),
+        ...[...plan.audio.added, ...plan.audio.changed].map((id) => storedAudio(current.audio[id]!, active.id)),
+      ],
+      deleteItemIds: [...plan.images.removed, ...plan.audio.removed],
+    };
+    try {
+      await db.write(write);
+    } catch (error) {
+      // Nothing of this write was kept; `saved` still describes what is stored, so the next save retries it all.
+      this.reportWriteFailure(error);
+      return;
+    }
+    // A switch or delete may have replaced the workspace meanwhile: only then is this base stale.
+    if (this.active?.id === active.id) {
+      this.saved = current;
+      this.active = { ...record, name: this.active.name };
+      this.recordDirty = this.active.name !== record.name;
+    }
+    this.store.getState().setStorageStatus({ state: 'saved' });
+    this.setPending(this.saveTimer !== null);
+    void this.refreshUsage();
+  }
+
+  private async openWorkspace(record: WorkspaceRecord, overrides: Partial<WorkspaceSettings>, replace: boolean): Promise<void> {
+    const db = this.db!;
+    const loaded = await db.loadWorkspace(record.id);
+    const withMedia = <T extends StoredItem>(items: T[]) => items.filter((item) => loaded.media.has(item.id));
+    const images = inOrder(withMedia(loaded.items.filter((item): item is StoredImageItem => item.kind === 'image')), record.imageOrder).map(
+      (item) => restoredImage(item, loaded.media.get(item.id)!),
+    );
+    const audio = inOrder(withMedia(loaded.items.filter((item): item is StoredAudioItem => item.kind === 'audio')), record.audioOrder).map(
+      (item) => restoredAudio(item, loaded.media.get(item.id)!),
+    );
+    this.swap(() => {
+      if (replace) this.clearMemory();
+      const state = this.store.getState();
+      state.applySettings({ ...record.settings, ...overrides });
+      if (images.length > 0) state.addItems(images);
+      if (audio.length > 0) state.addAudioItems(audio);
+      this.beginWorkspace(record, true, {
+        images: Object.fromEntries(images.map((item) => [item.id, item])),
+        imageOrder: images.map((item) => item.id),
+        audio: Object.fromEntries(audio.map((item) => [item.id, item])),
+        audioOrder: audio.map((item) => item.id),
+        settings: record.settings,
+      });
+    });
+  }
+
+  /** Makes `record` the open workspace; `saved` is what storage holds of it (nothing for a new one). */
+  private beginWorkspace(record: WorkspaceRecord, alreadyStored: boolean, saved?: Snapshot): void {
+    this.active = { ...record, openedAt: Date.now() };
+    this.saved = saved ?? emptySnapshot(alreadyStored ? record.settings : workspaceSettingsOf(this.store.getState()));
+    // Its opening time (and, for a new one, the record itself) is written with the next save.
+    this.recordDirty = true;
+    this.store.getState().setStorageStatus({ state: 'saved' });
+  }
+
+  private swap(change: () => void): void {
+    this.swapping = true;
+    try {
+      change();
+    } finally {
+      this.swapping = false;
+    }
+  }
+
+  private clearMemory(): void {
+    // Clearing also forgets each task's focus, selection and undo history (they refer to these items).
+    const state = this.store.getState();
+    state.clearItems();
+    state.clearAudioItems();
+  }
+
+  private async publishList(): Promise<void> {
+    const records = this.db ? await this.db.listWorkspaces().catch(() => []) : [];
+    const active = this.active;
+    // The open workspace is listed even before its record is first written.
+    const all = active && !records.some((record) => record.id === active.id) ? [...records, active] : records;
+    const list = all
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((record) => ({ id: record.id, name: record.id === active?.id ? active.name : record.name }));
+    this.store.getState().setWorkspaces(list, active?.id ?? null);
+  }
+
+  private workInMemory(error: unknown): void {
+    const state = this.store.getState();
+    state.setWorkspaces([IN_MEMORY_WORKSPACE], IN_MEMORY_WORKSPACE.id);
+    state.setStorageStatus({ state: 'unavailable', message: errorMessage(error) });
+    void this.refreshUsage();
+  }
+
+  private reportWriteFailure(error: unknown): void {
+    const state = this.store.getState();
+    if (storageFailureOf(error) === 'quota') state.setStorageStatus({ state: 'quota-exceeded' });
+    else state.setStorageStatus({ state: 'write-failed', message: errorMessage(error) });
+    this.setPending(false);
+  }
+
+  private setPending(pending: boolean): void {
+    if (this.store.getState().savePending !== pending) this.store.getState().setSavePending(pending);
+  }
+}
