@@ -14,10 +14,17 @@ export interface IntakeFile extends DroppedFile {
   truth: string | null;
 }
 
-/** Adds the ground truth each path gives (all the files of one drop are looked at together). */
+const PATH_ORDER = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+/**
+ * Adds the ground truth each path gives (all the files of one drop are looked at together). Files
+ * from folders come in path order (`img-2` before `img-10`), as a file browser lists them; loose
+ * files keep the order they were given in.
+ */
 export function withFolderTruths(files: readonly DroppedFile[]): IntakeFile[] {
-  const truths = imageFolderTruths(files.map((dropped) => dropped.path));
-  return files.map((dropped, index) => ({ ...dropped, truth: truths[index] ?? null }));
+  const ordered = files.some((dropped) => dropped.path.includes('/')) ? [...files].sort((a, b) => PATH_ORDER.compare(a.path, b.path)) : files;
+  const truths = imageFolderTruths(ordered.map((dropped) => dropped.path));
+  return ordered.map((dropped, index) => ({ ...dropped, truth: truths[index] ?? null }));
 }
 
 /** Files from an `<input type=file>` (with `webkitdirectory`, each has its relative path). */
