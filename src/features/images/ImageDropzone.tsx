@@ -4,6 +4,8 @@ import { FolderPicker } from '../../app/FolderPicker';
 import { useWindowFileDrop } from '../../app/useWindowFileDrop';
 import { useAppStore } from '../../store';
 import { newImageItem } from './prepareImages';
+import { ImageUrlInput } from './ImageUrlInput';
+import { WebcamCapture } from './WebcamCapture';
 
 function looksLikeImage(file: File): boolean {
   return file.type.startsWith('image/') || /\.(png|jpe?g|gif|webp|bmp|avif|tiff?|svgz?)$/i.test(file.name);
@@ -59,6 +61,8 @@ export function ImageDropzone() {
           e.target.value = '';
         }}
       />
+      <WebcamCapture onPhoto={(photo) => addFiles([photo])} />
+      <ImageUrlInput onImage={(image) => addFiles([image])} />
       <p className="text-xs text-slate-500">Images are processed on this device and never uploaded.</p>
     </div>
   );

@@ -1,0 +1,51 @@
+/** What getUserMedia's failures mean to the person in front of the camera. */
+export function cameraErrorMessage(error: unknown): string {
+  const name = error instanceof DOMException ? error.name : '';
+  switch (name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'Camera access was denied. Allow the camera for this site (the icon in the address bar) and press "Take a photo" again.';
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return 'No camera was found. Plug one in, or add image files instead.';
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'The camera is busy or unavailable (another app may be using it).';
+    default:
+      return `The camera could not be started: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** The camera's video stream; rejects with a message meant for the user (see cameraErrorMessage). */
+export async function openCamera(): Promise<MediaStream> {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    throw new Error('This browser offers no camera access here (it needs https or localhost).');
+  }
+  try {
+    return await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+  } catch (error) {
+    throw new Error(cameraErrorMessage(error));
+  }
+}
+
+/** Turns the camera off (its light too): every track must be stopped, not just the element detached. */
+export function stopCamera(stream: MediaStream | null): void {
+  for (const track of stream?.getTracks() ?? []) track.stop();
+}
+
+/** The frame the video element shows now, as a PNG file named `name`. */
+export async function captureFrame(video: HTMLVideoElement, name: string): Promise<File> {
+  const width = video.videoWidth;
+  const height = video.videoHeight;
+  if (width === 0 || height === 0) throw new Error('The camera has not shown a picture yet; try again in a moment.');
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const context = canvas.getContext('2d');
+  if (!context) throw new Error('No 2D canvas available to take the photo.');
+  context.drawImage(video, 0, 0, width, height);
+  const blob = await new Promise<Blob>((resolve, reject) =>
+    canvas.toBlob((png) => (png ? resolve(png) : reject(new Error('The photo could not be encoded.'))), 'image/png'),
+  );
+  return new File([blob], name, { type: 'image/png' });
+}
