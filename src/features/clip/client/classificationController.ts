@@ -42,6 +42,16 @@ export class ClassificationController implements ModelChooser {
   private readonly runs = new RunTracker();
   private readonly rerankSoon = new Debouncer(RERANK_DEBOUNCE_MS, () => void this.rerank());
   private readonly preparing = new Set<string>();
+  /**
+   * Prepared items reach the store in batches: a thousand files dropped at once would otherwise
+   * be a thousand store updates, each copying the items record and waking every subscriber (the
+   * grid's selectors, the settings' localStorage write), which blocked the main thread for seconds.
+   * An id leaves `preparing` only once its patch is in the store, so it is never prepared twice.
+   */
+  private readonly prepared = new PatchBatcher<ImageItem>((patches) => {
+    this.store.getState().updateItems(patches);
+    for (const id of patches.keys()) this.preparing.delete(id);
+  });
 
   constructor(
     private readonly store: StoreApi<AppState>,
@@ -102,12 +112,10 @@ export class ClassificationController implements ModelChooser {
       const item = items[id];
       if (!item || item.contentHash || item.state === 'error' || this.preparing.has(id)) continue;
       this.preparing.add(id);
-      prepareImage(item)
-        .then((prepared) => this.store.getState().updateItem(id, prepared))
-        .catch((error: unknown) =>
-          this.store.getState().updateItem(id, { state: 'error', error: error instanceof Error ? error.message : String(error) }),
-        )
-        .finally(() => this.preparing.delete(id));
+      prepareImage(item).then(
+        (prepared) => this.prepared.add(id, prepared),
+        (error: unknown) => this.prepared.add(id, { state: 'error', error: error instanceof Error ? error.message : String(error) }),
+      );
     }
   }
 
