@@ -11,6 +11,9 @@
  *                                 shapes, vitb32 (images); whisper-words, whisper-tiny, clap (audio)
  *          --model=<id>           images only: any other model served under /models/ (e.g. bench/<folder>
  *                                 for bench/.models/<folder>) with both towers and onnx/model.onnx
+ *          --only=scale           the built app with 1,000 images, virtualised grid on and off (scale.ts);
+ *                                 part of a full run too
+ *          --dist=<dir>           scale only: serve this existing build instead of building into bench/.scale-dist
  *          --quick                fewer repetitions, CLAP pipeline on 5 clips scaled to 50 (a smoke run;
  *                                 results files are still written)
  */
@@ -28,6 +31,7 @@ import { nativeVisionThroughput, type NativeThroughput } from './native';
 import { BENCH_MODELS_URL_PREFIX, startBenchServer } from './server';
 import { renderMarkdown } from './report';
 import { AUDIO_KEYS, benchAudio, mergeAudioResults, type AudioKey, type AudioResults } from './audio';
+import { benchScale, type ScaleRun } from './scale';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -38,6 +42,7 @@ const only = args
   .map((key) => key.trim())
   .filter(Boolean);
 const customModel = args.find((arg) => arg.startsWith('--model='))?.slice('--model='.length);
+const scaleDist = args.find((arg) => arg.startsWith('--dist='))?.slice('--dist='.length);
 
 const IMAGE_SIDE_PX = 256;
 const IMAGE_SEED = 42;
@@ -246,24 +251,32 @@ export type AudioRun = RunInfo & AudioResults;
 export interface BenchResults {
   images: ImageRun | null;
   audio: AudioRun | null;
+  scale: ScaleRun | null;
 }
 
 const RESULTS_JSON = join(repoRoot, 'bench/results.json');
 
 /** The previous results, so a run of one part keeps the other's (the file of older runs held the image part only, at top level). */
 function previousResults(): BenchResults {
-  if (!existsSync(RESULTS_JSON)) return { images: null, audio: null };
+  if (!existsSync(RESULTS_JSON)) return { images: null, audio: null, scale: null };
   try {
     const parsed = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as Partial<BenchResults> & Partial<ImageRun>;
-    if (Array.isArray(parsed.models)) return { images: parsed as ImageRun, audio: null };
-    return { images: parsed.images ?? null, audio: parsed.audio ?? null };
+    if (Array.isArray(parsed.models)) return { images: parsed as ImageRun, audio: null, scale: null };
+    return { images: parsed.images ?? null, audio: parsed.audio ?? null, scale: parsed.scale ?? null };
   } catch (error) {
     log(`ignoring unreadable ${RESULTS_JSON}: ${error instanceof Error ? error.message : String(error)}`);
-    return { images: null, audio: null };
+    return { images: null, audio: null, scale: null };
   }
 }
 
-const VALID_ONLY = ['images', 'audio', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+const VALID_ONLY = ['images', 'audio', 'scale', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+
+function writeResults(results: BenchResults): void {
+  const markdown = renderMarkdown(results);
+  writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(repoRoot, 'bench/results.md'), markdown);
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n\n${markdown}`);
+}
 
 async function main(): Promise<void> {
   const unknown = (only ?? []).filter((key) => !VALID_ONLY.includes(key));
@@ -273,11 +286,22 @@ async function main(): Promise<void> {
     ? [{ key: customModel, title: customModel, engineModelId: customModel, pipelineModelId: customModel, pipelineReps: 2 }]
     : MODELS.filter((spec) => wants(spec.key, 'images'));
   const audioKeys: AudioKey[] = customModel ? [] : AUDIO_KEYS.filter((key) => wants(key, 'audio'));
+  const wantsScale = !customModel && (!only || only.includes('scale'));
   const runnable = selected.filter((spec) => missingFiles(spec).length === 0);
   const skipped = selected.filter((spec) => missingFiles(spec).length > 0).map((spec) => ({ key: spec.key, missing: missingFiles(spec) }));
   for (const { key, missing } of skipped)
     log(`skipping ${key}: missing ${missing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
-  if (runnable.length === 0 && audioKeys.length === 0) throw new Error('No model to benchmark: every model has missing files.');
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale) throw new Error('No model to benchmark: every model has missing files.');
+
+  const results = previousResults();
+  if (wantsScale) {
+    // Its own build, server and browser (the app as shipped, not the bench page).
+    results.scale = await benchScale({ dist: scaleDist });
+  }
+  if (runnable.length === 0 && audioKeys.length === 0) {
+    writeResults(results);
+    return;
+  }
 
   // Playwright's pipe does not keep Node alive on its own while a page call is pending.
   const keepAlive = setInterval(() => {}, 60_000);
@@ -309,8 +333,6 @@ async function main(): Promise<void> {
       machine: { cpuModel: cpu[0]?.model ?? 'unknown', logicalCpus: cpu.length, loadavgAtStart, loadavgAtEnd: loadavg(), node: process.version },
       browser: { ...browserEnv, pageCrossOriginIsolated },
     });
-    const results = previousResults();
-
     if (selected.length > 0) {
       const generatedAt = new Date().toISOString();
       const loadavgAtStart = loadavg();
@@ -329,10 +351,7 @@ async function main(): Promise<void> {
       log(`audio: load average at end ${results.audio.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
     }
 
-    const markdown = renderMarkdown(results);
-    writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(join(repoRoot, 'bench/results.md'), markdown);
-    process.stdout.write(`${JSON.stringify(results, null, 2)}\n\n${markdown}`);
+    writeResults(results);
   } finally {
     await browserApp.close();
     await server.close();

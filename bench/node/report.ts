@@ -1,4 +1,5 @@
 import type { AudioRun, BenchResults, ImageRun, RunInfo } from './main';
+import type { ScaleModeResult, ScaleRun } from './scale';
 
 const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
 const ratio = (value: number): string => `${value >= 100 ? value.toFixed(0) : value.toFixed(value >= 10 ? 1 : 2)}×`;
@@ -115,10 +116,44 @@ function renderAudio(results: AudioRun): string[] {
   return lines;
 }
 
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const offOn = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(value >= 10 ? 1 : 2)}×` : '∞ (none with it on)');
+
+function renderScale(run: ScaleRun): string[] {
+  const { on, off, ratios } = run;
+  const row = (figure: string, pick: (mode: ScaleModeResult) => string, ratioValue: number) =>
+    `| ${figure} | ${pick(on)} | ${pick(off)} | ${offOn(ratioValue)} |`;
+  const grid = (mode: ScaleModeResult) => (mode.gridVirtualized === null ? 'no `data-virtualized` on the grid (flag not supported by this build)' : `grid data-virtualized=${mode.gridVirtualized}`);
+  const longest = (mode: ScaleModeResult) =>
+    mode.longTasks.longest
+      .slice(0, 3)
+      .map((task) => `${task.durationMs} ms at +${(task.startMs / 1000).toFixed(1)} s${task.scripts.length ? ` (${task.scripts.slice(0, 2).join('; ')})` : ''}`)
+      .join(', ') || 'none';
+  return [
+    `| ${run.images.count} images (${run.images.sidePx}×${run.images.sidePx} PNG, ${mb(run.images.totalBytes)}) set on \`image-input\` at once | Virtualisation on (default) | Off (\`?virtualize=0\`) | Off / on |`,
+    '|---|---|---|---|',
+    row('Main-thread long tasks (> 50 ms) while the batch ran', (m) => String(m.longTasks.count), ratios.longTasks),
+    row('… of which over 100 ms (target: 0)', (m) => String(m.longTasks.over100Ms), ratios.over100Ms),
+    row('Longest task', (m) => ms(m.longTasks.longestMs), ratios.longestMs),
+    row('Total long-task time', (m) => ms(m.longTasks.totalMs), ratios.totalLongTaskMs),
+    row('JS heap used after a forced GC (page)', (m) => mb(m.heapUsedBytes), ratios.heapUsed),
+    row('DOM elements (items in the DOM)', (m) => `${m.domElements} (${m.itemElements})`, ratios.domElements),
+    row('Time from setting the files to all embedded and the batch over', (m) => ms(m.finishMs), ratios.finish),
+    '',
+    `${run.generatedAt.slice(0, 16).replace('T', ' ')} UTC; one run per mode, each in a fresh browser context; the built app (${run.dist}) served by \`vite preview\` ` +
+      `(cross-origin isolated: ${run.crossOriginIsolated}); headless Chromium (${/Chrome\/[\d.]+/.exec(run.userAgent)?.[0] ?? 'Chromium'}); built-in clip-shapes, WASM, 30 labels; ` +
+      `images embedded: on ${on.imagesEmbedded}, off ${off.imagesEmbedded}; on: ${grid(on)}; off: ${grid(off)}; ` +
+      `${run.machine.logicalCpus} logical CPUs (${run.machine.cpuModel}), load average ${run.machine.loadavgAtStart[0]?.toFixed(2)} at start, ${run.machine.loadavgAtEnd[0]?.toFixed(2)} at end.`,
+    '',
+    `Longest tasks, on: ${longest(on)}. Off: ${longest(off)}.`,
+  ];
+}
+
 /** The results as Markdown tables plus the context needed to read them (threads, isolation, load). */
 export function renderMarkdown(results: BenchResults): string {
   const lines: string[] = [];
   if (results.images) lines.push('### Images', '', ...renderImages(results.images), '');
   if (results.audio) lines.push('### Audio', '', ...renderAudio(results.audio), '');
+  if (results.scale) lines.push('### Scale', '', ...renderScale(results.scale), '');
   return lines.join('\n');
 }
