@@ -97,7 +97,7 @@ test('a reload restores items, predictions, decisions, truth and order, and runs
       await playground.expectItemState(image.name, 'done');
       expect(await playground.predictions(image.name), `predictions of ${image.name}`).toEqual(predictionsBefore.get(image.name));
       // The preview comes back from the stored Blob.
-      expect(await playground.item(image.name).locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(160);
+      await expect.poll(() => playground.item(image.name).locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(160);
     }
   });
 

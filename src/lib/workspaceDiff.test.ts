@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffItems, isEmptyPlan, planWorkspaceWrite, sameOrder, sameSettings, type WorkspaceSnapshot } from './workspaceDiff';
+import { diffItems, isEmptyPlan, limitPlan, planWorkspaceWrite, sameOrder, sameSettings, snapshotAfter, type WorkspaceSnapshot } from './workspaceDiff';
 
 interface Item {
   label: string;
@@ -58,5 +58,32 @@ describe('sameOrder / sameSettings', () => {
   it('notices a key present on one side only', () => {
     expect(sameSettings({ x: '1' }, { x: '1' })).toBe(true);
     expect(sameSettings<Record<string, string>>({ x: '1' }, { x: '1', y: '2' })).toBe(false);
+  });
+});
+
+describe('limitPlan and snapshotAfter', () => {
+  const snapshot = (images: Record<string, object>, audio: Record<string, object> = {}) => ({
+    images,
+    imageOrder: Object.keys(images),
+    audio,
+    audioOrder: Object.keys(audio),
+    settings: { labels: 'a' },
+  });
+
+  it('writes a big save in parts, and the parts add up to the whole', () => {
+    const kept = {};
+    const saved = snapshot({ kept, gone: {} });
+    const current = snapshot({ kept, n1: {}, n2: {}, n3: {} }, { c1: {} });
+    const first = limitPlan(planWorkspaceWrite(saved, current), 2);
+    expect(first.complete).toBe(false);
+    expect(first.plan.images).toEqual({ added: ['n1', 'n2'], changed: [], removed: ['gone'] });
+    expect(first.plan.audio.added).toEqual([]);
+    const stored = snapshotAfter(saved, current, first.plan);
+    expect(Object.keys(stored.images).sort()).toEqual(['kept', 'n1', 'n2']);
+    const second = limitPlan(planWorkspaceWrite(stored, current), 2);
+    expect(second.complete).toBe(true);
+    expect(second.plan.images.added).toEqual(['n3']);
+    expect(second.plan.audio.added).toEqual(['c1']);
+    expect(isEmptyPlan(planWorkspaceWrite(snapshotAfter(stored, current, second.plan), current))).toBe(true);
   });
 });

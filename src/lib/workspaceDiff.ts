@@ -70,3 +70,44 @@ export function isEmptyPlan(plan: WorkspaceWritePlan): boolean {
   const empty = (diff: ItemsDiff) => diff.added.length === 0 && diff.changed.length === 0 && diff.removed.length === 0;
   return empty(plan.images) && empty(plan.audio) && !plan.workspaceChanged;
 }
+
+/**
+ * At most `maxItems` of the plan's added and changed items (images first), with every removal:
+ * one save then stays a short main-thread task (each put clones its record synchronously) and
+ * the rest follows in the next save. `complete` says whether anything was held back.
+ */
+export function limitPlan(plan: WorkspaceWritePlan, maxItems: number): { plan: WorkspaceWritePlan; complete: boolean } {
+  let budget = maxItems;
+  const take = (ids: string[]) => {
+    const taken = ids.slice(0, Math.max(0, budget));
+    budget -= taken.length;
+    return taken;
+  };
+  const limit = (diff: ItemsDiff): ItemsDiff => ({ added: take(diff.added), changed: take(diff.changed), removed: diff.removed });
+  const images = limit(plan.images);
+  const audio = limit(plan.audio);
+  const count = (diff: ItemsDiff) => diff.added.length + diff.changed.length;
+  const complete = count(images) + count(audio) === count(plan.images) + count(plan.audio);
+  return { plan: { images, audio, workspaceChanged: plan.workspaceChanged }, complete };
+}
+
+/** What storage holds after `plan` (possibly limited) was written from `current` over `saved`. */
+export function snapshotAfter<Image, Audio, Settings extends object>(
+  saved: WorkspaceSnapshot<Image, Audio, Settings>,
+  current: WorkspaceSnapshot<Image, Audio, Settings>,
+  plan: WorkspaceWritePlan,
+): WorkspaceSnapshot<Image, Audio, Settings> {
+  const apply = <T>(before: Readonly<Record<string, T>>, now: Readonly<Record<string, T>>, diff: ItemsDiff) => {
+    const after: Record<string, T> = { ...before };
+    for (const id of diff.removed) delete after[id];
+    for (const id of [...diff.added, ...diff.changed]) after[id] = now[id] as T;
+    return after;
+  };
+  return {
+    images: apply(saved.images, current.images, plan.images),
+    imageOrder: current.imageOrder,
+    audio: apply(saved.audio, current.audio, plan.audio),
+    audioOrder: current.audioOrder,
+    settings: current.settings,
+  };
+}

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { createJSONStorage, persist } from 'zustand/middleware';
+import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
 import { createAudioItemsSlice, type AudioItemsSlice } from './audioItemsSlice';
 import { createItemsSlice, type ItemsSlice } from './itemsSlice';
 import { createModelSlice, type ModelSlice } from './modelSlice';
@@ -12,6 +12,26 @@ export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice
 export const SETTINGS_STORAGE_KEY = 'zero-shot-playground/settings';
 /** 2 added the audio task's settings; a version-1 record keeps its image settings and gains audio defaults. */
 export const SETTINGS_VERSION = 2;
+
+/**
+ * persist writes on every store change (each batch of results, each progress tick), but the
+ * settings rarely change: a write identical to the last one is skipped.
+ */
+export function skippingUnchangedWrites(storage: StateStorage): StateStorage {
+  const lastWritten = new Map<string, string>();
+  return {
+    getItem: (name) => storage.getItem(name),
+    setItem: (name, value) => {
+      if (lastWritten.get(name) === value) return;
+      lastWritten.set(name, value);
+      return storage.setItem(name, value);
+    },
+    removeItem: (name) => {
+      lastWritten.delete(name);
+      return storage.removeItem(name);
+    },
+  };
+}
 
 /** Middleware sits on the combined store only; only the settings are persisted here (workspaces live in IndexedDB, see features/workspace). */
 export const useAppStore = create<AppState>()(
@@ -27,7 +47,7 @@ export const useAppStore = create<AppState>()(
     {
       name: SETTINGS_STORAGE_KEY,
       version: SETTINGS_VERSION,
-      storage: createJSONStorage(() => localStorage),
+      storage: createJSONStorage(() => skippingUnchangedWrites(localStorage)),
       partialize: (state): Settings => ({
         task: state.task,
         modelId: state.modelId,

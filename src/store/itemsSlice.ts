@@ -21,7 +21,6 @@ export interface WorkspaceItemFields {
 export interface ImageItem extends WorkspaceItemFields {
   /** The original file; SVGs are rasterised to PNG first because workers can't decode SVG. */
   blob: Blob;
-  previewUrl: string;
   contentHash: string | null;
   state: ItemState;
   error: string | null;
@@ -81,15 +80,12 @@ export const createItemsSlice: StateCreator<AppState, [], [], ItemsSlice> = (set
       return { items };
     }),
   removeItem: (id) => {
-    const item = get().items[id];
-    if (item) URL.revokeObjectURL(item.previewUrl);
     set((state) => {
       const { [id]: _removed, ...rest } = state.items;
       return { items: rest, itemOrder: state.itemOrder.filter((other) => other !== id) };
     });
   },
   clearItems: () => {
-    for (const item of Object.values(get().items)) URL.revokeObjectURL(item.previewUrl);
     set({ items: {}, itemOrder: [], batch: null });
     get().resetReview('image');
   },

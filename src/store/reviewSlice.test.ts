@@ -11,7 +11,6 @@ function imageItem(id: string, top: string): ImageItem {
     decision: 'none',
     finalLabel: null,
     blob: new Blob(),
-    previewUrl: '',
     contentHash: id,
     state: 'done',
     error: null,
@@ -63,5 +62,19 @@ describe('review slice', () => {
     state.focusItem('image', 'b');
     state.clearItems();
     expect(useAppStore.getState().reviews.image).toMatchObject({ focusedId: null, undo: [] });
+  });
+});
+
+describe('settings storage', () => {
+  it('skips a write identical to the last one', async () => {
+    const { skippingUnchangedWrites } = await import('./index');
+    const writes: string[] = [];
+    const storage = skippingUnchangedWrites({ getItem: () => null, setItem: (_name, value) => void writes.push(value), removeItem: () => undefined });
+    storage.setItem('k', 'a');
+    storage.setItem('k', 'a');
+    storage.setItem('k', 'b');
+    storage.removeItem('k');
+    storage.setItem('k', 'b');
+    expect(writes).toEqual(['a', 'b', 'b']);
   });
 });

@@ -1,5 +1,6 @@
 import { memo, useEffect, useRef } from 'react';
 import { useAppServices } from '../../app/services';
+import { useObjectUrl } from '../../app/useObjectUrl';
 import { useAppStore } from '../../store';
 import { PredictionList } from '../labels/PredictionList';
 import { DecisionControls } from '../review/DecisionControls';
@@ -16,6 +17,11 @@ const GRID_LAYOUT: GridLayout = { minColumnPx: 192, gapPx: 12, cardHeightPx: 336
  */
 export const VIRTUALIZE_ABOVE_ITEMS = 100;
 const VIRTUALIZATION_ALLOWED = new URLSearchParams(location.search).get('virtualize') !== '0';
+
+function Thumbnail({ blob, name }: { blob: Blob; name: string }) {
+  const url = useObjectUrl(blob);
+  return url === null ? null : <img src={url} alt={name} loading="lazy" decoding="async" className="max-h-36 max-w-full object-contain" />;
+}
 
 const ItemCard = memo(function ItemCard({ id, labels }: { id: string; labels: readonly string[] }) {
   const item = useAppStore((s) => s.items[id]);
@@ -40,7 +46,7 @@ const ItemCard = memo(function ItemCard({ id, labels }: { id: string; labels: re
       onClick={(event) => selectOnClick('image', id, event)}
     >
       <div className="relative flex h-36 shrink-0 items-center justify-center bg-slate-100">
-        <img src={item.previewUrl} alt={item.name} loading="lazy" decoding="async" className="max-h-36 max-w-full object-contain" />
+        <Thumbnail blob={item.blob} name={item.name} />
         <input
           type="checkbox"
           data-testid="item-select"
@@ -94,7 +100,8 @@ const ItemCard = memo(function ItemCard({ id, labels }: { id: string; labels: re
 function BatchBar() {
   const batch = useAppStore((s) => s.batch);
   const paused = useAppStore((s) => s.embeddingPaused);
-  const waiting = useAppStore((s) => s.itemOrder.filter((id) => s.items[id]?.state === 'pending').length);
+  // Counted only while paused: during a run this selector would walk every item on each update.
+  const waiting = useAppStore((s) => (s.embeddingPaused ? s.itemOrder.filter((id) => s.items[id]?.state === 'pending').length : 0));
   const { controller } = useAppServices();
   if (paused && waiting > 0 && !batch)
     return (

@@ -28,7 +28,6 @@ export function newImageItem(file: File, path?: string, truth: string | null = n
     decision: 'none',
     finalLabel: null,
     blob: file,
-    previewUrl: URL.createObjectURL(file),
     contentHash: null,
     state: 'pending',
     error: null,

@@ -45,7 +45,7 @@ export interface WorkspaceRecord {
 }
 
 /** An image item without its Blob (in `media`) or its object URL (recreated on restore). */
-export type StoredImageItem = Omit<ImageItem, 'blob' | 'previewUrl'> & { kind: 'image'; workspaceId: string; mediaBytes: number };
+export type StoredImageItem = Omit<ImageItem, 'blob'> & { kind: 'image'; workspaceId: string; mediaBytes: number };
 export type StoredAudioItem = Omit<AudioItem, 'blob' | 'url'> & { kind: 'audio'; workspaceId: string; mediaBytes: number };
 export type StoredItem = StoredImageItem | StoredAudioItem;
 

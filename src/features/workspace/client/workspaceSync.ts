@@ -10,7 +10,7 @@
  */
 import type { StoreApi } from 'zustand';
 import { errorMessage, storageFailureOf } from '../../../lib/storageErrors';
-import { isEmptyPlan, planWorkspaceWrite, sameSettings, type WorkspaceSnapshot } from '../../../lib/workspaceDiff';
+import { isEmptyPlan, limitPlan, planWorkspaceWrite, sameSettings, snapshotAfter, type WorkspaceSnapshot } from '../../../lib/workspaceDiff';
 import type { AppState } from '../../../store';
 import type { AudioItem } from '../../../store/audioItemsSlice';
 import type { ImageItem } from '../../../store/itemsSlice';
@@ -30,6 +30,11 @@ import {
 
 /** Edits closer together than this are saved together (a burst of results is one transaction). */
 export const SAVE_DEBOUNCE_MS = 400;
+/**
+ * Items written per save transaction. IndexedDB clones each record inside put(), on the main
+ * thread: 1,000 items in one go took about 300 ms; 100 keep each save's task short.
+ */
+export const MAX_ITEMS_PER_SAVE = 100;
 /** Changes that never pause (a running batch) are still saved at least this often. */
 export const MAX_SAVE_DELAY_MS = 2_000;
 export const MAX_WORKSPACE_NAME_LENGTH = 80;
@@ -77,7 +82,7 @@ function touchesWorkspace(state: AppState, previous: AppState): boolean {
 }
 
 function storedImage(item: ImageItem, workspaceId: string): StoredImageItem {
-  const { blob, previewUrl: _previewUrl, ...fields } = item;
+  const { blob, ...fields } = item;
   return { ...fields, kind: 'image', workspaceId, mediaBytes: blob.size };
 }
 
@@ -91,7 +96,6 @@ function restoredImage(stored: StoredImageItem, blob: Blob): ImageItem {
   return {
     ...fields,
     blob,
-    previewUrl: URL.createObjectURL(blob),
     // An SVG original is rasterised again before the worker sees it (same hash: it hashes the original bytes).
     ...(isSvg(blob) ? { contentHash: null } : {}),
   };
@@ -319,8 +323,9 @@ export class WorkspaceManager {
     const { db, active, saved } = this;
     if (!db || !active || !saved) return this.setPending(false);
     const current = snapshotOf(this.store.getState());
-    const plan = planWorkspaceWrite(saved, current);
-    if (isEmptyPlan(plan) && !this.recordDirty) return this.setPending(false);
+    const whole = planWorkspaceWrite(saved, current);
+    if (isEmptyPlan(whole) && !this.recordDirty) return this.setPending(false);
+    const { plan, complete } = limitPlan(whole, MAX_ITEMS_PER_SAVE);
     const record: WorkspaceRecord = { ...active, settings: current.settings, imageOrder: [...current.imageOrder], audioOrder: [...current.audioOrder] };
     const write: WorkspaceWrite = {
       workspace: plan.workspaceChanged || this.recordDirty ? record : undefined,
@@ -343,9 +348,14 @@ export class WorkspaceManager {
     }
     // A switch or delete may have replaced the workspace meanwhile: only then is this base stale.
     if (this.active?.id === active.id) {
-      this.saved = current;
+      this.saved = snapshotAfter(saved, current, plan);
       this.active = { ...record, name: this.active.name };
       this.recordDirty = this.active.name !== record.name;
+    }
+    if (!complete) {
+      // The rest in the next task, so the page stays responsive while a big drop is stored.
+      this.saveTimer = setTimeout(() => void this.flush(), 0);
+      return this.setPending(true);
     }
     this.store.getState().setStorageStatus({ state: 'saved' });
     this.setPending(this.saveTimer !== null);
