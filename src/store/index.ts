@@ -4,7 +4,7 @@ import { createAudioItemsSlice, type AudioItemsSlice } from './audioItemsSlice';
 import { createItemsSlice, type ItemsSlice } from './itemsSlice';
 import { createModelSlice, type ModelSlice } from './modelSlice';
 import { createReviewSlice, type ReviewSlice } from './reviewSlice';
-import { DEFAULT_SETTINGS, createSettingsSlice, type Settings, type SettingsSlice } from './settingsSlice';
+import { DEFAULT_SETTINGS, createSettingsSlice, settingsOf, type SettingsSlice } from './settingsSlice';
 import { createWorkspaceSlice, type WorkspaceSlice } from './workspaceSlice';
 
 export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice & ReviewSlice & WorkspaceSlice;
@@ -48,19 +48,7 @@ export const useAppStore = create<AppState>()(
       name: SETTINGS_STORAGE_KEY,
       version: SETTINGS_VERSION,
       storage: createJSONStorage(() => skippingUnchangedWrites(localStorage)),
-      partialize: (state): Settings => ({
-        task: state.task,
-        modelId: state.modelId,
-        audioModelId: state.audioModelId,
-        backendPreference: state.backendPreference,
-        hubHost: state.hubHost,
-        template: state.template,
-        labelsText: state.labelsText,
-        audioTemplate: state.audioTemplate,
-        audioLabelsText: state.audioLabelsText,
-        aggregation: state.aggregation,
-        calibration: state.calibration,
-      }),
+      partialize: (state) => settingsOf(state),
       migrate: (persisted, version) => {
         const stored = typeof persisted === 'object' && persisted !== null ? persisted : {};
         // Version 1 had the image settings only; unknown fields fall back to defaults on merge.

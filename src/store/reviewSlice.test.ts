@@ -78,3 +78,13 @@ describe('settings storage', () => {
     expect(writes).toEqual(['a', 'b', 'b']);
   });
 });
+
+describe('settings records', () => {
+  it('localStorage keeps every setting; a workspace keeps all but the device choices', async () => {
+    const { DEFAULT_SETTINGS, settingsOf, workspaceSettingsOf } = await import('./settingsSlice');
+    const state = { ...DEFAULT_SETTINGS, items: {}, unrelated: 1 };
+    expect(settingsOf(state)).toEqual(DEFAULT_SETTINGS);
+    const { backendPreference: _backend, hubHost: _host, ...workspace } = DEFAULT_SETTINGS;
+    expect(workspaceSettingsOf(state)).toEqual(workspace);
+  });
+});

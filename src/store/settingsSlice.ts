@@ -9,7 +9,7 @@ export const HUGGING_FACE_HUB = 'https://huggingface.co/';
 export const DEFAULT_LABELS_TEXT = 'red circle\nblue square\ngreen triangle\nyellow star\npurple cross';
 export const DEFAULT_AUDIO_LABELS_TEXT = 'yes\nno\nup\ndown\nleft\nright\non\noff\nstop\ngo';
 
-/** What persists across visits (and nothing else: media and results are per session for now). */
+/** What persists across visits in localStorage (a workspace keeps its own copy of most of it, see below). */
 export interface Settings {
   task: Task;
   /** The image model (the key predates audio, so remembered choices survive). */
@@ -23,6 +23,45 @@ export interface Settings {
   audioLabelsText: string;
   aggregation: TokenAggregation;
   calibration: Calibration;
+}
+
+/** Every settings field, once: the compiler insists a new field is listed here. */
+const SETTINGS_FIELDS: Record<keyof Settings, true> = {
+  task: true,
+  modelId: true,
+  audioModelId: true,
+  backendPreference: true,
+  hubHost: true,
+  template: true,
+  labelsText: true,
+  audioTemplate: true,
+  audioLabelsText: true,
+  aggregation: true,
+  calibration: true,
+};
+
+/** Choices about this device, not about the work: they stay global rather than per workspace. */
+const DEVICE_SETTINGS = ['backendPreference', 'hubHost'] as const satisfies readonly (keyof Settings)[];
+
+/** What a workspace remembers of the settings. */
+export type WorkspaceSettings = Omit<Settings, (typeof DEVICE_SETTINGS)[number]>;
+
+const SETTINGS_KEYS = Object.keys(SETTINGS_FIELDS) as (keyof Settings)[];
+const WORKSPACE_SETTINGS_KEYS = SETTINGS_KEYS.filter(
+  (key): key is keyof WorkspaceSettings => !(DEVICE_SETTINGS as readonly string[]).includes(key),
+);
+
+function pick<K extends keyof Settings>(state: Settings, keys: readonly K[]): Pick<Settings, K> {
+  return Object.fromEntries(keys.map((key) => [key, state[key]])) as Pick<Settings, K>;
+}
+
+/** The settings part of the store (what localStorage keeps). */
+export function settingsOf(state: Settings): Settings {
+  return pick(state, SETTINGS_KEYS);
+}
+
+export function workspaceSettingsOf(state: Settings): WorkspaceSettings {
+  return pick(state, WORKSPACE_SETTINGS_KEYS);
 }
 
 export interface SettingsSlice extends Settings {

@@ -7,11 +7,9 @@
  * Every write is one transaction: if it fails (quota), nothing of it is kept and nothing stored
  * before is touched.
  */
-import type { Calibration, TokenAggregation } from '../../../lib/audioScoring';
 import { openDatabase, requestResult, transactionDone } from '../../../lib/idb';
 import type { AudioItem } from '../../../store/audioItemsSlice';
 import type { ImageItem } from '../../../store/itemsSlice';
-import type { Task } from '../../models/shared/catalog';
 
 export const WORKSPACE_DB_NAME = 'zero-shot-playground-workspaces';
 const WORKSPACE_DB_VERSION = 1;
@@ -20,18 +18,9 @@ const ITEMS = 'items';
 const MEDIA = 'media';
 const BY_WORKSPACE = 'byWorkspace';
 
-/** What a workspace remembers of the settings (device choices like the backend or hub host stay global). */
-export interface WorkspaceSettings {
-  task: Task;
-  modelId: string;
-  audioModelId: string;
-  template: string;
-  labelsText: string;
-  audioTemplate: string;
-  audioLabelsText: string;
-  aggregation: TokenAggregation;
-  calibration: Calibration;
-}
+import type { WorkspaceSettings } from '../../../store/settingsSlice';
+
+export type { WorkspaceSettings };
 
 export interface WorkspaceRecord {
   id: string;

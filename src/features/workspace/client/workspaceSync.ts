@@ -14,7 +14,7 @@ import { isEmptyPlan, limitPlan, planWorkspaceWrite, sameSettings, snapshotAfter
 import type { AppState } from '../../../store';
 import type { AudioItem } from '../../../store/audioItemsSlice';
 import type { ImageItem } from '../../../store/itemsSlice';
-import type { Settings } from '../../../store/settingsSlice';
+import { workspaceSettingsOf } from '../../../store/settingsSlice';
 import type { WorkspaceSummary } from '../../../store/workspaceSlice';
 import { clearStoredEmbeddings } from '../../clip/shared/embeddingStorage';
 import { isSvg } from '../../images/prepareImages';
@@ -42,20 +42,6 @@ export const MAX_WORKSPACE_NAME_LENGTH = 80;
 const IN_MEMORY_WORKSPACE: WorkspaceSummary = { id: 'in-memory', name: 'This session (not saved)' };
 
 type Snapshot = WorkspaceSnapshot<ImageItem, AudioItem, WorkspaceSettings>;
-
-export function workspaceSettingsOf(state: Settings): WorkspaceSettings {
-  return {
-    task: state.task,
-    modelId: state.modelId,
-    audioModelId: state.audioModelId,
-    template: state.template,
-    labelsText: state.labelsText,
-    audioTemplate: state.audioTemplate,
-    audioLabelsText: state.audioLabelsText,
-    aggregation: state.aggregation,
-    calibration: state.calibration,
-  };
-}
 
 function snapshotOf(state: AppState): Snapshot {
   return {
