@@ -4,6 +4,7 @@ import { useAppStore } from '../../store';
 import { PredictionList } from '../labels/PredictionList';
 import { DecisionControls } from '../review/DecisionControls';
 import { ReviewToolbar } from '../review/ReviewToolbar';
+import { SelectCheckbox, reviewItemAttributes, useItemReview } from '../review/useItemReview';
 import { useReviewKeyboard } from '../review/useReviewKeyboard';
 import { selectOnClick, useTaskLabels, useVisibleIds } from '../review/useTaskReview';
 
@@ -46,8 +47,8 @@ function PlayButton({ url, name }: { url: string; name: string }) {
 const AudioItemRow = memo(function AudioItemRow({ id, labels }: { id: string; labels: readonly string[] }) {
   const item = useAppStore((s) => s.audioItems[id]);
   const remove = useAppStore((s) => s.removeAudioItem);
-  const focused = useAppStore((s) => s.reviews.audio.focusedId === id);
-  const selected = useAppStore((s) => s.reviews.audio.selectedIds.has(id));
+  const review = useItemReview('audio', id);
+  const { focused, selected } = review;
   const rowRef = useRef<HTMLLIElement>(null);
   useEffect(() => {
     if (focused) rowRef.current?.scrollIntoView({ block: 'nearest' });
@@ -56,27 +57,12 @@ const AudioItemRow = memo(function AudioItemRow({ id, labels }: { id: string; la
   return (
     <li
       ref={rowRef}
-      data-testid="item"
-      data-name={item.name}
-      data-path={item.path}
-      data-state={item.state}
-      data-decision={item.decision}
-      data-final-label={item.finalLabel ?? undefined}
-      data-truth={item.truth ?? undefined}
-      data-focused={focused}
-      data-selected={selected}
+      {...reviewItemAttributes(item, review)}
       className={`rounded-lg border p-3 text-xs shadow-sm ${focused ? 'border-sky-500 ring-2 ring-sky-400' : 'border-slate-200'} ${selected ? 'bg-sky-50' : 'bg-white'}`}
       onClick={(event) => selectOnClick('audio', id, event)}
     >
       <div className="flex items-center gap-2">
-        <input
-          type="checkbox"
-          data-testid="item-select"
-          aria-label={`Select ${item.name}`}
-          checked={selected}
-          onClick={(event) => event.stopPropagation()}
-          onChange={() => selectOnClick('audio', id, { ctrlKey: true, metaKey: false, shiftKey: false })}
-        />
+        <SelectCheckbox task="audio" id={id} name={item.name} selected={selected} />
         <PlayButton url={item.url} name={item.name} />
         <p className="min-w-0 flex-1 truncate font-medium" title={item.name}>
           {item.name}
@@ -147,7 +133,7 @@ export function AudioItemList() {
           </button>
         )}
       </div>
-      <ReviewToolbar task="audio" total={total} />
+      <ReviewToolbar task="audio" total={total} shown={shown} />
       <ul className="space-y-2">
         {shown.map((id) => (
           <AudioItemRow key={id} id={id} labels={labels} />

@@ -5,6 +5,7 @@ import { useAppStore } from '../../store';
 import { PredictionList } from '../labels/PredictionList';
 import { DecisionControls } from '../review/DecisionControls';
 import { ReviewToolbar } from '../review/ReviewToolbar';
+import { SelectCheckbox, reviewItemAttributes, useItemReview } from '../review/useItemReview';
 import { useReviewKeyboard } from '../review/useReviewKeyboard';
 import { selectOnClick, useTaskLabels, useVisibleIds } from '../review/useTaskReview';
 import { useVirtualGrid, type GridLayout } from '../review/useVirtualGrid';
@@ -25,37 +26,21 @@ function Thumbnail({ blob, name }: { blob: Blob; name: string }) {
 
 const ItemCard = memo(function ItemCard({ id, labels }: { id: string; labels: readonly string[] }) {
   const item = useAppStore((s) => s.items[id]);
-  const focused = useAppStore((s) => s.reviews.image.focusedId === id);
-  const selected = useAppStore((s) => s.reviews.image.selectedIds.has(id));
+  const review = useItemReview('image', id);
+  const { focused, selected } = review;
   const removeItem = useAppStore((s) => s.removeItem);
   if (!item) return null;
   const top = item.predictions[0];
   return (
     <li
-      data-testid="item"
-      data-name={item.name}
-      data-path={item.path}
-      data-state={item.state}
-      data-decision={item.decision}
-      data-final-label={item.finalLabel ?? undefined}
-      data-truth={item.truth ?? undefined}
-      data-focused={focused}
-      data-selected={selected}
+      {...reviewItemAttributes(item, review)}
       style={{ height: GRID_LAYOUT.cardHeightPx }}
       className={`flex cursor-default flex-col overflow-hidden rounded-lg border bg-white shadow-sm ${focused ? 'border-sky-500 ring-2 ring-sky-400' : 'border-slate-200'} ${selected ? 'bg-sky-50' : ''}`}
       onClick={(event) => selectOnClick('image', id, event)}
     >
       <div className="relative flex h-36 shrink-0 items-center justify-center bg-slate-100">
         <Thumbnail blob={item.blob} name={item.name} />
-        <input
-          type="checkbox"
-          data-testid="item-select"
-          className="absolute left-1 top-1"
-          aria-label={`Select ${item.name}`}
-          checked={selected}
-          onClick={(event) => event.stopPropagation()}
-          onChange={() => selectOnClick('image', id, { ctrlKey: true, metaKey: false, shiftKey: false })}
-        />
+        <SelectCheckbox task="image" id={id} name={item.name} selected={selected} className="absolute left-1 top-1" />
         {item.truth !== null && (
           <span className="absolute bottom-1 left-1 max-w-[90%] truncate rounded bg-white/85 px-1 text-[10px]" title="Ground truth">
             truth: {item.truth}
@@ -154,7 +139,7 @@ export function ImageGrid() {
           </button>
         )}
       </div>
-      <ReviewToolbar task="image" total={total} />
+      <ReviewToolbar task="image" total={total} shown={shown} />
       <ul
         ref={gridRef}
         data-testid="image-grid"

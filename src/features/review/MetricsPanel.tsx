@@ -27,10 +27,14 @@ export function MetricsPanel({ task }: { task: Task }) {
   const setTaskLabelsText = useAppStore((s) => s.setTaskLabelsText);
   const labels = useTaskLabels(task);
   const withTruth = useMemo(() => order.filter((id) => (items[id]?.truth ?? null) !== null), [order, items]);
-  const evaluation = useMemo(() => evaluationOf(order, items), [order, items]);
-  const report = useMemo(() => classificationReport(evaluation.truth, evaluation.predicted, labels), [evaluation, labels]);
+  // Without ground truth (the usual case while a batch runs) there is nothing to evaluate on each update.
+  const report = useMemo(() => {
+    if (withTruth.length === 0) return null;
+    const evaluation = evaluationOf(order, items);
+    return classificationReport(evaluation.truth, evaluation.predicted, labels);
+  }, [withTruth, order, items, labels]);
   const folderClasses = useMemo(() => truthClasses(withTruth.map((id) => items[id]?.truth ?? null)), [withTruth, items]);
-  if (withTruth.length === 0) return null;
+  if (report === null) return null;
 
   const classes = report.confusion.classes;
   const missingClasses = folderClasses.filter((truth) => !labels.some((label) => label.trim().toLowerCase() === truth.trim().toLowerCase()));

@@ -2,7 +2,7 @@ import type { ReviewSort, ReviewStatusFilter } from '../../lib/review';
 import { useAppStore } from '../../store';
 import type { Task } from '../models/shared/catalog';
 import { REVIEW_KEYS } from './useReviewKeyboard';
-import { useTaskLabels, useVisibleIds } from './useTaskReview';
+import { useTaskLabels } from './useTaskReview';
 
 const SORTS: ReadonlyArray<readonly [ReviewSort, string]> = [
   ['added', 'Order added'],
@@ -19,8 +19,55 @@ const STATUSES: ReadonlyArray<readonly [ReviewStatusFilter, string]> = [
   ['rejected', 'None of these'],
 ];
 
-function percentInput(value: number): string {
-  return String(Math.round(value * 100));
+/** A labelled menu over typed choices (value, text): the value comes back typed, no cast. */
+function ChoiceSelect<T extends string>({
+  label,
+  testId,
+  value,
+  choices,
+  onChange,
+}: {
+  label: string;
+  testId: string;
+  value: T;
+  choices: ReadonlyArray<readonly [T, string]>;
+  onChange: (value: T) => void;
+}) {
+  return (
+    <label className="flex items-center gap-1">
+      {label}
+      <select
+        data-testid={testId}
+        className="max-w-32 rounded border px-1"
+        value={value}
+        onChange={(e) => {
+          const chosen = choices.find(([candidate]) => candidate === e.target.value);
+          if (chosen) onChange(chosen[0]);
+        }}
+      >
+        {choices.map(([choice, text]) => (
+          <option key={choice} value={choice}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A 0–100 % field for a 0..1 fraction. */
+function PercentInput({ testId, value, onChange }: { testId: string; value: number; onChange: (fraction: number) => void }) {
+  return (
+    <input
+      data-testid={testId}
+      type="number"
+      min={0}
+      max={100}
+      className="w-14 rounded border px-1"
+      value={String(Math.round(value * 100))}
+      onChange={(e) => onChange(Math.min(1, Math.max(0, Number(e.target.value) / 100)))}
+    />
+  );
 }
 
 function KeysHelp() {
@@ -47,8 +94,8 @@ function KeysHelp() {
   );
 }
 
-/** Sort, filters, selection and bulk decisions for a task's items. */
-export function ReviewToolbar({ task, total }: { task: Task; total: number }) {
+/** Sort, filters, selection and bulk decisions for a task's items; `shown` is what the grid or list shows. */
+export function ReviewToolbar({ task, total, shown }: { task: Task; total: number; shown: readonly string[] }) {
   const view = useAppStore((s) => s.reviews[task].view);
   const selected = useAppStore((s) => s.reviews[task].selectedIds);
   const canUndo = useAppStore((s) => s.reviews[task].undo.length > 0);
@@ -59,74 +106,25 @@ export function ReviewToolbar({ task, total }: { task: Task; total: number }) {
   const keysHelpOpen = useAppStore((s) => s.keysHelpOpen);
   const setKeysHelpOpen = useAppStore((s) => s.setKeysHelpOpen);
   const labels = useTaskLabels(task);
-  const shown = useVisibleIds(task);
   if (total === 0) return null;
   const bulk = [...selected];
   return (
     <div className="space-y-2 rounded-lg border border-slate-200 bg-white p-2 text-xs shadow-sm" aria-label="Review">
       <div className="flex flex-wrap items-center gap-2">
-        <label className="flex items-center gap-1">
-          Sort
-          <select data-testid="review-sort" className="rounded border px-1" value={view.sort} onChange={(e) => setView(task, { sort: e.target.value as ReviewSort })}>
-            {SORTS.map(([value, text]) => (
-              <option key={value} value={value}>
-                {text}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="flex items-center gap-1">
-          Show
-          <select
-            data-testid="review-status"
-            className="rounded border px-1"
-            value={view.status}
-            onChange={(e) => setView(task, { status: e.target.value as ReviewStatusFilter })}
-          >
-            {STATUSES.map(([value, text]) => (
-              <option key={value} value={value}>
-                {text}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="flex items-center gap-1">
-          Predicted
-          <select
-            data-testid="review-predicted"
-            className="max-w-32 rounded border px-1"
-            value={view.predicted ?? ''}
-            onChange={(e) => setView(task, { predicted: e.target.value === '' ? null : e.target.value })}
-          >
-            <option value="">any label</option>
-            {labels.map((label) => (
-              <option key={label} value={label}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChoiceSelect label="Sort" testId="review-sort" value={view.sort} choices={SORTS} onChange={(sort) => setView(task, { sort })} />
+        <ChoiceSelect label="Show" testId="review-status" value={view.status} choices={STATUSES} onChange={(status) => setView(task, { status })} />
+        <ChoiceSelect
+          label="Predicted"
+          testId="review-predicted"
+          value={view.predicted ?? ''}
+          choices={[['', 'any label'], ...labels.map((label) => [label, label] as const)]}
+          onChange={(predicted) => setView(task, { predicted: predicted === '' ? null : predicted })}
+        />
         <label className="flex items-center gap-1">
           Confidence
-          <input
-            data-testid="review-min-confidence"
-            type="number"
-            min={0}
-            max={100}
-            className="w-14 rounded border px-1"
-            value={percentInput(view.minConfidence)}
-            onChange={(e) => setView(task, { minConfidence: Math.min(1, Math.max(0, Number(e.target.value) / 100)) })}
-          />
+          <PercentInput testId="review-min-confidence" value={view.minConfidence} onChange={(minConfidence) => setView(task, { minConfidence })} />
           –
-          <input
-            data-testid="review-max-confidence"
-            type="number"
-            min={0}
-            max={100}
-            className="w-14 rounded border px-1"
-            value={percentInput(view.maxConfidence)}
-            onChange={(e) => setView(task, { maxConfidence: Math.min(1, Math.max(0, Number(e.target.value) / 100)) })}
-          />
+          <PercentInput testId="review-max-confidence" value={view.maxConfidence} onChange={(maxConfidence) => setView(task, { maxConfidence })} />
           %
         </label>
         {view.cell && (
