@@ -1,3 +1,5 @@
+import { mediaDeviceErrorMessage } from '../../../app/mediaDeviceErrors';
+
 /** Recordings stop by themselves at this length (it is shown next to the button). */
 export const MAX_RECORDING_SECONDS = 30;
 /** Level-meter updates per second: smooth enough to watch, few enough store updates. */
@@ -14,22 +16,11 @@ export interface RecorderCallbacks {
   onRecording: (recording: File) => void;
 }
 
+const MICROPHONE_WORDING = { device: 'microphone', retry: 'press Record', alternative: 'add audio files' } as const;
+
 /** What getUserMedia's failures mean to the person holding the microphone. */
 export function microphoneErrorMessage(error: unknown): string {
-  const name = error instanceof DOMException ? error.name : '';
-  switch (name) {
-    case 'NotAllowedError':
-    case 'SecurityError':
-      return 'Microphone access was denied. Allow the microphone for this site (the icon in the address bar) and press Record again.';
-    case 'NotFoundError':
-    case 'OverconstrainedError':
-      return 'No microphone was found. Plug one in, or add audio files instead.';
-    case 'NotReadableError':
-    case 'AbortError':
-      return 'The microphone is busy or unavailable (another app may be using it).';
-    default:
-      return `The microphone could not be started: ${error instanceof Error ? error.message : String(error)}`;
-  }
+  return mediaDeviceErrorMessage(error, MICROPHONE_WORDING);
 }
 
 /**

@@ -1,19 +1,10 @@
+import { mediaDeviceErrorMessage } from '../../../app/mediaDeviceErrors';
+
+const CAMERA_WORDING = { device: 'camera', retry: 'press "Take a photo"', alternative: 'add image files' } as const;
+
 /** What getUserMedia's failures mean to the person in front of the camera. */
 export function cameraErrorMessage(error: unknown): string {
-  const name = error instanceof DOMException ? error.name : '';
-  switch (name) {
-    case 'NotAllowedError':
-    case 'SecurityError':
-      return 'Camera access was denied. Allow the camera for this site (the icon in the address bar) and press "Take a photo" again.';
-    case 'NotFoundError':
-    case 'OverconstrainedError':
-      return 'No camera was found. Plug one in, or add image files instead.';
-    case 'NotReadableError':
-    case 'AbortError':
-      return 'The camera is busy or unavailable (another app may be using it).';
-    default:
-      return `The camera could not be started: ${error instanceof Error ? error.message : String(error)}`;
-  }
+  return mediaDeviceErrorMessage(error, CAMERA_WORDING);
 }
 
 /** The camera's video stream; rejects with a message meant for the user (see cameraErrorMessage). */
