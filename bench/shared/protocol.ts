@@ -2,7 +2,7 @@
  * Messages between the bench page (driven by the Node runner through Playwright) and the bench
  * worker, which runs the app's own worker code (loadClip, ClipEngine; loadAudio, AudioEngine) and the baselines.
  */
-import type { WorkerStats } from '../../src/features/clip/shared/protocol';
+import type { WorkerStats } from '../../src/features/image/shared/protocol';
 import type { AudioWorkerStats } from '../../src/features/audio/shared/protocol';
 import type { ClipKind } from './clips';
 

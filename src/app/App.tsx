@@ -1,15 +1,15 @@
-import { AudioDropzone } from '../features/audio/AudioDropzone';
-import { AudioItemList } from '../features/audio/AudioItemList';
-import { AudioScoringPanel } from '../features/audio/AudioScoringPanel';
-import { ImageDropzone } from '../features/images/ImageDropzone';
-import { ImageGrid } from '../features/images/ImageGrid';
-import { LabelsPanel } from '../features/labels/LabelsPanel';
-import { ModelPanel } from '../features/models/ModelPanel';
-import { MetricsPanel } from '../features/review/MetricsPanel';
-import { SharedDemoError } from '../features/share/SharedDemoError';
-import { ExportPanel } from '../features/workspace/ExportPanel';
+import { AudioDropzone } from '../features/audio/ui/AudioDropzone';
+import { AudioItemList } from '../features/audio/ui/AudioItemList';
+import { AudioScoringPanel } from '../features/audio/ui/AudioScoringPanel';
+import { ImageDropzone } from '../features/image/ui/ImageDropzone';
+import { ImageGrid } from '../features/image/ui/ImageGrid';
+import { LabelsPanel } from '../features/labels/ui/LabelsPanel';
+import { ModelPanel } from '../features/models/ui/ModelPanel';
+import { MetricsPanel } from '../features/review/ui/MetricsPanel';
+import { SharedDemoError } from '../features/share/ui/SharedDemoError';
+import { ExportPanel } from '../features/workspace/ui/ExportPanel';
 import { TASKS } from '../features/models/shared/catalog';
-import { WorkspacePanel } from '../features/workspace/WorkspacePanel';
+import { WorkspacePanel } from '../features/workspace/ui/WorkspacePanel';
 import { useAppStore } from '../store';
 import { WorkerStatsPanel } from './WorkerStatsPanel';
 

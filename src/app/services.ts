@@ -1,7 +1,7 @@
 import { createContext, useContext } from 'react';
 import type { AudioController } from '../features/audio/client/audioController';
 import type { MicrophoneRecorder } from '../features/audio/client/microphoneRecorder';
-import type { ClassificationController } from '../features/clip/client/classificationController';
+import type { ClassificationController } from '../features/image/client/classificationController';
 import type { ModelChooser } from '../features/models/client/taskModelLoader';
 import type { Task } from '../features/models/shared/catalog';
 import type { WorkspaceManager } from '../features/workspace/client/workspaceSync';

@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import { EMPTY_AUDIO_STATS, type AudioWorkerStats } from '../features/audio/shared/protocol';
-import { EMPTY_STATS, type WorkerStats } from '../features/clip/shared/protocol';
+import { EMPTY_STATS, type WorkerStats } from '../features/image/shared/protocol';
 import type { Task } from '../features/models/shared/catalog';
 import type { FileProgress, LoadErrorKind, LoadedModelInfo } from '../features/models/shared/loadProtocol';
 import type { AppState } from './index';

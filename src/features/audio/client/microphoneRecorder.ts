@@ -1,4 +1,4 @@
-import { mediaDeviceErrorMessage } from '../../../app/mediaDeviceErrors';
+import { mediaDeviceErrorMessage } from '../../../lib/mediaDeviceErrors';
 
 /** Recordings stop by themselves at this length (it is shown next to the button). */
 export const MAX_RECORDING_SECONDS = 30;

@@ -9,7 +9,7 @@ import type { ParsedProject, ProjectItem } from '../../../lib/projectFile';
 import type { AppState } from '../../../store';
 import { modelIdOf, type Settings } from '../../../store/settingsSlice';
 import { newAudioItem } from '../../audio/client/newAudioItem';
-import { newImageItem } from '../../images/prepareImages';
+import { newImageItem } from '../../image/client/prepareImages';
 import type { ModelChooser } from '../../models/client/taskModelLoader';
 import type { Task } from '../../models/shared/catalog';
 import { workspaceItemsOf } from './workspaceItems';

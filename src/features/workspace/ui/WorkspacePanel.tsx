@@ -1,9 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { useAppServices } from '../../app/services';
-import { formatBytes } from '../../lib/format';
-import { useAppStore } from '../../store';
-import type { StorageStatus } from '../../store/workspaceSlice';
-import { MAX_WORKSPACE_NAME_LENGTH } from './client/workspaceSync';
+import { useAppServices } from '../../../app/services';
+import { formatBytes } from '../../../lib/format';
+import { useAppStore } from '../../../store';
+import type { StorageStatus } from '../../../store/workspaceSlice';
+import { MAX_WORKSPACE_NAME_LENGTH } from '../client/workspaceSync';
 
 function statusText(status: StorageStatus): string {
   switch (status.state) {

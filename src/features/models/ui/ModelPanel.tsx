@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
-import { useAppServices } from '../../app/services';
-import { formatBytes } from '../../lib/format';
-import { isBackendPreference, isValidModelId, normaliseHubHost } from '../../lib/urlState';
-import { useAppStore } from '../../store';
-import { modelIdOf } from '../../store/settingsSlice';
-import { LOCAL_FOLDER_PREFIX } from './client/taskModelLoader';
-import { BUILTIN_MODEL_IDS, CATALOGS, catalogEntryFor } from './shared/catalog';
-import { clearModelCache, listCachedModels, planDownload, type CachedModel, type PlannedDownload } from './client/modelFiles';
+import { useAppServices } from '../../../app/services';
+import { formatBytes } from '../../../lib/format';
+import { isBackendPreference, isValidModelId, normaliseHubHost } from '../../../lib/urlState';
+import { useAppStore } from '../../../store';
+import { modelIdOf } from '../../../store/settingsSlice';
+import { LOCAL_FOLDER_PREFIX } from '../client/taskModelLoader';
+import { BUILTIN_MODEL_IDS, CATALOGS, catalogEntryFor } from '../shared/catalog';
+import { clearModelCache, listCachedModels, planDownload, type CachedModel, type PlannedDownload } from '../client/modelFiles';
 
 const CUSTOM_CHOICE = '__custom__';
 

@@ -1,9 +1,9 @@
 import { useMemo } from 'react';
-import { classificationReport } from '../../lib/metrics';
-import { evaluationOf } from '../../lib/review';
-import { reviewItemsOf } from '../../store/reviewSlice';
-import { useAppStore } from '../../store';
-import type { Task } from '../models/shared/catalog';
+import { classificationReport } from '../../../lib/metrics';
+import { evaluationOf } from '../../../lib/review';
+import { reviewItemsOf } from '../../../store/reviewSlice';
+import { useAppStore } from '../../../store';
+import type { Task } from '../../models/shared/catalog';
 import { useTaskLabels } from './useTaskReview';
 
 function percent(value: number | null): string {

@@ -1,5 +1,5 @@
 import { useLayoutEffect, useRef, useState, type RefObject } from 'react';
-import { columnsFor, gridWindow, scrollDeltaToShowRow, type GridWindow } from '../../lib/virtualGrid';
+import { columnsFor, gridWindow, scrollDeltaToShowRow, type GridWindow } from '../../../lib/virtualGrid';
 
 export interface GridLayout {
   minColumnPx: number;

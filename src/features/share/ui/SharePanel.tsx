@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { linkLengthWarning } from '../../lib/shareFragment';
-import { useAppStore } from '../../store';
-import { makeShareLink, type ShareLinkResult } from './client/shareLink';
+import { linkLengthWarning } from '../../../lib/shareFragment';
+import { useAppStore } from '../../../store';
+import { makeShareLink, type ShareLinkResult } from '../client/shareLink';
 
 /**
  * "Share": a link that reopens this demo (task, model, labels, template, calibration) and, opted

@@ -1,8 +1,8 @@
-import type { ItemState } from '../../store/itemsSlice';
-import type { AudioItemState } from '../../store/audioItemsSlice';
-import type { WorkspaceItemFields } from '../../store/itemsSlice';
-import { useAppStore } from '../../store';
-import type { Task } from '../models/shared/catalog';
+import type { ItemState } from '../../../store/itemsSlice';
+import type { AudioItemState } from '../../../store/audioItemsSlice';
+import type { WorkspaceItemFields } from '../../../store/itemsSlice';
+import { useAppStore } from '../../../store';
+import type { Task } from '../../models/shared/catalog';
 import { selectOnClick } from './useTaskReview';
 
 /** Whether an item has the keyboard focus and whether it is selected. */

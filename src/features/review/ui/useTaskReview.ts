@@ -1,11 +1,11 @@
 import { useMemo } from 'react';
 import type { MouseEvent } from 'react';
-import { parseLabels } from '../../lib/labels';
-import { visibleIds } from '../../lib/review';
-import { useAppStore, type AppState } from '../../store';
-import { reviewItemsOf } from '../../store/reviewSlice';
-import { labelsTextOf } from '../../store/settingsSlice';
-import type { Task } from '../models/shared/catalog';
+import { parseLabels } from '../../../lib/labels';
+import { visibleIds } from '../../../lib/review';
+import { useAppStore, type AppState } from '../../../store';
+import { reviewItemsOf } from '../../../store/reviewSlice';
+import { labelsTextOf } from '../../../store/settingsSlice';
+import type { Task } from '../../models/shared/catalog';
 
 /** The task's current candidate labels (what 1–9 pick and the metrics evaluate against). */
 export function useTaskLabels(task: Task): string[] {

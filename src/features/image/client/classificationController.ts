@@ -5,7 +5,7 @@ import type { ImageItem } from '../../../store/itemsSlice';
 import { PatchBatcher } from '../../models/client/patchBatcher';
 import { Debouncer, RunTracker } from '../../models/client/runTracker';
 import { TaskModelLoader, type ModelChooser } from '../../models/client/taskModelLoader';
-import { prepareImage } from '../../images/prepareImages';
+import { prepareImage } from './prepareImages';
 import type { ClassifyItem } from '../shared/protocol';
 import { ClipBridge, SupersededError } from './clipBridge';
 import type { StoreApi } from 'zustand';

@@ -1,5 +1,5 @@
-import { sha256Hex } from '../../lib/cacheKeys';
-import type { ImageItem } from '../../store/itemsSlice';
+import { sha256Hex } from '../../../lib/cacheKeys';
+import type { ImageItem } from '../../../store/itemsSlice';
 
 /** SVGs are drawn at their own size, within these bounds (px), before the worker sees them. */
 const SVG_DEFAULT_SIDE_PX = 512;

@@ -1,14 +1,14 @@
 import { useState, type ChangeEvent, type ReactNode } from 'react';
-import { useAppServices } from '../../app/services';
-import { parseLabelCsv } from '../../lib/csv';
-import { MAX_PROJECT_FILE_BYTES, readProjectFile } from '../../lib/projectFile';
-import { matchTruthRows } from '../../lib/truthImport';
-import { useAppStore } from '../../store';
-import type { Task } from '../models/shared/catalog';
-import { downloadBlob, exportFileStem } from './client/download';
-import { csvBlob, imageFolderZip, jsonLinesBlob, labelStudioBlob, labelStudioConfigBlob, projectBlob } from './client/exports';
-import { applyProject } from './client/projectImport';
-import { workspaceItemsOf } from './client/workspaceItems';
+import { useAppServices } from '../../../app/services';
+import { parseLabelCsv } from '../../../lib/csv';
+import { MAX_PROJECT_FILE_BYTES, readProjectFile } from '../../../lib/projectFile';
+import { matchTruthRows } from '../../../lib/truthImport';
+import { useAppStore } from '../../../store';
+import type { Task } from '../../models/shared/catalog';
+import { downloadBlob, exportFileStem } from '../client/download';
+import { csvBlob, imageFolderZip, jsonLinesBlob, labelStudioBlob, labelStudioConfigBlob, projectBlob } from '../client/exports';
+import { applyProject } from '../client/projectImport';
+import { workspaceItemsOf } from '../client/workspaceItems';
 
 /** A ground-truth CSV bigger than this is not a `file,label` table someone made for this workspace. */
 const MAX_TRUTH_CSV_BYTES = 32 * 1024 * 1024;

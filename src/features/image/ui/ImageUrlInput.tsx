@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { fetchImageFromUrl, ImageUrlError } from './client/imageFromUrl';
+import { fetchImageFromUrl, ImageUrlError } from '../client/imageFromUrl';
 
 type FetchState = { state: 'idle' } | { state: 'fetching' } | { state: 'error'; message: string };
 

@@ -1,4 +1,4 @@
-import { mediaDeviceErrorMessage } from '../../../app/mediaDeviceErrors';
+import { mediaDeviceErrorMessage } from '../../../lib/mediaDeviceErrors';
 
 const CAMERA_WORDING = { device: 'camera', retry: 'press "Take a photo"', alternative: 'add image files' } as const;
 

@@ -1,12 +1,12 @@
 import { memo, useEffect, useRef, useState } from 'react';
-import { formatDuration } from '../../lib/audio';
-import { useAppStore } from '../../store';
-import { PredictionList } from '../labels/PredictionList';
-import { DecisionControls } from '../review/DecisionControls';
-import { ReviewToolbar } from '../review/ReviewToolbar';
-import { SelectCheckbox, reviewItemAttributes, useItemReview } from '../review/useItemReview';
-import { useReviewKeyboard } from '../review/useReviewKeyboard';
-import { selectOnClick, useTaskLabels, useVisibleIds } from '../review/useTaskReview';
+import { formatDuration } from '../../../lib/audio';
+import { useAppStore } from '../../../store';
+import { PredictionList } from '../../labels/ui/PredictionList';
+import { DecisionControls } from '../../review/ui/DecisionControls';
+import { ReviewToolbar } from '../../review/ui/ReviewToolbar';
+import { SelectCheckbox, reviewItemAttributes, useItemReview } from '../../review/ui/useItemReview';
+import { useReviewKeyboard } from '../../review/ui/useReviewKeyboard';
+import { selectOnClick, useTaskLabels, useVisibleIds } from '../../review/ui/useTaskReview';
 
 /** Peaks as bars; an SVG scales with the card and needs no drawing effect. */
 function Waveform({ peaks }: { peaks: readonly number[] }) {

@@ -1,14 +1,14 @@
 import { memo, useEffect, useRef } from 'react';
-import { useAppServices } from '../../app/services';
-import { useObjectUrl } from '../../app/useObjectUrl';
-import { useAppStore } from '../../store';
-import { PredictionList } from '../labels/PredictionList';
-import { DecisionControls } from '../review/DecisionControls';
-import { ReviewToolbar } from '../review/ReviewToolbar';
-import { SelectCheckbox, reviewItemAttributes, useItemReview } from '../review/useItemReview';
-import { useReviewKeyboard } from '../review/useReviewKeyboard';
-import { selectOnClick, useTaskLabels, useVisibleIds } from '../review/useTaskReview';
-import { useVirtualGrid, type GridLayout } from '../review/useVirtualGrid';
+import { useAppServices } from '../../../app/services';
+import { useObjectUrl } from '../../../ui/useObjectUrl';
+import { useAppStore } from '../../../store';
+import { PredictionList } from '../../labels/ui/PredictionList';
+import { DecisionControls } from '../../review/ui/DecisionControls';
+import { ReviewToolbar } from '../../review/ui/ReviewToolbar';
+import { SelectCheckbox, reviewItemAttributes, useItemReview } from '../../review/ui/useItemReview';
+import { useReviewKeyboard } from '../../review/ui/useReviewKeyboard';
+import { selectOnClick, useTaskLabels, useVisibleIds } from '../../review/ui/useTaskReview';
+import { useVirtualGrid, type GridLayout } from '../../review/ui/useVirtualGrid';
 
 const GRID_LAYOUT: GridLayout = { minColumnPx: 192, gapPx: 12, cardHeightPx: 336, overscanRows: 2 };
 

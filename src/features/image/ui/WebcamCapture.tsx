@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { captureFrame, openCamera, stopCamera } from './client/webcam';
+import { captureFrame, openCamera, stopCamera } from '../client/webcam';
 
 type CameraState = { state: 'off' } | { state: 'starting' } | { state: 'on'; frameReady: boolean } | { state: 'error'; message: string };
 

@@ -1,11 +1,11 @@
 import { useRef } from 'react';
-import { withFolderTruths, type DroppedFile } from '../../app/droppedFiles';
-import { FolderPicker } from '../../app/FolderPicker';
-import { useWindowFileDrop } from '../../app/useWindowFileDrop';
-import { useAppServices } from '../../app/services';
-import { useAppStore } from '../../store';
-import { MAX_RECORDING_SECONDS } from './client/microphoneRecorder';
-import { looksLikeAudio, newAudioItem } from './client/newAudioItem';
+import { withFolderTruths, type DroppedFile } from '../../../ui/droppedFiles';
+import { FolderPicker } from '../../../ui/FolderPicker';
+import { useWindowFileDrop } from '../../../ui/useWindowFileDrop';
+import { useAppServices } from '../../../app/services';
+import { useAppStore } from '../../../store';
+import { MAX_RECORDING_SECONDS } from '../client/microphoneRecorder';
+import { looksLikeAudio, newAudioItem } from '../client/newAudioItem';
 
 /** Adds clips (other files in a dropped folder are skipped); folder paths give ground truth. */
 export function addAudioDropped(files: readonly DroppedFile[]): void {

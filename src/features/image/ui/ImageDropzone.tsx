@@ -1,9 +1,9 @@
 import { useEffect, useRef } from 'react';
-import { withFolderTruths, type DroppedFile } from '../../app/droppedFiles';
-import { FolderPicker } from '../../app/FolderPicker';
-import { useWindowFileDrop } from '../../app/useWindowFileDrop';
-import { useAppStore } from '../../store';
-import { newImageItem } from './prepareImages';
+import { withFolderTruths, type DroppedFile } from '../../../ui/droppedFiles';
+import { FolderPicker } from '../../../ui/FolderPicker';
+import { useWindowFileDrop } from '../../../ui/useWindowFileDrop';
+import { useAppStore } from '../../../store';
+import { newImageItem } from '../client/prepareImages';
 import { ImageUrlInput } from './ImageUrlInput';
 import { WebcamCapture } from './WebcamCapture';
 
