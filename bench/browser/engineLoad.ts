@@ -1,6 +1,7 @@
 /** How the bench worker loads the app's engines: the built-in/bench models served like the app's, WASM. */
 import * as ort from 'onnxruntime-web/webgpu';
-import type { LoadModelRequest, LoadedModelInfo } from '../../src/features/models/shared/loadProtocol';
+import type { LoadModelRequest } from '../../src/features/models/shared/loadProtocol';
+import type { LoadedModelInfo } from '../../src/lib/workerReports';
 import type { EngineLoadInfo } from '../shared/protocol';
 import { workersSpawned } from './countWorkers';
 

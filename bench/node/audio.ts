@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { AudioWorkerStats } from '../../src/features/audio/shared/protocol';
+import type { AudioWorkerStats } from '../../src/lib/workerReports';
 import { downmixToMono, resample } from '../../src/lib/audio';
 import { DEFAULT_WHISPER_TEMPLATE, buildTranscriptPrompts } from '../../src/lib/audioScoring';
 import { makeSyntheticClip, type ClipKind } from '../shared/clips';

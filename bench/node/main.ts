@@ -22,7 +22,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { DEFAULT_TEMPLATE } from '../../src/lib/labels';
-import type { WorkerStats } from '../../src/features/image/shared/protocol';
+import type { WorkerStats } from '../../src/lib/workerReports';
 import type { BrowserEnvInfo, EngineLoadInfo, RerankResult, ThroughputResult } from '../shared/protocol';
 import { call, freshWorker, log } from './pageCalls';
 import { modelDir, repoRoot } from './paths';

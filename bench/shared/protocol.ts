@@ -2,8 +2,8 @@
  * Messages between the bench page (driven by the Node runner through Playwright) and the bench
  * worker, which runs the app's own worker code (loadClip, ClipEngine; loadAudio, AudioEngine) and the baselines.
  */
-import type { WorkerStats } from '../../src/features/image/shared/protocol';
-import type { AudioWorkerStats } from '../../src/features/audio/shared/protocol';
+import type { WorkerStats } from '../../src/lib/workerReports';
+import type { AudioWorkerStats } from '../../src/lib/workerReports';
 import type { ClipKind } from './clips';
 
 /** Model ids are resolved by transformers.js under `<origin>/models/` (see bench/node/server.ts). */

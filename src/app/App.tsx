@@ -1,15 +1,15 @@
-import { AudioDropzone } from '../features/audio/ui/AudioDropzone';
-import { AudioItemList } from '../features/audio/ui/AudioItemList';
-import { AudioScoringPanel } from '../features/audio/ui/AudioScoringPanel';
-import { ImageDropzone } from '../features/image/ui/ImageDropzone';
-import { ImageGrid } from '../features/image/ui/ImageGrid';
-import { LabelsPanel } from '../features/labels/ui/LabelsPanel';
-import { ModelPanel } from '../features/models/ui/ModelPanel';
-import { MetricsPanel } from '../features/review/ui/MetricsPanel';
-import { SharedDemoError } from '../features/share/ui/SharedDemoError';
-import { ExportPanel } from '../features/workspace/ui/ExportPanel';
-import { TASKS } from '../features/models/shared/catalog';
-import { WorkspacePanel } from '../features/workspace/ui/WorkspacePanel';
+import { AudioDropzone } from '../features/audio';
+import { AudioItemList } from '../features/audio';
+import { AudioScoringPanel } from '../features/audio';
+import { ImageDropzone } from '../features/image';
+import { ImageGrid } from '../features/image';
+import { LabelsPanel } from '../features/labels';
+import { ModelPanel } from '../features/models';
+import { MetricsPanel } from '../features/review';
+import { SharedDemoError } from '../features/share';
+import { ExportPanel } from '../features/workspace';
+import { TASKS } from '../lib/tasks';
+import { WorkspacePanel } from '../features/workspace';
 import { useAppStore } from '../store';
 import { WorkerStatsPanel } from './WorkerStatsPanel';
 

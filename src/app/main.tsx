@@ -2,22 +2,14 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../index.css';
 import { App } from './App';
-import { AppServicesContext, type AppServices } from './services';
-import { addAudioFiles } from '../features/audio/ui/AudioDropzone';
-import { AudioBridge, createAudioWorker } from '../features/audio/client/audioBridge';
-import { AudioController, currentAudioQuery } from '../features/audio/client/audioController';
-import { MicrophoneRecorder } from '../features/audio/client/microphoneRecorder';
-import { ClassificationController, currentQuery } from '../features/image/client/classificationController';
-import { ClipBridge, createClipWorker } from '../features/image/client/clipBridge';
-import type { WorkerStats } from '../features/image/shared/protocol';
-import type { AudioWorkerStats } from '../features/audio/shared/protocol';
-import { bridgeListenersFor } from '../features/models/client/taskModelLoader';
-import { addSharedExamples, forgetSharedDemoInUrl, readSharedDemo, sharedDemoSettings } from '../features/share/client/openSharedDemo';
-import { workspaceItemsOf } from '../features/workspace/client/workspaceItems';
+import { AudioBridge, AudioController, MicrophoneRecorder, RecorderService, addAudioFiles, createAudioWorker, currentAudioQuery } from '../features/audio';
+import { ClassificationController, ClipBridge, ImageControllerService, createClipWorker, currentQuery } from '../features/image';
+import { ModelChooserService, bridgeListenersFor } from '../features/models';
+import { addSharedExamples, forgetSharedDemoInUrl, readSharedDemo, sharedDemoSettings } from '../features/share';
+import { WorkspaceManager, WorkspaceService, workspaceItemsOf, type WorkspaceSettings } from '../features/workspace';
 import type { ReviewAction } from '../lib/review';
-import { WorkspaceManager } from '../features/workspace/client/workspaceSync';
-import type { WorkspaceSettings } from '../features/workspace/client/workspaceDb';
 import { parseUrlState } from '../lib/urlState';
+import type { AudioWorkerStats, WorkerStats } from '../lib/workerReports';
 import { useAppStore } from '../store';
 import type { Settings } from '../store/settingsSlice';
 
@@ -90,13 +82,7 @@ if (sharedDemo) {
   forgetSharedDemoInUrl();
 }
 
-const services: AppServices = {
-  controller,
-  workspaces,
-  audioController,
-  recorder,
-  modelChoosers: { image: controller, audio: audioController },
-};
+const modelChoosers = { image: controller, audio: audioController };
 
 declare global {
   interface Window {
@@ -146,8 +132,14 @@ if (urlState.debug) {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <AppServicesContext.Provider value={services}>
-      <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
-    </AppServicesContext.Provider>
+    <ImageControllerService.Provider value={controller}>
+      <RecorderService.Provider value={recorder}>
+        <WorkspaceService.Provider value={workspaces}>
+          <ModelChooserService.Provider value={modelChoosers}>
+            <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+          </ModelChooserService.Provider>
+        </WorkspaceService.Provider>
+      </RecorderService.Provider>
+    </ImageControllerService.Provider>
   </StrictMode>,
 );

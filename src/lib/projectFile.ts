@@ -15,7 +15,8 @@ import { safeFileName, type ReviewDecision } from './exportRows';
 import { MAX_LABEL_CHARS, MAX_LABELS } from './labels';
 import { REVIEW_DECISIONS } from './review';
 import type { RankedLabel } from './scoring';
-import { MAX_TEMPLATE_CHARS, isValidModelId, type TaskParam } from './urlState';
+import { MAX_TEMPLATE_CHARS, isValidModelId } from './urlState';
+import { TASKS, type Task } from './tasks';
 import { ZipError, createZip, normaliseZipPath, readZip, type ZipInputEntry } from './zip';
 
 export const PROJECT_FORMAT = 'zero-shot-playground/project';
@@ -66,7 +67,7 @@ export interface ProjectItem {
 export interface ProjectManifest {
   format: typeof PROJECT_FORMAT;
   version: typeof PROJECT_VERSION;
-  task: TaskParam;
+  task: Task;
   settings: ProjectSettings;
   /** The labels the settings give, for readers that don't parse `labelsText`. */
   labels: string[];
@@ -79,7 +80,7 @@ export interface ProjectItemInput extends Omit<ProjectItem, 'media'> {
 }
 
 export interface ProjectInput {
-  task: TaskParam;
+  task: Task;
   settings: ProjectSettings;
   labels: readonly string[];
   items: readonly ProjectItemInput[];
@@ -278,7 +279,7 @@ export function validateProjectManifest(value: unknown): { ok: true; manifest: P
         : `version: must be the number ${PROJECT_VERSION}`,
     );
   const task = value.task;
-  if (!oneOf<TaskParam>(['image', 'audio'], task)) check.report('task: must be image or audio');
+  if (!oneOf<Task>(['image', 'audio'], task)) check.report('task: must be image or audio');
 
   const settings = value.settings;
   let checkedSettings: ProjectSettings | undefined;
@@ -324,7 +325,7 @@ export function validateProjectManifest(value: unknown): { ok: true; manifest: P
   if (check.problems.length > 0 || !checkedSettings || !labels) return { ok: false, problems: finish(check.problems) };
   return {
     ok: true,
-    manifest: { format: PROJECT_FORMAT, version: PROJECT_VERSION, task: task as TaskParam, settings: checkedSettings, labels, items },
+    manifest: { format: PROJECT_FORMAT, version: PROJECT_VERSION, task: task as Task, settings: checkedSettings, labels, items },
   };
 }
 

@@ -22,7 +22,8 @@
  */
 import { CALIBRATIONS, type Calibration } from './audioScoring';
 import { MAX_LABELS } from './labels';
-import { MAX_TEMPLATE_CHARS, isValidModelId, type TaskParam } from './urlState';
+import { MAX_TEMPLATE_CHARS, isValidModelId } from './urlState';
+import { TASKS, type Task } from './tasks';
 import { InflateError, deflateRaw, inflateRaw } from './zip';
 
 export const SHARE_FRAGMENT_KEY = 'demo';
@@ -67,7 +68,7 @@ export interface SharedExample {
 
 export interface ShareState {
   v: 1;
-  task: TaskParam;
+  task: Task;
   model: string;
   labels: string[];
   templates: string[];
@@ -77,7 +78,6 @@ export interface ShareState {
 
 export type ShareResult<T> = { ok: true } & T | { ok: false; problems: string[] };
 
-const TASKS: readonly TaskParam[] = ['image', 'audio'];
 const STATE_FIELDS = ['v', 'task', 'model', 'labels', 'templates', 'calibration', 'examples'];
 const EXAMPLE_FIELDS = ['name', 'mime', 'bytes'];
 /** A hostile link could make thousands; the first few say what is wrong. */
@@ -265,7 +265,7 @@ function checkShareState(value: unknown): { state?: ShareState; problems: string
   }
 
   if (problems.length > 0 || !labels || !templates) return { problems };
-  const state: ShareState = { v: SHARE_STATE_VERSION, task: task as TaskParam, model: model as string, labels, templates };
+  const state: ShareState = { v: SHARE_STATE_VERSION, task: task as Task, model: model as string, labels, templates };
   if (calibration !== undefined) state.calibration = calibration as Calibration;
   if (examples !== undefined) state.examples = examples;
   return { state, problems };

@@ -1,8 +1,7 @@
 import { CALIBRATIONS, TOKEN_AGGREGATIONS, type Calibration, type TokenAggregation } from './audioScoring';
 import { MAX_LABELS, MAX_LABEL_CHARS } from './labels';
+import { TASKS, type Task } from './tasks';
 
-export type TaskParam = 'image' | 'audio';
-const TASK_PARAMS: readonly TaskParam[] = ['image', 'audio'];
 
 function oneOf<T extends string>(values: readonly T[], value: string): value is T {
   return (values as readonly string[]).includes(value);
@@ -22,7 +21,7 @@ export const MAX_LABELS_PARAM_CHARS = MAX_LABELS * 64;
 
 /** What a link can set. Absent fields leave the app's own settings alone. */
 export interface UrlState {
-  task?: TaskParam;
+  task?: Task;
   model?: string;
   labels?: string[];
   template?: string;
@@ -58,7 +57,7 @@ export function parseUrlState(search: string): UrlState {
 
   const task = params.get('task');
   if (task !== null) {
-    if (oneOf(TASK_PARAMS, task)) state.task = task;
+    if (oneOf(TASKS, task)) state.task = task;
     else state.rejected.push('task: must be image or audio');
   }
 
@@ -113,7 +112,7 @@ export function parseUrlState(search: string): UrlState {
 }
 
 export interface ShareableState {
-  task: TaskParam;
+  task: Task;
   model: string;
   labels: readonly string[];
   template: string;

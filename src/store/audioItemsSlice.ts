@@ -1,9 +1,16 @@
 import type { StateCreator } from 'zustand';
 import type { Calibration } from '../lib/audioScoring';
 import type { RankedLabel } from '../lib/scoring';
-import type { RecorderStatus } from '../features/audio/client/microphoneRecorder';
 import type { BatchProgress, WorkspaceItemFields } from './itemsSlice';
 import type { AppState } from './index';
+
+
+/** The microphone recorder's state, as the recorder reports it and the record button shows it. */
+export type RecorderStatus =
+  | { state: 'idle' }
+  | { state: 'starting' }
+  | { state: 'recording'; elapsedSeconds: number; level: number }
+  | { state: 'error'; message: string };
 
 export type AudioItemState = 'decoding' | 'pending' | 'done' | 'error';
 

@@ -1,8 +1,8 @@
 import type { StateCreator } from 'zustand';
-import { EMPTY_AUDIO_STATS, type AudioWorkerStats } from '../features/audio/shared/protocol';
-import { EMPTY_STATS, type WorkerStats } from '../features/image/shared/protocol';
-import type { Task } from '../features/models/shared/catalog';
-import type { FileProgress, LoadErrorKind, LoadedModelInfo } from '../features/models/shared/loadProtocol';
+import { EMPTY_AUDIO_STATS, type AudioWorkerStats } from '../lib/workerReports';
+import { EMPTY_STATS, type WorkerStats } from '../lib/workerReports';
+import type { Task } from '../lib/tasks';
+import type { FileProgress, LoadErrorKind, LoadedModelInfo } from '../lib/workerReports';
 import type { AppState } from './index';
 
 export interface ModelNotice {

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { Task } from '../features/models/shared/catalog';
+import type { Task } from '../lib/tasks';
 import { DEFAULT_REVIEW_VIEW, reviewAfter, type Review, type ReviewAction, type ReviewView } from '../lib/review';
 import type { AppState } from './index';
 import type { WorkspaceItemFields } from './itemsSlice';

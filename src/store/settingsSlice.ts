@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand';
 import { DEFAULT_WHISPER_TEMPLATE, type Calibration, type TokenAggregation } from '../lib/audioScoring';
 import { DEFAULT_TEMPLATE } from '../lib/labels';
 import type { BackendPreference } from '../lib/urlState';
-import { DEFAULT_AUDIO_MODEL_ID, DEFAULT_MODEL_ID, type Task } from '../features/models/shared/catalog';
+import { DEFAULT_AUDIO_MODEL_ID, DEFAULT_MODEL_ID, type Task } from '../lib/tasks';
 import type { AppState } from './index';
 
 export const HUGGING_FACE_HUB = 'https://huggingface.co/';

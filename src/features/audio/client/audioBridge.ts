@@ -1,13 +1,7 @@
 import type { TokenAggregation } from '../../../lib/audioScoring';
-import { ModelWorkerBridge } from '../../models/client/modelWorkerBridge';
-import {
-  audioTransferablesOf,
-  type AudioClip,
-  type AudioTaskEvent,
-  type AudioTaskRequest,
-  type AudioWorkerStats,
-  type ClipOutcome,
-} from '../shared/protocol';
+import { ModelWorkerBridge } from '../../models';
+import { audioTransferablesOf, type AudioClip, type AudioTaskEvent, type AudioTaskRequest, type ClipOutcome } from '../shared/protocol';
+import { type AudioWorkerStats } from '../../../lib/workerReports';
 
 export interface ScoreOptions {
   signal?: AbortSignal;

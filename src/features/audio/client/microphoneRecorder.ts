@@ -1,15 +1,10 @@
 import { mediaDeviceErrorMessage } from '../../../lib/mediaDeviceErrors';
+import type { RecorderStatus } from '../../../store/audioItemsSlice';
 
 /** Recordings stop by themselves at this length (it is shown next to the button). */
 export const MAX_RECORDING_SECONDS = 30;
 /** Level-meter updates per second: smooth enough to watch, few enough store updates. */
 const LEVEL_UPDATES_PER_SECOND = 15;
-
-export type RecorderStatus =
-  | { state: 'idle' }
-  | { state: 'starting' }
-  | { state: 'recording'; elapsedSeconds: number; level: number }
-  | { state: 'error'; message: string };
 
 export interface RecorderCallbacks {
   onStatus: (status: RecorderStatus) => void;

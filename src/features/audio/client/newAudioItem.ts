@@ -1,5 +1,5 @@
 import type { AudioItem } from '../../../store/audioItemsSlice';
-import { newItemId } from '../../image/client/prepareImages';
+import { newItemId } from '../../../lib/itemIds';
 
 /** A fresh item for a dropped file or a recording; decoding starts when the controller sees it. */
 export function newAudioItem(file: File, path?: string, truth: string | null = null): AudioItem {

@@ -4,7 +4,8 @@
  * `zeroInputScores`, `debugFeatures` or the shared `failed`).
  */
 import type { TokenAggregation } from '../../../lib/audioScoring';
-import type { BaseWorkerEvent, CancelRequest, LoadModelRequest } from '../../models/shared/loadProtocol';
+import type { BaseWorkerEvent, CancelRequest, LoadModelRequest } from '../../models/shared';
+import type { AudioWorkerStats } from '../../../lib/workerReports';
 
 /** Decoded audio as the main thread got it from the browser's decoder; the worker down-mixes and resamples. */
 export interface DecodedAudio {
@@ -67,31 +68,6 @@ export interface ClipScores {
 export type ClipOutcome =
   | ClipScores
   | { ok: false; kind: 'needs-audio' | 'bad-clip' | 'error'; message: string };
-
-export interface AudioWorkerStats {
-  /** Clips whose audio went through the encoder (Whisper) or audio tower (CLAP). */
-  clipsEncoded: number;
-  encoderRuns: number;
-  /** Whisper decoder calls (batched over labels) and the label rows they scored. */
-  decoderRuns: number;
-  labelRowsScored: number;
-  /** CLAP text-tower calls and prompts embedded. */
-  textRuns: number;
-  textsEmbedded: number;
-  transcripts: number;
-  encoderCacheSize: number;
-}
-
-export const EMPTY_AUDIO_STATS: AudioWorkerStats = {
-  clipsEncoded: 0,
-  encoderRuns: 0,
-  decoderRuns: 0,
-  labelRowsScored: 0,
-  textRuns: 0,
-  textsEmbedded: 0,
-  transcripts: 0,
-  encoderCacheSize: 0,
-};
 
 export type AudioTaskEvent =
   | { type: 'scoreProgress'; requestId: number; done: number; total: number }

@@ -1,27 +1,13 @@
 import { useRef } from 'react';
-import { withFolderTruths, type DroppedFile } from '../../../ui/droppedFiles';
 import { FolderPicker } from '../../../ui/FolderPicker';
 import { useWindowFileDrop } from '../../../ui/useWindowFileDrop';
-import { useAppServices } from '../../../app/services';
 import { useAppStore } from '../../../store';
 import { MAX_RECORDING_SECONDS } from '../client/microphoneRecorder';
-import { looksLikeAudio, newAudioItem } from '../client/newAudioItem';
-
-/** Adds clips (other files in a dropped folder are skipped); folder paths give ground truth. */
-export function addAudioDropped(files: readonly DroppedFile[]): void {
-  const items = withFolderTruths(files.filter(({ file }) => looksLikeAudio(file))).map(({ file, path, truth }) =>
-    newAudioItem(file, path, truth),
-  );
-  if (items.length > 0) useAppStore.getState().addAudioItems(items);
-}
-
-export function addAudioFiles(files: Iterable<File>): void {
-  const items = Array.from(files, (file) => newAudioItem(file));
-  if (items.length > 0) useAppStore.getState().addAudioItems(items);
-}
+import { addAudioDropped, addAudioFiles } from '../client/addAudioFiles';
+import { RecorderService } from './audioServices';
 
 function Recorder() {
-  const { recorder } = useAppServices();
+  const recorder = RecorderService.use();
   const status = useAppStore((s) => s.recorderStatus);
   const recording = status.state === 'recording';
   return (

@@ -1,12 +1,12 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { formatDuration } from '../../../lib/audio';
 import { useAppStore } from '../../../store';
-import { PredictionList } from '../../labels/ui/PredictionList';
-import { DecisionControls } from '../../review/ui/DecisionControls';
-import { ReviewToolbar } from '../../review/ui/ReviewToolbar';
-import { SelectCheckbox, reviewItemAttributes, useItemReview } from '../../review/ui/useItemReview';
-import { useReviewKeyboard } from '../../review/ui/useReviewKeyboard';
-import { selectOnClick, useTaskLabels, useVisibleIds } from '../../review/ui/useTaskReview';
+import { PredictionList } from '../../../ui/PredictionList';
+import { DecisionControls } from '../../review';
+import { ReviewToolbar } from '../../review';
+import { SelectCheckbox, reviewItemAttributes, useItemReview } from '../../review';
+import { useReviewKeyboard } from '../../review';
+import { selectOnClick, useTaskLabels, useVisibleIds } from '../../review';
 
 /** Peaks as bars; an SVG scales with the card and needs no drawing effect. */
 function Waveform({ peaks }: { peaks: readonly number[] }) {

@@ -1,6 +1,6 @@
 import { CALIBRATIONS, TOKEN_AGGREGATIONS, type Calibration, type TokenAggregation } from '../../../lib/audioScoring';
 import { useAppStore } from '../../../store';
-import { audioCatalogEntryFor } from '../../models/shared/catalog';
+import { audioCatalogEntryFor } from '../../models';
 
 const CALIBRATION_TEXT: Record<Calibration, string> = {
   none: 'None: softmax over the raw scores',

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
-import { serveModelWorker } from '../../models/worker/modelWorkerHost';
-import { audioTransferablesOf, type AudioTaskEvent, type AudioTaskRequest, type AudioWorkerStats } from '../shared/protocol';
+import { serveModelWorker } from '../../models/worker';
+import { audioTransferablesOf, type AudioTaskEvent, type AudioTaskRequest } from '../shared/protocol';
+import { type AudioWorkerStats } from '../../../lib/workerReports';
 import { AudioEngine } from './audioEngine';
 import { disposeAudio, loadAudio, type LoadedAudio } from './loadAudioModel';
 

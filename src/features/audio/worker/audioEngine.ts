@@ -9,14 +9,8 @@ import {
 } from '../../../lib/audio';
 import type { TokenAggregation } from '../../../lib/audioScoring';
 import { modelVariantKey } from '../../../lib/cacheKeys';
-import {
-  EMPTY_AUDIO_STATS,
-  type AudioClip,
-  type AudioWorkerStats,
-  type ClipOutcome,
-  type DecodedAudio,
-  type ScoreRequest,
-} from '../shared/protocol';
+import { type AudioClip, type ClipOutcome, type DecodedAudio, type ScoreRequest } from '../shared/protocol';
+import { EMPTY_AUDIO_STATS, type AudioWorkerStats } from '../../../lib/workerReports';
 import type { EncodedWindow, ModelInput } from './audioScorer';
 import type { LoadedAudio } from './loadAudioModel';
 

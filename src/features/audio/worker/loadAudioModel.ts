@@ -9,9 +9,10 @@ import {
   type ProgressInfo,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
-import { audioCatalogEntryFor, chooseDtype, type AudioCatalogModel } from '../../models/shared/catalog';
-import type { FileProgress, LoadModelRequest, LoadedModelInfo } from '../../models/shared/loadProtocol';
-import { ModelLoadError, loadWithBackendFallback } from '../../models/worker/modelLoading';
+import { audioCatalogEntryFor, chooseDtype, type AudioCatalogModel } from '../../models/shared';
+import type { LoadModelRequest } from '../../models/shared';
+import type { FileProgress, LoadedModelInfo } from '../../../lib/workerReports';
+import { ModelLoadError, loadWithBackendFallback } from '../../models/worker';
 import { ClapScorer } from './clapScorer';
 import type { AudioScorer } from './audioScorer';
 import { WhisperScorer } from './whisperScorer';

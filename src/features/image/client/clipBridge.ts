@@ -1,5 +1,6 @@
-import { ModelWorkerBridge } from '../../models/client/modelWorkerBridge';
-import type { ClassifyItem, ClipTaskEvent, ClipTaskRequest, ItemOutcome, WorkerStats } from '../shared/protocol';
+import { ModelWorkerBridge } from '../../models';
+import type { ClassifyItem, ClipTaskEvent, ClipTaskRequest, ItemOutcome } from '../shared/protocol';
+import type { WorkerStats } from '../../../lib/workerReports';
 
 export {
   ModelLoadFailure,
@@ -7,7 +8,7 @@ export {
   WorkerCrashedError,
   type BridgeListeners,
   type LoadOptions,
-} from '../../models/client/modelWorkerBridge';
+} from '../../models';
 
 export interface ClassifyOptions {
   signal?: AbortSignal;

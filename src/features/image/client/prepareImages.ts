@@ -1,5 +1,6 @@
 import { sha256Hex } from '../../../lib/cacheKeys';
 import type { ImageItem } from '../../../store/itemsSlice';
+import { newItemId } from '../../../lib/itemIds';
 
 /** SVGs are drawn at their own size, within these bounds (px), before the worker sees them. */
 const SVG_DEFAULT_SIDE_PX = 512;
@@ -7,11 +8,6 @@ const SVG_MAX_SIDE_PX = 2048;
 
 export function isSvg(file: Blob & { name?: string }): boolean {
   return file.type === 'image/svg+xml' || /\.svgz?$/i.test(file.name ?? '');
-}
-
-/** Ids are random so items restored from a saved workspace never collide with new ones. */
-export function newItemId(prefix: 'image' | 'audio'): string {
-  return `${prefix}-${crypto.randomUUID()}`;
 }
 
 /**

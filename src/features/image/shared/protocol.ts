@@ -3,17 +3,10 @@
  * requestId and gets exactly one terminal reply (`loaded`, `classified`, `failed`, ...) so no
  * caller ever waits on a request the worker silently dropped.
  */
-import type { BaseWorkerEvent, CancelRequest, LoadModelRequest } from '../../models/shared/loadProtocol';
+import type { BaseWorkerEvent, CancelRequest, LoadModelRequest } from '../../models/shared';
+import type { WorkerStats } from '../../../lib/workerReports';
 
-export type {
-  Backend,
-  CancelRequest,
-  FileProgress,
-  LoadErrorKind,
-  LoadModelRequest,
-  LoadedModelInfo,
-  ModelSource,
-} from '../../models/shared/loadProtocol';
+export type { CancelRequest, LoadModelRequest, ModelSource } from '../../models/shared';
 
 export interface ClassifyItem {
   itemId: string;
@@ -37,27 +30,6 @@ export interface DebugPixelsRequest {
 }
 
 export type WorkerRequest = LoadModelRequest | ClassifyRequest | CancelRequest | DebugPixelsRequest;
-
-export interface WorkerStats {
-  imagesEmbedded: number;
-  /** Image embeddings read back from the on-disk cache instead of running the vision model. */
-  imagesFromStorage: number;
-  visionRuns: number;
-  textsEmbedded: number;
-  textRuns: number;
-  imageCacheSize: number;
-  textCacheSize: number;
-}
-
-export const EMPTY_STATS: WorkerStats = {
-  imagesEmbedded: 0,
-  imagesFromStorage: 0,
-  visionRuns: 0,
-  textsEmbedded: 0,
-  textRuns: 0,
-  imageCacheSize: 0,
-  textCacheSize: 0,
-};
 
 export type ItemOutcome =
   | { ok: true; scores: Float32Array; embeddedNow: boolean; width: number; height: number }

@@ -1,14 +1,14 @@
 import { memo, useEffect, useRef } from 'react';
-import { useAppServices } from '../../../app/services';
 import { useObjectUrl } from '../../../ui/useObjectUrl';
 import { useAppStore } from '../../../store';
-import { PredictionList } from '../../labels/ui/PredictionList';
-import { DecisionControls } from '../../review/ui/DecisionControls';
-import { ReviewToolbar } from '../../review/ui/ReviewToolbar';
-import { SelectCheckbox, reviewItemAttributes, useItemReview } from '../../review/ui/useItemReview';
-import { useReviewKeyboard } from '../../review/ui/useReviewKeyboard';
-import { selectOnClick, useTaskLabels, useVisibleIds } from '../../review/ui/useTaskReview';
-import { useVirtualGrid, type GridLayout } from '../../review/ui/useVirtualGrid';
+import { PredictionList } from '../../../ui/PredictionList';
+import { DecisionControls } from '../../review';
+import { ReviewToolbar } from '../../review';
+import { SelectCheckbox, reviewItemAttributes, useItemReview } from '../../review';
+import { useReviewKeyboard } from '../../review';
+import { selectOnClick, useTaskLabels, useVisibleIds } from '../../review';
+import { useVirtualGrid, type GridLayout } from '../../review';
+import { ImageControllerService } from './imageServices';
 
 const GRID_LAYOUT: GridLayout = { minColumnPx: 192, gapPx: 12, cardHeightPx: 336, overscanRows: 2 };
 
@@ -87,7 +87,7 @@ function BatchBar() {
   const paused = useAppStore((s) => s.embeddingPaused);
   // Counted only while paused: during a run this selector would walk every item on each update.
   const waiting = useAppStore((s) => (s.embeddingPaused ? s.itemOrder.filter((id) => s.items[id]?.state === 'pending').length : 0));
-  const { controller } = useAppServices();
+  const controller = ImageControllerService.use();
   if (paused && waiting > 0 && !batch)
     return (
       <div className="flex items-center gap-2 text-sm" data-testid="batch-paused">

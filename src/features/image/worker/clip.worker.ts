@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
-import { serveModelWorker } from '../../models/worker/modelWorkerHost';
-import { transferablesOf, type ClipTaskEvent, type ClipTaskRequest, type WorkerStats } from '../shared/protocol';
+import { serveModelWorker } from '../../models/worker';
+import { transferablesOf, type ClipTaskEvent, type ClipTaskRequest } from '../shared/protocol';
+import { type WorkerStats } from '../../../lib/workerReports';
 import { ClipEngine } from './clipEngine';
 import { disposeClip, loadClip, type LoadedClip } from './loadModel';
 import { PersistentEmbeddings } from './persistentEmbeddings';

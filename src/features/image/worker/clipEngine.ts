@@ -3,7 +3,8 @@ import { imageEmbeddingKey, modelVariantKey, textEmbeddingKey } from '../../../l
 import { EmbeddingMatrix } from '../../../lib/embeddingMatrix';
 import { cosineSimilarities, l2Normalize, scoreLabels } from '../../../lib/scoring';
 import type { StoredImageEmbedding } from '../shared/embeddingStorage';
-import { EMPTY_STATS, type ClassifyItem, type ClassifyRequest, type ItemOutcome, type WorkerStats } from '../shared/protocol';
+import { type ClassifyItem, type ClassifyRequest, type ItemOutcome } from '../shared/protocol';
+import { EMPTY_STATS, type WorkerStats } from '../../../lib/workerReports';
 import { decodeImage, ImageDecodeError } from './decodeImage';
 import type { LoadedClip } from './loadModel';
 import type { PersistentEmbeddings } from './persistentEmbeddings';

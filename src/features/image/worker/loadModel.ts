@@ -10,11 +10,12 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
-import { chooseDtype, imageCatalogEntryFor, sessionDtype, type ImageCatalogModel } from '../../models/shared/catalog';
-import type { FileProgress, LoadModelRequest, LoadedModelInfo } from '../../models/shared/loadProtocol';
-import { loadWithBackendFallback } from '../../models/worker/modelLoading';
+import { chooseDtype, imageCatalogEntryFor, sessionDtype, type ImageCatalogModel } from '../../models/shared';
+import type { LoadModelRequest } from '../../models/shared';
+import type { FileProgress, LoadedModelInfo } from '../../../lib/workerReports';
+import { loadWithBackendFallback } from '../../models/worker';
 
-export { ModelLoadError } from '../../models/worker/modelLoading';
+export { ModelLoadError } from '../../models/worker';
 
 export interface LoadedClip {
   entry: ImageCatalogModel;

@@ -3,7 +3,7 @@ import { WHISPER_TEMPLATES } from '../../../lib/audioScoring';
 import { parseLabels, templateHasSlot } from '../../../lib/labels';
 import { useAppStore } from '../../../store';
 import { labelsTextOf, templateOf } from '../../../store/settingsSlice';
-import { SharePanel } from '../../share/ui/SharePanel';
+import { SharePanel } from '../../share';
 
 /** Templates offered with one click in the audio view (the first three are Whisper's, the last suits CLAP captions). */
 const AUDIO_TEMPLATE_PRESETS: readonly string[] = [...WHISPER_TEMPLATES, 'the sound of {}'];

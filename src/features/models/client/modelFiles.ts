@@ -1,5 +1,7 @@
-import { catalogEntryFor, chooseDtype, filesToDownload, type ModelDtype, type Task } from '../shared/catalog';
-import type { Backend } from '../shared/loadProtocol';
+import { catalogEntryFor, chooseDtype, filesToDownload } from '../shared/catalog';
+import { type ModelDtype } from '../../../lib/workerReports';
+import { type Task } from '../../../lib/tasks';
+import type { Backend } from '../../../lib/workerReports';
 import type { BackendPreference } from '../../../lib/urlState';
 
 /** transformers.js keeps downloaded model files in this Cache Storage bucket (its default key). */

@@ -1,14 +1,6 @@
 import type { BackendPreference } from '../../../lib/urlState';
-import {
-  isBaseWorkerEvent,
-  type BaseWorkerEvent,
-  type CancelRequest,
-  type FileProgress,
-  type LoadErrorKind,
-  type LoadModelRequest,
-  type LoadedModelInfo,
-  type ModelSource,
-} from '../shared/loadProtocol';
+import { isBaseWorkerEvent, type BaseWorkerEvent, type CancelRequest, type LoadModelRequest, type ModelSource } from '../shared/loadProtocol';
+import { type FileProgress, type LoadErrorKind, type LoadedModelInfo } from '../../../lib/workerReports';
 
 export class ModelLoadFailure extends Error {
   constructor(

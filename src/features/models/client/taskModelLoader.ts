@@ -1,8 +1,9 @@
 import type { StoreApi } from 'zustand';
 import type { AppState } from '../../../store';
 import { modelIdOf } from '../../../store/settingsSlice';
-import { BUILTIN_MODEL_IDS, type Task } from '../shared/catalog';
-import type { LoadedModelInfo, ModelSource } from '../shared/loadProtocol';
+import { BUILTIN_MODEL_IDS, type Task } from '../../../lib/tasks';
+import type { ModelSource } from '../shared/loadProtocol';
+import type { LoadedModelInfo } from '../../../lib/workerReports';
 import { ModelLoadFailure, type LoadOptions } from './modelWorkerBridge';
 
 /** The one bridge method the loader uses. */

@@ -1,12 +1,8 @@
 import { CLIP_LOGIT_SCALE, type ScoringRule } from '../../../lib/scoring';
+import { BUILTIN_AUDIO_MODEL_ID, BUILTIN_MODEL_ID, type Task } from '../../../lib/tasks';
+import type { ModelDtype, ModelFamily } from '../../../lib/workerReports';
 
-/** What the user classifies: each task has its own worker, models and labels. */
-export type Task = 'image' | 'audio';
-export const TASKS: readonly Task[] = ['image', 'audio'];
 
-/** Which transformers.js classes load the model, and how it scores labels. */
-export type ModelFamily = 'clip' | 'siglip' | 'whisper' | 'clap';
-export type ModelDtype = 'fp32' | 'fp16' | 'q8';
 
 interface CatalogEntryBase {
   id: string;
@@ -42,9 +38,6 @@ export interface ImageCatalogModel extends CatalogEntryBase {
   visionNeverQuantized?: boolean;
 }
 
-export const BUILTIN_MODEL_ID = 'builtin/clip-shapes';
-/** The app opens on the built-in model: it works offline and nothing downloads without the user's say. */
-export const DEFAULT_MODEL_ID = BUILTIN_MODEL_ID;
 
 export const IMAGE_MODEL_CATALOG: readonly ImageCatalogModel[] = [
   {
@@ -96,8 +89,6 @@ export const IMAGE_MODEL_CATALOG: readonly ImageCatalogModel[] = [
   },
 ];
 
-export const BUILTIN_AUDIO_MODEL_ID = 'builtin/whisper-words';
-export const DEFAULT_AUDIO_MODEL_ID = BUILTIN_AUDIO_MODEL_ID;
 /** CLAP's contrastive temperature 1/0.07, its configured initial scale; the trained value is not published in the ONNX export. */
 export const CLAP_LOGIT_SCALE = 1 / 0.07;
 
@@ -157,7 +148,6 @@ export const AUDIO_MODEL_CATALOG: readonly AudioCatalogModel[] = [
 ];
 
 export const CATALOGS: Record<Task, readonly CatalogModel[]> = { image: IMAGE_MODEL_CATALOG, audio: AUDIO_MODEL_CATALOG };
-export const BUILTIN_MODEL_IDS: Record<Task, string> = { image: BUILTIN_MODEL_ID, audio: BUILTIN_AUDIO_MODEL_ID };
 
 /** A hub id the catalog doesn't know is assumed to be a CLIP export in the Xenova layout. */
 export function imageCatalogEntryFor(id: string): ImageCatalogModel {

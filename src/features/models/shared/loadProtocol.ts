@@ -4,9 +4,7 @@
  * Each worker's own protocol module adds its task requests and replies to these.
  */
 import type { BackendPreference } from '../../../lib/urlState';
-import type { ModelDtype, ModelFamily } from './catalog';
-
-export type Backend = 'webgpu' | 'wasm';
+import type { FileProgress, LoadErrorKind, LoadedModelInfo } from '../../../lib/workerReports';
 
 export type ModelSource =
   | { kind: 'builtin'; baseUrl: string }
@@ -29,29 +27,6 @@ export interface CancelRequest {
   /** The task request to stop; the worker stops at its next checkpoint and still sends that request's terminal reply. */
   targetRequestId: number;
 }
-
-export interface FileProgress {
-  file: string;
-  loaded: number;
-  total: number;
-  done: boolean;
-}
-
-export interface LoadedModelInfo {
-  modelId: string;
-  backend: Backend;
-  dtype: ModelDtype;
-  /** What the model's config says it is (decides how labels become prompts and scores). */
-  family?: ModelFamily;
-  /** Why the requested backend isn't the one running (e.g. WebGPU failed and WASM took over). */
-  fallbackReason?: string;
-  /** WASM threads in use (1 when the page is not cross-origin isolated). */
-  threads: number;
-  loadMs: number;
-  warmupMs: number;
-}
-
-export type LoadErrorKind = 'not-found' | 'unreachable' | 'invalid-model' | 'other';
 
 export type LoadEvent =
   | { type: 'loadProgress'; requestId: number; files: FileProgress[] }

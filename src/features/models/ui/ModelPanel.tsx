@@ -1,18 +1,19 @@
 import { useEffect, useState } from 'react';
-import { useAppServices } from '../../../app/services';
+import { ModelChooserService } from './modelServices';
 import { formatBytes } from '../../../lib/format';
 import { isBackendPreference, isValidModelId, normaliseHubHost } from '../../../lib/urlState';
 import { useAppStore } from '../../../store';
 import { modelIdOf } from '../../../store/settingsSlice';
 import { LOCAL_FOLDER_PREFIX } from '../client/taskModelLoader';
-import { BUILTIN_MODEL_IDS, CATALOGS, catalogEntryFor } from '../shared/catalog';
+import { CATALOGS, catalogEntryFor } from '../shared/catalog';
+import { BUILTIN_MODEL_IDS } from '../../../lib/tasks';
 import { clearModelCache, listCachedModels, planDownload, type CachedModel, type PlannedDownload } from '../client/modelFiles';
 
 const CUSTOM_CHOICE = '__custom__';
 
 function useTaskModelChooser() {
   const task = useAppStore((s) => s.task);
-  return { task, chooser: useAppServices().modelChoosers[task] };
+  return { task, chooser: ModelChooserService.use()[task] };
 }
 
 function ModelStatusLine() {

@@ -3,8 +3,9 @@
  * pre-flight check, our own per-file progress records, and WebGPU with a WASM fallback.
  */
 import { ModelFileNotFoundError, env, type ProgressInfo } from '@huggingface/transformers';
-import type { ModelDtype, ModelFamily } from '../shared/catalog';
-import type { Backend, FileProgress, LoadErrorKind, LoadModelRequest, LoadedModelInfo, ModelSource } from '../shared/loadProtocol';
+import type { ModelDtype, ModelFamily } from '../../../lib/workerReports';
+import type { LoadModelRequest, ModelSource } from '../shared/loadProtocol';
+import type { Backend, FileProgress, LoadErrorKind, LoadedModelInfo } from '../../../lib/workerReports';
 import { configUrlOf, configureModelSource, configureOrtRuntime } from './runtimeEnv';
 
 export class ModelLoadError extends Error {

@@ -4,7 +4,8 @@
  * queue), exactly one terminal reply per request, load with throttled progress, and a WebGPU
  * failure mid-task turned into a reload on WASM that the UI is told about.
  */
-import type { BaseWorkerEvent, CancelRequest, FileProgress, LoadModelRequest, LoadedModelInfo } from '../shared/loadProtocol';
+import type { BaseWorkerEvent, CancelRequest, LoadModelRequest } from '../shared/loadProtocol';
+import type { FileProgress, LoadedModelInfo } from '../../../lib/workerReports';
 import { ModelLoadError } from './modelLoading';
 
 declare const self: DedicatedWorkerGlobalScope;

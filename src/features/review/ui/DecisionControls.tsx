@@ -1,7 +1,7 @@
 import type { ReviewDecision } from '../../../lib/review';
 import type { RankedLabel } from '../../../lib/scoring';
 import { useAppStore } from '../../../store';
-import type { Task } from '../../models/shared/catalog';
+import type { Task } from '../../../lib/tasks';
 
 const DECISION_TEXT: Record<ReviewDecision, string> = {
   none: 'Unreviewed',

@@ -3,7 +3,7 @@ import { classificationReport } from '../../../lib/metrics';
 import { evaluationOf } from '../../../lib/review';
 import { reviewItemsOf } from '../../../store/reviewSlice';
 import { useAppStore } from '../../../store';
-import type { Task } from '../../models/shared/catalog';
+import type { Task } from '../../../lib/tasks';
 import { useTaskLabels } from './useTaskReview';
 
 function percent(value: number | null): string {

@@ -1,6 +1,6 @@
 import type { ReviewSort, ReviewStatusFilter } from '../../../lib/review';
 import { useAppStore } from '../../../store';
-import type { Task } from '../../models/shared/catalog';
+import type { Task } from '../../../lib/tasks';
 import { REVIEW_KEYS } from './useReviewKeyboard';
 import { useTaskLabels } from './useTaskReview';
 

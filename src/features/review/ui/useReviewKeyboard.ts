@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import type { ReviewAction } from '../../../lib/review';
 import { moveInGrid } from '../../../lib/virtualGrid';
 import { useAppStore } from '../../../store';
-import type { Task } from '../../models/shared/catalog';
+import type { Task } from '../../../lib/tasks';
 import { currentVisibleIds, taskLabels } from './useTaskReview';
 
 const ARROWS = { ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'up', ArrowDown: 'down' } as const;

@@ -5,7 +5,7 @@ import { visibleIds } from '../../../lib/review';
 import { useAppStore, type AppState } from '../../../store';
 import { reviewItemsOf } from '../../../store/reviewSlice';
 import { labelsTextOf } from '../../../store/settingsSlice';
-import type { Task } from '../../models/shared/catalog';
+import type { Task } from '../../../lib/tasks';
 
 /** The task's current candidate labels (what 1–9 pick and the metrics evaluate against). */
 export function useTaskLabels(task: Task): string[] {

@@ -5,8 +5,8 @@
  */
 import { SHARE_FRAGMENT_KEY, decodeShareFragment, type ShareState } from '../../../lib/shareFragment';
 import type { Settings } from '../../../store/settingsSlice';
-import { addAudioFiles } from '../../audio/ui/AudioDropzone';
-import { addImageFiles } from '../../image/ui/ImageDropzone';
+import { addAudioFiles } from '../../audio';
+import { addImageFiles } from '../../image';
 
 export type SharedDemo = { ok: true; state: ShareState } | { ok: false; problems: string[] };
 

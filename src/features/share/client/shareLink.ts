@@ -17,8 +17,8 @@ import {
 } from '../../../lib/shareFragment';
 import type { AppState } from '../../../store';
 import { labelsTextOf, modelIdOf, templateOf } from '../../../store/settingsSlice';
-import type { Task } from '../../models/shared/catalog';
-import { workspaceItemsOf, type WorkspaceItem } from '../../workspace/client/workspaceItems';
+import type { Task } from '../../../lib/tasks';
+import { workspaceItemsOf, type WorkspaceItem } from '../../workspace';
 
 /** Room left in a link for the settings JSON and the container header, whatever the examples take. */
 const SETTINGS_RESERVE_BYTES = 16 * 1024;

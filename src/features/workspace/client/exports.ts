@@ -6,7 +6,7 @@ import { writeProjectFile, type ProjectInput, type ProjectItemInput } from '../.
 import { createZip } from '../../../lib/zip';
 import type { AppState } from '../../../store';
 import { labelsTextOf, modelIdOf, templateOf } from '../../../store/settingsSlice';
-import type { Task } from '../../models/shared/catalog';
+import type { Task } from '../../../lib/tasks';
 import { toExportItem, workspaceItemsOf } from './workspaceItems';
 
 export const CSV_MIME = 'text/csv;charset=utf-8';

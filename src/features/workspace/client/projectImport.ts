@@ -8,10 +8,10 @@ import type { StoreApi } from 'zustand';
 import type { ParsedProject, ProjectItem } from '../../../lib/projectFile';
 import type { AppState } from '../../../store';
 import { modelIdOf, type Settings } from '../../../store/settingsSlice';
-import { newAudioItem } from '../../audio/client/newAudioItem';
-import { newImageItem } from '../../image/client/prepareImages';
-import type { ModelChooser } from '../../models/client/taskModelLoader';
-import type { Task } from '../../models/shared/catalog';
+import { newAudioItem } from '../../audio';
+import { newImageItem } from '../../image';
+import type { ModelChooser } from '../../models';
+import type { Task } from '../../../lib/tasks';
 import { workspaceItemsOf } from './workspaceItems';
 
 export interface ProjectImportReport {

@@ -6,7 +6,7 @@ import type { ExportItem } from '../../../lib/exportRows';
 import type { AppState } from '../../../store';
 import type { AudioItem } from '../../../store/audioItemsSlice';
 import type { ImageItem } from '../../../store/itemsSlice';
-import type { Task } from '../../models/shared/catalog';
+import type { Task } from '../../../lib/tasks';
 
 export type WorkspaceItem = ImageItem | AudioItem;
 

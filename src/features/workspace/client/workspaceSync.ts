@@ -16,8 +16,8 @@ import type { AudioItem } from '../../../store/audioItemsSlice';
 import type { ImageItem } from '../../../store/itemsSlice';
 import { workspaceSettingsOf } from '../../../store/settingsSlice';
 import type { WorkspaceSummary } from '../../../store/workspaceSlice';
-import { clearStoredEmbeddings } from '../../image/shared/embeddingStorage';
-import { isSvg } from '../../image/client/prepareImages';
+import { clearStoredEmbeddings } from '../../image';
+import { isSvg } from '../../image';
 import {
   WorkspaceDb,
   type StoredAudioItem,

@@ -1,10 +1,10 @@
 import { useState, type ChangeEvent, type ReactNode } from 'react';
-import { useAppServices } from '../../../app/services';
+import { ModelChooserService } from '../../models';
 import { parseLabelCsv } from '../../../lib/csv';
 import { MAX_PROJECT_FILE_BYTES, readProjectFile } from '../../../lib/projectFile';
 import { matchTruthRows } from '../../../lib/truthImport';
 import { useAppStore } from '../../../store';
-import type { Task } from '../../models/shared/catalog';
+import type { Task } from '../../../lib/tasks';
 import { downloadBlob, exportFileStem } from '../client/download';
 import { csvBlob, imageFolderZip, jsonLinesBlob, labelStudioBlob, labelStudioConfigBlob, projectBlob } from '../client/exports';
 import { applyProject } from '../client/projectImport';
@@ -44,7 +44,7 @@ function FilePicker({ testId, accept, onFile, children }: { testId: string; acce
 export function ExportPanel() {
   const task = useAppStore((s) => s.task);
   const count = useAppStore((s) => (s.task === 'image' ? s.itemOrder.length : s.audioOrder.length));
-  const { modelChoosers } = useAppServices();
+  const modelChoosers = ModelChooserService.use();
   const [includeMedia, setIncludeMedia] = useState(true);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message | null>(null);

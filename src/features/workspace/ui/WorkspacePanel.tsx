@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { useAppServices } from '../../../app/services';
+import { WorkspaceService } from './workspaceServices';
 import { formatBytes } from '../../../lib/format';
 import { useAppStore } from '../../../store';
 import type { StorageStatus } from '../../../store/workspaceSlice';
@@ -24,7 +24,7 @@ type Confirming = 'delete' | 'clear' | null;
 
 /** Named workspaces (create, switch, rename, delete), what they take on disk, and a way to clear it all. */
 export function WorkspacePanel() {
-  const { workspaces: manager } = useAppServices();
+  const manager = WorkspaceService.use();
   const workspaces = useAppStore((s) => s.workspaces);
   const activeId = useAppStore((s) => s.activeWorkspaceId);
   const status = useAppStore((s) => s.storageStatus);

@@ -1,4 +1,4 @@
-import type { RankedLabel } from '../../../lib/scoring';
+import type { RankedLabel } from '../lib/scoring';
 
 /** Predictions shown in full per item; the rest fold away (all stay in the DOM, as bare elements, for tools). */
 const VISIBLE_PREDICTIONS = 5;

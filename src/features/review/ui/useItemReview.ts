@@ -2,8 +2,7 @@ import type { ItemState } from '../../../store/itemsSlice';
 import type { AudioItemState } from '../../../store/audioItemsSlice';
 import type { WorkspaceItemFields } from '../../../store/itemsSlice';
 import { useAppStore } from '../../../store';
-import type { Task } from '../../models/shared/catalog';
-import { selectOnClick } from './useTaskReview';
+import type { Task } from '../../../lib/tasks';
 
 /** Whether an item has the keyboard focus and whether it is selected. */
 export function useItemReview(task: Task, id: string): { focused: boolean; selected: boolean } {
@@ -28,19 +27,4 @@ export function reviewItemAttributes(
     'data-focused': focused,
     'data-selected': selected,
   } as const;
-}
-
-/** The item's selection box (a click on it toggles, like Ctrl/⌘-click on the item). */
-export function SelectCheckbox({ task, id, name, selected, className }: { task: Task; id: string; name: string; selected: boolean; className?: string }) {
-  return (
-    <input
-      type="checkbox"
-      data-testid="item-select"
-      className={className}
-      aria-label={`Select ${name}`}
-      checked={selected}
-      onClick={(event) => event.stopPropagation()}
-      onChange={() => selectOnClick(task, id, { ctrlKey: true, metaKey: false, shiftKey: false })}
-    />
-  );
 }

@@ -1,0 +1,10 @@
+/** The models feature's public API: other features and src/app import only from here. */
+export { ModelLoadFailure, ModelWorkerBridge, SupersededError, WorkerCrashedError } from './client/modelWorkerBridge';
+export type { BridgeListeners, LoadOptions } from './client/modelWorkerBridge';
+export { PatchBatcher } from './client/patchBatcher';
+export { Debouncer, RunTracker } from './client/runTracker';
+export { TaskModelLoader, bridgeListenersFor } from './client/taskModelLoader';
+export type { ModelChooser } from './client/taskModelLoader';
+export { audioCatalogEntryFor } from './shared/catalog';
+export { ModelPanel } from './ui/ModelPanel';
+export { ModelChooserService } from './ui/modelServices';

@@ -1,0 +1,10 @@
+/** The review feature's public API: other features and src/app import only from here. */
+export { DecisionControls } from './ui/DecisionControls';
+export { MetricsPanel } from './ui/MetricsPanel';
+export { ReviewToolbar } from './ui/ReviewToolbar';
+export { SelectCheckbox } from './ui/SelectCheckbox';
+export { reviewItemAttributes, useItemReview } from './ui/useItemReview';
+export { useReviewKeyboard } from './ui/useReviewKeyboard';
+export { selectOnClick, useTaskLabels, useVisibleIds } from './ui/useTaskReview';
+export { useVirtualGrid } from './ui/useVirtualGrid';
+export type { GridLayout } from './ui/useVirtualGrid';

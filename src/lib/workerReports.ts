@@ -1,0 +1,81 @@
+/**
+ * What the model workers report that the store keeps: which model loaded on which backend, download
+ * progress, why a load failed, and the counters of what ran and what came from a cache. These are
+ * part of the workers' protocols and of the store's state, so they are declared here, below both.
+ */
+
+/** Which transformers.js classes load the model, and how it scores labels. */
+export type ModelFamily = 'clip' | 'siglip' | 'whisper' | 'clap';
+export type ModelDtype = 'fp32' | 'fp16' | 'q8';
+export type Backend = 'webgpu' | 'wasm';
+
+export interface FileProgress {
+  file: string;
+  loaded: number;
+  total: number;
+  done: boolean;
+}
+
+export interface LoadedModelInfo {
+  modelId: string;
+  backend: Backend;
+  dtype: ModelDtype;
+  /** What the model's config says it is (decides how labels become prompts and scores). */
+  family?: ModelFamily;
+  /** Why the requested backend isn't the one running (e.g. WebGPU failed and WASM took over). */
+  fallbackReason?: string;
+  /** WASM threads in use (1 when the page is not cross-origin isolated). */
+  threads: number;
+  loadMs: number;
+  warmupMs: number;
+}
+
+export type LoadErrorKind = 'not-found' | 'unreachable' | 'invalid-model' | 'other';
+
+/** The image (CLIP) worker's counters. */
+export interface WorkerStats {
+  imagesEmbedded: number;
+  /** Image embeddings read back from the on-disk cache instead of running the vision model. */
+  imagesFromStorage: number;
+  visionRuns: number;
+  textsEmbedded: number;
+  textRuns: number;
+  imageCacheSize: number;
+  textCacheSize: number;
+}
+
+export const EMPTY_STATS: WorkerStats = {
+  imagesEmbedded: 0,
+  imagesFromStorage: 0,
+  visionRuns: 0,
+  textsEmbedded: 0,
+  textRuns: 0,
+  imageCacheSize: 0,
+  textCacheSize: 0,
+};
+
+/** The audio (Whisper / CLAP) worker's counters. */
+export interface AudioWorkerStats {
+  /** Clips whose audio went through the encoder (Whisper) or audio tower (CLAP). */
+  clipsEncoded: number;
+  encoderRuns: number;
+  /** Whisper decoder calls (batched over labels) and the label rows they scored. */
+  decoderRuns: number;
+  labelRowsScored: number;
+  /** CLAP text-tower calls and prompts embedded. */
+  textRuns: number;
+  textsEmbedded: number;
+  transcripts: number;
+  encoderCacheSize: number;
+}
+
+export const EMPTY_AUDIO_STATS: AudioWorkerStats = {
+  clipsEncoded: 0,
+  encoderRuns: 0,
+  decoderRuns: 0,
+  labelRowsScored: 0,
+  textRuns: 0,
+  textsEmbedded: 0,
+  transcripts: 0,
+  encoderCacheSize: 0,
+};
