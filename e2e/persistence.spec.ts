@@ -188,10 +188,10 @@ test('clearing storage empties the workspaces and the stored embeddings', async 
 test('a full disk is reported, the app keeps working, and what was stored before survives', async ({ page, playground }) => {
   // Every IndexedDB put fails as on a full disk while the flag is set (sessionStorage: it survives the reload).
   await page.addInitScript(() => {
-    const put = IDBObjectStore.prototype.put;
+    const { put } = Object.getOwnPropertyDescriptors(IDBObjectStore.prototype);
     IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
       if (sessionStorage.getItem('zsp-test-disk-full') === '1') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      return put.apply(this, args);
+      return Reflect.apply(put.value!, this, args);
     };
   });
   const workspace = new StoragePage(page);

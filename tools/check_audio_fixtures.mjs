@@ -71,7 +71,7 @@ for (const path of files) {
       return { ok: false, error: `${e?.name ?? 'Error'}: ${e?.message ?? e}` };
     }
   }, bytes.toString('base64'));
-  let src = '';
+  let src;
   const p = probe(path);
   if (p) {
     const j = JSON.parse(p);

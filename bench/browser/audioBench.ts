@@ -212,7 +212,7 @@ export const audioHandlers: AudioHandlers = {
     const warmStarted = now();
     const { input_features } = (await featureExtractor(new Float32Array(16_000))) as { input_features: Tensor };
     const start = Number(Reflect.get(model.generation_config ?? {}, 'decoder_start_token_id') ?? 50258);
-    const output: Record<string, unknown> = await model.forward({ input_features, decoder_input_ids: new Tensor('int64', BigInt64Array.from([BigInt(start)]), [1, 1]) });
+    const output = (await model.forward({ input_features, decoder_input_ids: new Tensor('int64', BigInt64Array.from([BigInt(start)]), [1, 1]) })) as Record<string, unknown>;
     for (const value of Object.values(output)) if (value instanceof Tensor) value.dispose();
     return { loadMs, warmupMs: now() - warmStarted };
   },
@@ -235,7 +235,7 @@ export const audioHandlers: AudioHandlers = {
       for (const label of labelIds) {
         const batch = buildDecoderBatch(promptIds, [label], eotId);
         const decoderInputIds = new Tensor('int64', BigInt64Array.from(batch.ids, (id) => BigInt(id)), [1, batch.length]);
-        const output: Record<string, unknown> = await model.forward({ input_features, decoder_input_ids: decoderInputIds });
+        const output = (await model.forward({ input_features, decoder_input_ids: decoderInputIds })) as Record<string, unknown>;
         const logits = output.logits;
         if (!(logits instanceof Tensor)) throw new Error('model.forward returned no logits');
         scores.push(scoreDecoderBatch(batch, logits.data as Float32Array, logits.dims.at(-1) as number, 'mean')[0] as number);

@@ -37,7 +37,7 @@ export async function convert(args: string[], cwd: string): Promise<void> {
     await run('convert', args, { cwd, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const e = error as { stderr?: string; message: string };
-    throw new Error(`convert ${args.join(' ')} failed: ${e.stderr || e.message}`);
+    throw new Error(`convert ${args.join(' ')} failed: ${e.stderr || e.message}`, { cause: error });
   }
 }
 

@@ -72,15 +72,15 @@ export class HubServer {
   }
 
   static async start(models: Readonly<Record<string, string>> = DEFAULT_HUB_MODELS): Promise<HubServer> {
-    let hub: HubServer | undefined;
-    const server = createServer((req, res) => hub!.handle(req, res));
+    // No request can arrive before `hub` exists: nobody knows the port until start() returns.
+    const server = createServer((req, res) => hub.handle(req, res));
     // Keep-alive sockets would otherwise hold `stop()` open.
     server.keepAliveTimeout = 1000;
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolveListen());
     });
-    hub = new HubServer(server, { ...models });
+    const hub = new HubServer(server, { ...models });
     return hub;
   }
 

@@ -118,7 +118,8 @@ export function jsonLinesExport(items: readonly ExportItem[]): string {
 export const MAX_PATH_SEGMENT_CHARS = 80;
 /** Characters Windows forbids in names, plus both slashes; control characters are handled apart. */
 const FORBIDDEN_NAME_CHARS = /[<>:"/\\|?*]/g;
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/g;
+/** C0 and C1 control characters (and DEL): invisible, and refused or mangled by file systems and tools. */
+const CONTROL_CHARS = /\p{Cc}/gu;
 /** Windows device names, which can't be files or folders with any extension. */
 const WINDOWS_RESERVED_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
 

@@ -20,17 +20,17 @@ class FakeScorer implements AudioScorer<FakeWindow> {
   encodeCalls = 0;
   scoredPrompts: string[][] = [];
 
-  async encode(samples: Float32Array, options: { transcribe: boolean }): Promise<EncodeResult<FakeWindow>> {
+  encode(samples: Float32Array, options: { transcribe: boolean }): Promise<EncodeResult<FakeWindow>> {
     this.encodeCalls++;
     const mean = samples.reduce((s, x) => s + x, 0) / samples.length;
-    return { encoded: { mean, bytes: 8 }, transcript: options.transcribe ? `heard ${mean.toFixed(2)}` : null, input: null };
+    return Promise.resolve({ encoded: { mean, bytes: 8 }, transcript: options.transcribe ? `heard ${mean.toFixed(2)}` : null, input: null });
   }
 
-  async score(window: FakeWindow, prompts: readonly string[], _aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array> {
+  score(window: FakeWindow, prompts: readonly string[], _aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array> {
     this.scoredPrompts.push([...prompts]);
     counters.decoderRuns++;
     counters.labelRowsScored += prompts.length;
-    return Float32Array.from(prompts, (p) => p.length - window.mean);
+    return Promise.resolve(Float32Array.from(prompts, (p) => p.length - window.mean));
   }
 
   async warmUp(): Promise<void> {}

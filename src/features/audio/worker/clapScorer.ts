@@ -51,7 +51,7 @@ export class ClapScorer implements AudioScorer<ClapWindow> {
 
   async encode(windowSamples: Float32Array, options: { transcribe: boolean; keepInput: boolean }): Promise<EncodeResult<ClapWindow>> {
     const { input_features } = (await this.featureExtractor(windowSamples)) as { input_features: Tensor };
-    const output: Record<string, unknown> = await this.audioModel({ input_features });
+    const output = (await this.audioModel({ input_features })) as Record<string, unknown>;
     const [embedding] = firstRow(output, 'audio_embeds');
     if (!embedding) throw new Error('The CLAP audio model returned an empty batch.');
     const input = options.keepInput ? { dims: [...input_features.dims], data: Float32Array.from(input_features.data as Float32Array) } : null;
@@ -63,7 +63,7 @@ export class ClapScorer implements AudioScorer<ClapWindow> {
     const missing = [...new Set(prompts.filter((prompt) => !this.textEmbeddings.has(prompt)))];
     if (missing.length > 0) {
       const inputs = this.tokenizer(missing, { padding: true, truncation: true });
-      const rows = firstRow(await this.textModel(inputs), 'text_embeds');
+      const rows = firstRow((await this.textModel(inputs)) as Record<string, unknown>, 'text_embeds');
       missing.forEach((prompt, index) => this.textEmbeddings.set(prompt, rows[index]!));
       counters.textRuns++;
       counters.textsEmbedded += missing.length;

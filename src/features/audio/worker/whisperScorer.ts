@@ -167,7 +167,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
     for (let row = 0; row < batch.rows; row++) tiled.set(window.hidden, row * window.hidden.length);
     const encoderOutputs = new Tensor('float32', tiled, [batch.rows, window.positions, window.width]);
     const decoderInputIds = new Tensor('int64', BigInt64Array.from(batch.ids, (id) => BigInt(id)), [batch.rows, batch.length]);
-    const output: Record<string, unknown> = await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: decoderInputIds });
+    const output = (await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: decoderInputIds })) as Record<string, unknown>;
     try {
       const logits = output.logits;
       if (!(logits instanceof Tensor)) throw new Error('The Whisper decoder returned no logits.');

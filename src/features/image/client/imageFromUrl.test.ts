@@ -9,7 +9,7 @@ type Call = { url: string; init: RequestInit | undefined };
 function fakeFetch(cors: () => Response | Promise<Response>, probe: () => Response | Promise<Response> = () => new Response(null)) {
   const calls: Call[] = [];
   const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    calls.push({ url: String(input), init });
+    calls.push({ url: input instanceof Request ? input.url : input.toString(), init });
     return init?.mode === 'no-cors' ? probe() : cors();
   }) as typeof fetch;
   return { fetchFn, calls };

@@ -15,7 +15,7 @@ export async function openCamera(): Promise<MediaStream> {
   try {
     return await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
   } catch (error) {
-    throw new Error(cameraErrorMessage(error));
+    throw new Error(cameraErrorMessage(error), { cause: error });
   }
 }
 

@@ -1,7 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { FolderPicker } from '../../../ui/FolderPicker';
 import { useWindowFileDrop } from '../../../ui/useWindowFileDrop';
-import { useAppStore } from '../../../store';
 import { addImageFiles } from '../client/addImageFiles';
 import { ImageUrlInput } from './ImageUrlInput';
 import { WebcamCapture } from './WebcamCapture';

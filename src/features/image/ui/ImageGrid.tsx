@@ -1,5 +1,5 @@
 import { memo, useEffect, useRef } from 'react';
-import { useObjectUrl } from '../../../ui/useObjectUrl';
+import { useObjectUrlRef } from '../../../ui/useObjectUrl';
 import { useAppStore } from '../../../store';
 import { PredictionList } from '../../../ui/PredictionList';
 import { DecisionControls } from '../../review';
@@ -20,8 +20,8 @@ export const VIRTUALIZE_ABOVE_ITEMS = 100;
 const VIRTUALIZATION_ALLOWED = new URLSearchParams(location.search).get('virtualize') !== '0';
 
 function Thumbnail({ blob, name }: { blob: Blob; name: string }) {
-  const url = useObjectUrl(blob);
-  return url === null ? null : <img src={url} alt={name} loading="lazy" decoding="async" className="max-h-36 max-w-full object-contain" />;
+  const showBlob = useObjectUrlRef(blob);
+  return <img ref={showBlob} alt={name} loading="lazy" decoding="async" className="max-h-36 max-w-full object-contain" />;
 }
 
 const ItemCard = memo(function ItemCard({ id, labels }: { id: string; labels: readonly string[] }) {

@@ -9,6 +9,7 @@ import {
   type ImageProcessor,
   type PreTrainedModel,
   type PreTrainedTokenizer,
+  type Tensor,
 } from '@huggingface/transformers';
 import { chooseDtype, imageCatalogEntryFor, sessionDtype, type ImageCatalogModel } from '../../models/shared';
 import type { LoadModelRequest } from '../../models/shared';
@@ -52,7 +53,7 @@ export async function loadClip(request: LoadModelRequest, reportFiles: (files: F
     await textModel(tokenizer(['warm up'], { padding: true, truncation: true }));
     const side = WARMUP_IMAGE_SIDE_PX;
     const grey = new RawImage(new Uint8ClampedArray(side * side * 3).fill(128), side, side, 3);
-    const { pixel_values } = await imageProcessor(grey);
+    const { pixel_values } = (await imageProcessor(grey)) as { pixel_values: Tensor };
     await visionModel({ pixel_values });
     const warmupMs = performance.now() - warmupStarted;
     return { entry, tokenizer, imageProcessor, textModel, visionModel, dtype, loadMs, warmupMs };

@@ -105,23 +105,30 @@ function ModelPicker() {
   const setPickedFolder = useAppStore((s) => s.setPickedFolder);
   const [choice, setChoice] = useState(modelId);
   const [customId, setCustomId] = useState('');
-  const [plan, setPlan] = useState<PlannedDownload | 'checking' | 'unavailable' | null>(null);
+  // A model chosen elsewhere (a link, a restored workspace, a fallback) resets the picker: adjusted
+  // while rendering, as React recommends, rather than in an effect that renders twice.
+  const [shownModelId, setShownModelId] = useState(modelId);
+  if (shownModelId !== modelId) {
+    setShownModelId(modelId);
+    setChoice(modelId);
+  }
   const target = choice === CUSTOM_CHOICE ? customId.trim() : choice;
   const needsConfirm = target !== modelId && !target.startsWith('builtin/') && isValidModelId(target);
 
-  useEffect(() => setChoice(modelId), [modelId]);
+  // The download plan belongs to what it was asked for; until its answer arrives the plan is "checking".
+  const planKey = needsConfirm ? JSON.stringify([task, target, hubHost, backend]) : null;
+  const [planned, setPlanned] = useState<{ key: string; plan: PlannedDownload | 'unavailable' } | null>(null);
+  const plan = planKey === null ? null : planned?.key === planKey ? planned.plan : 'checking';
   useEffect(() => {
-    if (!needsConfirm) {
-      setPlan(null);
-      return;
-    }
+    if (planKey === null) return;
     const abort = new AbortController();
-    setPlan('checking');
     planDownload(task, target, hubHost, backend, abort.signal)
-      .then((planned) => setPlan(planned.files.some((f) => f.bytes !== null) ? planned : 'unavailable'))
-      .catch(() => !abort.signal.aborted && setPlan('unavailable'));
+      .then((result) => setPlanned({ key: planKey, plan: result.files.some((f) => f.bytes !== null) ? result : 'unavailable' }))
+      .catch(() => {
+        if (!abort.signal.aborted) setPlanned({ key: planKey, plan: 'unavailable' });
+      });
     return () => abort.abort();
-  }, [task, needsConfirm, target, hubHost, backend]);
+  }, [planKey, task, target, hubHost, backend]);
 
   const onPick = (value: string) => {
     setChoice(value);
@@ -193,7 +200,11 @@ function RuntimeSettings() {
   const hubHost = useAppStore((s) => s.hubHost);
   const setHubHost = useAppStore((s) => s.setHubHost);
   const [hostDraft, setHostDraft] = useState(hubHost);
-  useEffect(() => setHostDraft(hubHost), [hubHost]);
+  const [shownHubHost, setShownHubHost] = useState(hubHost);
+  if (shownHubHost !== hubHost) {
+    setShownHubHost(hubHost);
+    setHostDraft(hubHost);
+  }
   const validHost = normaliseHubHost(hostDraft);
   return (
     <details className="text-sm">

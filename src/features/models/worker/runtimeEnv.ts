@@ -68,13 +68,13 @@ export function configureModelSource(source: ModelSource): void {
       env.remoteHost = FOLDER_HOST;
       env.remotePathTemplate = HUB_PATH_TEMPLATE;
       env.useBrowserCache = false;
-      env.fetch = async (input: string | URL) => {
+      env.fetch = (input: string | URL) => {
         const url = new URL(input.toString());
         // {model}/resolve/{revision}/{path…}: the model id is two segments, the revision one.
         const path = decodeURIComponent(url.pathname).split('/').slice(5).join('/');
         const file = files.get(path);
-        if (!file) return new Response(`${path} is not in the picked folder`, { status: 404 });
-        return new Response(file, { status: 200, headers: { 'Content-Length': String(file.size) } });
+        if (!file) return Promise.resolve(new Response(`${path} is not in the picked folder`, { status: 404 }));
+        return Promise.resolve(new Response(file, { status: 200, headers: { 'Content-Length': String(file.size) } }));
       };
       return;
     }

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent } from 'react';
 import type { ReviewAction } from '../../../lib/review';
 import { moveInGrid } from '../../../lib/virtualGrid';
 import { useAppStore } from '../../../store';
@@ -43,72 +43,71 @@ function actionForKey(event: KeyboardEvent, labels: readonly string[]): ReviewAc
  * applies to the selection when there is one, else to the focused item, which then moves on.
  */
 export function useReviewKeyboard(task: Task, columnsRef: { readonly current: number }): void {
-  const taskRef = useRef(task);
-  taskRef.current = task;
-  useEffect(() => {
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (isTyping(event.target) || event.altKey) return;
-      const state = useAppStore.getState();
-      const task = taskRef.current;
-      if (state.task !== task) return;
-      const review = state.reviews[task];
-      const modifier = event.ctrlKey || event.metaKey;
+  // An Effect Event sees the latest task without re-registering the listener when it changes.
+  const onKeyDown = useEffectEvent((event: KeyboardEvent) => {
+    if (isTyping(event.target) || event.altKey) return;
+    const state = useAppStore.getState();
+    if (state.task !== task) return;
+    const review = state.reviews[task];
+    const modifier = event.ctrlKey || event.metaKey;
 
-      if (event.key === '?') {
-        state.setKeysHelpOpen(!state.keysHelpOpen);
-        event.preventDefault();
-        return;
-      }
-      if (event.key === 'Escape') {
-        if (state.keysHelpOpen) state.setKeysHelpOpen(false);
-        else state.setSelection(task, []);
-        return;
-      }
-      if (modifier && event.key.toLowerCase() === 'z') {
-        state.undoReview(task);
-        event.preventDefault();
-        return;
-      }
-      const shown = currentVisibleIds(state, task);
-      if (modifier && event.key.toLowerCase() === 'a') {
-        state.setSelection(task, shown);
-        event.preventDefault();
-        return;
-      }
-      if (modifier) return;
-      const focusedIndex = review.focusedId === null ? -1 : shown.indexOf(review.focusedId);
-
-      const arrow = ARROWS[event.key as keyof typeof ARROWS];
-      if (arrow) {
-        const next = focusedIndex < 0 ? 0 : moveInGrid(focusedIndex, arrow, Math.max(1, columnsRef.current), shown.length);
-        const id = shown[next];
-        if (id !== undefined) state.focusItem(task, id);
-        event.preventDefault();
-        return;
-      }
-      if (event.key === ' ' && review.focusedId !== null) {
-        const selected = new Set(review.selectedIds);
-        if (selected.has(review.focusedId)) selected.delete(review.focusedId);
-        else selected.add(review.focusedId);
-        state.setSelection(task, selected);
-        event.preventDefault();
-        return;
-      }
-
-      const action = actionForKey(event, taskLabels(state, task));
-      if (!action) return;
+    if (event.key === '?') {
+      state.setKeysHelpOpen(!state.keysHelpOpen);
       event.preventDefault();
-      if (review.selectedIds.size > 0) {
-        state.review(task, [...review.selectedIds], action);
-        return;
-      }
-      if (review.focusedId === null) return;
-      // The next item is chosen before deciding: a filter (e.g. "unreviewed") may hide this one.
-      const nextId = action.kind === 'clear' ? review.focusedId : (shown[focusedIndex + 1] ?? review.focusedId);
-      state.review(task, [review.focusedId], action);
-      state.focusItem(task, nextId);
-    };
-    window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
-  }, [columnsRef]);
+      return;
+    }
+    if (event.key === 'Escape') {
+      if (state.keysHelpOpen) state.setKeysHelpOpen(false);
+      else state.setSelection(task, []);
+      return;
+    }
+    if (modifier && event.key.toLowerCase() === 'z') {
+      state.undoReview(task);
+      event.preventDefault();
+      return;
+    }
+    const shown = currentVisibleIds(state, task);
+    if (modifier && event.key.toLowerCase() === 'a') {
+      state.setSelection(task, shown);
+      event.preventDefault();
+      return;
+    }
+    if (modifier) return;
+    const focusedIndex = review.focusedId === null ? -1 : shown.indexOf(review.focusedId);
+
+    const arrow = ARROWS[event.key as keyof typeof ARROWS];
+    if (arrow) {
+      const next = focusedIndex < 0 ? 0 : moveInGrid(focusedIndex, arrow, Math.max(1, columnsRef.current), shown.length);
+      const id = shown[next];
+      if (id !== undefined) state.focusItem(task, id);
+      event.preventDefault();
+      return;
+    }
+    if (event.key === ' ' && review.focusedId !== null) {
+      const selected = new Set(review.selectedIds);
+      if (selected.has(review.focusedId)) selected.delete(review.focusedId);
+      else selected.add(review.focusedId);
+      state.setSelection(task, selected);
+      event.preventDefault();
+      return;
+    }
+
+    const action = actionForKey(event, taskLabels(state, task));
+    if (!action) return;
+    event.preventDefault();
+    if (review.selectedIds.size > 0) {
+      state.review(task, [...review.selectedIds], action);
+      return;
+    }
+    if (review.focusedId === null) return;
+    // The next item is chosen before deciding: a filter (e.g. "unreviewed") may hide this one.
+    const nextId = action.kind === 'clear' ? review.focusedId : (shown[focusedIndex + 1] ?? review.focusedId);
+    state.review(task, [review.focusedId], action);
+    state.focusItem(task, nextId);
+  });
+  useEffect(() => {
+    const listener = (event: KeyboardEvent) => onKeyDown(event);
+    window.addEventListener('keydown', listener);
+    return () => window.removeEventListener('keydown', listener);
+  }, []);
 }
