@@ -40,6 +40,8 @@ export default tseslint.config(
   {
     files: ['**/*.test.ts', 'e2e/**/*.ts', 'bench/**/*.{ts,mjs}', 'tools/**/*.{ts,mjs}', '*.config.{ts,js}', 'scripts/**/*.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    // Playwright's fixtures must be destructured, even when a hook needs none of them (`async ({}, testInfo)`).
+    rules: { 'no-empty-pattern': ['error', { allowObjectPatternsAsParameters: true }] },
   },
   {
     files: ['**/*.{js,mjs,cjs}'],

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from './support/test';
 import { ClipReference, MODELS_ROOT } from './support/reference';
-import { COLOURS, shapeImage, type Colour, type ShapeImage } from './support/shapes';
+import { COLOURS, shapeImage, type ShapeImage } from './support/shapes';
 import type { PlaygroundPage } from './pages/playground-page';
 
 const TOLERANCE = 1e-4;
@@ -102,7 +102,7 @@ test('scores match onnxruntime-node on the same tensors and prompts', async ({ p
         const corner = pixelAt(pixels, 0, 0);
         for (const v of corner) expect(v, `${image.name}: corner is white`).toBeCloseTo(1, 1);
         const centre = pixelAt(pixels, Math.floor(w / 2), Math.floor(h / 2));
-        const rgb = COLOURS[image.colour as Colour].map((v) => v / 255);
+        const rgb = COLOURS[image.colour].map((v) => v / 255);
         for (let k = 0; k < 3; k++) expect(Math.abs(centre[k]! - rgb[k]!), `${image.name}: centre is ${image.colour}`).toBeLessThan(0.06);
       }
     }

@@ -92,7 +92,7 @@ test('ten items reviewed by keyboard: move, accept, pick, none of these, clear, 
   await review.expectFocused(names[0]!);
   // Enter accepts the pre-label and moves on, five times.
   for (let index = 0; index < 5; index++) await review.press('Enter');
-  for (const name of names.slice(0, 5)) await review.expectDecision(name, 'accepted', tops.get(name)!);
+  for (const name of names.slice(0, 5)) await review.expectDecision(name, 'accepted', tops.get(name));
   await review.expectFocused(names[5]!);
 
   // A number picks that label: an override unless it is the top prediction.
@@ -121,7 +121,7 @@ test('ten items reviewed by keyboard: move, accept, pick, none of these, clear, 
   }
   await expect(page.getByTestId('selection-count')).toHaveText('3 selected');
   await page.getByTestId('bulk-accept').click();
-  for (const name of names.slice(7)) await review.expectDecision(name, 'accepted', tops.get(name)!);
+  for (const name of names.slice(7)) await review.expectDecision(name, 'accepted', tops.get(name));
   await page.getByTestId('undo-button').click();
   for (const name of names.slice(7)) await review.expectDecision(name, 'none', null);
 

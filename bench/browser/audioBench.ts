@@ -286,7 +286,7 @@ export const audioHandlers: AudioHandlers = {
     await disposeAll();
     configureModelSource({ kind: 'builtin', baseUrl: MODEL_BASE_URL });
     const started = now();
-    clapPipe = (await pipeline('zero-shot-audio-classification', modelId, { device: 'wasm', dtype: 'fp32' })) as ZeroShotAudioClassificationPipeline;
+    clapPipe = await pipeline('zero-shot-audio-classification', modelId, { device: 'wasm', dtype: 'fp32' });
     const loadMs = now() - started;
     const warmStarted = now();
     await clapPipe(firstClip().clip.samples, ['warm up']);

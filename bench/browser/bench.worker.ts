@@ -87,14 +87,14 @@ const RERANK_ADJECTIVES = ['dark', 'light', 'bright', 'pale', 'small', 'large', 
 const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Promise<BenchCommandMap[C]['result']> } = {
   ...audioHandlers,
 
-  async env() {
-    return {
+  env() {
+    return Promise.resolve({
       userAgent: scope.navigator.userAgent,
       crossOriginIsolated: scope.crossOriginIsolated,
       hardwareConcurrency: scope.navigator.hardwareConcurrency,
       configuredThreads,
       sameOrtInstance: transformersEnv.backends.onnx.wasm === ort.env.wasm,
-    };
+    });
   },
 
   async makeImages({ count, side, seed }) {
@@ -150,7 +150,7 @@ const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Pro
     clip = null;
     configureModelSource({ kind: 'builtin', baseUrl: MODEL_BASE_URL });
     const started = now();
-    zeroShot = (await pipeline('zero-shot-image-classification', modelId, { device: 'wasm', dtype: 'fp32' })) as ZeroShotImageClassificationPipeline;
+    zeroShot = await pipeline('zero-shot-image-classification', modelId, { device: 'wasm', dtype: 'fp32' });
     const loadMs = now() - started;
     const first = items[0];
     if (!first) throw new Error('makeImages first');

@@ -10,7 +10,7 @@ if (typeof NativeWorker === 'function') {
       super(url, options);
       spawned++;
     }
-  } as typeof Worker;
+  };
 }
 
 export function workersSpawned(): number {

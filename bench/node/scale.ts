@@ -17,6 +17,11 @@ import { seededRandom } from '../../src/lib/random';
 import { log } from './pageCalls';
 import { repoRoot } from './paths';
 
+/** A long-animation-frame script field as text (they are strings or numbers; anything else is left out). */
+function shown(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
+
 export const SCALE_IMAGES = 1000;
 const SCALE_IMAGE_SIDE_PX = 64;
 const SCALE_SEED = 4;
@@ -101,7 +106,7 @@ function installObservers(): void {
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         const scripts = ((entry as unknown as { scripts?: Array<Record<string, unknown>> }).scripts ?? []).map(
-          (s) => `${String(s.invoker ?? '')} ${String(s.sourceFunctionName ?? '')}@${String(s.sourceURL ?? '').split('/').pop()}:${String(s.sourceCharPosition ?? '')} ${Math.round(Number(s.duration ?? 0))}ms`,
+          (s) => `${shown(s.invoker)} ${shown(s.sourceFunctionName)}@${shown(s.sourceURL).split('/').pop()}:${shown(s.sourceCharPosition)} ${Math.round(Number(s.duration ?? 0))}ms`,
         );
         w.__zspScale.frames.push({ start: entry.startTime, duration: entry.duration, scripts });
       }

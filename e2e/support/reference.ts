@@ -113,7 +113,7 @@ export class ClipReference {
 
 function pickOutput(out: ort.InferenceSession.OnnxValueMapType, names: readonly string[], preferred: string): ort.Tensor {
   const name = names.includes(preferred) ? preferred : names[0]!;
-  const tensor = out[name] as ort.Tensor | undefined;
+  const tensor = out[name];
   if (!tensor) throw new Error(`model produced no ${name} output`);
   if (tensor.dims.length !== 2) throw new Error(`${name}: expected [N, D], got [${tensor.dims.join(', ')}]`);
   return tensor;

@@ -184,7 +184,7 @@ export class ClipEngine {
     this.stats.visionRuns++;
     this.stats.imagesEmbedded += decoded.length;
 
-    const perImage = (pixel_values.dims as number[]).slice(1);
+    const perImage = (pixel_values.dims).slice(1);
     const perImageLength = perImage.reduce((a, b) => a * b, 1);
     const toStore: StoredImageEmbedding[] = [];
     decoded.forEach((d, index) => {
