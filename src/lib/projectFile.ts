@@ -16,6 +16,7 @@ import { safeFileName } from './exportRows';
 import { MAX_LABEL_CHARS, MAX_LABELS } from './labels';
 import { REVIEW_DECISIONS } from './review';
 import {
+  MAX_ITEM_PATH_CHARS,
   calibrationSchema,
   capProblems,
   checkWith,
@@ -46,7 +47,7 @@ export const MAX_PROJECT_FILE_BYTES = 1024 * 1024 * 1024;
 export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 export const MAX_PROJECT_ITEMS = 20_000;
 export const MAX_MEDIA_ENTRY_BYTES = 256 * 1024 * 1024;
-export const MAX_ITEM_PATH_CHARS = 1_024;
+export { MAX_ITEM_PATH_CHARS };
 export const MAX_LABELS_TEXT_CHARS = MAX_LABELS * (MAX_LABEL_CHARS + 1);
 export const MAX_TRANSCRIPT_CHARS = 20_000;
 export const MAX_MIME_CHARS = 100;

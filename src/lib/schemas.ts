@@ -14,6 +14,8 @@ import { MAX_TEMPLATE_CHARS, isValidModelId, type TaskParam } from './urlState';
 
 /** A hostile file or link could make thousands; the first few say what is wrong. */
 export const MAX_PROBLEMS = 20;
+/** An item's path as a folder drop gives it, wherever one is read back (project files, truth tables). */
+export const MAX_ITEM_PATH_CHARS = 1_024;
 /** Field names from outside are shown in problems; a 10 KB key shouldn't be. */
 const MAX_SHOWN_KEY_CHARS = 40;
 
