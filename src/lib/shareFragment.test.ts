@@ -68,6 +68,39 @@ describe('base64url', () => {
     expect(fromBase64Url('Zm+v')).toEqual({ problem: 'character 3 is not base64url' });
     expect(fromBase64Url('Zm9é')).toEqual({ problem: 'character 4 is not base64url' });
   });
+  it('uses Uint8Array.fromBase64 / toBase64 where the platform has them, with the url alphabet and no padding', () => {
+    // Node 20 has neither (Chromium 140+, Firefox 133+ and Safari 18.2+ do): stand-ins built on Buffer record the calls.
+    const calls: unknown[] = [];
+    const prototype: object = Uint8Array.prototype;
+    Object.defineProperty(prototype, 'toBase64', {
+      configurable: true,
+      value(this: Uint8Array, options: unknown) {
+        calls.push(['toBase64', options]);
+        return Buffer.from(this).toString('base64url');
+      },
+    });
+    Object.defineProperty(Uint8Array, 'fromBase64', {
+      configurable: true,
+      value(encoded: string, options: unknown) {
+        calls.push(['fromBase64', encoded, options]);
+        return new Uint8Array(Buffer.from(encoded, 'base64url'));
+      },
+    });
+    try {
+      expect(toBase64Url(text('fooba'))).toBe('Zm9vYmE');
+      expect(fromBase64Url('Zm9vYmE=')).toEqual({ bytes: text('fooba') });
+      // The alphabet is still checked first, so both paths refuse the same text.
+      expect(fromBase64Url('Zm+v')).toEqual({ problem: 'character 3 is not base64url' });
+      expect(calls).toEqual([
+        ['toBase64', { alphabet: 'base64url', omitPadding: true }],
+        ['fromBase64', 'Zm9vYmE', { alphabet: 'base64url' }],
+      ]);
+    } finally {
+      Reflect.deleteProperty(prototype, 'toBase64');
+      Reflect.deleteProperty(Uint8Array, 'fromBase64');
+    }
+    expect('fromBase64' in Uint8Array).toBe(false);
+  });
   it('round-trips every byte value', () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     expect(fromBase64Url(toBase64Url(all))).toEqual({ bytes: all });
