@@ -7,8 +7,9 @@
  *   media/<n>-<name>    each item's original bytes, when the media were included
  *
  * Reading treats the file as hostile, like a share link: the manifest is size-bounded, checked
- * field by field against the schema below (the same building blocks as a link's, ./schemas), and anything wrong comes back as readable problems
- * instead of an exception. Nothing from the file is trusted until the whole of it checks out.
+ * field by field against the schema below (built from the same pieces as a link's, ./schemas),
+ * and anything wrong comes back as readable problems instead of an exception. Nothing from the
+ * file is trusted until the whole of it checks out.
  */
 import * as v from 'valibot';
 import { TOKEN_AGGREGATIONS } from './audioScoring';
