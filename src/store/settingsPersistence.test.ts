@@ -97,10 +97,11 @@ describe('storedSettings', () => {
     expect(settings).not.toBe(record);
   });
 
-  it('takes a host only in the form the app stores it (normalised, http or https)', () => {
-    expect(storedSettings({ hubHost: 'https://mirror.example/hf' }).hubHost).toBe(DEFAULT_SETTINGS.hubHost);
-    expect(storedSettings({ hubHost: 'file:///etc/' }).hubHost).toBe(DEFAULT_SETTINGS.hubHost);
+  it('takes an http(s) host, normalised as the app stores it, and nothing else', () => {
     expect(storedSettings({ hubHost: 'http://127.0.0.1:9/' }).hubHost).toBe('http://127.0.0.1:9/');
+    expect(storedSettings({ hubHost: ' https://mirror.example/hf' }).hubHost).toBe('https://mirror.example/hf/');
+    for (const bad of ['file:///etc/', 'javascript:alert(1)', 'https://user:pw@mirror.example/', 'not a url', 7])
+      expect(storedSettings({ hubHost: bad }).hubHost, String(bad)).toBe(DEFAULT_SETTINGS.hubHost);
   });
 
   it('gives every default for anything that is not a record', () => {

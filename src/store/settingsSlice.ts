@@ -22,11 +22,8 @@ const SETTING_SCHEMAS = {
   modelId: v.pipe(v.string(), v.nonEmpty()),
   audioModelId: v.pipe(v.string(), v.nonEmpty()),
   backendPreference: v.picklist(BACKEND_PREFERENCES),
-  /** Stored normalised (setHubHost is only given normalised hosts): anything else was edited by hand. */
-  hubHost: v.pipe(
-    v.string(),
-    v.check((host) => normaliseHubHost(host) === host),
-  ),
+  /** An http(s) address, normalised as setHubHost is given it (a hand-edited one may lack the final slash). */
+  hubHost: v.pipe(v.string(), v.transform(normaliseHubHost), v.string()),
   template: v.string(),
   labelsText: v.string(),
   audioTemplate: v.string(),
