@@ -12,8 +12,8 @@ export const DEFAULT_LABELS_TEXT = 'red circle\nblue square\ngreen triangle\nyel
 export const DEFAULT_AUDIO_LABELS_TEXT = 'yes\nno\nup\ndown\nleft\nright\non\noff\nstop\ngo';
 
 /**
- * Each setting's schema: what may come back from localStorage (or a workspace record). The
- * types are inferred from here; model ids are only required to be text, since a remembered
+ * Each setting's schema: what may come back from localStorage. The types are inferred from
+ * here; model ids are only required to be text, since a remembered
  * local-folder model (`local/<folder name>`) needn't look like a Hub id.
  */
 const SETTING_SCHEMAS = {
@@ -34,7 +34,6 @@ const SETTING_SCHEMAS = {
 
 /** What persists across visits in localStorage (a workspace keeps its own copy of most of it, see below). */
 export type Settings = v.InferOutput<v.ObjectSchema<typeof SETTING_SCHEMAS, undefined>>;
-
 
 /** Choices about this device, not about the work: they stay global rather than per workspace. */
 const DEVICE_SETTINGS = ['backendPreference', 'hubHost'] as const satisfies readonly (keyof Settings)[];
@@ -109,7 +108,7 @@ const storedSettingsSchema = v.fallback(
   () => ({ ...DEFAULT_SETTINGS }),
 );
 
-/** Whatever localStorage held, as settings; never throws. */
+/** Whatever localStorage held, as settings; never throws (the outer fallback catches what the fields don't). */
 export function storedSettings(stored: unknown): Settings {
   // valibot's object accepts lists and other objects too; only a plain record carries settings.
   return v.parse(storedSettingsSchema, isPlainObject(stored) ? stored : undefined);
