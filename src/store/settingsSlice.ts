@@ -13,8 +13,8 @@ export const DEFAULT_AUDIO_LABELS_TEXT = 'yes\nno\nup\ndown\nleft\nright\non\nof
 
 /**
  * Each setting's schema: what may come back from localStorage. The types are inferred from
- * here; model ids are only required to be text, since a remembered
- * local-folder model (`local/<folder name>`) needn't look like a Hub id.
+ * here; model ids are only required to be text, since a remembered local-folder model
+ * (`local/<folder name>`) needn't look like a Hub id.
  */
 const SETTING_SCHEMAS = {
   task: v.picklist(TASKS),
