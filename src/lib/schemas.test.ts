@@ -84,8 +84,9 @@ describe('record', () => {
   });
 
   it('names unknown fields that objects inherit names for (__proto__, constructor, prototype)', () => {
-    const hostile: unknown = JSON.parse('{"x":1,"__proto__":{"polluted":true},"constructor":1}');
-    expect(problems(point, hostile)).toEqual(['__proto__: unknown field', 'constructor: unknown field']);
+    const hostile: unknown = JSON.parse('{"x":"one","__proto__":{"polluted":true},"constructor":1}');
+    expect(problems(point, hostile)).toEqual(['unknown fields __proto__, constructor']);
+    expect(problems(list(point, { maxItems: 2 }), [{ x: 1 }, JSON.parse('{"x":1,"prototype":1}')])).toEqual(['[1]: unknown field prototype']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
