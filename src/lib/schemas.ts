@@ -143,7 +143,7 @@ export function record<const TEntries extends v.ObjectEntries>(
         return keys.length > 0 ? `${UNKNOWN_FIELD}${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` : notObject(issue.input);
       },
     ),
-    // The object's own message is only ever asked for a missing field (custom let objects alone through).
+    // The object's own message is only ever asked for a missing field (custom lets only objects through).
     v.objectWithRest(entries, v.never(UNKNOWN_FIELD), (issue) => {
       const key = issue.path?.[0]?.key;
       return (typeof key === 'string' ? missing.get(key) : undefined) ?? notObject(issue.input);

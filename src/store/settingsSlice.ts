@@ -1,10 +1,10 @@
 import * as v from 'valibot';
 import type { StateCreator } from 'zustand';
-import { CALIBRATIONS, DEFAULT_WHISPER_TEMPLATE, TOKEN_AGGREGATIONS, type Calibration, type TokenAggregation } from '../lib/audioScoring';
+import { DEFAULT_WHISPER_TEMPLATE, TOKEN_AGGREGATIONS, type Calibration, type TokenAggregation } from '../lib/audioScoring';
 import { DEFAULT_TEMPLATE } from '../lib/labels';
-import { isPlainObject } from '../lib/schemas';
+import { calibrationSchema, isPlainObject, taskSchema } from '../lib/schemas';
 import { BACKEND_PREFERENCES, normaliseHubHost, type BackendPreference } from '../lib/urlState';
-import { DEFAULT_AUDIO_MODEL_ID, DEFAULT_MODEL_ID, TASKS, type Task } from '../features/models/shared/catalog';
+import { DEFAULT_AUDIO_MODEL_ID, DEFAULT_MODEL_ID, type Task } from '../features/models/shared/catalog';
 import type { AppState } from './index';
 
 export const HUGGING_FACE_HUB = 'https://huggingface.co/';
@@ -17,7 +17,7 @@ export const DEFAULT_AUDIO_LABELS_TEXT = 'yes\nno\nup\ndown\nleft\nright\non\nof
  * (`local/<folder name>`) needn't look like a Hub id.
  */
 const SETTING_SCHEMAS = {
-  task: v.picklist(TASKS),
+  task: taskSchema,
   /** The image model (the key predates audio, so remembered choices survive). */
   modelId: v.pipe(v.string(), v.nonEmpty()),
   audioModelId: v.pipe(v.string(), v.nonEmpty()),
@@ -29,7 +29,7 @@ const SETTING_SCHEMAS = {
   audioTemplate: v.string(),
   audioLabelsText: v.string(),
   aggregation: v.picklist(TOKEN_AGGREGATIONS),
-  calibration: v.picklist(CALIBRATIONS),
+  calibration: calibrationSchema,
 };
 
 /** What persists across visits in localStorage (a workspace keeps its own copy of most of it, see below). */
