@@ -14,13 +14,18 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 const HEADER_BYTES = 5;
 
+/** The fragment (`#demo=…`) for any bytes at all, container or not: deflated and base64url-encoded. */
+export function packRawFragment(bytes: Uint8Array): string {
+  return `#demo=${deflateRawSync(bytes).toString('base64url')}`;
+}
+
 /** The fragment (`#demo=…`) for any JSON and binary section. */
 export function packShareFragment(wire: unknown, binary: Uint8Array = new Uint8Array(0), containerVersion = 1): string {
   const json = Buffer.from(JSON.stringify(wire), 'utf8');
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt8(containerVersion, 0);
   header.writeUInt32BE(json.length, 1);
-  return `#demo=${deflateRawSync(Buffer.concat([header, json, binary])).toString('base64url')}`;
+  return packRawFragment(Buffer.concat([header, json, binary]));
 }
 
 export interface WireExample {
