@@ -2,27 +2,16 @@
  * Demo links: a link with examples, opened in a fresh browser context, reproduces the same labels
  * and top labels; tampered links are refused with a message, apply nothing and run no script.
  */
-import { deflateRaw } from '../src/lib/zip';
-import { MAX_EXAMPLE_BYTES, toBase64Url } from '../src/lib/shareFragment';
+import { MAX_EXAMPLE_BYTES } from '../src/lib/shareFragment';
 import { PlaygroundPage } from './pages/playground-page';
 import { WorkspacePage } from './pages/workspace-page';
+import { packShareFragment, packShareState } from './support/shareLink';
 import { shapeImage } from './support/shapes';
 import { BUILTIN_MODEL_ID_FOR_TESTS, SHAPE_SET, addShapeSet } from './support/workspace-fixtures';
 import { test, expect } from './support/test';
 
 const EXAMPLES = SHAPE_SET.slice(0, 3);
 const LABELS = SHAPE_SET.map((image) => image.label);
-
-/** A fragment packed the way the app packs one (version byte, JSON length, JSON, example bytes), from any JSON. */
-async function packFragment(wire: unknown, binary: Uint8Array = new Uint8Array(0)): Promise<string> {
-  const json = new TextEncoder().encode(JSON.stringify(wire));
-  const container = new Uint8Array(5 + json.length + binary.length);
-  container[0] = 1;
-  new DataView(container.buffer).setUint32(1, json.length, false);
-  container.set(json, 5);
-  container.set(binary, 5 + json.length);
-  return `#demo=${toBase64Url(await deflateRaw(container))}`;
-}
 
 /** The link opened with the WASM backend (the query string still works beside the fragment). */
 function withWasm(link: string): string {
@@ -61,6 +50,34 @@ test('a demo link with examples reproduces the same top labels in a fresh browse
     await expect(fresh.getByTestId('share-error')).toHaveCount(0);
     // The demo leaves the address once applied, so a reload doesn't add the examples again.
     expect(new URL(fresh.url()).hash).toBe('');
+    expect(opened.pageErrors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a link built outside the app (Node zlib, Buffer base64url) opens with its settings and examples', async ({ browser, network }) => {
+  const examples = SHAPE_SET.slice(0, 2).map((image) => ({ name: image.name, mime: 'image/png', bytes: image.buffer }));
+  const fragment = packShareState(
+    { v: 1, task: 'image', model: BUILTIN_MODEL_ID_FOR_TESTS, labels: LABELS, templates: ['an image of a {}.'] },
+    examples,
+  );
+  const context = await browser.newContext();
+  await network.guard(context);
+  try {
+    const opened = new PlaygroundPage(await context.newPage());
+    await opened.page.goto(`/?backend=wasm${fragment}`);
+    await opened.expectModelReady({ model: BUILTIN_MODEL_ID_FOR_TESTS });
+    await expect(opened.labelsInput).toHaveValue(LABELS.join('\n'));
+    await expect(opened.templateInput).toHaveValue('an image of a {}.');
+    await expect(opened.items).toHaveCount(examples.length);
+    expect(await opened.items.evaluateAll((els) => els.map((el) => el.getAttribute('data-name')))).toEqual(examples.map((example) => example.name));
+    await opened.waitForSettled(examples.map((example) => example.name));
+    for (const image of SHAPE_SET.slice(0, 2)) {
+      await opened.waitForPredictionLabels(image.name, LABELS);
+      expect(await opened.topLabel(image.name), image.name).toBe(image.label);
+    }
+    await expect(opened.page.getByTestId('share-error')).toHaveCount(0);
     expect(opened.pageErrors).toEqual([]);
   } finally {
     await context.close();
@@ -138,7 +155,7 @@ for (const tampered of TAMPERED) {
     const workspace = new WorkspacePage(page);
     await playground.open({ backend: 'wasm', labels: ['red circle', 'blue square'] });
     await playground.expectModelReady({ model: BUILTIN_MODEL_ID_FOR_TESTS });
-    await page.goto(`/?backend=wasm${await packFragment(tampered.wire, tampered.binary)}`);
+    await page.goto(`/?backend=wasm${packShareFragment(tampered.wire, tampered.binary)}`);
     await expect(workspace.shareError).toBeVisible();
     for (const problem of tampered.expected) await expect(workspace.shareError).toContainText(problem);
     // Nothing from the link was applied: the labels are the ones from before.

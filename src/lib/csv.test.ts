@@ -146,3 +146,26 @@ describe('parseLabelCsv', () => {
     expect(parseLabelCsv('')).toEqual({ rows: [], problems: [] });
   });
 });
+
+describe('parseLabelCsv: rows from someone else', () => {
+  it('refuses over-long names and labels, and control characters, by line and field', () => {
+    const text = [
+      'a.jpg,cat', // 1
+      `${'p'.repeat(1025)},cat`, // 2
+      `b.jpg,${'l'.repeat(10_001)}`, // 3
+      'c\u0007.jpg,cat', // 4
+      '"d.jpg","two\nlines"', // 5 (the quoted field carries on to line 6)
+      'e.jpg,tab\there', // 7
+      `${'p'.repeat(1024)},ok`, // 8: at the limit
+    ].join('\n');
+    const parsed = parseLabelCsv(text);
+    expect(parsed.rows.map((row) => row.file)).toEqual(['a.jpg', 'p'.repeat(1024)]);
+    expect(parsed.problems).toEqual([
+      'line 2: file: longer than 1024 characters',
+      'line 3: label: longer than 10000 characters',
+      'line 4: file: contains control characters',
+      'line 5: label: contains control characters',
+      'line 7: label: contains control characters',
+    ]);
+  });
+});

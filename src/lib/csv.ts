@@ -2,6 +2,9 @@
  * RFC 4180 CSV: writing (with a guard against spreadsheet formula injection), lenient reading
  * that remembers each record's line, and the `file,label` ground-truth table built on top.
  */
+import * as v from 'valibot';
+import { MAX_LABEL_CHARS } from './labels';
+import { MAX_ITEM_PATH_CHARS, checkWith, text } from './schemas';
 
 /** RFC 4180 ends records with CRLF; Excel and every CSV reader accept it. */
 export const CSV_LINE_END = '\r\n';
@@ -141,10 +144,17 @@ export function parseCsv(text: string): string[][] {
   return parseCsvRecords(text).records.map((record) => record.fields);
 }
 
-export interface LabelRow {
-  file: string;
-  label: string;
-}
+/**
+ * A row of an imported truth table, once its columns are counted and neither cell is empty: the
+ * file is named like an item path and the label like a label (bounded, no control characters),
+ * since both come from a file someone else may have written.
+ */
+const labelRowSchema = v.object({
+  file: text({ maxChars: MAX_ITEM_PATH_CHARS, allowEmpty: true, refuseControlChars: true }),
+  label: text({ maxChars: MAX_LABEL_CHARS, allowEmpty: true, refuseControlChars: true }),
+});
+
+export type LabelRow = v.InferOutput<typeof labelRowSchema>;
 
 export interface ParsedLabelCsv {
   rows: LabelRow[];
@@ -181,13 +191,18 @@ export function parseLabelCsv(text: string): ParsedLabelCsv {
       problems.push(`line ${line}: expected 2 columns (file,label), found ${cells.length}`);
       continue;
     }
-    const [file, label] = cells as [string, string];
+    const [file = '', label = ''] = cells;
     if (!file) {
       problems.push(`line ${line}: empty file name`);
       continue;
     }
     if (!label) {
       problems.push(`line ${line}: empty label for ${file}`);
+      continue;
+    }
+    const checked = checkWith(labelRowSchema, { file, label });
+    if (!checked.ok) {
+      problems.push(...checked.problems.map((problem) => `line ${line}: ${problem}`));
       continue;
     }
     const earlier = firstSeen.get(file);

@@ -151,6 +151,62 @@ describe('reading hostile project files', () => {
     expect(await problemsOf(await zipOf(twice, [{ path: 'media/a.png', data: png }]))).toEqual(['items[1].media.path: used by another item too']);
   });
 
+  it('names unknown and missing fields at every level, unknown ones first', async () => {
+    const item = good.items[0]!;
+    const { decision: _decision, ...withoutDecision } = item;
+    const bad = {
+      ...good,
+      settings: { ...good.settings, theme: 'dark' },
+      items: [{ ...withoutDecision, media: { path: 'media/a.png', mime: 'image/png', size: 3 }, score: 1 }],
+    };
+    expect(validateProjectManifest(bad)).toEqual({
+      ok: false,
+      problems: [
+        'settings.theme: unknown field',
+        'items[0].score: unknown field',
+        'items[0].decision: must be one of none, accepted, overridden, rejected',
+        'items[0].media.size: unknown field',
+      ],
+    });
+    const { settings: _settings, ...noSettings } = good;
+    expect(validateProjectManifest(noSettings)).toEqual({ ok: false, problems: ['settings: must be an object, not nothing'] });
+  });
+
+  it('checks audio fields, control characters and the shared label rules', () => {
+    const item = good.items[0]!;
+    const bad = {
+      ...good,
+      labels: ['ok', ''],
+      items: [
+        { ...item, rawScores: [1, Number.NaN] },
+        { ...item, rawScores: 'x', transcript: 5 },
+        { ...item, path: 'a\u0000.png', name: 'b\n.png' },
+        { ...item, predictions: Array(257).fill({ label: 'a', score: 1 }) },
+      ],
+    };
+    expect(validateProjectManifest(bad)).toEqual({
+      ok: false,
+      problems: [
+        'labels[1]: empty',
+        'items[0].rawScores: must be a list of at most 256 finite numbers',
+        'items[1].rawScores: must be a list of at most 256 finite numbers',
+        'items[1].transcript: must be text, not a number',
+        'items[2].path: contains control characters',
+        'items[2].name: contains control characters',
+        'items[3].predictions: more than 256 entries (257)',
+      ],
+    });
+  });
+
+  it('returns a fresh manifest: a copy of every list, nothing unknown', () => {
+    const withScores = { ...good, items: [{ ...good.items[2]!, rawScores: [0.5, 1] }] };
+    const checked = validateProjectManifest(withScores);
+    if (!checked.ok) throw new Error(checked.problems.join('; '));
+    expect(checked.manifest).toEqual(withScores);
+    expect(checked.manifest.items[0]!.rawScores).not.toBe(withScores.items[0]!.rawScores);
+    expect(checked.manifest.labels).not.toBe(withScores.labels);
+  });
+
   it('caps the list of problems', async () => {
     const bad = { ...good, items: Array.from({ length: 50 }, () => ({ ...good.items[0], decision: 'x' })) };
     const problems = await problemsOf(await zipOf(bad));

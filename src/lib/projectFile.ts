@@ -7,16 +7,34 @@
  *   media/<n>-<name>    each item's original bytes, when the media were included
  *
  * Reading treats the file as hostile, like a share link: the manifest is size-bounded, checked
- * field by field against the schema below, and anything wrong comes back as readable problems
- * instead of an exception. Nothing from the file is trusted until the whole of it checks out.
+ * field by field against the schema below (built from the same pieces as a link's, ./schemas),
+ * and anything wrong comes back as readable problems instead of an exception. Nothing from the
+ * file is trusted until the whole of it checks out.
  */
-import { CALIBRATIONS, TOKEN_AGGREGATIONS, type Calibration, type TokenAggregation } from './audioScoring';
-import { safeFileName, type ReviewDecision } from './exportRows';
+import * as v from 'valibot';
+import { TOKEN_AGGREGATIONS } from './audioScoring';
+import { safeFileName } from './exportRows';
 import { MAX_LABEL_CHARS, MAX_LABELS } from './labels';
 import { REVIEW_DECISIONS } from './review';
-import type { RankedLabel } from './scoring';
-import { MAX_TEMPLATE_CHARS, isValidModelId } from './urlState';
-import { TASKS, type Task } from './tasks';
+import {
+  MAX_ITEM_PATH_CHARS,
+  calibrationSchema,
+  capProblems,
+  checkWith,
+  describeType,
+  isPlainObject,
+  labelsSchema,
+  list,
+  modelIdSchema,
+  notAnObject,
+  record,
+  taskSchema,
+  templateSchema,
+  text,
+  version,
+  type Json,
+} from './schemas';
+import type { Task } from './tasks';
 import { ZipError, createZip, normaliseZipPath, readZip, type ZipInputEntry } from './zip';
 
 export const PROJECT_FORMAT = 'zero-shot-playground/project';
@@ -30,49 +48,10 @@ export const MAX_PROJECT_FILE_BYTES = 1024 * 1024 * 1024;
 export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 export const MAX_PROJECT_ITEMS = 20_000;
 export const MAX_MEDIA_ENTRY_BYTES = 256 * 1024 * 1024;
-export const MAX_ITEM_PATH_CHARS = 1_024;
+export { MAX_ITEM_PATH_CHARS };
 export const MAX_LABELS_TEXT_CHARS = MAX_LABELS * (MAX_LABEL_CHARS + 1);
 export const MAX_TRANSCRIPT_CHARS = 20_000;
 export const MAX_MIME_CHARS = 100;
-/** A hostile file could produce thousands; the first few say what is wrong. */
-const MAX_PROBLEMS = 20;
-
-export interface ProjectSettings {
-  modelId: string;
-  labelsText: string;
-  template: string;
-  calibration: Calibration;
-  aggregation: TokenAggregation;
-}
-
-export interface ProjectMediaRef {
-  /** The entry inside the ZIP, always under `media/`. */
-  path: string;
-  mime: string;
-}
-
-export interface ProjectItem {
-  path: string;
-  name: string;
-  truth: string | null;
-  decision: ReviewDecision;
-  finalLabel: string | null;
-  predictions: RankedLabel[];
-  /** Audio only: the worker's raw per-prompt scores and Whisper's transcript. */
-  rawScores?: number[];
-  transcript?: string;
-  media?: ProjectMediaRef;
-}
-
-export interface ProjectManifest {
-  format: typeof PROJECT_FORMAT;
-  version: typeof PROJECT_VERSION;
-  task: Task;
-  settings: ProjectSettings;
-  /** The labels the settings give, for readers that don't parse `labelsText`. */
-  labels: string[];
-  items: ProjectItem[];
-}
 
 /** An item as the app hands it over for writing: the media bytes, if any, come separately. */
 export interface ProjectItemInput extends Omit<ProjectItem, 'media'> {
@@ -131,202 +110,129 @@ export async function writeProjectFile(input: ProjectInput): Promise<Uint8Array<
 }
 
 // ---------------------------------------------------------------------------------------------
-// The schema, by hand.
+// The schema (building blocks shared with share links in ./schemas).
 
-type Json = Record<string, unknown>;
-
-function isPlainObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describeType(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-function oneOf<T extends string>(values: readonly T[], value: unknown): value is T {
-  return typeof value === 'string' && (values as readonly string[]).includes(value);
-}
-
-const MANIFEST_FIELDS = ['format', 'version', 'task', 'settings', 'labels', 'items'];
-const SETTINGS_FIELDS = ['modelId', 'labelsText', 'template', 'calibration', 'aggregation'];
-const ITEM_FIELDS = ['path', 'name', 'truth', 'decision', 'finalLabel', 'predictions', 'rawScores', 'transcript', 'media'];
-const MEDIA_FIELDS = ['path', 'mime'];
 const MIME_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const MIME_PROBLEM = 'not a media type';
+const FINITE_PROBLEM = 'must be a finite number';
+const RAW_SCORES_PROBLEM = `must be a list of at most ${MAX_LABELS} finite numbers`;
 
-class Checker {
-  readonly problems: string[] = [];
-  report(problem: string): void {
-    this.problems.push(problem);
-  }
-  unknownFields(object: Json, allowed: readonly string[], prefix: string): void {
-    for (const key of Object.keys(object)) if (!allowed.includes(key)) this.report(`${prefix}${key.slice(0, 40)}: unknown field`);
-  }
-  text(value: unknown, field: string, maxChars: number, options: { allowEmpty?: boolean } = {}): value is string {
-    if (typeof value !== 'string') this.report(`${field}: must be text, not ${describeType(value)}`);
-    else if (value.length > maxChars) this.report(`${field}: longer than ${maxChars} characters`);
-    else if (!options.allowEmpty && value.trim() === '') this.report(`${field}: empty`);
-    else return true;
-    return false;
-  }
-  textOrNull(value: unknown, field: string, maxChars: number): value is string | null {
-    return value === null || this.text(value, field, maxChars);
-  }
-}
-
-/** An item path as a folder drop gives it: relative, no "..", no control characters. */
-function checkItemPath(path: string, field: string, check: Checker): void {
-  if (CONTROL_CHARS.test(path)) return check.report(`${field}: contains control characters`);
+/** The path inside the ZIP, or undefined for one that would leave it (absolute, a drive letter, ".."). */
+function normalisedZipPath(path: string): string | undefined {
   try {
-    normaliseZipPath(path);
+    return normaliseZipPath(path);
   } catch {
-    check.report(`${field}: not a safe relative path (absolute, a drive letter, or "..")`);
+    return undefined;
   }
 }
 
-function checkPredictions(value: unknown, field: string, check: Checker): RankedLabel[] | undefined {
-  if (!Array.isArray(value)) return void check.report(`${field}: must be a list, not ${describeType(value)}`);
-  if (value.length > MAX_LABELS) return void check.report(`${field}: more than ${MAX_LABELS} entries`);
-  const out: RankedLabel[] = [];
-  value.forEach((entry: unknown, i) => {
-    if (!isPlainObject(entry)) return check.report(`${field}[${i}]: must be an object, not ${describeType(entry)}`);
-    check.unknownFields(entry, ['label', 'score'], `${field}[${i}].`);
-    const okLabel = check.text(entry.label, `${field}[${i}].label`, MAX_LABEL_CHARS);
-    const score = entry.score;
-    if (typeof score !== 'number' || !Number.isFinite(score)) check.report(`${field}[${i}].score: must be a finite number`);
-    else if (okLabel) out.push({ label: entry.label as string, score });
-  });
-  return out;
+const finiteNumber = v.pipe(v.number(FINITE_PROBLEM), v.finite(FINITE_PROBLEM));
+
+function isFiniteNumberList(value: unknown): value is number[] {
+  return Array.isArray(value) && value.length <= MAX_LABELS && value.every((score) => typeof score === 'number' && Number.isFinite(score));
 }
 
-function checkItem(value: unknown, index: number, check: Checker, mediaPaths: Set<string>): ProjectItem | undefined {
-  const field = `items[${index}]`;
-  if (!isPlainObject(value)) return void check.report(`${field}: must be an object, not ${describeType(value)}`);
-  const before = check.problems.length;
-  check.unknownFields(value, ITEM_FIELDS, `${field}.`);
-  const { path, name, truth, decision, finalLabel, rawScores, transcript, media } = value;
-  if (check.text(path, `${field}.path`, MAX_ITEM_PATH_CHARS)) checkItemPath(path, `${field}.path`, check);
-  if (check.text(name, `${field}.name`, MAX_ITEM_PATH_CHARS) && CONTROL_CHARS.test(name)) check.report(`${field}.name: contains control characters`);
-  check.textOrNull(truth, `${field}.truth`, MAX_LABEL_CHARS);
-  if (!oneOf(REVIEW_DECISIONS, decision)) check.report(`${field}.decision: must be one of ${REVIEW_DECISIONS.join(', ')}`);
-  check.textOrNull(finalLabel, `${field}.finalLabel`, MAX_LABEL_CHARS);
-  const predictions = checkPredictions(value.predictions, `${field}.predictions`, check);
-  if (rawScores !== undefined) {
-    if (!Array.isArray(rawScores) || rawScores.length > MAX_LABELS || !rawScores.every((score) => typeof score === 'number' && Number.isFinite(score)))
-      check.report(`${field}.rawScores: must be a list of at most ${MAX_LABELS} finite numbers`);
-  }
-  if (transcript !== undefined) check.text(transcript, `${field}.transcript`, MAX_TRANSCRIPT_CHARS, { allowEmpty: true });
-  let mediaRef: ProjectMediaRef | undefined;
-  if (media !== undefined) {
-    if (!isPlainObject(media)) check.report(`${field}.media: must be an object, not ${describeType(media)}`);
-    else {
-      check.unknownFields(media, MEDIA_FIELDS, `${field}.media.`);
-      if (typeof media.mime !== 'string' || media.mime.length > MAX_MIME_CHARS || (media.mime !== '' && !MIME_PATTERN.test(media.mime)))
-        check.report(`${field}.media.mime: not a media type`);
-      if (check.text(media.path, `${field}.media.path`, MAX_ITEM_PATH_CHARS)) {
-        let normalised: string | undefined;
-        try {
-          normalised = normaliseZipPath(media.path);
-        } catch {
-          check.report(`${field}.media.path: not a safe path inside the project`);
-        }
-        if (normalised !== undefined) {
-          if (normalised !== media.path || !normalised.startsWith(`${PROJECT_MEDIA_FOLDER}/`))
-            check.report(`${field}.media.path: must be a plain path under ${PROJECT_MEDIA_FOLDER}/`);
-          else if (mediaPaths.has(normalised)) check.report(`${field}.media.path: used by another item too`);
-          else mediaPaths.add(normalised);
-        }
-      }
-      if (check.problems.length === before) mediaRef = { path: media.path as string, mime: media.mime as string };
-    }
-  }
-  if (check.problems.length !== before || !predictions) return undefined;
-  const item: ProjectItem = {
-    path: path as string,
-    name: name as string,
-    truth: truth as string | null,
-    decision: decision as ReviewDecision,
-    finalLabel: finalLabel as string | null,
-    predictions,
-  };
-  if (rawScores !== undefined) item.rawScores = (rawScores as number[]).slice();
-  if (transcript !== undefined) item.transcript = transcript as string;
-  if (mediaRef) item.media = mediaRef;
-  return item;
-}
+const settingsSchema = record(
+  {
+    modelId: modelIdSchema,
+    labelsText: text({ maxChars: MAX_LABELS_TEXT_CHARS, allowEmpty: true }),
+    template: templateSchema(),
+    calibration: calibrationSchema,
+    aggregation: v.picklist(TOKEN_AGGREGATIONS, `must be one of ${TOKEN_AGGREGATIONS.join(', ')}`),
+  },
+  notAnObject,
+);
 
-function finish(problems: string[]): string[] {
-  if (problems.length <= MAX_PROBLEMS) return problems;
-  return [...problems.slice(0, MAX_PROBLEMS), `…and ${problems.length - MAX_PROBLEMS} more problems`];
-}
+const mediaRefSchema = record(
+  {
+    mime: v.pipe(
+      v.string(MIME_PROBLEM),
+      v.maxLength(MAX_MIME_CHARS, MIME_PROBLEM),
+      v.check((mime) => mime === '' || MIME_PATTERN.test(mime), MIME_PROBLEM),
+    ),
+    /** The entry inside the ZIP, always under `media/`. */
+    path: v.pipe(
+      text({ maxChars: MAX_ITEM_PATH_CHARS }),
+      v.check((path) => normalisedZipPath(path) !== undefined, 'not a safe path inside the project'),
+      v.check((path) => normalisedZipPath(path) === path && path.startsWith(`${PROJECT_MEDIA_FOLDER}/`), `must be a plain path under ${PROJECT_MEDIA_FOLDER}/`),
+    ),
+  },
+  notAnObject,
+);
+
+const itemSchema = record(
+  {
+    /** As a folder drop gives it: relative, no "..", no control characters. */
+    path: v.pipe(
+      text({ maxChars: MAX_ITEM_PATH_CHARS, refuseControlChars: true }),
+      v.check((path) => normalisedZipPath(path) !== undefined, 'not a safe relative path (absolute, a drive letter, or "..")'),
+    ),
+    name: text({ maxChars: MAX_ITEM_PATH_CHARS, refuseControlChars: true }),
+    truth: v.nullable(text({ maxChars: MAX_LABEL_CHARS })),
+    decision: v.picklist(REVIEW_DECISIONS, `must be one of ${REVIEW_DECISIONS.join(', ')}`),
+    finalLabel: v.nullable(text({ maxChars: MAX_LABEL_CHARS })),
+    predictions: list(record({ label: text({ maxChars: MAX_LABEL_CHARS }), score: finiteNumber }, notAnObject), {
+      maxItems: MAX_LABELS,
+      noun: 'entries',
+    }),
+    /** Audio only: the worker's raw per-prompt scores and Whisper's transcript. */
+    rawScores: v.optional(v.pipe(v.custom<number[]>(isFiniteNumberList, RAW_SCORES_PROBLEM), v.transform((scores) => scores.slice()))),
+    transcript: v.optional(text({ maxChars: MAX_TRANSCRIPT_CHARS, allowEmpty: true })),
+    media: v.optional(mediaRefSchema),
+  },
+  notAnObject,
+);
+
+const manifestSchema = v.pipe(
+  v.custom<Json>(isPlainObject, (issue) => `${PROJECT_MANIFEST_PATH} holds ${describeType(issue.input)}, not a project`),
+  // Someone else's JSON gets one sentence, not a list of every field it lacks.
+  v.check((manifest) => manifest.format === PROJECT_FORMAT, `${PROJECT_MANIFEST_PATH}: not a Zero-Shot Playground project (format)`),
+  record(
+    {
+      format: v.literal(PROJECT_FORMAT),
+      version: version(PROJECT_VERSION, 'the file'),
+      task: taskSchema,
+      settings: settingsSchema,
+      /** The labels the settings give, for readers that don't parse `labelsText`. */
+      labels: labelsSchema({ minItems: 0, maxChars: MAX_LABEL_CHARS }),
+      items: v.pipe(
+        list(itemSchema, { maxItems: MAX_PROJECT_ITEMS }),
+        // Two items pointing at one entry would be restored as one file twice.
+        v.rawCheck(({ dataset, addIssue }) => {
+          if (!dataset.typed) return;
+          const seen = new Set<string>();
+          dataset.value.forEach((item, index) => {
+            if (!item.media) return;
+            if (seen.has(item.media.path))
+              addIssue({
+                message: 'used by another item too',
+                path: [
+                  { type: 'array', origin: 'value', input: dataset.value, key: index, value: item },
+                  { type: 'object', origin: 'value', input: item, key: 'media', value: item.media },
+                  { type: 'object', origin: 'value', input: item.media, key: 'path', value: item.media.path },
+                ],
+              });
+            seen.add(item.media.path);
+          });
+        }),
+      ),
+    },
+    notAnObject,
+  ),
+);
+
+export type ProjectSettings = v.InferOutput<typeof settingsSchema>;
+export type ProjectMediaRef = v.InferOutput<typeof mediaRefSchema>;
+export type ProjectItem = v.InferOutput<typeof itemSchema>;
+export type ProjectManifest = v.InferOutput<typeof manifestSchema>;
 
 /**
  * Checks anything against the manifest schema. On success the manifest is a fresh copy holding
  * only the known fields.
  */
 export function validateProjectManifest(value: unknown): { ok: true; manifest: ProjectManifest } | { ok: false; problems: string[] } {
-  if (!isPlainObject(value)) return { ok: false, problems: [`project.json holds ${describeType(value)}, not a project`] };
-  if (value.format !== PROJECT_FORMAT) return { ok: false, problems: ['project.json: not a Zero-Shot Playground project (format)'] };
-  const check = new Checker();
-  check.unknownFields(value, MANIFEST_FIELDS, '');
-  if (value.version !== PROJECT_VERSION)
-    check.report(
-      typeof value.version === 'number'
-        ? `version: ${value.version} is not one this app reads (it reads ${PROJECT_VERSION}); the file may be from a newer version`
-        : `version: must be the number ${PROJECT_VERSION}`,
-    );
-  const task = value.task;
-  if (!oneOf<Task>(['image', 'audio'], task)) check.report('task: must be image or audio');
-
-  const settings = value.settings;
-  let checkedSettings: ProjectSettings | undefined;
-  if (!isPlainObject(settings)) check.report(`settings: must be an object, not ${describeType(settings)}`);
-  else {
-    const before = check.problems.length;
-    check.unknownFields(settings, SETTINGS_FIELDS, 'settings.');
-    if (typeof settings.modelId !== 'string' || !isValidModelId(settings.modelId)) check.report('settings.modelId: not a model id of the form owner/name');
-    check.text(settings.labelsText, 'settings.labelsText', MAX_LABELS_TEXT_CHARS, { allowEmpty: true });
-    check.text(settings.template, 'settings.template', MAX_TEMPLATE_CHARS, { allowEmpty: true });
-    if (!oneOf(CALIBRATIONS, settings.calibration)) check.report(`settings.calibration: must be one of ${CALIBRATIONS.join(', ')}`);
-    if (!oneOf(TOKEN_AGGREGATIONS, settings.aggregation)) check.report(`settings.aggregation: must be one of ${TOKEN_AGGREGATIONS.join(', ')}`);
-    if (check.problems.length === before)
-      checkedSettings = {
-        modelId: settings.modelId as string,
-        labelsText: settings.labelsText as string,
-        template: settings.template as string,
-        calibration: settings.calibration as Calibration,
-        aggregation: settings.aggregation as TokenAggregation,
-      };
-  }
-
-  let labels: string[] | undefined;
-  if (!Array.isArray(value.labels)) check.report(`labels: must be a list, not ${describeType(value.labels)}`);
-  else if (value.labels.length > MAX_LABELS) check.report(`labels: more than ${MAX_LABELS}`);
-  else {
-    const before = check.problems.length;
-    value.labels.forEach((label: unknown, i) => check.text(label, `labels[${i}]`, MAX_LABEL_CHARS));
-    if (check.problems.length === before) labels = (value.labels as string[]).slice();
-  }
-
-  const items: ProjectItem[] = [];
-  if (!Array.isArray(value.items)) check.report(`items: must be a list, not ${describeType(value.items)}`);
-  else if (value.items.length > MAX_PROJECT_ITEMS) check.report(`items: more than ${MAX_PROJECT_ITEMS} (${value.items.length})`);
-  else {
-    const mediaPaths = new Set<string>();
-    value.items.forEach((item: unknown, i) => {
-      const checked = checkItem(item, i, check, mediaPaths);
-      if (checked) items.push(checked);
-    });
-  }
-
-  if (check.problems.length > 0 || !checkedSettings || !labels) return { ok: false, problems: finish(check.problems) };
-  return {
-    ok: true,
-    manifest: { format: PROJECT_FORMAT, version: PROJECT_VERSION, task: task as Task, settings: checkedSettings, labels, items },
-  };
+  const checked = checkWith(manifestSchema, value);
+  return checked.ok ? { ok: true, manifest: checked.value } : { ok: false, problems: capProblems(checked.problems) };
 }
 
 /** Reads and checks a project file. Never throws; anything wrong comes back as problems. */
@@ -358,7 +264,7 @@ export async function readProjectFile(bytes: Uint8Array): Promise<ProjectResult>
       else if (entry.size > MAX_MEDIA_ENTRY_BYTES) problems.push(`${entry.path}: larger than ${MAX_MEDIA_ENTRY_BYTES / 1024 / 1024} MB`);
       else media.set(entry.path, await entry.data());
     }
-    if (problems.length > 0) return fail(...finish(problems));
+    if (problems.length > 0) return fail(...capProblems(problems));
     return { ok: true, project: { manifest: checked.manifest, media } };
   } catch (error) {
     if (error instanceof ZipError) return fail(`not a readable ZIP: ${error.message}`);

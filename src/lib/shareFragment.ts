@@ -20,10 +20,26 @@
  * Strings come back as data (text that looks like HTML markup is refused outright); the UI must
  * still render them as text.
  */
-import { CALIBRATIONS, type Calibration } from './audioScoring';
+import * as v from 'valibot';
 import { MAX_LABELS } from './labels';
-import { MAX_TEMPLATE_CHARS, isValidModelId } from './urlState';
-import { TASKS, type Task } from './tasks';
+import {
+  calibrationSchema,
+  capProblems,
+  checkWith,
+  describeType,
+  isPlainObject,
+  labelsSchema,
+  list,
+  modelIdSchema,
+  notAnObject,
+  record,
+  taskSchema,
+  templateSchema,
+  text,
+  version,
+  type Json,
+} from './schemas';
+import { MAX_TEMPLATE_CHARS } from './urlState';
 import { InflateError, deflateRaw, inflateRaw } from './zip';
 
 export const SHARE_FRAGMENT_KEY = 'demo';
@@ -60,215 +76,92 @@ export const SHARED_EXAMPLE_MIME_TYPES = [
 ] as const;
 export type SharedExampleMime = (typeof SHARED_EXAMPLE_MIME_TYPES)[number];
 
-export interface SharedExample {
-  name: string;
-  mime: SharedExampleMime;
-  bytes: Uint8Array;
-}
-
-export interface ShareState {
-  v: 1;
-  task: Task;
-  model: string;
-  labels: string[];
-  templates: string[];
-  calibration?: Calibration;
-  examples?: SharedExample[];
-}
-
 export type ShareResult<T> = { ok: true } & T | { ok: false; problems: string[] };
-
-const STATE_FIELDS = ['v', 'task', 'model', 'labels', 'templates', 'calibration', 'examples'];
-const EXAMPLE_FIELDS = ['name', 'mime', 'bytes'];
-/** A hostile link could make thousands; the first few say what is wrong. */
-const MAX_PROBLEMS = 20;
-/** Field names from a link are shown in problems; a 10 KB key shouldn't be. */
-const MAX_SHOWN_KEY_CHARS = 40;
 
 // ---------------------------------------------------------------------------------------------
 // base64url (RFC 4648 §5), no padding on output; padding is tolerated on input.
+//
+// The platform does the work: `Uint8Array.prototype.toBase64` / `Uint8Array.fromBase64` where they
+// exist (Chromium 140+, Firefox 133+, Safari 18.2+), `btoa` / `atob` elsewhere. The fallback stays
+// because older browsers still open links, and Node 20 (the unit tests) has neither method. The
+// alphabet is checked here first, so both paths accept exactly the same text and a bad link gets
+// the position of its first bad character.
 
-const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const BASE64URL_VALUES = (() => {
-  const values = new Int16Array(128).fill(-1);
-  for (let i = 0; i < BASE64URL_ALPHABET.length; i++) values[BASE64URL_ALPHABET.charCodeAt(i)] = i;
-  return values;
-})();
+const NOT_BASE64URL = /[^A-Za-z0-9_-]/;
+/** btoa/atob work on "binary strings"; 32 Ki code units per fromCharCode call stays under engines' argument limits. */
+const BINARY_STRING_CHUNK_CHARS = 0x8000;
 
 export function toBase64Url(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  for (let i = 0; i < bytes.length; i += 3) {
-    const a = bytes[i] as number;
-    const b = bytes[i + 1];
-    const c = bytes[i + 2];
-    const triple = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
-    parts.push(BASE64URL_ALPHABET[(triple >> 18) & 63] as string, BASE64URL_ALPHABET[(triple >> 12) & 63] as string);
-    if (b !== undefined) parts.push(BASE64URL_ALPHABET[(triple >> 6) & 63] as string);
-    if (c !== undefined) parts.push(BASE64URL_ALPHABET[triple & 63] as string);
+  if ('toBase64' in bytes && typeof bytes.toBase64 === 'function') {
+    const encoded: unknown = bytes.toBase64({ alphabet: 'base64url', omitPadding: true });
+    if (typeof encoded === 'string') return encoded;
   }
-  return parts.join('');
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += BINARY_STRING_CHUNK_CHARS) binary += String.fromCharCode(...bytes.subarray(i, i + BINARY_STRING_CHUNK_CHARS));
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** The bytes, or a sentence saying why the text isn't base64url. */
-export function fromBase64Url(text: string): { bytes: Uint8Array<ArrayBuffer> } | { problem: string } {
+export function fromBase64Url(text: string): { bytes: Uint8Array } | { problem: string } {
   const unpadded = text.replace(/={1,2}$/, '');
   if (unpadded.length % 4 === 1) return { problem: 'its length is impossible for base64url (cut short?)' };
-  const out = new Uint8Array(Math.floor((unpadded.length * 3) / 4));
-  let buffer = 0;
-  let bits = 0;
-  let o = 0;
-  for (let i = 0; i < unpadded.length; i++) {
-    const code = unpadded.charCodeAt(i);
-    const value = code < 128 ? (BASE64URL_VALUES[code] as number) : -1;
-    if (value < 0) return { problem: `character ${i + 1} is not base64url` };
-    buffer = (buffer << 6) | value;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (buffer >> bits) & 0xff;
-    }
+  const bad = unpadded.search(NOT_BASE64URL);
+  if (bad >= 0) return { problem: `character ${bad + 1} is not base64url` };
+  if ('fromBase64' in Uint8Array && typeof Uint8Array.fromBase64 === 'function') {
+    const decoded: unknown = Uint8Array.fromBase64(unpadded, { alphabet: 'base64url' });
+    if (decoded instanceof Uint8Array) return { bytes: decoded };
   }
-  return { bytes: out };
+  const binary = atob(unpadded.replace(/-/g, '+').replace(/_/g, '/'));
+  return { bytes: Uint8Array.from(binary, (char) => char.charCodeAt(0)) };
 }
 
 // ---------------------------------------------------------------------------------------------
-// The schema, by hand.
+// The schema (building blocks shared with project files in ./schemas).
 
-type Json = Record<string, unknown>;
+/** Named in markup problems: "looks like HTML markup, which a demo link may not carry". */
+const CARRIER = 'a demo link';
 
-function isPlainObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
+const exampleSchema = record(
+  {
+    name: text({ maxChars: MAX_EXAMPLE_NAME_CHARS, refuseMarkupIn: CARRIER }),
+    mime: v.picklist(SHARED_EXAMPLE_MIME_TYPES, 'not allowed'),
+    bytes: v.pipe(
+      v.instance(Uint8Array, (issue) => `must be bytes, not ${describeType(issue.input)}`),
+      v.maxLength(MAX_EXAMPLE_BYTES, `larger than ${MAX_EXAMPLE_BYTES / 1024} KB`),
+      // A copy: the state must not share memory with the link's buffer (or the caller's).
+      v.transform((bytes): Uint8Array => bytes.slice()),
+    ),
+  },
+  notAnObject,
+);
 
-function shownKey(key: string): string {
-  return key.length > MAX_SHOWN_KEY_CHARS ? `${key.slice(0, MAX_SHOWN_KEY_CHARS)}…` : key;
-}
+const shareStateSchema = record(
+  {
+    v: version(SHARE_STATE_VERSION, 'the link', 'version '),
+    task: taskSchema,
+    model: modelIdSchema,
+    labels: labelsSchema({ minItems: 1, maxChars: MAX_SHARED_LABEL_CHARS, refuseMarkupIn: CARRIER }),
+    templates: list(templateSchema({ maxChars: MAX_SHARED_TEMPLATE_CHARS, refuseMarkupIn: CARRIER }), {
+      maxItems: MAX_SHARED_TEMPLATES,
+      of: 'text',
+      noun: 'items',
+    }),
+    calibration: v.optional(calibrationSchema),
+    examples: v.optional(list(exampleSchema, { maxItems: MAX_SHARED_EXAMPLES })),
+  },
+  (input) => `the link holds ${describeType(input)}, not a demo`,
+);
 
-function describeType(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-function finish(problems: string[]): string[] {
-  if (problems.length <= MAX_PROBLEMS) return problems;
-  return [...problems.slice(0, MAX_PROBLEMS), `…and ${problems.length - MAX_PROBLEMS} more problems`];
-}
-
-/**
- * Text that reads as an HTML tag, comment or declaration (`<img …`, `</x>`, `<!--`, `<?`). The UI
- * renders link text as text, so this is defence in depth: a label like that in a link someone
- * sends is far more likely an attack than a class name, and refusing it keeps it from reaching
- * any later consumer (an export opened in another tool, a copy pasted into a page). "a < b" and
- * "<3" stay fine.
- */
-const MARKUP_PATTERN = /<[a-z!/?]/i;
-
-export function looksLikeMarkup(text: string): boolean {
-  return MARKUP_PATTERN.test(text);
-}
-
-/** Checks a list of strings; returns the copy when every item is fine. */
-function checkStringList(
-  value: unknown,
-  field: string,
-  limits: { minItems: number; maxItems: number; maxChars: number; allowEmpty: boolean },
-  problems: string[],
-): string[] | undefined {
-  if (!Array.isArray(value)) {
-    problems.push(`${field}: must be a list of text, not ${describeType(value)}`);
-    return undefined;
-  }
-  if (value.length < limits.minItems) {
-    problems.push(`${field}: at least ${limits.minItems} needed`);
-    return undefined;
-  }
-  if (value.length > limits.maxItems) {
-    problems.push(`${field}: more than ${limits.maxItems} items (${value.length})`);
-    return undefined;
-  }
-  const before = problems.length;
-  value.forEach((item: unknown, i) => {
-    if (typeof item !== 'string') problems.push(`${field}[${i}]: must be text, not ${describeType(item)}`);
-    else if (item.length > limits.maxChars) problems.push(`${field}[${i}]: longer than ${limits.maxChars} characters`);
-    else if (!limits.allowEmpty && item.trim() === '') problems.push(`${field}[${i}]: empty`);
-    else if (looksLikeMarkup(item)) problems.push(`${field}[${i}]: looks like HTML markup, which a demo link may not carry`);
-  });
-  return problems.length === before ? (value as string[]).slice() : undefined;
-}
-
-function checkUnknownFields(object: Json, allowed: readonly string[], prefix: string, problems: string[]): void {
-  for (const key of Object.keys(object)) if (!allowed.includes(key)) problems.push(`${prefix}${shownKey(key)}: unknown field`);
-}
-
-function checkExample(value: unknown, field: string, problems: string[]): SharedExample | undefined {
-  if (!isPlainObject(value)) {
-    problems.push(`${field}: must be an object, not ${describeType(value)}`);
-    return undefined;
-  }
-  const before = problems.length;
-  checkUnknownFields(value, EXAMPLE_FIELDS, `${field}.`, problems);
-  const { name, mime, bytes } = value;
-  if (typeof name !== 'string') problems.push(`${field}.name: must be text, not ${describeType(name)}`);
-  else if (name.trim() === '') problems.push(`${field}.name: empty`);
-  else if (name.length > MAX_EXAMPLE_NAME_CHARS) problems.push(`${field}.name: longer than ${MAX_EXAMPLE_NAME_CHARS} characters`);
-  else if (looksLikeMarkup(name)) problems.push(`${field}.name: looks like HTML markup, which a demo link may not carry`);
-  if (typeof mime !== 'string' || !(SHARED_EXAMPLE_MIME_TYPES as readonly string[]).includes(mime)) problems.push(`${field}.mime: not allowed`);
-  if (!(bytes instanceof Uint8Array)) problems.push(`${field}.bytes: must be bytes, not ${describeType(bytes)}`);
-  else if (bytes.length > MAX_EXAMPLE_BYTES) problems.push(`${field}.bytes: larger than ${MAX_EXAMPLE_BYTES / 1024} KB`);
-  if (problems.length !== before) return undefined;
-  return { name: name as string, mime: mime as SharedExampleMime, bytes: (bytes as Uint8Array).slice() };
-}
+export type SharedExample = v.InferOutput<typeof exampleSchema>;
+export type ShareState = v.InferOutput<typeof shareStateSchema>;
 
 /**
  * Checks anything against the share schema. On success the state is a fresh copy holding only
  * the known fields, so nothing else from the input (extra keys, prototypes) comes along.
  */
 export function validateShareState(value: unknown): ShareResult<{ state: ShareState }> {
-  const checked = checkShareState(value);
-  return checked.state ? { ok: true, state: checked.state } : { ok: false, problems: finish(checked.problems) };
-}
-
-/** validateShareState without the cap on problems, so the decoder can add its own first. */
-function checkShareState(value: unknown): { state?: ShareState; problems: string[] } {
-  if (!isPlainObject(value)) return { problems: [`the link holds ${describeType(value)}, not a demo`] };
-  const problems: string[] = [];
-  checkUnknownFields(value, STATE_FIELDS, '', problems);
-
-  if (value.v !== SHARE_STATE_VERSION)
-    problems.push(
-      typeof value.v === 'number'
-        ? `v: version ${value.v} is not one this app reads (it reads ${SHARE_STATE_VERSION}); the link may be from a newer version`
-        : `v: must be the number ${SHARE_STATE_VERSION}, not ${describeType(value.v)}`,
-    );
-  const task = value.task;
-  if (typeof task !== 'string' || !(TASKS as readonly string[]).includes(task)) problems.push('task: must be image or audio');
-  const model = value.model;
-  if (typeof model !== 'string' || !isValidModelId(model)) problems.push('model: not a model id of the form owner/name');
-  const labels = checkStringList(value.labels, 'labels', { minItems: 1, maxItems: MAX_SHARED_LABELS, maxChars: MAX_SHARED_LABEL_CHARS, allowEmpty: false }, problems);
-  const templates = checkStringList(
-    value.templates,
-    'templates',
-    { minItems: 0, maxItems: MAX_SHARED_TEMPLATES, maxChars: MAX_SHARED_TEMPLATE_CHARS, allowEmpty: true },
-    problems,
-  );
-  const calibration = value.calibration;
-  if (calibration !== undefined && (typeof calibration !== 'string' || !(CALIBRATIONS as readonly string[]).includes(calibration)))
-    problems.push(`calibration: must be one of ${CALIBRATIONS.join(', ')}`);
-
-  let examples: SharedExample[] | undefined;
-  if (value.examples !== undefined) {
-    if (!Array.isArray(value.examples)) problems.push(`examples: must be a list, not ${describeType(value.examples)}`);
-    else if (value.examples.length > MAX_SHARED_EXAMPLES) problems.push(`examples: more than ${MAX_SHARED_EXAMPLES} (${value.examples.length})`);
-    else examples = value.examples.map((example: unknown, i) => checkExample(example, `examples[${i}]`, problems)).filter((e) => e !== undefined);
-  }
-
-  if (problems.length > 0 || !labels || !templates) return { problems };
-  const state: ShareState = { v: SHARE_STATE_VERSION, task: task as Task, model: model as string, labels, templates };
-  if (calibration !== undefined) state.calibration = calibration as Calibration;
-  if (examples !== undefined) state.examples = examples;
-  return { state, problems };
+  const checked = checkWith(shareStateSchema, value);
+  return checked.ok ? { ok: true, state: checked.value } : { ok: false, problems: capProblems(checked.problems) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,10 +278,10 @@ export async function decodeShareFragment(fragment: string): Promise<ShareResult
 
     const problems: string[] = [];
     const candidate = attachExampleBytes(wire, container.subarray(CONTAINER_HEADER_BYTES + jsonLength), problems);
-    const checked = checkShareState(candidate);
-    problems.push(...checked.problems);
-    if (!checked.state || problems.length > 0) return fail(...finish(problems));
-    return { ok: true, state: checked.state };
+    const checked = checkWith(shareStateSchema, candidate);
+    if (!checked.ok) problems.push(...checked.problems);
+    if (!checked.ok || problems.length > 0) return fail(...capProblems(problems));
+    return { ok: true, state: checked.value };
   } catch (error) {
     // Nothing above should throw; this keeps the promise of "never throws" if something does.
     return fail(`link: could not be read (${error instanceof Error ? error.message : 'unknown error'})`);

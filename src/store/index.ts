@@ -4,7 +4,7 @@ import { createAudioItemsSlice, type AudioItemsSlice } from './audioItemsSlice';
 import { createItemsSlice, type ItemsSlice } from './itemsSlice';
 import { createModelSlice, type ModelSlice } from './modelSlice';
 import { createReviewSlice, type ReviewSlice } from './reviewSlice';
-import { DEFAULT_SETTINGS, createSettingsSlice, settingsOf, type SettingsSlice } from './settingsSlice';
+import { DEFAULT_SETTINGS, createSettingsSlice, settingsOf, storedSettings, type SettingsSlice } from './settingsSlice';
 import { createWorkspaceSlice, type WorkspaceSlice } from './workspaceSlice';
 
 export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice & ReviewSlice & WorkspaceSlice;
@@ -49,11 +49,12 @@ export const useAppStore = create<AppState>()(
       version: SETTINGS_VERSION,
       storage: createJSONStorage(() => skippingUnchangedWrites(localStorage)),
       partialize: (state) => settingsOf(state),
-      migrate: (persisted, version) => {
-        const stored = typeof persisted === 'object' && persisted !== null ? persisted : {};
-        // Version 1 had the image settings only; unknown fields fall back to defaults on merge.
-        return version <= SETTINGS_VERSION ? { ...DEFAULT_SETTINGS, ...stored } : DEFAULT_SETTINGS;
-      },
+      // Version 1 had the image settings only: they are kept, and the audio ones get their defaults
+      // (storedSettings fills in what is missing). A newer version's record may mean anything else.
+      migrate: (persisted, version) => (version <= SETTINGS_VERSION ? storedSettings(persisted) : { ...DEFAULT_SETTINGS }),
+      // Every record is checked, the current version's too (persist only migrates other versions):
+      // a hand-edited field of the wrong type gets its default instead of reaching the store.
+      merge: (persisted, current) => (persisted === undefined ? current : { ...current, ...storedSettings(persisted) }),
     },
   ),
 );

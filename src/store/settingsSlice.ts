@@ -1,7 +1,9 @@
+import * as v from 'valibot';
 import type { StateCreator } from 'zustand';
-import { DEFAULT_WHISPER_TEMPLATE, type Calibration, type TokenAggregation } from '../lib/audioScoring';
+import { DEFAULT_WHISPER_TEMPLATE, TOKEN_AGGREGATIONS, type Calibration, type TokenAggregation } from '../lib/audioScoring';
 import { DEFAULT_TEMPLATE } from '../lib/labels';
-import type { BackendPreference } from '../lib/urlState';
+import { calibrationSchema, isPlainObject, taskSchema } from '../lib/schemas';
+import { BACKEND_PREFERENCES, normaliseHubHost, type BackendPreference } from '../lib/urlState';
 import { DEFAULT_AUDIO_MODEL_ID, DEFAULT_MODEL_ID, type Task } from '../lib/tasks';
 import type { AppState } from './index';
 
@@ -9,36 +11,29 @@ export const HUGGING_FACE_HUB = 'https://huggingface.co/';
 export const DEFAULT_LABELS_TEXT = 'red circle\nblue square\ngreen triangle\nyellow star\npurple cross';
 export const DEFAULT_AUDIO_LABELS_TEXT = 'yes\nno\nup\ndown\nleft\nright\non\noff\nstop\ngo';
 
-/** What persists across visits in localStorage (a workspace keeps its own copy of most of it, see below). */
-export interface Settings {
-  task: Task;
+/**
+ * Each setting's schema: what may come back from localStorage. The types are inferred from
+ * here; model ids are only required to be text, since a remembered local-folder model
+ * (`local/<folder name>`) needn't look like a Hub id.
+ */
+const SETTING_SCHEMAS = {
+  task: taskSchema,
   /** The image model (the key predates audio, so remembered choices survive). */
-  modelId: string;
-  audioModelId: string;
-  backendPreference: BackendPreference;
-  hubHost: string;
-  template: string;
-  labelsText: string;
-  audioTemplate: string;
-  audioLabelsText: string;
-  aggregation: TokenAggregation;
-  calibration: Calibration;
-}
-
-/** Every settings field, once: the compiler insists a new field is listed here. */
-const SETTINGS_FIELDS: Record<keyof Settings, true> = {
-  task: true,
-  modelId: true,
-  audioModelId: true,
-  backendPreference: true,
-  hubHost: true,
-  template: true,
-  labelsText: true,
-  audioTemplate: true,
-  audioLabelsText: true,
-  aggregation: true,
-  calibration: true,
+  modelId: v.pipe(v.string(), v.nonEmpty()),
+  audioModelId: v.pipe(v.string(), v.nonEmpty()),
+  backendPreference: v.picklist(BACKEND_PREFERENCES),
+  /** An http(s) address, normalised as setHubHost is given it (a hand-edited one may lack the final slash). */
+  hubHost: v.pipe(v.string(), v.transform(normaliseHubHost), v.string()),
+  template: v.string(),
+  labelsText: v.string(),
+  audioTemplate: v.string(),
+  audioLabelsText: v.string(),
+  aggregation: v.picklist(TOKEN_AGGREGATIONS),
+  calibration: calibrationSchema,
 };
+
+/** What persists across visits in localStorage (a workspace keeps its own copy of most of it, see below). */
+export type Settings = v.InferOutput<v.ObjectSchema<typeof SETTING_SCHEMAS, undefined>>;
 
 /** Choices about this device, not about the work: they stay global rather than per workspace. */
 const DEVICE_SETTINGS = ['backendPreference', 'hubHost'] as const satisfies readonly (keyof Settings)[];
@@ -46,7 +41,8 @@ const DEVICE_SETTINGS = ['backendPreference', 'hubHost'] as const satisfies read
 /** What a workspace remembers of the settings. */
 export type WorkspaceSettings = Omit<Settings, (typeof DEVICE_SETTINGS)[number]>;
 
-const SETTINGS_KEYS = Object.keys(SETTINGS_FIELDS) as (keyof Settings)[];
+/** Every settings field, once: the schema lists them. */
+const SETTINGS_KEYS = v.keyof(v.object(SETTING_SCHEMAS)).options;
 const WORKSPACE_SETTINGS_KEYS = SETTINGS_KEYS.filter(
   (key): key is keyof WorkspaceSettings => !(DEVICE_SETTINGS as readonly string[]).includes(key),
 );
@@ -89,6 +85,34 @@ export const DEFAULT_SETTINGS: Settings = {
   aggregation: 'mean',
   calibration: 'none',
 };
+
+/**
+ * The settings as localStorage keeps them, checked field by field: a field that is missing (a
+ * version-1 record has no audio settings), of the wrong type or out of range gets its default,
+ * and the others are kept. Not an object at all: every default. Unknown fields are dropped.
+ */
+const storedSettingsSchema = v.fallback(
+  v.object({
+    task: v.fallback(SETTING_SCHEMAS.task, DEFAULT_SETTINGS.task),
+    modelId: v.fallback(SETTING_SCHEMAS.modelId, DEFAULT_SETTINGS.modelId),
+    audioModelId: v.fallback(SETTING_SCHEMAS.audioModelId, DEFAULT_SETTINGS.audioModelId),
+    backendPreference: v.fallback(SETTING_SCHEMAS.backendPreference, DEFAULT_SETTINGS.backendPreference),
+    hubHost: v.fallback(SETTING_SCHEMAS.hubHost, DEFAULT_SETTINGS.hubHost),
+    template: v.fallback(SETTING_SCHEMAS.template, DEFAULT_SETTINGS.template),
+    labelsText: v.fallback(SETTING_SCHEMAS.labelsText, DEFAULT_SETTINGS.labelsText),
+    audioTemplate: v.fallback(SETTING_SCHEMAS.audioTemplate, DEFAULT_SETTINGS.audioTemplate),
+    audioLabelsText: v.fallback(SETTING_SCHEMAS.audioLabelsText, DEFAULT_SETTINGS.audioLabelsText),
+    aggregation: v.fallback(SETTING_SCHEMAS.aggregation, DEFAULT_SETTINGS.aggregation),
+    calibration: v.fallback(SETTING_SCHEMAS.calibration, DEFAULT_SETTINGS.calibration),
+  } satisfies Record<keyof Settings, v.GenericSchema>),
+  () => ({ ...DEFAULT_SETTINGS }),
+);
+
+/** Whatever localStorage held, as settings; never throws (the outer fallback catches what the fields don't). */
+export function storedSettings(stored: unknown): Settings {
+  // valibot's object accepts lists and other objects too; only a plain record carries settings.
+  return v.parse(storedSettingsSchema, isPlainObject(stored) ? stored : undefined);
+}
 
 /** The settings fields that hold each task's model, labels and template. */
 const TASK_FIELDS = {
