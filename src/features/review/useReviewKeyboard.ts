@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { ReviewAction } from '../../lib/review';
-import { moveInGrid } from '../../lib/virtualGrid';
+import type { GridDirection } from '../../lib/gridLanes';
 import { useAppStore } from '../../store';
 import type { Task } from '../models/shared/catalog';
 import { currentVisibleIds, taskLabels } from './useTaskReview';
@@ -37,12 +37,15 @@ function actionForKey(event: KeyboardEvent, labels: readonly string[]): ReviewAc
   return null;
 }
 
+/** Where an arrow key moves the focus from `index`, given how the items are laid out. */
+export type MoveFocus = (index: number, direction: GridDirection, itemCount: number) => number;
+
 /**
  * Review by keyboard while the task's items are shown. Registered once; it reads the store and the
- * latest column count (from `columnsRef`) when a key arrives, so nothing re-subscribes. A decision
+ * latest layout (through `moveRef`) when a key arrives, so nothing re-subscribes. A decision
  * applies to the selection when there is one, else to the focused item, which then moves on.
  */
-export function useReviewKeyboard(task: Task, columnsRef: { readonly current: number }): void {
+export function useReviewKeyboard(task: Task, moveRef: { readonly current: MoveFocus }): void {
   const taskRef = useRef(task);
   taskRef.current = task;
   useEffect(() => {
@@ -80,7 +83,7 @@ export function useReviewKeyboard(task: Task, columnsRef: { readonly current: nu
 
       const arrow = ARROWS[event.key as keyof typeof ARROWS];
       if (arrow) {
-        const next = focusedIndex < 0 ? 0 : moveInGrid(focusedIndex, arrow, Math.max(1, columnsRef.current), shown.length);
+        const next = focusedIndex < 0 ? 0 : moveRef.current(focusedIndex, arrow, shown.length);
         const id = shown[next];
         if (id !== undefined) state.focusItem(task, id);
         event.preventDefault();
@@ -110,5 +113,5 @@ export function useReviewKeyboard(task: Task, columnsRef: { readonly current: nu
     };
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
-  }, [columnsRef]);
+  }, [moveRef]);
 }
