@@ -7,6 +7,17 @@ import { expect, type Locator, type Page } from '@playwright/test';
 
 export type Decision = 'none' | 'accepted' | 'overridden' | 'rejected';
 
+/** Where the focused item sits on screen (null when no item in the DOM has the focus). */
+export interface FocusedBox {
+  name: string;
+  /** Its left edge, px from the viewport's: the same for items in one lane. */
+  left: number;
+  top: number;
+  bottom: number;
+  /** Wholly inside the viewport. */
+  inView: boolean;
+}
+
 export interface ConfusionCellValue {
   truth: string;
   /** '' is the "none" column. */
@@ -22,6 +33,7 @@ export class ReviewPage {
   readonly keysHelp: Locator;
   readonly cellFilter: Locator;
   readonly grid: Locator;
+  readonly audioList: Locator;
 
   constructor(readonly page: Page) {
     this.folderInput = page.getByTestId('folder-input');
@@ -31,6 +43,7 @@ export class ReviewPage {
     this.keysHelp = page.getByTestId('keys-help');
     this.cellFilter = page.getByTestId('review-cell-filter');
     this.grid = page.getByTestId('image-grid');
+    this.audioList = page.getByTestId('audio-list');
   }
 
   /** Picks a folder from disk (ImageFolder layout gives ground truth). */
@@ -82,6 +95,58 @@ export class ReviewPage {
 
   async expectFocused(name: string): Promise<void> {
     await expect(this.focused()).toHaveAttribute('data-name', name);
+  }
+
+  item(name: string): Locator {
+    return this.page.locator(`[data-testid="item"][data-name="${name}"]`);
+  }
+
+  /** The names of the items in the DOM right now (a virtualised list holds only those near the screen). */
+  async renderedNames(): Promise<string[]> {
+    return this.items().evaluateAll((elements) => elements.map((el) => el.getAttribute('data-name') ?? ''));
+  }
+
+  async focusedBox(): Promise<FocusedBox | null> {
+    return this.page.evaluate(() => {
+      const element = document.querySelector('[data-testid="item"][data-focused="true"]');
+      if (!element) return null;
+      const rect = element.getBoundingClientRect();
+      return {
+        name: element.getAttribute('data-name') ?? '',
+        left: Math.round(rect.left),
+        top: rect.top,
+        bottom: rect.bottom,
+        inView: rect.top >= 0 && rect.bottom <= window.innerHeight && rect.height > 0,
+      };
+    });
+  }
+
+  /** Waits until `name` has the focus and has been scrolled wholly into the viewport; returns where it is. */
+  async expectFocusedInView(name: string): Promise<FocusedBox> {
+    await expect.poll(() => this.focusedBox(), { message: `${name} focused and in view` }).toMatchObject({ name, inView: true });
+    return (await this.focusedBox())!;
+  }
+
+  /**
+   * Scrolls the window down from where it is, most of a screen at a time, until `name` is rendered
+   * (a virtualised list renders it only near the screen). Fails at the bottom of the page.
+   */
+  async scrollUntilRendered(name: string): Promise<void> {
+    for (;;) {
+      if ((await this.item(name).count()) > 0) return;
+      const atBottom = await this.page.evaluate(() => {
+        const before = window.scrollY;
+        window.scrollBy({ top: window.innerHeight * 0.8, behavior: 'instant' });
+        return window.scrollY === before;
+      });
+      // Two frames: the scroll event is handled and the newly near items are rendered.
+      await this.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      if (atBottom) {
+        // The last scroll's items may still be rendering: one last look.
+        await expect(this.item(name), `${name} rendered somewhere on the page`).toHaveCount(1);
+        return;
+      }
+    }
   }
 
   async press(key: string): Promise<void> {
