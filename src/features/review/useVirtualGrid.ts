@@ -86,6 +86,29 @@ export function useVirtualGrid(
     if (focusedIndex >= 0) virtualizer.scrollToIndex(focusedIndex, { align: 'auto' });
   }, [focusedIndex, virtualizer]);
 
+  // Cards grow while you look at them (a result arrives, a clip is decoded). The virtualiser only
+  // keeps still what lies above the screen; this also keeps the focused item still while it is on
+  // screen, so reviewing during a run never pushes it out of view. Set once: it reads the ref.
+  const focusedIndexRef = useRef(focusedIndex);
+  focusedIndexRef.current = focusedIndex;
+  useLayoutEffect(() => {
+    virtualizer.shouldAdjustScrollPositionOnItemSizeChange = (item, delta, instance) => {
+      const offset = instance.scrollOffset ?? 0;
+      const focused = instance.measurementsCache[focusedIndexRef.current];
+      const viewportHeight = instance.scrollRect?.height ?? 0;
+      if (focused && focused.start >= offset && focused.end <= offset + viewportHeight) {
+        if (item.index < focused.index && item.lane === focused.lane) return true;
+        if (item.index === focused.index) return focused.end + delta > offset + viewportHeight && focused.start - delta >= offset;
+      }
+      // Otherwise the virtualiser's own rule (a first measurement above the screen's top, or a re-measurement wholly above it).
+      const firstMeasurement = !instance.itemSizeCache.has(item.key);
+      return firstMeasurement ? item.start < offset : item.end <= offset && instance.scrollDirection !== 'backward';
+    };
+    return () => {
+      virtualizer.shouldAdjustScrollPositionOnItemSizeChange = undefined;
+    };
+  }, [virtualizer]);
+
   const latest = useRef({ virtualizer, lanes });
   latest.current = { virtualizer, lanes };
   const moveRef = useRef((index: number, direction: GridDirection, itemCount: number) => {
