@@ -14,6 +14,8 @@ export interface FocusedBox {
   left: number;
   top: number;
   bottom: number;
+  /** Its top, px from the page's: grows down a lane whatever the scroll. */
+  pageTop: number;
   /** Wholly inside the viewport. */
   inView: boolean;
 }
@@ -107,7 +109,9 @@ export class ReviewPage {
   }
 
   async focusedBox(): Promise<FocusedBox | null> {
-    return this.page.evaluate(() => {
+    return this.page.evaluate(async () => {
+      // Two frames first: a focus change is rendered, then scrolled to, after the key event.
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
       const element = document.querySelector('[data-testid="item"][data-focused="true"]');
       if (!element) return null;
       const rect = element.getBoundingClientRect();
@@ -116,6 +120,7 @@ export class ReviewPage {
         left: Math.round(rect.left),
         top: rect.top,
         bottom: rect.bottom,
+        pageTop: Math.round(rect.top + window.scrollY),
         inView: rect.top >= 0 && rect.bottom <= window.innerHeight && rect.height > 0,
       };
     });
@@ -123,8 +128,46 @@ export class ReviewPage {
 
   /** Waits until `name` has the focus and has been scrolled wholly into the viewport; returns where it is. */
   async expectFocusedInView(name: string): Promise<FocusedBox> {
-    await expect.poll(() => this.focusedBox(), { message: `${name} focused and in view` }).toMatchObject({ name, inView: true });
-    return (await this.focusedBox())!;
+    const seen: { box: FocusedBox | null } = { box: null };
+    await expect.poll(async () => (seen.box = await this.focusedBox()), { message: `${name} focused and in view` }).toMatchObject({ name, inView: true });
+    return seen.box!;
+  }
+
+  /** Presses `key` and waits until the focus has left `from` for an item wholly in the viewport; returns where that is. */
+  async moveFocus(key: string, from: string): Promise<FocusedBox> {
+    await this.press(key);
+    const seen: { box: FocusedBox | null } = { box: null };
+    await expect
+      .poll(async () => {
+        seen.box = await this.focusedBox();
+        return seen.box !== null && seen.box.name !== from && seen.box.inView;
+      }, { message: `${key} moves the focus from ${from} to an item in view` })
+      .toBe(true);
+    return seen.box!;
+  }
+
+  /**
+   * Scrolls the window from the top to the bottom, most of a screen at a time, and returns every
+   * item name rendered on the way and the most items the DOM held at once. One call into the page.
+   */
+  async scrollThrough(): Promise<{ names: Set<string>; mostRendered: number }> {
+    const { names, mostRendered } = await this.page.evaluate(async () => {
+      const frames = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+      window.scrollTo({ top: 0, behavior: 'instant' });
+      const seen = new Set<string>();
+      let most = 0;
+      for (;;) {
+        // Two frames: the scroll event is handled and the newly near items are rendered.
+        await frames();
+        const rendered = Array.from(document.querySelectorAll('[data-testid="item"]'), (el) => el.getAttribute('data-name') ?? '');
+        for (const name of rendered) seen.add(name);
+        most = Math.max(most, rendered.length);
+        const before = window.scrollY;
+        window.scrollBy({ top: window.innerHeight * 0.8, behavior: 'instant' });
+        if (window.scrollY === before) return { names: [...seen], mostRendered: most };
+      }
+    });
+    return { names: new Set(names), mostRendered };
   }
 
   /**
@@ -132,21 +175,18 @@ export class ReviewPage {
    * (a virtualised list renders it only near the screen). Fails at the bottom of the page.
    */
   async scrollUntilRendered(name: string): Promise<void> {
-    for (;;) {
-      if ((await this.item(name).count()) > 0) return;
-      const atBottom = await this.page.evaluate(() => {
+    await this.page.evaluate(async (wanted) => {
+      const frames = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+      const rendered = () => Array.from(document.querySelectorAll('[data-testid="item"]')).some((el) => el.getAttribute('data-name') === wanted);
+      for (;;) {
+        await frames();
+        if (rendered()) return;
         const before = window.scrollY;
         window.scrollBy({ top: window.innerHeight * 0.8, behavior: 'instant' });
-        return window.scrollY === before;
-      });
-      // Two frames: the scroll event is handled and the newly near items are rendered.
-      await this.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-      if (atBottom) {
-        // The last scroll's items may still be rendering: one last look.
-        await expect(this.item(name), `${name} rendered somewhere on the page`).toHaveCount(1);
-        return;
+        if (window.scrollY === before) return;
       }
-    }
+    }, name);
+    await expect(this.item(name), `${name} rendered somewhere on the page`).toHaveCount(1);
   }
 
   async press(key: string): Promise<void> {
