@@ -17,6 +17,8 @@ export interface OpenOptions {
   hub?: string;
   calibration?: 'none' | 'zero-input' | 'prior';
   debug?: boolean;
+  /** false: `?virtualize=0`, every item in the DOM (the scale benchmark's baseline). */
+  virtualize?: boolean;
 }
 
 export interface Prediction {
@@ -97,6 +99,7 @@ export class PlaygroundPage {
     if (options.template !== undefined) params.set('template', options.template);
     if (options.hub !== undefined) params.set('hub', options.hub);
     if (options.debug) params.set('debug', '1');
+    if (options.virtualize === false) params.set('virtualize', '0');
     const text = params.toString();
     return text ? `/?${text}` : '/';
   }

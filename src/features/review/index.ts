@@ -8,3 +8,4 @@ export { useReviewKeyboard } from './ui/useReviewKeyboard';
 export { selectOnClick, useTaskLabels, useVisibleIds } from './ui/useTaskReview';
 export { useVirtualGrid } from './ui/useVirtualGrid';
 export type { GridLayout } from './ui/useVirtualGrid';
+export { laneStyle, shouldVirtualize } from './ui/virtualization';

@@ -1,12 +1,28 @@
-import { memo, useEffect, useRef, useState } from 'react';
+import { memo, useRef, useState } from 'react';
 import { formatDuration } from '../../../lib/audio';
 import { useAppStore } from '../../../store';
 import { PredictionList } from '../../../ui/PredictionList';
-import { DecisionControls } from '../../review';
-import { ReviewToolbar } from '../../review';
-import { SelectCheckbox, reviewItemAttributes, useItemReview } from '../../review';
-import { useReviewKeyboard } from '../../review';
-import { selectOnClick, useTaskLabels, useVisibleIds } from '../../review';
+import {
+  DecisionControls,
+  ReviewToolbar,
+  SelectCheckbox,
+  laneStyle,
+  reviewItemAttributes,
+  selectOnClick,
+  shouldVirtualize,
+  useItemReview,
+  useReviewKeyboard,
+  useTaskLabels,
+  useVirtualGrid,
+  useVisibleIds,
+  type GridLayout,
+} from '../../review';
+
+const ROW_GAP_PX = 8;
+/** A scored row (waveform, transcript, five predictions); rows are measured once rendered, so this only places the ones not rendered yet. */
+const ROW_ESTIMATED_HEIGHT_PX = 180;
+/** One lane: a list, whose arrow keys move up and down it. */
+const LIST_LAYOUT: GridLayout = { minLaneWidthPx: null, gapPx: ROW_GAP_PX, estimatedItemHeightPx: ROW_ESTIMATED_HEIGHT_PX, overscanRows: 4 };
 
 /** Peaks as bars; an SVG scales with the card and needs no drawing effect. */
 function Waveform({ peaks }: { peaks: readonly number[] }) {
@@ -44,20 +60,25 @@ function PlayButton({ url, name }: { url: string; name: string }) {
   );
 }
 
-const AudioItemRow = memo(function AudioItemRow({ id, labels }: { id: string; labels: readonly string[] }) {
+interface RowPlacement {
+  index: number;
+  topPx: number;
+  /** The virtualiser's (stable) measuring ref: rows grow as a clip is decoded, transcribed and scored. */
+  measure: (element: HTMLElement | null) => void;
+}
+
+const AudioItemRow = memo(function AudioItemRow({ id, labels, index, topPx, measure }: { id: string; labels: readonly string[] } & RowPlacement) {
   const item = useAppStore((s) => s.audioItems[id]);
   const remove = useAppStore((s) => s.removeAudioItem);
   const review = useItemReview('audio', id);
   const { focused, selected } = review;
-  const rowRef = useRef<HTMLLIElement>(null);
-  useEffect(() => {
-    if (focused) rowRef.current?.scrollIntoView({ block: 'nearest' });
-  }, [focused]);
   if (!item) return null;
   return (
     <li
-      ref={rowRef}
+      ref={measure}
+      data-index={index}
       {...reviewItemAttributes(item, review)}
+      style={laneStyle(0, 1, ROW_GAP_PX, topPx)}
       className={`rounded-lg border p-3 text-xs shadow-sm ${focused ? 'border-sky-500 ring-2 ring-sky-400' : 'border-slate-200'} ${selected ? 'bg-sky-50' : 'bg-white'}`}
       onClick={(event) => selectOnClick('audio', id, event)}
     >
@@ -106,14 +127,16 @@ const AudioItemRow = memo(function AudioItemRow({ id, labels }: { id: string; la
   );
 });
 
-/** A list, one clip per row: the arrow keys move up and down it. */
-const LIST_COLUMNS = { current: 1 } as const;
-
 export function AudioItemList() {
   const total = useAppStore((s) => s.audioOrder.length);
   const shown = useVisibleIds('audio');
   const labels = useTaskLabels('audio');
-  useReviewKeyboard('audio', LIST_COLUMNS);
+  const focusedId = useAppStore((s) => s.reviews.audio.focusedId);
+  const listRef = useRef<HTMLUListElement>(null);
+  const virtualized = shouldVirtualize(shown.length);
+  const focusedIndex = focusedId === null ? -1 : shown.indexOf(focusedId);
+  const list = useVirtualGrid(listRef, shown, focusedIndex, LIST_LAYOUT, virtualized);
+  useReviewKeyboard('audio', list.moveRef);
   const batch = useAppStore((s) => s.audioBatch);
   const clear = useAppStore((s) => s.clearAudioItems);
   return (
@@ -134,10 +157,11 @@ export function AudioItemList() {
         )}
       </div>
       <ReviewToolbar task="audio" total={total} shown={shown} />
-      <ul className="space-y-2">
-        {shown.map((id) => (
-          <AudioItemRow key={id} id={id} labels={labels} />
-        ))}
+      <ul ref={listRef} data-testid="audio-list" data-virtualized={virtualized} className="relative" style={{ height: list.totalHeightPx }}>
+        {list.items.map(({ index, topPx }) => {
+          const id = shown[index];
+          return id === undefined ? null : <AudioItemRow key={id} id={id} labels={labels} index={index} topPx={topPx} measure={list.measureElement} />;
+        })}
       </ul>
     </section>
   );

@@ -1,30 +1,45 @@
-import { memo, useEffect, useRef } from 'react';
+import { memo, useRef } from 'react';
 import { useObjectUrlRef } from '../../../ui/useObjectUrl';
 import { useAppStore } from '../../../store';
 import { PredictionList } from '../../../ui/PredictionList';
-import { DecisionControls } from '../../review';
-import { ReviewToolbar } from '../../review';
-import { SelectCheckbox, reviewItemAttributes, useItemReview } from '../../review';
-import { useReviewKeyboard } from '../../review';
-import { selectOnClick, useTaskLabels, useVisibleIds } from '../../review';
-import { useVirtualGrid, type GridLayout } from '../../review';
+import {
+  DecisionControls,
+  ReviewToolbar,
+  SelectCheckbox,
+  laneStyle,
+  reviewItemAttributes,
+  selectOnClick,
+  shouldVirtualize,
+  useItemReview,
+  useReviewKeyboard,
+  useTaskLabels,
+  useVirtualGrid,
+  useVisibleIds,
+  type GridLayout,
+} from '../../review';
 import { ImageControllerService } from './imageServices';
 
-const GRID_LAYOUT: GridLayout = { minColumnPx: 192, gapPx: 12, cardHeightPx: 336, overscanRows: 2 };
+const CARD_MIN_WIDTH_PX = 192;
+const GRID_GAP_PX = 12;
+/** A done card with five predictions; cards are measured once rendered, so this only places the ones not rendered yet. */
+const CARD_ESTIMATED_HEIGHT_PX = 336;
+const GRID_LAYOUT: GridLayout = { minLaneWidthPx: CARD_MIN_WIDTH_PX, gapPx: GRID_GAP_PX, estimatedItemHeightPx: CARD_ESTIMATED_HEIGHT_PX, overscanRows: 2 };
 
-/**
- * Small sets render every card; larger ones only the rows near the screen. `?virtualize=0` turns
- * it off (the scale benchmark's baseline).
- */
-export const VIRTUALIZE_ABOVE_ITEMS = 100;
-const VIRTUALIZATION_ALLOWED = new URLSearchParams(location.search).get('virtualize') !== '0';
+interface Placement {
+  index: number;
+  lane: number;
+  lanes: number;
+  topPx: number;
+  /** The virtualiser's (stable) measuring ref: cards differ in height (pending, errors, truth, label count). */
+  measure: (element: HTMLElement | null) => void;
+}
 
 function Thumbnail({ blob, name }: { blob: Blob; name: string }) {
   const showBlob = useObjectUrlRef(blob);
   return <img ref={showBlob} alt={name} loading="lazy" decoding="async" className="max-h-36 max-w-full object-contain" />;
 }
 
-const ItemCard = memo(function ItemCard({ id, labels }: { id: string; labels: readonly string[] }) {
+const ItemCard = memo(function ItemCard({ id, labels, index, lane, lanes, topPx, measure }: { id: string; labels: readonly string[] } & Placement) {
   const item = useAppStore((s) => s.items[id]);
   const review = useItemReview('image', id);
   const { focused, selected } = review;
@@ -33,8 +48,10 @@ const ItemCard = memo(function ItemCard({ id, labels }: { id: string; labels: re
   const top = item.predictions[0];
   return (
     <li
+      ref={measure}
+      data-index={index}
       {...reviewItemAttributes(item, review)}
-      style={{ height: GRID_LAYOUT.cardHeightPx }}
+      style={laneStyle(lane, lanes, GRID_GAP_PX, topPx)}
       className={`flex cursor-default flex-col overflow-hidden rounded-lg border bg-white shadow-sm ${focused ? 'border-sky-500 ring-2 ring-sky-400' : 'border-slate-200'} ${selected ? 'bg-sky-50' : ''}`}
       onClick={(event) => selectOnClick('image', id, event)}
     >
@@ -57,7 +74,7 @@ const ItemCard = memo(function ItemCard({ id, labels }: { id: string; labels: re
           ✕
         </button>
       </div>
-      <div className="flex min-h-0 flex-1 flex-col gap-1 p-2 text-xs">
+      <div className="flex flex-col gap-1 p-2 text-xs">
         <p className="truncate font-medium" title={item.path}>
           {item.name}
           {item.width !== null && <span className="ml-1 font-normal text-slate-500">{item.width}×{item.height}</span>}
@@ -74,9 +91,7 @@ const ItemCard = memo(function ItemCard({ id, labels }: { id: string; labels: re
             {item.error}
           </p>
         )}
-        <div className="min-h-0 overflow-hidden">
-          <PredictionList predictions={item.predictions} />
-        </div>
+        <PredictionList predictions={item.predictions} />
       </div>
     </li>
   );
@@ -118,16 +133,10 @@ export function ImageGrid() {
   const labels = useTaskLabels('image');
   const shown = useVisibleIds('image');
   const gridRef = useRef<HTMLUListElement>(null);
-  const virtualized = VIRTUALIZATION_ALLOWED && shown.length > VIRTUALIZE_ABOVE_ITEMS;
-  const { columns, window: rendered, scrollToIndex } = useVirtualGrid(gridRef, shown.length, GRID_LAYOUT, virtualized);
-  const columnsRef = useRef(columns);
-  columnsRef.current = columns;
-  useReviewKeyboard('image', columnsRef);
-
+  const virtualized = shouldVirtualize(shown.length);
   const focusedIndex = focusedId === null ? -1 : shown.indexOf(focusedId);
-  useEffect(() => {
-    if (focusedIndex >= 0) scrollToIndex(focusedIndex);
-  }, [focusedIndex, scrollToIndex]);
+  const grid = useVirtualGrid(gridRef, shown, focusedIndex, GRID_LAYOUT, virtualized);
+  useReviewKeyboard('image', grid.moveRef);
 
   return (
     <section className="space-y-2" aria-label="Images">
@@ -144,17 +153,16 @@ export function ImageGrid() {
         ref={gridRef}
         data-testid="image-grid"
         data-virtualized={virtualized}
-        data-columns={columns}
-        className="grid gap-3"
-        style={{
-          gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`,
-          paddingTop: rendered.paddingTopPx,
-          paddingBottom: rendered.paddingBottomPx,
-        }}
+        data-columns={grid.lanes}
+        className="relative"
+        style={{ height: grid.totalHeightPx }}
       >
-        {shown.slice(rendered.startIndex, rendered.endIndex).map((id) => (
-          <ItemCard key={id} id={id} labels={labels} />
-        ))}
+        {grid.items.map(({ index, lane, topPx }) => {
+          const id = shown[index];
+          return id === undefined ? null : (
+            <ItemCard key={id} id={id} labels={labels} index={index} lane={lane} lanes={grid.lanes} topPx={topPx} measure={grid.measureElement} />
+          );
+        })}
       </ul>
     </section>
   );

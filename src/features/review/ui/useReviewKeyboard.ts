@@ -1,8 +1,8 @@
 import { useEffect, useEffectEvent } from 'react';
+import type { GridDirection } from '../../../lib/gridLanes';
 import type { ReviewAction } from '../../../lib/review';
-import { moveInGrid } from '../../../lib/virtualGrid';
-import { useAppStore } from '../../../store';
 import type { Task } from '../../../lib/tasks';
+import { useAppStore } from '../../../store';
 import { currentVisibleIds, taskLabels } from './useTaskReview';
 
 const ARROWS = { ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'up', ArrowDown: 'down' } as const;
@@ -37,12 +37,15 @@ function actionForKey(event: KeyboardEvent, labels: readonly string[]): ReviewAc
   return null;
 }
 
+/** Where an arrow key moves the focus from `index`, given how the items are laid out. */
+export type MoveFocus = (index: number, direction: GridDirection, itemCount: number) => number;
+
 /**
  * Review by keyboard while the task's items are shown. Registered once; it reads the store and the
- * latest column count (from `columnsRef`) when a key arrives, so nothing re-subscribes. A decision
+ * latest layout (through `moveRef`) when a key arrives, so nothing re-subscribes. A decision
  * applies to the selection when there is one, else to the focused item, which then moves on.
  */
-export function useReviewKeyboard(task: Task, columnsRef: { readonly current: number }): void {
+export function useReviewKeyboard(task: Task, moveRef: { readonly current: MoveFocus }): void {
   // An Effect Event sees the latest task without re-registering the listener when it changes.
   const onKeyDown = useEffectEvent((event: KeyboardEvent) => {
     if (isTyping(event.target) || event.altKey) return;
@@ -77,7 +80,7 @@ export function useReviewKeyboard(task: Task, columnsRef: { readonly current: nu
 
     const arrow = ARROWS[event.key as keyof typeof ARROWS];
     if (arrow) {
-      const next = focusedIndex < 0 ? 0 : moveInGrid(focusedIndex, arrow, Math.max(1, columnsRef.current), shown.length);
+      const next = focusedIndex < 0 ? 0 : moveRef.current(focusedIndex, arrow, shown.length);
       const id = shown[next];
       if (id !== undefined) state.focusItem(task, id);
       event.preventDefault();

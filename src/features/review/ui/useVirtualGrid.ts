@@ -1,81 +1,122 @@
-import { useLayoutEffect, useRef, useState, type RefObject } from 'react';
-import { columnsFor, gridWindow, scrollDeltaToShowRow, type GridWindow } from '../../../lib/virtualGrid';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
+import { defaultRangeExtractor, useWindowVirtualizer, type Range, type VirtualItem } from '@tanstack/react-virtual';
+import { lanesFor, moveInLanes, type GridDirection } from '../../../lib/gridLanes';
 
 export interface GridLayout {
-  minColumnPx: number;
+  /** Lanes (columns) at least this wide fit the list's width; null for a one-lane list. */
+  minLaneWidthPx: number | null;
   gapPx: number;
-  /** Every card has this height, so a row's position is known without rendering it. */
-  cardHeightPx: number;
+  /** Only a first guess for items not rendered yet: every rendered item is measured. */
+  estimatedItemHeightPx: number;
+  /** Rows rendered beyond each edge of the screen. */
   overscanRows: number;
 }
 
 export interface VirtualGrid {
-  columns: number;
-  window: GridWindow;
-  /** Scrolls the page just enough to show the item at `index`. */
-  scrollToIndex: (index: number) => void;
+  lanes: number;
+  /** The items to render, each with its lane and its top relative to the list. */
+  items: readonly PlacedItem[];
+  totalHeightPx: number;
+  /** Stable: measures a rendered item (it must carry `data-index`). */
+  measureElement: (element: HTMLElement | null) => void;
+  /** Stable, for the keyboard: where an arrow key moves from `index` in the lanes as laid out. */
+  moveRef: { readonly current: (index: number, direction: GridDirection, itemCount: number) => number };
 }
 
-interface Viewport {
-  widthPx: number;
-  /** The viewport's top relative to the grid's top. */
+export interface PlacedItem {
+  index: number;
+  lane: number;
   topPx: number;
-  heightPx: number;
+}
+
+/** With virtualisation off every item is rendered (still measured and placed by the virtualiser, so both modes lay out alike). */
+function everyIndex(range: Range): number[] {
+  return Array.from({ length: range.count }, (_, index) => index);
 }
 
 /**
- * A window-scrolled grid of fixed-height cards: which items to render (all of them when
- * `virtualized` is false). Listeners are registered once per grid element.
+ * A window-scrolled list of items in lanes (one lane: a list), laid out by react-virtual from the
+ * items' measured heights. Only the items near the screen are rendered when `virtualized`. The
+ * focused item (`focusedIndex`) is scrolled into view, rendered yet or not.
  */
-export function useVirtualGrid(ref: RefObject<HTMLElement | null>, itemCount: number, layout: GridLayout, virtualized: boolean): VirtualGrid {
-  const [viewport, setViewport] = useState<Viewport>({ widthPx: 0, topPx: 0, heightPx: 800 });
-  const frame = useRef<number | null>(null);
+export function useVirtualGrid(
+  listRef: RefObject<HTMLElement | null>,
+  ids: readonly string[],
+  focusedIndex: number,
+  layout: GridLayout,
+  virtualized: boolean,
+): VirtualGrid {
+  const [widthPx, setWidthPx] = useState(0);
+  // The list's top in the document: the window scrolls, and the list starts below the toolbar.
+  const [scrollMarginPx, setScrollMarginPx] = useState(0);
 
   useLayoutEffect(() => {
-    const element = ref.current;
-    if (!element) return;
+    const list = listRef.current;
+    if (!list) return;
     const measure = () => {
-      frame.current = null;
-      const rect = element.getBoundingClientRect();
-      setViewport((previous) => {
-        const next = { widthPx: rect.width, topPx: -rect.top, heightPx: window.innerHeight };
-        return previous.widthPx === next.widthPx && previous.topPx === next.topPx && previous.heightPx === next.heightPx ? previous : next;
-      });
-    };
-    // At most one measurement per frame, however many scroll events arrive.
-    const schedule = () => {
-      if (frame.current === null) frame.current = requestAnimationFrame(measure);
+      const rect = list.getBoundingClientRect();
+      setWidthPx(rect.width);
+      setScrollMarginPx(Math.round(rect.top + window.scrollY));
     };
     measure();
-    const resizeObserver = new ResizeObserver(schedule);
-    resizeObserver.observe(element);
-    window.addEventListener('scroll', schedule, { passive: true });
-    window.addEventListener('resize', schedule);
-    return () => {
-      resizeObserver.disconnect();
-      window.removeEventListener('scroll', schedule);
-      window.removeEventListener('resize', schedule);
-      if (frame.current !== null) cancelAnimationFrame(frame.current);
+    // The list's width, and its offset: whatever grows or shrinks above it also resizes the body.
+    const observer = new ResizeObserver(measure);
+    observer.observe(list);
+    observer.observe(document.body);
+    return () => observer.disconnect();
+  }, [listRef]);
+
+  const lanes = layout.minLaneWidthPx === null ? 1 : lanesFor(widthPx, layout.minLaneWidthPx, layout.gapPx);
+  // Keyed by id, so measured heights survive a filter or a removal.
+  const getItemKey = useCallback((index: number) => ids[index] ?? index, [ids]);
+  const { estimatedItemHeightPx } = layout;
+  const estimateSize = useCallback(() => estimatedItemHeightPx, [estimatedItemHeightPx]);
+  const virtualizer = useWindowVirtualizer<HTMLElement>({
+    count: ids.length,
+    estimateSize,
+    getItemKey,
+    lanes,
+    gap: layout.gapPx,
+    overscan: layout.overscanRows,
+    scrollMargin: scrollMarginPx,
+    rangeExtractor: virtualized ? defaultRangeExtractor : everyIndex,
+  });
+
+  useEffect(() => {
+    if (focusedIndex >= 0) virtualizer.scrollToIndex(focusedIndex, { align: 'auto' });
+  }, [focusedIndex, virtualizer]);
+
+  // Cards grow while you look at them (a result arrives, a clip is decoded). The virtualiser only
+  // keeps still what lies above the screen; this also keeps the focused item still while it is on
+  // screen, so reviewing during a run never pushes it out of view. Set once: it reads the ref.
+  const focusedIndexRef = useRef(focusedIndex);
+  focusedIndexRef.current = focusedIndex;
+  useLayoutEffect(() => {
+    virtualizer.shouldAdjustScrollPositionOnItemSizeChange = (item, delta, instance) => {
+      const offset = instance.scrollOffset ?? 0;
+      const focused = instance.measurementsCache[focusedIndexRef.current];
+      const viewportHeight = instance.scrollRect?.height ?? 0;
+      if (focused && focused.start >= offset && focused.end <= offset + viewportHeight) {
+        if (item.index < focused.index && item.lane === focused.lane) return true;
+        if (item.index === focused.index) return focused.end + delta > offset + viewportHeight && focused.start - delta >= offset;
+      }
+      // Otherwise the virtualiser's own rule (a first measurement above the screen's top, or a re-measurement wholly above it).
+      const firstMeasurement = !instance.itemSizeCache.has(item.key);
+      return firstMeasurement ? item.start < offset : item.end <= offset && instance.scrollDirection !== 'backward';
     };
-  }, [ref]);
+    return () => {
+      virtualizer.shouldAdjustScrollPositionOnItemSizeChange = undefined;
+    };
+  }, [virtualizer]);
 
-  const columns = columnsFor(viewport.widthPx, layout.minColumnPx, layout.gapPx);
-  const rowStridePx = layout.cardHeightPx + layout.gapPx;
-  const geometry = { itemCount, columns, rowStridePx };
-  const window_ = virtualized
-    ? gridWindow(geometry, viewport.topPx, viewport.heightPx, layout.overscanRows)
-    : { startIndex: 0, endIndex: itemCount, paddingTopPx: 0, paddingBottomPx: 0, totalHeightPx: 0 };
+  const latest = useRef({ virtualizer, lanes });
+  latest.current = { virtualizer, lanes };
+  const moveRef = useRef((index: number, direction: GridDirection, itemCount: number) => {
+    const { virtualizer: current, lanes: laneCount } = latest.current;
+    const laneOf = (at: number) => (laneCount === 1 ? 0 : (current.measurementsCache[at]?.lane ?? at % laneCount));
+    return moveInLanes(index, direction, itemCount, laneOf);
+  });
 
-  const latest = useRef({ columns, rowStridePx });
-  latest.current = { columns, rowStridePx };
-  const scrollToIndex = useRef((index: number) => {
-    const element = ref.current;
-    if (!element || index < 0) return;
-    const { columns: currentColumns, rowStridePx: stride } = latest.current;
-    const top = -element.getBoundingClientRect().top;
-    const delta = scrollDeltaToShowRow(Math.floor(index / currentColumns), stride, top, window.innerHeight);
-    if (delta !== 0) window.scrollBy({ top: delta });
-  }).current;
-
-  return { columns, window: window_, scrollToIndex };
+  const items = virtualizer.getVirtualItems().map((item: VirtualItem) => ({ index: item.index, lane: item.lane, topPx: item.start - scrollMarginPx }));
+  return { lanes, items, totalHeightPx: virtualizer.getTotalSize(), measureElement: virtualizer.measureElement, moveRef };
 }
