@@ -2,7 +2,7 @@
  * Demo links: a link with examples, opened in a fresh browser context, reproduces the same labels
  * and top labels; tampered links are refused with a message, apply nothing and run no script.
  */
-import { deflateRaw } from '../src/lib/zip';
+import { deflateRaw } from '../src/lib/compression';
 import { MAX_EXAMPLE_BYTES, toBase64Url } from '../src/lib/shareFragment';
 import { PlaygroundPage } from './pages/playground-page';
 import { WorkspacePage } from './pages/workspace-page';

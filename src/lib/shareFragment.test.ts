@@ -13,7 +13,7 @@ import {
   validateShareState,
   type ShareState,
 } from './shareFragment';
-import { deflateRaw } from './zip';
+import { deflateRaw } from './compression';
 
 const text = (s: string) => new TextEncoder().encode(s);
 

@@ -23,7 +23,7 @@
 import { CALIBRATIONS, type Calibration } from './audioScoring';
 import { MAX_LABELS } from './labels';
 import { MAX_TEMPLATE_CHARS, isValidModelId, type TaskParam } from './urlState';
-import { InflateError, deflateRaw, inflateRaw } from './zip';
+import { InflateError, deflateRaw, inflateRaw } from './compression';
 
 export const SHARE_FRAGMENT_KEY = 'demo';
 export const SHARE_STATE_VERSION = 1;
