@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_MANIFEST_BYTES,
   MAX_MEDIA_ENTRY_BYTES,
   MAX_PROJECT_ITEMS,
+  MAX_PROJECT_UNPACKED_BYTES,
   PROJECT_MANIFEST_PATH,
   buildProjectManifest,
   readProjectFile,
@@ -162,5 +164,50 @@ describe('reading hostile project files', () => {
     const problems = await problemsOf(zipOf(bad));
     expect(problems).toHaveLength(21);
     expect(problems[20]).toBe('…and 30 more problems');
+  });
+});
+
+describe('size caps on project files, checked before inflating', () => {
+  const good = buildProjectManifest({ ...input, items: input.items.map(({ media: _media, ...item }) => item) });
+  const item = good.items[0]!;
+
+  /** Patches the uncompressed size in the central directory entry for `path` (fflate archives, no comment). */
+  function declareSize(zip: Uint8Array, path: string, size: number): Uint8Array {
+    const copy = zip.slice();
+    const view = new DataView(copy.buffer);
+    const end = copy.length - 22;
+    let p = view.getUint32(end + 16, true);
+    for (let i = 0; i < view.getUint16(end + 10, true); i++) {
+      const nameLength = view.getUint16(p + 28, true);
+      const name = new TextDecoder().decode(copy.subarray(p + 46, p + 46 + nameLength));
+      if (name === path) view.setUint32(p + 24, size, true);
+      p += 46 + nameLength + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
+    }
+    return copy;
+  }
+
+  it('refuses a media entry that declares more than the cap, without reading it', async () => {
+    const manifest = { ...good, items: [{ ...item, media: { path: 'media/a.png', mime: 'image/png' } }] };
+    const zip = declareSize(zipOf(manifest, [{ path: 'media/a.png', data: png }]), 'media/a.png', MAX_MEDIA_ENTRY_BYTES + 1);
+    expect(await problemsOf(zip)).toEqual([`media/a.png: larger than ${MAX_MEDIA_ENTRY_BYTES / 1024 / 1024} MB`]);
+  });
+
+  it('refuses media that add up to more than the total cap', async () => {
+    const count = Math.ceil(MAX_PROJECT_UNPACKED_BYTES / MAX_MEDIA_ENTRY_BYTES) + 1;
+    const paths = Array.from({ length: count }, (_, i) => `media/${i}.png`);
+    const manifest = { ...good, items: paths.map((path, i) => ({ ...item, path: `${i}.png`, media: { path, mime: 'image/png' } })) };
+    let zip = zipOf(manifest, paths.map((path) => ({ path, data: png })));
+    for (const path of paths) zip = declareSize(zip, path, MAX_MEDIA_ENTRY_BYTES);
+    const problems = await problemsOf(zip);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^the media unpack to more than ${MAX_PROJECT_UNPACKED_BYTES / 1024 / 1024} MB`));
+  });
+
+  it('stops a manifest whose header lies about its size at the declared size', async () => {
+    const bomb = zipSync({ [PROJECT_MANIFEST_PATH]: new TextEncoder().encode(JSON.stringify({ ...good, padding: ' '.repeat(4 * 1024 * 1024) })) });
+    expect(bomb.length).toBeLessThan(50_000);
+    const problems = await problemsOf(declareSize(bomb, PROJECT_MANIFEST_PATH, 1000));
+    expect(problems).toEqual([`not a readable ZIP: zip entry "${PROJECT_MANIFEST_PATH}": larger than its declared 1000 bytes`]);
+    expect(await problemsOf(declareSize(bomb, PROJECT_MANIFEST_PATH, MAX_MANIFEST_BYTES + 1))).toEqual([`${PROJECT_MANIFEST_PATH}: larger than 64 MB`]);
   });
 });
