@@ -1,72 +1,8 @@
 /// <reference lib="webworker" />
-/**
- * The archive worker: one ZIP stream per job (lib/archive), read one chunk per `pull` so the
- * page's consumer sets the pace and at most one chunk is in flight per job.
- */
-import { zipStream } from '../../../lib/archive';
-import { ZipError } from '../../../lib/zipPaths';
-import type { ArchiveEvent, ArchiveRequest, StartArchiveRequest } from '../shared/archiveProtocol';
+/** The archive worker: ZIP archives written off the page's thread (see archiveJobs). */
+import type { ArchiveRequest } from '../shared/archiveProtocol';
+import { archiveJobs } from './archiveJobs';
 
-const jobs = new Map<number, ReadableStreamDefaultReader<Uint8Array>>();
+const handle = archiveJobs((event, transfer) => self.postMessage(event, transfer));
 
-function post(event: ArchiveEvent, transfer: Transferable[] = []): void {
-  self.postMessage(event, transfer);
-}
-
-function fail(jobId: number, error: unknown): void {
-  jobs.delete(jobId);
-  post({ type: 'failed', jobId, kind: error instanceof ZipError ? 'zip' : 'read', message: error instanceof Error ? error.message : String(error) });
-}
-
-function start(request: StartArchiveRequest): void {
-  try {
-    const entries = request.entries.map((entry) => ({
-      path: entry.path,
-      data: entry.data,
-      ...(entry.modified !== undefined ? { modified: new Date(entry.modified) } : {}),
-    }));
-    jobs.set(request.jobId, zipStream(entries).getReader());
-  } catch (error) {
-    fail(request.jobId, error);
-  }
-}
-
-/** A chunk that owns its whole buffer, so transferring it moves exactly these bytes. */
-function ownBuffer(chunk: Uint8Array): Uint8Array<ArrayBuffer> {
-  if (chunk.buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) return new Uint8Array(chunk.buffer);
-  return chunk.slice();
-}
-
-async function pull(jobId: number): Promise<void> {
-  const reader = jobs.get(jobId);
-  if (!reader) return; // cancelled, or already failed
-  try {
-    const { done, value } = await reader.read();
-    if (!jobs.has(jobId)) return;
-    if (done) {
-      jobs.delete(jobId);
-      post({ type: 'done', jobId });
-      return;
-    }
-    const bytes = ownBuffer(value);
-    post({ type: 'chunk', jobId, bytes }, [bytes.buffer]);
-  } catch (error) {
-    fail(jobId, error);
-  }
-}
-
-self.onmessage = (message: MessageEvent<ArchiveRequest>) => {
-  const request = message.data;
-  switch (request.type) {
-    case 'start':
-      return start(request);
-    case 'pull':
-      return void pull(request.jobId);
-    case 'cancel': {
-      const reader = jobs.get(request.jobId);
-      jobs.delete(request.jobId);
-      reader?.cancel().catch(() => undefined);
-      return;
-    }
-  }
-};
+self.onmessage = (message: MessageEvent<ArchiveRequest>) => handle(message.data);
