@@ -98,7 +98,7 @@ export interface ProjectInput {
 export interface ParsedProject {
   manifest: ProjectManifest;
   /** Media bytes by entry path (`media/…`), for the items that have media. */
-  media: Map<string, Uint8Array>;
+  media: Map<string, Uint8Array<ArrayBuffer>>;
 }
 
 export type ProjectResult = { ok: true; project: ParsedProject } | { ok: false; problems: string[] };

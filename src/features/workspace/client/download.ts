@@ -53,6 +53,9 @@ export async function chooseSaveTarget(fileName: string, mime: string, extension
     handle = await picker({ suggestedName: fileName, types: [{ description: 'ZIP archive', accept: { [mime]: [extension] } }] });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') return null;
+    // The dialog is refused without a fresh user gesture (or by policy, in some iframes); the
+    // download path needs neither.
+    if (error instanceof DOMException && error.name === 'SecurityError') return { kind: 'download', fileName, mime };
     throw error;
   }
   return { kind: 'file', writable: await handle.createWritable() };
