@@ -1,10 +1,11 @@
 import { useState, type ChangeEvent, type ReactNode } from 'react';
 import { useAppServices } from '../../app/services';
 import { parseLabelCsv } from '../../lib/csv';
-import { MAX_PROJECT_FILE_BYTES, readProjectFile } from '../../lib/projectFile';
+import { MAX_PROJECT_FILE_BYTES } from '../../lib/projectFile';
 import { matchTruthRows } from '../../lib/truthImport';
 import { useAppStore } from '../../store';
 import type { Task } from '../models/shared/catalog';
+import { readProjectInWorker } from './client/archiveBridge';
 import { chooseSaveTarget, downloadBlob, exportFileStem, saveStream } from './client/download';
 import { ZIP_MIME, csvBlob, imageFolderArchiveEntries, imageFolderZip, jsonLinesBlob, labelStudioBlob, labelStudioConfigBlob, projectZip } from './client/exports';
 import { applyProject } from './client/projectImport';
@@ -73,7 +74,7 @@ export function ExportPanel() {
   const importProject = (file: File) =>
     run(async () => {
       if (file.size > MAX_PROJECT_FILE_BYTES) return { tone: 'error', text: `${file.name} is larger than a project file may be.` };
-      const result = await readProjectFile(new Uint8Array(await file.arrayBuffer()));
+      const result = await readProjectInWorker(file);
       if (!result.ok) return { tone: 'error', text: `${file.name} was not imported:`, details: result.problems };
       const report = applyProject(useAppStore, modelChoosers, result.project);
       const what = report.added > 0 ? `${report.added} items restored` : `decisions applied to ${report.updated} items already here`;

@@ -3,6 +3,8 @@
  * asynchronously and transfers buffers with structuredClone, as a real one does.
  */
 import { describe, expect, it } from 'vitest';
+import { zipStream } from '../../../lib/archive';
+import { writeProjectFile } from '../../../lib/projectFile';
 import { readZipDirectory, readZipEntry } from '../../../lib/unzip';
 import { ZipError } from '../../../lib/zipPaths';
 import type { ArchiveEvent, ArchiveRequest } from '../shared/archiveProtocol';
@@ -121,5 +123,28 @@ describe('ArchiveBridge', () => {
     // The next archive gets a new worker.
     await bytesOf(bridge.zip([{ path: 'b.bin', data: new Blob(['b']) }]));
     expect(workers).toHaveLength(2);
+  });
+
+  it('reads a project file in the worker, the media buffers transferred, and reports a bad one as problems', async () => {
+    const { bridge, workers } = setup();
+    const png = noise(3000, 5);
+    const project = writeProjectFile(
+      {
+        task: 'image',
+        settings: { modelId: 'builtin/clip-shapes', labelsText: 'a\nb', template: '{}', calibration: 'none', aggregation: 'mean' },
+        labels: ['a', 'b'],
+        items: [{ path: 'x/1.png', name: '1.png', truth: 'a', decision: 'accepted', finalLabel: 'a', predictions: [{ label: 'a', score: 0.75 }], media: { blob: new Blob([png]), mime: 'image/png' } }],
+      },
+      zipStream,
+    );
+    const file = new Blob([await bytesOf(project)]);
+    const result = await bridge.readProject(file);
+    if (!result.ok) throw new Error(result.problems.join('; '));
+    expect(result.project.manifest.items.map((item) => item.path)).toEqual(['x/1.png']);
+    expect([...result.project.media.values()]).toEqual([png]);
+    expect(workers[0]!.transferred.some((buffer) => buffer.byteLength === 0)).toBe(true);
+    const bad = await bridge.readProject(new Blob(['PK this is not a zip']));
+    expect(bad.ok).toBe(false);
+    expect(bad.ok ? [] : bad.problems[0]).toMatch(/^not a readable ZIP/);
   });
 });

@@ -4,6 +4,7 @@
  * the next ones; cancelling the stream, or aborting the signal, cancels the job in the worker.
  */
 import { checkedArchivePaths, type ArchiveEntry } from '../../../lib/archive';
+import type { ProjectResult } from '../../../lib/projectFile';
 import { ZipError } from '../../../lib/zipPaths';
 import type { ArchiveEvent, ArchiveRequest } from '../shared/archiveProtocol';
 
@@ -103,6 +104,10 @@ export class ArchiveBridge {
               finish();
               controller.error(event.kind === 'zip' ? new ZipError(event.message) : new Error(`the archive could not be written: ${event.message}`));
               return;
+            case 'projectRead':
+              finish();
+              controller.error(new Error('the archive worker answered an archive with a project'));
+              return;
           }
         },
         cancel: () => cancel(),
@@ -110,6 +115,20 @@ export class ArchiveBridge {
       // One chunk at a time: the consumer's pace is the worker's.
       { highWaterMark: 0 },
     );
+  }
+
+  /** Reads and checks a project file in the worker (lib/projectFile's `readProjectFile`). */
+  readProject(file: Blob): Promise<ProjectResult> {
+    const jobId = this.nextJobId++;
+    return new Promise<ProjectResult>((resolve, reject) => {
+      this.listeners.set(jobId, (event) => {
+        this.listeners.delete(jobId);
+        if (event.type === 'projectRead') resolve(event.result);
+        else if (event.type === 'failed') reject(new Error(`the project file could not be read: ${event.message}`));
+        else reject(new Error(`the archive worker answered a project read with "${event.type}"`));
+      });
+      this.ensureWorker().postMessage({ type: 'readProject', jobId, file });
+    });
   }
 }
 
@@ -123,4 +142,10 @@ let shared: ArchiveBridge | null = null;
 export function zipInWorker(entries: readonly ArchiveEntry[], signal?: AbortSignal): ReadableStream<Uint8Array> {
   shared ??= new ArchiveBridge();
   return shared.zip(entries, signal);
+}
+
+/** A project file read and checked in the app's archive worker. Never rejects for a bad file: that is a problems result. */
+export function readProjectInWorker(file: Blob): Promise<ProjectResult> {
+  shared ??= new ArchiveBridge();
+  return shared.readProject(file);
 }

@@ -1,10 +1,12 @@
 /**
  * The protocol between the app and the archive worker, which writes ZIP archives (lib/archive)
- * so that CRC-32 over thousands of media runs off the main thread. The archive comes back as
+ * so that CRC-32 over thousands of media runs off the main thread, and reads project files
+ * (lib/projectFile: inflating, CRC checks and the manifest's validation) for the same reason. The archive comes back as
  * chunks, one per `pull`, so the page's stream applies backpressure all the way to the Blob
  * reads in the worker; chunk buffers are transferred, not copied. Every job ends with exactly
  * one `done` or `failed`, unless the app cancelled it.
  */
+import type { ProjectResult } from '../../../lib/projectFile';
 
 export interface ArchiveJobEntry {
   path: string;
@@ -31,7 +33,14 @@ export interface CancelArchiveRequest {
   jobId: number;
 }
 
-export type ArchiveRequest = StartArchiveRequest | PullArchiveRequest | CancelArchiveRequest;
+/** Reads and checks a project file; the worker reads the Blob itself, so its bytes are not copied over. */
+export interface ReadProjectRequest {
+  type: 'readProject';
+  jobId: number;
+  file: Blob;
+}
+
+export type ArchiveRequest = StartArchiveRequest | PullArchiveRequest | CancelArchiveRequest | ReadProjectRequest;
 
 export interface ArchiveChunkEvent {
   type: 'chunk';
@@ -52,4 +61,11 @@ export interface ArchiveFailedEvent {
   message: string;
 }
 
-export type ArchiveEvent = ArchiveChunkEvent | ArchiveDoneEvent | ArchiveFailedEvent;
+/** The checked project, its media buffers transferred. */
+export interface ProjectReadEvent {
+  type: 'projectRead';
+  jobId: number;
+  result: ProjectResult;
+}
+
+export type ArchiveEvent = ArchiveChunkEvent | ArchiveDoneEvent | ArchiveFailedEvent | ProjectReadEvent;

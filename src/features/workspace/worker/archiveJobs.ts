@@ -4,8 +4,9 @@
  * and at most one chunk is in flight per job.
  */
 import { zipStream } from '../../../lib/archive';
+import { readProjectFile } from '../../../lib/projectFile';
 import { ZipError } from '../../../lib/zipPaths';
-import type { ArchiveEvent, ArchiveRequest, StartArchiveRequest } from '../shared/archiveProtocol';
+import type { ArchiveEvent, ArchiveRequest, ReadProjectRequest, StartArchiveRequest } from '../shared/archiveProtocol';
 
 export type PostArchiveEvent = (event: ArchiveEvent, transfer: ArrayBuffer[]) => void;
 
@@ -55,12 +56,25 @@ export function archiveJobs(post: PostArchiveEvent): (request: ArchiveRequest) =
     }
   };
 
+  const readProject = async (request: ReadProjectRequest) => {
+    try {
+      const result = await readProjectFile(new Uint8Array(await request.file.arrayBuffer()));
+      // Each media entry was read into a buffer of its own; moving them saves copying up to 1 GiB.
+      const buffers = result.ok ? [...new Set([...result.project.media.values()].map((bytes) => bytes.buffer))] : [];
+      post({ type: 'projectRead', jobId: request.jobId, result }, buffers);
+    } catch (error) {
+      fail(request.jobId, error);
+    }
+  };
+
   return (request) => {
     switch (request.type) {
       case 'start':
         return start(request);
       case 'pull':
         return void pull(request.jobId);
+      case 'readProject':
+        return void readProject(request);
       case 'cancel': {
         const reader = jobs.get(request.jobId);
         jobs.delete(request.jobId);
