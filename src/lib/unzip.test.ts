@@ -101,9 +101,8 @@ describe('readZipDirectory / readZipEntry', () => {
 
   it('refuses an entry that inflates to less than declared, or to the wrong CRC', async () => {
     const data = text('hello world');
-    await expect(readZipEntry(lyingZip('a.txt', deflateRawSync(data), 20, crc32(data)), readZipDirectory(lyingZip('a.txt', deflateRawSync(data), 20, crc32(data)), LIMITS)[0]!)).rejects.toThrow(
-      /11 bytes instead of the declared 20/,
-    );
+    const short = lyingZip('a.txt', deflateRawSync(data), 20, crc32(data));
+    await expect(readZipEntry(short, readZipDirectory(short, LIMITS)[0]!)).rejects.toThrow(/11 bytes instead of the declared 20/);
     const wrongCrc = lyingZip('a.txt', deflateRawSync(data), data.length, 12345);
     await expect(readZipEntry(wrongCrc, readZipDirectory(wrongCrc, LIMITS)[0]!)).rejects.toThrow(/CRC-32 mismatch/);
     const stored = await bytesOf(zipStream([{ path: 'a.txt', data: new Blob(['hello world']) }]));
