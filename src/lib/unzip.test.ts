@@ -2,6 +2,10 @@
  * The reader against damaged and hostile archives. Fixtures come from fflate's writer (which
  * deflates) and the app's (which stores), then get patched the way a hostile tool could.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
@@ -156,6 +160,99 @@ describe('readZipDirectory / readZipEntry', () => {
     const odd = zipSync({ 'a.txt': text('a') }, { level: 0 });
     view(odd).setUint16(layout(odd).central + 10, 12, true); // bzip2
     await expect(readZipEntry(odd, readZipDirectory(odd, LIMITS)[0]!)).rejects.toThrow(/compression method 12/);
+  });
+});
+
+/**
+ * A one-entry STORED archive whose sizes and offset live in ZIP64 extra fields (all-ones in the
+ * 32-bit fields), as a writer does for entries past 4 GiB, with ZIP64 end records.
+ */
+function zip64ExtraArchive(path: string, data: Uint8Array): Uint8Array {
+  const name = text(path);
+  const crc = crc32(data);
+  const localExtra = 4 + 16;
+  const local = new Uint8Array(30 + name.length + localExtra);
+  const lv = view(local);
+  lv.setUint32(0, 0x04034b50, true);
+  lv.setUint16(4, 45, true);
+  lv.setUint32(14, crc, true);
+  lv.setUint32(18, 0xffffffff, true);
+  lv.setUint32(22, 0xffffffff, true);
+  lv.setUint16(26, name.length, true);
+  lv.setUint16(28, localExtra, true);
+  local.set(name, 30);
+  let p = 30 + name.length;
+  lv.setUint16(p, 1, true);
+  lv.setUint16(p + 2, 16, true);
+  lv.setBigUint64(p + 4, BigInt(data.length), true);
+  lv.setBigUint64(p + 12, BigInt(data.length), true);
+  const centralExtra = 4 + 24;
+  const central = new Uint8Array(46 + name.length + centralExtra);
+  const cv = view(central);
+  cv.setUint32(0, 0x02014b50, true);
+  cv.setUint16(4, (3 << 8) | 45, true);
+  cv.setUint16(6, 45, true);
+  cv.setUint32(16, crc, true);
+  cv.setUint32(20, 0xffffffff, true);
+  cv.setUint32(24, 0xffffffff, true);
+  cv.setUint16(28, name.length, true);
+  cv.setUint16(30, centralExtra, true);
+  cv.setUint32(38, (0o100644 << 16) >>> 0, true);
+  cv.setUint32(42, 0xffffffff, true);
+  central.set(name, 46);
+  p = 46 + name.length;
+  cv.setUint16(p, 1, true);
+  cv.setUint16(p + 2, 24, true);
+  cv.setBigUint64(p + 4, BigInt(data.length), true); // uncompressed size
+  cv.setBigUint64(p + 12, BigInt(data.length), true); // compressed size
+  cv.setBigUint64(p + 20, 0n, true); // local header offset
+  const centralOffset = local.length + data.length;
+  const records = new Uint8Array(56 + 20 + 22);
+  const rv = view(records);
+  rv.setUint32(0, 0x06064b50, true);
+  rv.setBigUint64(4, 44n, true);
+  rv.setUint16(12, (3 << 8) | 45, true);
+  rv.setUint16(14, 45, true);
+  rv.setBigUint64(24, 1n, true);
+  rv.setBigUint64(32, 1n, true);
+  rv.setBigUint64(40, BigInt(central.length), true);
+  rv.setBigUint64(48, BigInt(centralOffset), true);
+  rv.setUint32(56, 0x07064b50, true);
+  rv.setBigUint64(64, BigInt(centralOffset + central.length), true);
+  rv.setUint32(72, 1, true);
+  rv.setUint32(76, 0x06054b50, true);
+  rv.setUint16(84, 0xffff, true);
+  rv.setUint16(86, 0xffff, true);
+  rv.setUint32(88, 0xffffffff, true);
+  rv.setUint32(92, 0xffffffff, true);
+  const out = new Uint8Array(centralOffset + central.length + records.length);
+  out.set(local);
+  out.set(data, local.length);
+  out.set(central, centralOffset);
+  out.set(records, centralOffset + central.length);
+  return out;
+}
+
+describe('ZIP64 extra fields', () => {
+  it('reads sizes and offsets from ZIP64 extra fields, in an archive Info-ZIP accepts as well', async () => {
+    const data = text('sizes past 4 GiB live in the extra field');
+    const zip = zip64ExtraArchive('big/entry.bin', data);
+    const dir = mkdtempSync(join(tmpdir(), 'unzip-test-'));
+    try {
+      const file = join(dir, 'zip64.zip');
+      writeFileSync(file, zip);
+      expect(execFileSync('unzip', ['-t', file], { encoding: 'utf8' })).toMatch(/No errors detected/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const [entry] = readZipDirectory(zip, LIMITS);
+    expect(entry).toMatchObject({ path: 'big/entry.bin', size: data.length, compressedSize: data.length, method: METHOD_STORE });
+    expect(await readZipEntry(zip, entry!)).toEqual(data);
+    // The all-ones fields without the extra field they point to are refused.
+    const missing = zip.slice();
+    const centralOffset = view(missing).getBigUint64(missing.length - 98 + 48, true);
+    view(missing).setUint16(Number(centralOffset) + 46 + 'big/entry.bin'.length, 0x9999, true); // not the ZIP64 tag
+    expect(() => readZipDirectory(missing, LIMITS)).toThrow(/ZIP64 extra field/);
   });
 });
 
