@@ -28,10 +28,18 @@ function writeTemp(name: string, bytes: Uint8Array): string {
   return file;
 }
 
-/** Info-ZIP's test of every entry's CRC; throws (failing the test) when unzip is missing or unhappy. */
-function unzipTest(file: string): string {
-  return execFileSync('unzip', ['-t', file], { encoding: 'utf8', env: UNZIP_ENV, maxBuffer: 64 * 1024 * 1024 });
+/** Runs Info-ZIP's unzip; a missing unzip fails the test, saying how to get it. */
+function unzip(args: string[]): string {
+  try {
+    return execFileSync('unzip', args, { encoding: 'utf8', env: UNZIP_ENV, maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') throw new Error('Info-ZIP unzip is required for these tests: run scripts/install-test-deps.sh');
+    throw error;
+  }
 }
+
+/** Info-ZIP's test of every entry's CRC; throws (failing the test) when unzip is unhappy. */
+const unzipTest = (file: string) => unzip(['-t', file]);
 
 function pseudoRandomBytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);
@@ -57,7 +65,7 @@ describe('zipStream', () => {
     const zip = await bytesOf(zipStream(entries));
     const file = writeTemp('small.zip', zip);
     expect(unzipTest(file)).toMatch(/No errors detected in compressed data of .*small\.zip\./);
-    execFileSync('unzip', ['-q', file, '-d', join(dir, 'small')], { env: UNZIP_ENV });
+    unzip(['-q', file, '-d', join(dir, 'small')]);
     expect(readFileSync(join(dir, 'small', 'café', 'ünï.webp'), 'utf8')).toBe('accents');
     expect(new Uint8Array(readFileSync(join(dir, 'small', 'cat', 'a.jpg')))).toEqual(jpeg);
 
@@ -68,7 +76,7 @@ describe('zipStream', () => {
       expect(entry.method, entry.path).toBe(METHOD_STORE);
       expect(entry.compressedSize, entry.path).toBe(entry.size);
     }
-    const verbose = execFileSync('unzip', ['-v', file], { encoding: 'utf8', env: UNZIP_ENV });
+    const verbose = unzip(['-v', file]);
     expect(verbose.split('\n').filter((line) => /\bStored\b/.test(line))).toHaveLength(entries.length);
     expect(verbose).not.toMatch(/\bDefl/);
   });
@@ -163,7 +171,7 @@ describe('zipStream', () => {
     console.info(`70,000-entry archive: ${zip.length} bytes; unzip -t: ${summary}`);
     expect(summary).toMatch(/^No errors detected in compressed data of .*70k\.zip\.$/);
     expect(report.match(/^\s+testing: .* OK$/gm)).toHaveLength(count);
-    const listed = execFileSync('unzip', ['-l', file], { encoding: 'utf8', env: UNZIP_ENV, maxBuffer: 64 * 1024 * 1024 });
+    const listed = unzip(['-l', file]);
     expect(listed.trim().split('\n').at(-1)).toMatch(new RegExp(`\\s${count} files$`));
 
     const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
