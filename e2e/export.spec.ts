@@ -2,8 +2,13 @@
  * Exports and the project file: each export downloads, parses, and holds the right rows for six
  * shape images with the built-in model; project export → Remove all → import gives back the same
  * workspace. Decisions are set through the store's review action (zspDebug.review, ?debug=1).
+ *
+ * ZIP exports have two paths: streamed into a file from `showSaveFilePicker` (exercised through
+ * a stand-in picker, `saveThroughPicker`) and one Blob handed to a download (the default here:
+ * `useDownloadsForSaving` removes the picker headless Chromium cannot answer). Both are checked.
+ * CSV is parsed with papaparse, not the app's own parser.
  */
-import { parseCsv } from '../src/lib/csv';
+import Papa from 'papaparse';
 import { WorkspacePage } from './pages/workspace-page';
 import { BUILTIN_MODEL_ID_FOR_TESTS, SHAPE_SET, addShapeSet } from './support/workspace-fixtures';
 import { listZip } from './support/zip-listing';
@@ -14,6 +19,7 @@ const NAMES = SHAPE_SET.map((image) => image.name);
 
 test('exports, ground truth and the project file round trip', async ({ page, playground }) => {
   const workspace = new WorkspacePage(page);
+  await workspace.useDownloadsForSaving();
   await playground.open({ backend: 'wasm', labels: LABELS, debug: true });
   await playground.expectModelReady({ model: BUILTIN_MODEL_ID_FOR_TESTS });
   await addShapeSet(playground, LABELS);
@@ -36,7 +42,9 @@ test('exports, ground truth and the project file round trip', async ({ page, pla
   await expect(workspace.message).toContainText('not-here.png: no such item');
 
   // CSV: header, one row per item, the right label, score and status.
-  const csv = parseCsv(await workspace.downloadText('export-csv'));
+  const parsedCsv = Papa.parse<string[]>(await workspace.downloadText('export-csv'), { skipEmptyLines: true });
+  expect(parsedCsv.errors).toEqual([]);
+  const csv = parsedCsv.data;
   expect(csv[0]).toEqual(['file', 'label', 'score', 'status']);
   expect(csv.slice(1).map((row) => row[0])).toEqual(NAMES);
   for (const [file, label, score, status] of csv.slice(1)) {
@@ -77,16 +85,35 @@ test('exports, ground truth and the project file round trip', async ({ page, pla
   const config = await workspace.downloadText('export-labelstudio-config');
   for (const label of LABELS) expect(config).toContain(`<Choice value="${label}"/>`);
 
-  // ImageFolder: the accepted and overridden items only, one folder per label.
+  // ImageFolder: the accepted and overridden items only, one folder per label, stored (method 0:
+  // the media are compressed already). Once streamed into a picked file, once as a download.
+  const expectedFolders = [`${a!.label}/${a!.name}`, `${b!.label}/${b!.name}`, `yellow star/${c!.name}`].sort();
+  const streamed = await workspace.saveThroughPicker('export-imagefolder');
+  expect(streamed.fileName).toMatch(/^zsp-image-\d{4}-\d{2}-\d{2}-imagefolder\.zip$/);
   const imageFolder = await workspace.download('export-imagefolder');
-  const listing = listZip(imageFolder.bytes);
-  expect(listing.map((entry) => entry.path).sort()).toEqual([`${a!.label}/${a!.name}`, `${b!.label}/${b!.name}`, `yellow star/${c!.name}`].sort());
-  for (const entry of listing) expect(entry.size).toBe(SHAPE_SET.find((image) => entry.path.endsWith(`/${image.name}`))!.buffer.length);
+  expect(imageFolder.fileName).toBe(streamed.fileName);
+  for (const archive of [streamed, imageFolder]) {
+    const listing = listZip(archive.bytes);
+    expect(listing.map((entry) => entry.path).sort()).toEqual(expectedFolders);
+    for (const entry of listing) {
+      const image = SHAPE_SET.find((shape) => entry.path.endsWith(`/${shape.name}`))!;
+      expect(entry.size).toBe(image.buffer.length);
+      expect(entry.method, entry.path).toBe(0);
+      expect(entry.compressedSize).toBe(entry.size);
+    }
+  }
+  await expect(workspace.message).toContainText('3 accepted items exported');
+  // The ZIP (CRC-32 included) is written in the archive worker, not on the page's thread.
+  expect(page.workers().map((worker) => worker.url()).filter((url) => url.includes('archive.worker'))).toHaveLength(1);
 
   // Project file: settings, labels, items and media.
   const csvBefore = await workspace.downloadText('export-csv');
   const project = await workspace.download('export-project');
-  expect(listZip(project.bytes).map((entry) => entry.path)).toEqual(['project.json', ...NAMES.map((name, i) => `media/${String(i + 1).padStart(5, '0')}-${name}`)]);
+  const projectPaths = ['project.json', ...NAMES.map((name, i) => `media/${String(i + 1).padStart(5, '0')}-${name}`)];
+  expect(listZip(project.bytes).map((entry) => entry.path)).toEqual(projectPaths);
+  const streamedProject = await workspace.saveThroughPicker('export-project');
+  expect(streamedProject.fileName).toBe(project.fileName);
+  expect(listZip(streamedProject.bytes).map((entry) => [entry.path, entry.size])).toEqual(listZip(project.bytes).map((entry) => [entry.path, entry.size]));
   await workspace.includeMedia.uncheck();
   const decisionsOnly = await workspace.download('export-project');
   expect(listZip(decisionsOnly.bytes).map((entry) => entry.path)).toEqual(['project.json']);

@@ -14,6 +14,13 @@ export interface Downloaded {
   bytes: Buffer;
 }
 
+/** What the fake `showSaveFilePicker` (see `saveThroughPicker`) records in the page. */
+interface PickerRecord {
+  suggestedName: string | undefined;
+  chunks: Uint8Array[];
+  state: 'open' | 'closed' | 'aborted';
+}
+
 export class WorkspacePage {
   readonly includeMedia: Locator;
   readonly importProjectInput: Locator;
@@ -44,6 +51,67 @@ export class WorkspacePage {
     const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByTestId(button).click()]);
     const path = await download.path();
     return { fileName: download.suggestedFilename(), bytes: await readFile(path) };
+  }
+
+  /**
+   * Headless Chromium has `showSaveFilePicker` but nobody can answer its dialog, so the suite
+   * takes it away (`useDownloadsForSaving`, before the page loads): the app's exports then take
+   * the Blob-and-download path, caught by `download`.
+   */
+  async useDownloadsForSaving(): Promise<void> {
+    await this.page.addInitScript(() => {
+      Reflect.deleteProperty(window, 'showSaveFilePicker');
+    });
+  }
+
+  /**
+   * The app's streaming path: installs a stand-in `showSaveFilePicker` whose file handle's
+   * `createWritable()` is a WritableStream the page keeps, clicks the button, waits for the app
+   * to close the stream, and returns what was written. The stand-in is removed afterwards.
+   */
+  async saveThroughPicker(button: ExportButton): Promise<Downloaded> {
+    await this.page.evaluate(() => {
+      const record: PickerRecord = { suggestedName: undefined, chunks: [], state: 'open' };
+      Reflect.set(window, '__zspPicker', record);
+      Reflect.set(window, 'showSaveFilePicker', async (options?: { suggestedName?: string }) => {
+        record.suggestedName = options?.suggestedName;
+        return {
+          kind: 'file',
+          name: options?.suggestedName ?? 'unnamed',
+          createWritable: async () =>
+            new WritableStream<Uint8Array>({
+              write(chunk) {
+                record.chunks.push(chunk.slice());
+              },
+              close() {
+                record.state = 'closed';
+              },
+              abort() {
+                record.state = 'aborted';
+              },
+            }),
+        };
+      });
+    });
+    await this.page.getByTestId(button).click();
+    await this.page.waitForFunction(() => (Reflect.get(window, '__zspPicker') as PickerRecord).state !== 'open');
+    const saved = await this.page.evaluate(() => {
+      const record = Reflect.get(window, '__zspPicker') as PickerRecord;
+      Reflect.deleteProperty(window, 'showSaveFilePicker');
+      Reflect.deleteProperty(window, '__zspPicker');
+      const bytes = new Uint8Array(record.chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+      let offset = 0;
+      for (const chunk of record.chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.length;
+      }
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return { state: record.state, chunkCount: record.chunks.length, suggestedName: record.suggestedName ?? '', base64: btoa(binary) };
+    });
+    expect(saved.state, 'the app closes the file it streamed into').toBe('closed');
+    expect(saved.chunkCount, 'the archive arrives as a stream of chunks').toBeGreaterThan(1);
+    return { fileName: saved.suggestedName, bytes: Buffer.from(saved.base64, 'base64') };
   }
 
   async downloadText(button: ExportButton): Promise<string> {

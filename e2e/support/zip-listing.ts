@@ -6,6 +6,8 @@ export interface ZipListingEntry {
   path: string;
   size: number;
   compressedSize: number;
+  /** 0 STORE, 8 DEFLATE. */
+  method: number;
 }
 
 export function listZip(bytes: Uint8Array): ZipListingEntry[] {
@@ -23,13 +25,14 @@ export function listZip(bytes: Uint8Array): ZipListingEntry[] {
   const entries: ZipListingEntry[] = [];
   for (let i = 0; i < count; i++) {
     if (view.getUint32(p, true) !== 0x02014b50) throw new Error(`central header ${i} missing`);
+    const method = view.getUint16(p + 10, true);
     const compressedSize = view.getUint32(p + 20, true);
     const size = view.getUint32(p + 24, true);
     const nameLength = view.getUint16(p + 28, true);
     const extraLength = view.getUint16(p + 30, true);
     const commentLength = view.getUint16(p + 32, true);
     const path = new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + nameLength));
-    entries.push({ path, size, compressedSize });
+    entries.push({ path, size, compressedSize, method });
     p += 46 + nameLength + extraLength + commentLength;
   }
   return entries;

@@ -13,7 +13,7 @@ import {
   safePathSegment,
   type ExportItem,
 } from './exportRows';
-import { normaliseZipPath } from './zip';
+import { normaliseZipPath } from './zipPaths';
 
 const predictions = [
   { label: 'cat', score: 0.7 },

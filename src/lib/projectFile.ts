@@ -35,7 +35,9 @@ import {
   type Json,
 } from './schemas';
 import type { Task } from './tasks';
-import { ZipError, createZip, normaliseZipPath, readZip, type ZipInputEntry } from './zip';
+import type { ArchiveEntry } from './archive';
+import { ZipError, readZipDirectory, readZipEntry } from './unzip';
+import { normaliseZipPath } from './zipPaths';
 
 export const PROJECT_FORMAT = 'zero-shot-playground/project';
 export const PROJECT_VERSION = 1;
@@ -49,13 +51,21 @@ export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 export const MAX_PROJECT_ITEMS = 20_000;
 export const MAX_MEDIA_ENTRY_BYTES = 256 * 1024 * 1024;
 export { MAX_ITEM_PATH_CHARS };
+/**
+ * What the entries read from one file may add up to, as their headers declare it (checked before
+ * anything is inflated). The app stores media uncompressed, so its own files unpack to about
+ * their size; the manifest may be deflated by another tool.
+ */
+export const MAX_PROJECT_UNPACKED_BYTES = MAX_PROJECT_FILE_BYTES + MAX_MANIFEST_BYTES;
+/** The manifest and one entry per item, with room for a re-zip that adds one `__MACOSX/._x` per file. */
+export const MAX_PROJECT_ENTRIES = 2 * (MAX_PROJECT_ITEMS + 1);
 export const MAX_LABELS_TEXT_CHARS = MAX_LABELS * (MAX_LABEL_CHARS + 1);
 export const MAX_TRANSCRIPT_CHARS = 20_000;
 export const MAX_MIME_CHARS = 100;
 
-/** An item as the app hands it over for writing: the media bytes, if any, come separately. */
+/** An item as the app hands it over for writing: the media, if any, as the Blob IndexedDB gave. */
 export interface ProjectItemInput extends Omit<ProjectItem, 'media'> {
-  media?: { bytes: Uint8Array; mime: string };
+  media?: { blob: Blob; mime: string };
 }
 
 export interface ProjectInput {
@@ -68,7 +78,7 @@ export interface ProjectInput {
 export interface ParsedProject {
   manifest: ProjectManifest;
   /** Media bytes by entry path (`media/…`), for the items that have media. */
-  media: Map<string, Uint8Array>;
+  media: Map<string, Uint8Array<ArrayBuffer>>;
 }
 
 export type ProjectResult = { ok: true; project: ParsedProject } | { ok: false; problems: string[] };
@@ -98,15 +108,27 @@ export function buildProjectManifest(input: ProjectInput): ProjectManifest {
   };
 }
 
-/** The project ZIP's bytes; each entry is deflated only where that makes it smaller (media rarely get smaller). */
-export async function writeProjectFile(input: ProjectInput): Promise<Uint8Array<ArrayBuffer>> {
+/** The project ZIP's entries: the manifest first, then each item's media Blob under `media/`. */
+export function projectFileEntries(input: ProjectInput): ArchiveEntry[] {
   const manifest = buildProjectManifest(input);
-  const entries: ZipInputEntry[] = [{ path: PROJECT_MANIFEST_PATH, data: new TextEncoder().encode(`${JSON.stringify(manifest, null, 1)}\n`) }];
+  const entries: ArchiveEntry[] = [{ path: PROJECT_MANIFEST_PATH, data: new Blob([`${JSON.stringify(manifest, null, 1)}\n`], { type: 'application/json' }) }];
   input.items.forEach((item, index) => {
     const ref = manifest.items[index]?.media;
-    if (item.media && ref) entries.push({ path: ref.path, data: item.media.bytes });
+    if (item.media && ref) entries.push({ path: ref.path, data: item.media.blob });
   });
-  return createZip(entries, { compress: true });
+  return entries;
+}
+
+/** Turns archive entries into the archive's byte stream: lib/archive's `zipStream`, or the archive worker's. */
+export type ArchiveWriter = (entries: readonly ArchiveEntry[]) => ReadableStream<Uint8Array>;
+
+/**
+ * The project file as a byte stream, every entry STORED: media are already compressed, and the
+ * manifest stays readable with any unzip. `write` decides where the ZIP is made (the app passes
+ * the archive worker's, so CRCs are computed off the main thread).
+ */
+export function writeProjectFile(input: ProjectInput, write: ArchiveWriter): ReadableStream<Uint8Array> {
+  return write(projectFileEntries(input));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,13 +262,15 @@ export async function readProjectFile(bytes: Uint8Array): Promise<ProjectResult>
   const fail = (...problems: string[]) => ({ ok: false as const, problems });
   if (bytes.length > MAX_PROJECT_FILE_BYTES) return fail(`the file is larger than ${MAX_PROJECT_FILE_BYTES / 1024 / 1024} MB`);
   try {
-    const entries = readZip(bytes);
+    const entries = readZipDirectory(bytes, { maxEntries: MAX_PROJECT_ENTRIES });
     const manifestEntry = entries.find((entry) => entry.path === PROJECT_MANIFEST_PATH);
     if (!manifestEntry) return fail(`not a project file (no ${PROJECT_MANIFEST_PATH} inside)`);
+    // Every size check below is on the sizes the central directory declares, before inflating;
+    // readZipEntry then stops at the declared size, so a header that lies gains nothing.
     if (manifestEntry.size > MAX_MANIFEST_BYTES) return fail(`${PROJECT_MANIFEST_PATH}: larger than ${MAX_MANIFEST_BYTES / 1024 / 1024} MB`);
     let json: unknown;
     try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await manifestEntry.data()));
+      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await readZipEntry(bytes, manifestEntry)));
     } catch (error) {
       if (error instanceof ZipError) throw error;
       return fail(`${PROJECT_MANIFEST_PATH}: not readable JSON`);
@@ -255,16 +279,24 @@ export async function readProjectFile(bytes: Uint8Array): Promise<ProjectResult>
     if (!checked.ok) return checked;
 
     const byPath = new Map(entries.map((entry) => [entry.path, entry]));
-    const media = new Map<string, Uint8Array>();
+    const wanted: typeof entries = [];
     const problems: string[] = [];
+    let unpackedBytes = manifestEntry.size;
     for (const [index, item] of checked.manifest.items.entries()) {
       if (!item.media) continue;
       const entry = byPath.get(item.media.path);
       if (!entry) problems.push(`items[${index}].media.path: ${item.media.path} is not in the file`);
       else if (entry.size > MAX_MEDIA_ENTRY_BYTES) problems.push(`${entry.path}: larger than ${MAX_MEDIA_ENTRY_BYTES / 1024 / 1024} MB`);
-      else media.set(entry.path, await entry.data());
+      else {
+        wanted.push(entry);
+        unpackedBytes += entry.size;
+      }
     }
     if (problems.length > 0) return fail(...capProblems(problems));
+    if (unpackedBytes > MAX_PROJECT_UNPACKED_BYTES)
+      return fail(`the media unpack to more than ${MAX_PROJECT_UNPACKED_BYTES / 1024 / 1024} MB (${Math.ceil(unpackedBytes / 1024 / 1024)} MB declared)`);
+    const media = new Map<string, Uint8Array<ArrayBuffer>>();
+    for (const entry of wanted) media.set(entry.path, await readZipEntry(bytes, entry));
     return { ok: true, project: { manifest: checked.manifest, media } };
   } catch (error) {
     if (error instanceof ZipError) return fail(`not a readable ZIP: ${error.message}`);

@@ -15,6 +15,7 @@ import {
 } from './shareFragment';
 import { MAX_PROBLEMS } from './schemas';
 import { packRawFragment, packShareFragment, unpackShareFragment } from '../../e2e/support/shareLink';
+import { deflateRaw } from './compression';
 
 const text = (s: string) => new TextEncoder().encode(s);
 

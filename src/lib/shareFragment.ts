@@ -40,7 +40,7 @@ import {
   type Json,
 } from './schemas';
 import { MAX_TEMPLATE_CHARS } from './urlState';
-import { InflateError, deflateRaw, inflateRaw } from './zip';
+import { InflateError, deflateRaw, inflateRaw } from './compression';
 
 export const SHARE_FRAGMENT_KEY = 'demo';
 export const SHARE_STATE_VERSION = 1;

@@ -2,11 +2,12 @@
 import { csvExport, exportLabel, imageFolderEntries, jsonLinesExport } from '../../../lib/exportRows';
 import { labelStudioConfig, labelStudioJson } from '../../../lib/labelStudio';
 import { parseLabels } from '../../../lib/labels';
+import type { ArchiveEntry } from '../../../lib/archive';
 import { writeProjectFile, type ProjectInput, type ProjectItemInput } from '../../../lib/projectFile';
-import { createZip } from '../../../lib/zip';
 import type { AppState } from '../../../store';
 import { labelsTextOf, modelIdOf, templateOf } from '../../../store/settingsSlice';
 import type { Task } from '../../../lib/tasks';
+import { zipInWorker } from './archiveBridge';
 import { toExportItem, workspaceItemsOf } from './workspaceItems';
 
 export const CSV_MIME = 'text/csv;charset=utf-8';
@@ -32,41 +33,44 @@ export function labelStudioConfigBlob(state: AppState, task: Task): Blob {
   return new Blob([labelStudioConfig(parseLabels(labelsTextOf(state, task)).labels, task)], { type: XML_MIME });
 }
 
-/** The confirmed items (accepted or overridden, with a label) as `<label>/<file>`; audio clips alike. */
-export async function imageFolderZip(state: AppState, task: Task): Promise<{ blob: Blob; count: number }> {
+/**
+ * The confirmed items (accepted or overridden, with a label) as `<label>/<file>` archive entries;
+ * audio clips alike. The media stay the Blobs IndexedDB gave: the archive worker streams them.
+ */
+export function imageFolderArchiveEntries(state: AppState, task: Task): ArchiveEntry[] {
   const confirmed = workspaceItemsOf(state, task).filter(
     (item) => (item.decision === 'accepted' || item.decision === 'overridden') && exportLabel(toExportItem(item)) !== null,
   );
   // imageFolderEntries keeps exactly these items, in this order, so entries[i] is confirmed[i].
   const entries = imageFolderEntries(confirmed.map(toExportItem));
   if (entries.length !== confirmed.length) throw new Error('ImageFolder export: the entries do not match the confirmed items');
-  const files = await Promise.all(
-    entries.map(async (entry, index) => ({ path: entry.path, data: new Uint8Array(await (confirmed[index] as (typeof confirmed)[number]).blob.arrayBuffer()) })),
-  );
-  return { blob: new Blob([await createZip(files, { compress: true })], { type: ZIP_MIME }), count: files.length };
+  return entries.map((entry, index) => ({ path: entry.path, data: (confirmed[index] as (typeof confirmed)[number]).blob }));
 }
 
-/** Everything the project file holds for a task; the media bytes only when asked for. */
-export async function projectInputOf(state: AppState, task: Task, includeMedia: boolean): Promise<ProjectInput> {
+/** The ImageFolder ZIP of these entries, written in the archive worker. */
+export function imageFolderZip(entries: readonly ArchiveEntry[], signal?: AbortSignal): ReadableStream<Uint8Array> {
+  return zipInWorker(entries, signal);
+}
+
+/** Everything the project file holds for a task; the media Blobs only when asked for. */
+export function projectInputOf(state: AppState, task: Task, includeMedia: boolean): ProjectInput {
   const labelsText = labelsTextOf(state, task);
-  const items = await Promise.all(
-    workspaceItemsOf(state, task).map(async (item): Promise<ProjectItemInput> => {
-      const out: ProjectItemInput = {
-        path: item.path,
-        name: item.name,
-        truth: item.truth,
-        decision: item.decision,
-        finalLabel: item.finalLabel,
-        predictions: item.predictions,
-      };
-      if ('rawScores' in item) {
-        if (item.rawScores) out.rawScores = Array.from(item.rawScores);
-        if (item.transcript !== null) out.transcript = item.transcript;
-      }
-      if (includeMedia) out.media = { bytes: new Uint8Array(await item.blob.arrayBuffer()), mime: item.blob.type };
-      return out;
-    }),
-  );
+  const items = workspaceItemsOf(state, task).map((item): ProjectItemInput => {
+    const out: ProjectItemInput = {
+      path: item.path,
+      name: item.name,
+      truth: item.truth,
+      decision: item.decision,
+      finalLabel: item.finalLabel,
+      predictions: item.predictions,
+    };
+    if ('rawScores' in item) {
+      if (item.rawScores) out.rawScores = Array.from(item.rawScores);
+      if (item.transcript !== null) out.transcript = item.transcript;
+    }
+    if (includeMedia) out.media = { blob: item.blob, mime: item.blob.type };
+    return out;
+  });
   return {
     task,
     settings: {
@@ -81,6 +85,7 @@ export async function projectInputOf(state: AppState, task: Task, includeMedia: 
   };
 }
 
-export async function projectBlob(state: AppState, task: Task, includeMedia: boolean): Promise<Blob> {
-  return new Blob([await writeProjectFile(await projectInputOf(state, task, includeMedia))], { type: ZIP_MIME });
+/** The project file as a stream, written in the archive worker. */
+export function projectZip(state: AppState, task: Task, includeMedia: boolean, signal?: AbortSignal): ReadableStream<Uint8Array> {
+  return writeProjectFile(projectInputOf(state, task, includeMedia), (entries) => zipInWorker(entries, signal));
 }

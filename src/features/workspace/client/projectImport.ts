@@ -34,8 +34,8 @@ function reviewFields(item: ProjectItem) {
   return { truth: item.truth, decision: item.decision, finalLabel: item.finalLabel };
 }
 
-function fileOf(item: ProjectItem, bytes: Uint8Array): File {
-  return new File([bytes.slice()], item.name, { type: item.media?.mime ?? '' });
+function fileOf(item: ProjectItem, bytes: Uint8Array<ArrayBuffer>): File {
+  return new File([bytes], item.name, { type: item.media?.mime ?? '' });
 }
 
 export function applyProject(store: StoreApi<AppState>, models: Record<Task, ModelChooser>, project: ParsedProject): ProjectImportReport {

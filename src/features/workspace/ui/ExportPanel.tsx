@@ -1,12 +1,13 @@
 import { useState, type ChangeEvent, type ReactNode } from 'react';
 import { ModelChooserService } from '../../models';
 import { parseLabelCsv } from '../../../lib/csv';
-import { MAX_PROJECT_FILE_BYTES, readProjectFile } from '../../../lib/projectFile';
+import { MAX_PROJECT_FILE_BYTES } from '../../../lib/projectFile';
+import type { Task } from '../../../lib/tasks';
 import { matchTruthRows } from '../../../lib/truthImport';
 import { useAppStore } from '../../../store';
-import type { Task } from '../../../lib/tasks';
-import { downloadBlob, exportFileStem } from '../client/download';
-import { csvBlob, imageFolderZip, jsonLinesBlob, labelStudioBlob, labelStudioConfigBlob, projectBlob } from '../client/exports';
+import { readProjectInWorker } from '../client/archiveBridge';
+import { chooseSaveTarget, downloadBlob, exportFileStem, saveStream } from '../client/download';
+import { ZIP_MIME, csvBlob, imageFolderArchiveEntries, imageFolderZip, jsonLinesBlob, labelStudioBlob, labelStudioConfigBlob, projectZip } from '../client/exports';
 import { applyProject } from '../client/projectImport';
 import { workspaceItemsOf } from '../client/workspaceItems';
 
@@ -62,11 +63,18 @@ export function ExportPanel() {
     return Promise.resolve(null);
   };
   const state = () => useAppStore.getState();
+  // The save dialog comes first: it needs the click's user activation, and the archive is then
+  // written straight into the chosen file.
+  const saveProject = async (fileName: string): Promise<Message | null> => {
+    const target = await chooseSaveTarget(fileName, ZIP_MIME, '.zip');
+    if (target) await saveStream(projectZip(state(), task, includeMedia), target);
+    return null;
+  };
 
   const importProject = (file: File) =>
     run(async () => {
       if (file.size > MAX_PROJECT_FILE_BYTES) return { tone: 'error', text: `${file.name} is larger than a project file may be.` };
-      const result = await readProjectFile(new Uint8Array(await file.arrayBuffer()));
+      const result = await readProjectInWorker(file);
       if (!result.ok) return { tone: 'error', text: `${file.name} was not imported:`, details: result.problems };
       const report = applyProject(useAppStore, modelChoosers, result.project);
       const what = report.added > 0 ? `${report.added} items restored` : `decisions applied to ${report.updated} items already here`;
@@ -127,10 +135,12 @@ export function ExportPanel() {
           title="Accepted and relabelled items, one folder per label"
           onClick={() =>
             run(async () => {
-              const { blob, count: files } = await imageFolderZip(state(), task);
-              if (files === 0) return { tone: 'error', text: 'No accepted items yet: accept or relabel some first.' };
-              downloadBlob(blob, `${stem}-${task === 'image' ? 'imagefolder' : 'audiofolder'}.zip`);
-              return { tone: 'info', text: `${files} accepted items exported, one folder per label.` };
+              const entries = imageFolderArchiveEntries(state(), task);
+              if (entries.length === 0) return { tone: 'error', text: 'No accepted items yet: accept or relabel some first.' };
+              const target = await chooseSaveTarget(`${stem}-${task === 'image' ? 'imagefolder' : 'audiofolder'}.zip`, ZIP_MIME, '.zip');
+              if (!target) return null;
+              await saveStream(imageFolderZip(entries), target);
+              return { tone: 'info', text: `${entries.length} accepted items exported, one folder per label.` };
             })
           }
         >
@@ -138,7 +148,7 @@ export function ExportPanel() {
         </button>
       </div>
       <div className="flex flex-wrap items-center gap-2 text-xs">
-        <button data-testid="export-project" className="btn" disabled={busy} onClick={() => run(async () => download(await projectBlob(state(), task, includeMedia), `${stem}.zsp.zip`))}>
+        <button data-testid="export-project" className="btn" disabled={busy} onClick={() => run(() => saveProject(`${stem}.zsp.zip`))}>
           Project file
         </button>
         <label className="flex items-center gap-1">

@@ -1,0 +1,28 @@
+/** What a path inside a ZIP may be, for the writer (lib/archive) and the reader (lib/unzip) alike. */
+
+export class ZipError extends Error {
+  override name = 'ZipError';
+}
+
+/** C0 controls and DEL: a name holding them would show (or extract) as something else. */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * The path an entry may have inside an archive, or a ZipError saying why not. Backslashes become
+ * slashes (Windows tools write them, and some unzips treat them as separators); "." and empty
+ * segments are dropped; absolute paths, drive letters, ".." segments and control characters are
+ * refused, since extracting them writes outside the target folder (the "Zip Slip" attack) or
+ * under a name that is not the one shown.
+ */
+export function normaliseZipPath(path: string): string {
+  const slashed = path.replace(/\\/g, '/');
+  const problem = (why: string) => new ZipError(`zip entry "${path}": ${why}`);
+  if (slashed.includes('\0')) throw problem('the path contains a NUL character');
+  if (CONTROL_CHARS.test(slashed)) throw problem('the path contains control characters');
+  if (slashed.startsWith('/')) throw problem('absolute paths are not allowed');
+  if (/^[A-Za-z]:/.test(slashed)) throw problem('drive letters are not allowed');
+  const segments = slashed.split('/').filter((segment) => segment !== '' && segment !== '.');
+  if (segments.includes('..')) throw problem('".." would leave the archive\'s folder');
+  if (segments.length === 0) throw problem('the path is empty');
+  return segments.join('/');
+}
