@@ -83,6 +83,11 @@ export class ReopeningDb<Schema extends DBSchema> {
     this.opens++;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let opening: Promise<IDBPDatabase<Schema>>;
+    // What get() hands out (and forgets when this connection goes away).
+    let connection: Promise<IDBPDatabase<Schema>> | null = null;
+    const forgetThis = () => {
+      if (connection) this.forget(connection);
+    };
     try {
       opening = openDB<Schema>(name, version, {
         upgrade,
@@ -93,10 +98,10 @@ export class ReopeningDb<Schema extends DBSchema> {
         // Another tab or the worker wants a newer version (or to delete the database): let it, and
         // open again on the next use. Running transactions finish first (close() waits for them).
         blocking: () => {
-          this.forget(opening);
+          forgetThis();
           void opening.then((db) => db.close());
         },
-        terminated: () => this.forget(opening),
+        terminated: forgetThis,
       });
     } catch (error) {
       // Some private modes throw from indexedDB.open() itself.
@@ -109,6 +114,7 @@ export class ReopeningDb<Schema extends DBSchema> {
         void opening.then((db) => db.close()).catch(() => undefined);
       }, openTimeoutMs);
     });
-    return Promise.race([opening, timedOut]).finally(() => clearTimeout(timer));
+    connection = Promise.race([opening, timedOut]).finally(() => clearTimeout(timer));
+    return connection;
   }
 }
