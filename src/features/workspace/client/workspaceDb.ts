@@ -137,14 +137,16 @@ export class WorkspaceDb {
       try {
         const items = transaction.objectStore('items');
         const media = transaction.objectStore('media');
-        // The requests' own promises are not awaited: `done` settles for all of them, and an
-        // abort rejects each one (caught here so none goes unhandled).
-        const requests: Promise<unknown>[] = [];
-        if (change.workspace) requests.push(transaction.objectStore('workspaces').put(change.workspace));
-        for (const entry of change.putMedia) requests.push(media.put(entry));
-        for (const item of change.putItems) requests.push(items.put(item));
-        for (const id of change.deleteItemIds) requests.push(items.delete(id), media.delete(id));
-        for (const request of requests) request.catch(() => undefined);
+        // The requests' own promises are not awaited: `done` settles for all of them. An abort
+        // rejects each one, so each is caught as soon as it exists (a later put may throw).
+        const quiet = (request: Promise<unknown>) => void request.catch(() => undefined);
+        if (change.workspace) quiet(transaction.objectStore('workspaces').put(change.workspace));
+        for (const entry of change.putMedia) quiet(media.put(entry));
+        for (const item of change.putItems) quiet(items.put(item));
+        for (const id of change.deleteItemIds) {
+          quiet(items.delete(id));
+          quiet(media.delete(id));
+        }
       } catch (error) {
         // A put can throw synchronously (e.g. QuotaExceededError, DataCloneError): keep nothing of this write.
         abortQuietly(transaction);
