@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory, forceCloseDatabase } from 'fake-indexeddb';
-import type { DBSchema } from 'idb';
+import { unwrap, type DBSchema } from 'idb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReopeningDb } from './reopeningDb';
 
@@ -85,7 +85,8 @@ describe('ReopeningDb', () => {
   it('reopens a connection the browser terminated', async () => {
     const db = reopening();
     const first = await db.get();
-    forceCloseDatabase(first);
+    // @ts-expect-error fake-indexeddb 6.2.8 declares the parameter as the class (typeof FDBDatabase) instead of an instance.
+    forceCloseDatabase(unwrap(first));
     const second = await db.get();
     expect(second).not.toBe(first);
     await db.run((connection) => connection.put('things', { id: 'z' }));

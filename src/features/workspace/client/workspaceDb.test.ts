@@ -9,6 +9,7 @@ import {
   WorkspaceDb,
   type StoredAudioItem,
   type StoredImageItem,
+  type StoredMedia,
   type WorkspaceRecord,
 } from './workspaceDb';
 
@@ -73,7 +74,7 @@ function audio(id: string, workspaceId: string): StoredAudioItem {
   };
 }
 
-function media(id: string, workspaceId: string, text: string) {
+function media(id: string, workspaceId: string, text: string): StoredMedia {
   return { schemaVersion: STORED_RECORD_VERSION, id, workspaceId, blob: new Blob([text]) };
 }
 
