@@ -30,10 +30,14 @@ function isClosedConnectionError(error: unknown): boolean {
 
 export class ReopeningDb<Schema extends DBSchema> {
   private connection: Promise<IDBPDatabase<Schema>> | null = null;
-  /** Connections opened so far: tests (and curious callers) can see that a reopen happened. */
-  opens = 0;
+  private openCount = 0;
 
   constructor(private readonly options: ReopeningDbOptions<Schema>) {}
+
+  /** Opens attempted so far: more than one means the connection was closed and opened again. */
+  get opens(): number {
+    return this.openCount;
+  }
 
   /**
    * The open connection, opening one if there is none (first use, or after it was closed by a
@@ -80,7 +84,7 @@ export class ReopeningDb<Schema extends DBSchema> {
     const { name, version, upgrade, onBlocked, openTimeoutMs = IDB_OPEN_TIMEOUT_MS } = this.options;
     // Read at call time: idb's openDB uses the global factory, which tests replace per test.
     if (typeof indexedDB === 'undefined') return Promise.reject(new DOMException('IndexedDB is not available here', 'InvalidStateError'));
-    this.opens++;
+    this.openCount++;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let opening: Promise<IDBPDatabase<Schema>>;
     // What get() hands out (and forgets when this connection goes away).
