@@ -188,11 +188,6 @@ export class WorkspaceDb {
       ]);
     });
   }
-
-  /** Closes the connection; the next use opens it again. */
-  close(): Promise<void> {
-    return this.db.close();
-  }
 }
 
 function abortQuietly(transaction: { abort(): void }): void {
