@@ -272,6 +272,41 @@ test('a stored record this version cannot read is left out and reported, and the
   expect(await statNumber(page, 'data-vision-runs')).toBeGreaterThan(0);
 });
 
+test('another tab upgrading the storage is let through at once; this tab then says to reload and keeps working', async ({ page, playground }) => {
+  const workspace = new StoragePage(page);
+  await openReady(playground);
+  await addAndSettle(playground, [RED_CIRCLE]);
+  await workspace.expectSaved(1);
+
+  // A newer app version in a second tab of the same origin upgrades the workspaces' database.
+  const other = await page.context().newPage();
+  await other.goto(new URL('/', page.url()).href);
+  const upgrade = await other.evaluate(
+    () =>
+      new Promise<{ version: number; blocked: boolean }>((resolve, reject) => {
+        let blocked = false;
+        const request = indexedDB.open('zero-shot-playground-workspaces', 2);
+        request.onblocked = () => (blocked = true);
+        request.onsuccess = () => {
+          const { version } = request.result;
+          request.result.close();
+          resolve({ version, blocked });
+        };
+        request.onerror = () => reject(request.error);
+      }),
+  );
+  expect(upgrade, 'every open connection closed for the upgrade, none blocked it').toEqual({ version: 2, blocked: false });
+  await other.close();
+
+  // The next save reopens, finds the newer version, and says so; nothing is lost from memory.
+  await addAndSettle(playground, [BLUE_SQUARE]);
+  await expect(workspace.storageStatus).toHaveAttribute('data-state', 'outdated');
+  await expect(workspace.storageStatus).toContainText('reload this page');
+  await expect(workspace.newButton).toBeDisabled();
+  expect(await playground.topLabel(BLUE_SQUARE.name)).toBe('blue square');
+  await expect(playground.items).toHaveCount(2);
+});
+
 test('without storage (private mode) the app says so and works in memory', async ({ page, playground }) => {
   await page.addInitScript(() => {
     IDBFactory.prototype.open = function () {

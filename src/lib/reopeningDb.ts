@@ -89,6 +89,10 @@ export class ReopeningDb<Schema extends DBSchema> {
     let opening: Promise<IDBPDatabase<Schema>>;
     // What get() hands out (and forgets when this connection goes away).
     let connection: Promise<IDBPDatabase<Schema>> | null = null;
+    // The connection once open, so a versionchange can close it synchronously, inside its own
+    // handler: a connection still open after the handlers have run makes the other tab's upgrade
+    // fire `blocked`. (idb only calls `blocking` once the open has resolved, after this is set.)
+    let opened: IDBPDatabase<Schema> | null = null;
     const forgetThis = () => {
       if (connection) this.forget(connection);
     };
@@ -103,7 +107,8 @@ export class ReopeningDb<Schema extends DBSchema> {
         // open again on the next use. Running transactions finish first (close() waits for them).
         blocking: () => {
           forgetThis();
-          void opening.then((db) => db.close());
+          if (opened) opened.close();
+          else void opening.then((db) => db.close());
         },
         terminated: forgetThis,
       });
@@ -111,6 +116,10 @@ export class ReopeningDb<Schema extends DBSchema> {
       // Some private modes throw from indexedDB.open() itself.
       return Promise.reject(error);
     }
+    opening.then(
+      (db) => (opened = db),
+      () => undefined,
+    );
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         reject(new DOMException('Opening IndexedDB timed out', 'UnknownError'));

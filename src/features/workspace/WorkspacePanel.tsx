@@ -38,7 +38,8 @@ export function WorkspacePanel() {
   const [renaming, setRenaming] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<Confirming>(null);
   const [busy, setBusy] = useState(false);
-  const stored = status.state !== 'unavailable' && status.state !== 'starting' && status.state !== 'blocked';
+  // Outdated: every save fails until a reload, so offer nothing that would write.
+  const stored = status.state !== 'unavailable' && status.state !== 'starting' && status.state !== 'blocked' && status.state !== 'outdated';
   const active = workspaces.find((workspace) => workspace.id === activeId);
 
   useEffect(() => {

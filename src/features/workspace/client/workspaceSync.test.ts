@@ -245,6 +245,20 @@ describe('WorkspaceManager', () => {
     expect(names(store)).toEqual(['a.png']);
   });
 
+  it('says this page must be reloaded when it starts after a newer version upgraded the storage', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const request = indexedDB.open(WORKSPACE_DB_NAME, WORKSPACE_DB_VERSION + 1);
+      request.onsuccess = () => {
+        request.result.close();
+        resolve();
+      };
+      request.onerror = () => reject(request.error);
+    });
+    const { store } = await started();
+    expect(store.getState().storageStatus).toEqual({ state: 'outdated' });
+    expect(store.getState().workspaces).toEqual([{ id: 'in-memory', name: 'This session (not saved)' }]);
+  });
+
   it('leaves out and counts stored records it cannot read, and restores the rest', async () => {
     const first = await started();
     first.store.getState().addItems([imageItem('good'), imageItem('damaged')]);

@@ -442,7 +442,9 @@ export class WorkspaceManager {
   private workInMemory(error: unknown): void {
     const state = this.store.getState();
     state.setWorkspaces([IN_MEMORY_WORKSPACE], IN_MEMORY_WORKSPACE.id);
-    state.setStorageStatus({ state: 'unavailable', message: errorMessage(error) });
+    // A newer app version in another tab upgraded the storage: this (older) page can't open it.
+    if (storageFailureOf(error) === 'newer-version') state.setStorageStatus({ state: 'outdated' });
+    else state.setStorageStatus({ state: 'unavailable', message: errorMessage(error) });
     void this.refreshUsage();
   }
 
