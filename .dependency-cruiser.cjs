@@ -29,7 +29,7 @@ module.exports = {
       comment: 'src/lib runs in workers and in Node tests too: no React, zustand or DOM-only packages.',
       severity: 'error',
       from: { path: '^src/lib/' },
-      to: { path: '^node_modules/(react|react-dom|zustand|idb|@tanstack)/' },
+      to: { path: '^node_modules/(react|react-dom|zustand|@tanstack)/' },
     },
     {
       name: 'store-imports-no-feature',

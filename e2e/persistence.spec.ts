@@ -221,6 +221,92 @@ test('a full disk is reported, the app keeps working, and what was stored before
   await workspace.expectSaved(3);
 });
 
+test('a stored record this version cannot read is left out and reported, and the rest is restored', async ({ page, playground }) => {
+  const workspace = new StoragePage(page);
+  await openReady(playground);
+  await addAndSettle(playground, [RED_CIRCLE, BLUE_SQUARE]);
+  await workspace.expectSaved(2);
+
+  // As an older app version or a corrupted disk might leave them: one item's predictions and every stored embedding unreadable.
+  await page.evaluate(async (damagedName) => {
+    const open = (name: string) =>
+      new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(name);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const rewrite = async (dbName: string, storeName: string, change: (record: Record<string, unknown>) => Record<string, unknown> | null) => {
+      const db = await open(dbName);
+      await new Promise<void>((resolve, reject) => {
+        const transaction = db.transaction(storeName, 'readwrite');
+        const store = transaction.objectStore(storeName);
+        const all = store.getAll();
+        all.onsuccess = () => {
+          for (const record of all.result as Record<string, unknown>[]) {
+            const changed = change(record);
+            if (changed) store.put(changed);
+          }
+        };
+        transaction.oncomplete = () => resolve();
+        transaction.onabort = () => reject(transaction.error);
+      });
+      db.close();
+    };
+    await rewrite('zero-shot-playground-workspaces', 'items', (record) => (record.name === damagedName ? { ...record, predictions: 'unreadable' } : null));
+    await rewrite('zero-shot-playground-embeddings', 'imageEmbeddings', (record) => ({ ...record, embedding: Array.from(record.embedding as Float32Array) }));
+  }, RED_CIRCLE.name);
+
+  await page.reload();
+  await playground.expectModelReady({ model: 'builtin/clip-shapes' });
+  await expect(playground.items).toHaveCount(1);
+  await expect(page.getByTestId('storage-unreadable')).toHaveAttribute('data-count', '1');
+  await expect(page.getByTestId('storage-unreadable')).toContainText('1 stored record could not be read');
+  await playground.expectItemState(BLUE_SQUARE.name, 'done');
+  expect(await playground.topLabel(BLUE_SQUARE.name)).toBe('blue square');
+  // Its stored embedding was unreadable too: re-ranking for new labels counts it and embeds the image again.
+  const fewer = LABELS.filter((label) => label !== 'purple cross');
+  await playground.setLabels(fewer);
+  await playground.waitForPredictionLabels(BLUE_SQUARE.name, fewer);
+  await expect(page.getByTestId('worker-stats')).toHaveAttribute('data-stored-embeddings-skipped', '1');
+  expect(await statNumber(page, 'data-images-from-storage')).toBe(0);
+  expect(await statNumber(page, 'data-vision-runs')).toBeGreaterThan(0);
+});
+
+test('another tab upgrading the storage is let through at once; this tab then says to reload and keeps working', async ({ page, playground }) => {
+  const workspace = new StoragePage(page);
+  await openReady(playground);
+  await addAndSettle(playground, [RED_CIRCLE]);
+  await workspace.expectSaved(1);
+
+  // A newer app version in a second tab of the same origin upgrades the workspaces' database.
+  const other = await page.context().newPage();
+  await other.goto(new URL('/', page.url()).href);
+  const upgrade = await other.evaluate(
+    () =>
+      new Promise<{ version: number; blocked: boolean }>((resolve, reject) => {
+        let blocked = false;
+        const request = indexedDB.open('zero-shot-playground-workspaces', 2);
+        request.onblocked = () => (blocked = true);
+        request.onsuccess = () => {
+          const { version } = request.result;
+          request.result.close();
+          resolve({ version, blocked });
+        };
+        request.onerror = () => reject(request.error);
+      }),
+  );
+  expect(upgrade, 'every open connection closed for the upgrade, none blocked it').toEqual({ version: 2, blocked: false });
+  await other.close();
+
+  // The next save reopens, finds the newer version, and says so; nothing is lost from memory.
+  await addAndSettle(playground, [BLUE_SQUARE]);
+  await expect(workspace.storageStatus).toHaveAttribute('data-state', 'outdated');
+  await expect(workspace.storageStatus).toContainText('reload this page');
+  await expect(workspace.newButton).toBeDisabled();
+  expect(await playground.topLabel(BLUE_SQUARE.name)).toBe('blue square');
+  await expect(playground.items).toHaveCount(2);
+});
+
 test('without storage (private mode) the app says so and works in memory', async ({ page, playground }) => {
   await page.addInitScript(() => {
     IDBFactory.prototype.open = function () {

@@ -8,12 +8,14 @@ function ImageStats() {
       data-testid="worker-stats"
       data-images-embedded={stats.imagesEmbedded}
       data-images-from-storage={stats.imagesFromStorage}
+      data-stored-embeddings-skipped={stats.storedEmbeddingsSkipped}
       data-vision-runs={stats.visionRuns}
       data-texts-embedded={stats.textsEmbedded}
       data-text-runs={stats.textRuns}
       className="text-xs text-slate-500"
     >
-      Vision model: {stats.imagesEmbedded} images in {stats.visionRuns} runs · read from storage: {stats.imagesFromStorage} images · text model: {stats.textsEmbedded} prompts in{' '}
+      Vision model: {stats.imagesEmbedded} images in {stats.visionRuns} runs · read from storage: {stats.imagesFromStorage} images
+      {stats.storedEmbeddingsSkipped > 0 ? ` (${stats.storedEmbeddingsSkipped} unreadable, embedded again)` : ''} · text model: {stats.textsEmbedded} prompts in{' '}
       {stats.textRuns} runs · cached: {stats.imageCacheSize} images, {stats.textCacheSize} prompts
     </p>
   );

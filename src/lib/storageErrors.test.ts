@@ -14,6 +14,7 @@ describe('storage errors', () => {
     expect(storageFailureOf(new DOMException('full', 'QuotaExceededError'))).toBe('quota');
     expect(storageFailureOf(new DOMException('private', 'InvalidStateError'))).toBe('unavailable');
     expect(storageFailureOf(new DOMException('denied', 'SecurityError'))).toBe('unavailable');
+    expect(storageFailureOf(new DOMException('newer', 'VersionError'))).toBe('newer-version');
     expect(storageFailureOf(new Error('boom'))).toBe('other');
   });
 

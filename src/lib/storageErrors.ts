@@ -1,5 +1,5 @@
 /** Why a browser-storage operation failed, in the terms the user is told. */
-export type StorageFailure = 'quota' | 'unavailable' | 'other';
+export type StorageFailure = 'quota' | 'unavailable' | 'newer-version' | 'other';
 
 /**
  * Browsers report a full disk or an exhausted origin quota as a DOMException named
@@ -14,6 +14,8 @@ export function isQuotaExceeded(error: unknown): boolean {
 export function storageFailureOf(error: unknown): StorageFailure {
   if (isQuotaExceeded(error)) return 'quota';
   const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  // Opening a database at a lower version than stored: another tab runs a newer app and upgraded it.
+  if (name === 'VersionError') return 'newer-version';
   // What private modes and blocked storage raise when a database is opened or used.
   return name === 'InvalidStateError' || name === 'SecurityError' || name === 'UnknownError' ? 'unavailable' : 'other';
 }

@@ -37,6 +37,8 @@ export interface WorkerStats {
   imagesEmbedded: number;
   /** Image embeddings read back from the on-disk cache instead of running the vision model. */
   imagesFromStorage: number;
+  /** Stored embeddings that did not match the record schema (another app version, corruption): embedded again. */
+  storedEmbeddingsSkipped: number;
   visionRuns: number;
   textsEmbedded: number;
   textRuns: number;
@@ -47,6 +49,7 @@ export interface WorkerStats {
 export const EMPTY_STATS: WorkerStats = {
   imagesEmbedded: 0,
   imagesFromStorage: 0,
+  storedEmbeddingsSkipped: 0,
   visionRuns: 0,
   textsEmbedded: 0,
   textRuns: 0,

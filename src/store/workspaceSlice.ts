@@ -14,7 +14,11 @@ export type StorageStatus =
   | { state: 'unavailable'; message: string }
   /** The last save ran out of space; what was saved before it is intact. */
   | { state: 'quota-exceeded' }
-  | { state: 'write-failed'; message: string };
+  | { state: 'write-failed'; message: string }
+  /** Opening waits for another tab that holds an older version of the storage open (and won't let go). */
+  | { state: 'blocked' }
+  /** Another tab runs a newer version of the app and upgraded the storage: this page must be reloaded to use it. */
+  | { state: 'outdated' };
 
 export interface StorageUsage {
   /** What the browser says this site stores (navigator.storage.estimate), null where it can't say. */
@@ -32,10 +36,13 @@ export interface WorkspaceSlice {
   storageUsage: StorageUsage | null;
   /** Changes not yet written (a save is scheduled or running). */
   savePending: boolean;
+  /** Stored records (workspaces, items, media) that did not match what this app can read, left out of the open workspace. */
+  unreadableRecords: number;
   setWorkspaces: (workspaces: WorkspaceSummary[], activeWorkspaceId: string | null) => void;
   setStorageStatus: (status: StorageStatus) => void;
   setStorageUsage: (usage: StorageUsage | null) => void;
   setSavePending: (pending: boolean) => void;
+  setUnreadableRecords: (count: number) => void;
 }
 
 export const createWorkspaceSlice: StateCreator<AppState, [], [], WorkspaceSlice> = (set) => ({
@@ -44,8 +51,10 @@ export const createWorkspaceSlice: StateCreator<AppState, [], [], WorkspaceSlice
   storageStatus: { state: 'starting' },
   storageUsage: null,
   savePending: false,
+  unreadableRecords: 0,
   setWorkspaces: (workspaces, activeWorkspaceId) => set({ workspaces, activeWorkspaceId }),
   setStorageStatus: (storageStatus) => set({ storageStatus }),
   setStorageUsage: (storageUsage) => set({ storageUsage }),
   setSavePending: (savePending) => set({ savePending }),
+  setUnreadableRecords: (unreadableRecords) => set({ unreadableRecords }),
 });

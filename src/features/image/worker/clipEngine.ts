@@ -2,8 +2,8 @@ import type { RawImage, Tensor } from '@huggingface/transformers';
 import { imageEmbeddingKey, modelVariantKey, textEmbeddingKey } from '../../../lib/cacheKeys';
 import { EmbeddingMatrix } from '../../../lib/embeddingMatrix';
 import { cosineSimilarities, l2Normalize, scoreLabels } from '../../../lib/scoring';
-import type { StoredImageEmbedding } from '../shared/embeddingStorage';
-import { type ClassifyItem, type ClassifyRequest, type ItemOutcome } from '../shared/protocol';
+import type { ImageEmbeddingEntry } from '../shared/embeddingStorage';
+import type { ClassifyItem, ClassifyRequest, ItemOutcome } from '../shared/protocol';
 import { EMPTY_STATS, type WorkerStats } from '../../../lib/workerReports';
 import { decodeImage, ImageDecodeError } from './decodeImage';
 import type { LoadedClip } from './loadModel';
@@ -126,13 +126,14 @@ export class ClipEngine {
   private async restoreStored(items: readonly ClassifyItem[]): Promise<boolean> {
     if (!this.persistent || items.length === 0) return false;
     const keys = [...new Set(items.map((item) => imageEmbeddingKey(this.variantKey, item.contentHash)))];
-    const stored = await this.persistent.getMany(keys, this.imageEmbeddings?.width ?? null);
+    const { found: stored, skipped } = await this.persistent.getMany(keys, this.imageEmbeddings?.width ?? null);
+    this.stats.storedEmbeddingsSkipped += skipped;
     for (const entry of stored.values()) {
       if (this.imageEmbeddings && this.imageEmbeddings.width !== entry.embedding.length) continue;
       this.remember(entry.key, { embedding: entry.embedding, width: entry.width, height: entry.height });
       this.stats.imagesFromStorage++;
     }
-    return stored.size > 0;
+    return stored.size > 0 || skipped > 0;
   }
 
   private remember(key: string, image: EmbeddedImage): void {
@@ -186,7 +187,7 @@ export class ClipEngine {
 
     const perImage = (pixel_values.dims).slice(1);
     const perImageLength = perImage.reduce((a, b) => a * b, 1);
-    const toStore: StoredImageEmbedding[] = [];
+    const toStore: ImageEmbeddingEntry[] = [];
     decoded.forEach((d, index) => {
       const embedded = { embedding: rows[index]!, width: d.width, height: d.height };
       const key = imageEmbeddingKey(this.variantKey, d.contentHash);

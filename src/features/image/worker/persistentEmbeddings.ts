@@ -1,5 +1,20 @@
-import { requestResult, transactionDone } from '../../../lib/idb';
-import { IMAGE_EMBEDDINGS_STORE, openEmbeddingDb, type StoredImageEmbedding } from '../shared/embeddingStorage';
+import * as v from 'valibot';
+import type { ReopeningDb } from '../../../lib/reopeningDb';
+import {
+  IMAGE_EMBEDDINGS_STORE,
+  STORED_EMBEDDING_VERSION,
+  embeddingDb,
+  storedImageEmbeddingSchema,
+  type EmbeddingSchema,
+  type ImageEmbeddingEntry,
+  type StoredImageEmbedding,
+} from '../shared/embeddingStorage';
+
+export interface StoredEmbeddings {
+  found: Map<string, StoredImageEmbedding>;
+  /** Records under the asked keys that did not match the schema (treated as absent). */
+  skipped: number;
+}
 
 /**
  * The worker's side of the on-disk image-embedding cache. Storage is a bonus, never a
@@ -7,51 +22,59 @@ import { IMAGE_EMBEDDINGS_STORE, openEmbeddingDb, type StoredImageEmbedding } fr
  * (reads find nothing, writes are dropped).
  */
 export class PersistentEmbeddings {
-  private db: Promise<IDBDatabase | null> | null = null;
+  /**
+   * Set once opening has failed (refused, or no answer): not tried again, so a stalled open does
+   * not delay every batch. A connection closed by another context's upgrade is reopened.
+   */
+  private unavailable = false;
 
-  constructor(private readonly factory: IDBFactory | undefined = globalThis.indexedDB) {}
+  constructor(private readonly db: ReopeningDb<EmbeddingSchema> = embeddingDb()) {}
 
   /** The stored embeddings among `keys` (those with the expected width; a mismatch means another model). */
-  async getMany(keys: readonly string[], width: number | null): Promise<Map<string, StoredImageEmbedding>> {
-    const found = new Map<string, StoredImageEmbedding>();
-    const db = keys.length > 0 ? await this.connection() : null;
-    if (!db) return found;
+  async getMany(keys: readonly string[], width: number | null): Promise<StoredEmbeddings> {
+    const result: StoredEmbeddings = { found: new Map(), skipped: 0 };
+    if (keys.length === 0 || !(await this.available())) return result;
     try {
-      const store = db.transaction(IMAGE_EMBEDDINGS_STORE, 'readonly').objectStore(IMAGE_EMBEDDINGS_STORE);
-      const entries = await Promise.all(keys.map((key) => requestResult<StoredImageEmbedding | undefined>(store.get(key))));
-      for (const entry of entries)
-        if (entry && entry.embedding instanceof Float32Array && (width === null || entry.embedding.length === width)) found.set(entry.key, entry);
+      const entries = await this.db.run((db) => {
+        const store = db.transaction(IMAGE_EMBEDDINGS_STORE, 'readonly').store;
+        return Promise.all(keys.map((key) => store.get(key)));
+      });
+      for (const entry of entries) {
+        if (entry === undefined) continue;
+        const parsed = v.safeParse(storedImageEmbeddingSchema, entry);
+        if (!parsed.success) result.skipped++;
+        else if (width === null || parsed.output.embedding.length === width) result.found.set(parsed.output.key, parsed.output);
+      }
     } catch {
       // An unreadable cache is an empty one.
     }
-    return found;
+    return result;
   }
 
-  async putMany(entries: readonly StoredImageEmbedding[]): Promise<void> {
-    const db = entries.length > 0 ? await this.connection() : null;
-    if (!db) return;
+  async putMany(entries: readonly ImageEmbeddingEntry[]): Promise<void> {
+    if (entries.length === 0 || !(await this.available())) return;
     try {
-      const transaction = db.transaction(IMAGE_EMBEDDINGS_STORE, 'readwrite');
-      const done = transactionDone(transaction);
-      const store = transaction.objectStore(IMAGE_EMBEDDINGS_STORE);
-      // Own copies: a row of a larger buffer would clone (and store) the whole buffer.
-      for (const entry of entries) store.put({ ...entry, embedding: entry.embedding.slice() });
-      await done;
+      await this.db.run(async (db) => {
+        const transaction = db.transaction(IMAGE_EMBEDDINGS_STORE, 'readwrite');
+        // Own copies: a row of a larger buffer would clone (and store) the whole buffer.
+        const puts = entries.map((entry) =>
+          transaction.store.put({ ...entry, schemaVersion: STORED_EMBEDDING_VERSION, embedding: entry.embedding.slice() } satisfies StoredImageEmbedding),
+        );
+        await Promise.all([...puts, transaction.done]);
+      });
     } catch {
       // Out of space or refused: these embeddings are simply computed again next time.
     }
   }
 
-  private connection(): Promise<IDBDatabase | null> {
-    this.db ??= openEmbeddingDb(this.factory).then(
-      (db) => {
-        // Closed when someone deletes or upgrades the database: open again on next use.
-        db.addEventListener('close', () => (this.db = null));
-        db.addEventListener('versionchange', () => (this.db = null));
-        return db;
-      },
-      () => null,
-    );
-    return this.db;
+  private async available(): Promise<boolean> {
+    if (this.unavailable) return false;
+    try {
+      await this.db.get();
+      return true;
+    } catch {
+      this.unavailable = true;
+      return false;
+    }
   }
 }

@@ -5,10 +5,12 @@
  */
 export const VIRTUALIZE_ABOVE_ITEMS = 100;
 
-const VIRTUALIZATION_ALLOWED = new URLSearchParams(location.search).get('virtualize') !== '0';
+/** Read from the page's URL on first use, not at import, so modules that import this load anywhere (tests in Node). */
+let virtualizationAllowed: boolean | undefined;
 
 export function shouldVirtualize(itemCount: number): boolean {
-  return VIRTUALIZATION_ALLOWED && itemCount > VIRTUALIZE_ABOVE_ITEMS;
+  virtualizationAllowed ??= new URLSearchParams(location.search).get('virtualize') !== '0';
+  return virtualizationAllowed && itemCount > VIRTUALIZE_ABOVE_ITEMS;
 }
 
 /** The inline position of an item in lane `lane` of `lanes`, `gapPx` apart, `topPx` down the list. */

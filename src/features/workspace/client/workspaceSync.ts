@@ -19,10 +19,12 @@ import type { WorkspaceSummary } from '../../../store/workspaceSlice';
 import { clearStoredEmbeddings } from '../../image';
 import { isSvg } from '../../image';
 import {
+  STORED_RECORD_VERSION,
   WorkspaceDb,
   type StoredAudioItem,
   type StoredImageItem,
   type StoredItem,
+  type StoredMedia,
   type WorkspaceRecord,
   type WorkspaceSettings,
   type WorkspaceWrite,
@@ -69,16 +71,20 @@ function touchesWorkspace(state: AppState, previous: AppState): boolean {
 
 function storedImage(item: ImageItem, workspaceId: string): StoredImageItem {
   const { blob, ...fields } = item;
-  return { ...fields, kind: 'image', workspaceId, mediaBytes: blob.size };
+  return { ...fields, schemaVersion: STORED_RECORD_VERSION, kind: 'image', workspaceId, mediaBytes: blob.size };
 }
 
 function storedAudio(item: AudioItem, workspaceId: string): StoredAudioItem {
   const { blob, url: _url, ...fields } = item;
-  return { ...fields, kind: 'audio', workspaceId, mediaBytes: blob.size };
+  return { ...fields, schemaVersion: STORED_RECORD_VERSION, kind: 'audio', workspaceId, mediaBytes: blob.size };
+}
+
+function storedMedia(id: string, workspaceId: string, blob: Blob): StoredMedia {
+  return { schemaVersion: STORED_RECORD_VERSION, id, workspaceId, blob };
 }
 
 function restoredImage(stored: StoredImageItem, blob: Blob): ImageItem {
-  const { kind: _kind, workspaceId: _workspaceId, mediaBytes: _mediaBytes, ...fields } = stored;
+  const { schemaVersion: _version, kind: _kind, workspaceId: _workspaceId, mediaBytes: _mediaBytes, ...fields } = stored;
   return {
     ...fields,
     blob,
@@ -88,7 +94,7 @@ function restoredImage(stored: StoredImageItem, blob: Blob): ImageItem {
 }
 
 function restoredAudio(stored: StoredAudioItem, blob: Blob): AudioItem {
-  const { kind: _kind, workspaceId: _workspaceId, mediaBytes: _mediaBytes, ...fields } = stored;
+  const { schemaVersion: _version, kind: _kind, workspaceId: _workspaceId, mediaBytes: _mediaBytes, ...fields } = stored;
   return { ...fields, blob, url: URL.createObjectURL(blob) };
 }
 
@@ -113,7 +119,16 @@ function uniqueName(name: string, existing: readonly WorkspaceRecord[]): string 
 
 function newWorkspaceRecord(name: string, settings: WorkspaceSettings): WorkspaceRecord {
   const now = Date.now();
-  return { id: `workspace-${crypto.randomUUID()}`, name, createdAt: now, openedAt: now, settings, imageOrder: [], audioOrder: [] };
+  return {
+    schemaVersion: STORED_RECORD_VERSION,
+    id: `workspace-${crypto.randomUUID()}`,
+    name,
+    createdAt: now,
+    openedAt: now,
+    settings,
+    imageOrder: [],
+    audioOrder: [],
+  };
 }
 
 export class WorkspaceManager {
@@ -130,10 +145,12 @@ export class WorkspaceManager {
   /** While a workspace is being swapped in, store changes are not edits to save. */
   private swapping = false;
 
-  constructor(
-    private readonly store: StoreApi<AppState>,
-    private readonly factory: IDBFactory | undefined = globalThis.indexedDB,
-  ) {}
+  /** Workspace records left out of the last listing because they did not match their schema. */
+  private skippedWorkspaces = 0;
+  /** The open workspace's item and media records left out when it was loaded, for the same reason. */
+  private skippedItems = 0;
+
+  constructor(private readonly store: StoreApi<AppState>) {}
 
   /**
    * Restores the most recently opened workspace (creating the first one if there is none), then
@@ -142,8 +159,9 @@ export class WorkspaceManager {
    */
   async start(overrides: Partial<WorkspaceSettings> = {}, options: { freshWorkspaceName?: string } = {}): Promise<void> {
     try {
-      this.db = await WorkspaceDb.open(this.factory);
-      const records = await this.db.listWorkspaces();
+      // Until the other tab lets go, this tab works in memory and says why.
+      this.db = await WorkspaceDb.open({ onBlocked: () => this.store.getState().setStorageStatus({ state: 'blocked' }) });
+      const records = await this.listWorkspaces(this.db);
       const latest = [...records].sort((a, b) => b.openedAt - a.openedAt)[0];
       const settings = workspaceSettingsOf(this.store.getState());
       if (options.freshWorkspaceName !== undefined)
@@ -179,7 +197,7 @@ export class WorkspaceManager {
     const db = this.db;
     if (!db) return;
     await this.flush();
-    const record = newWorkspaceRecord(nextWorkspaceName(await db.listWorkspaces()), workspaceSettingsOf(this.store.getState()));
+    const record = newWorkspaceRecord(nextWorkspaceName(await this.listWorkspaces(db)), workspaceSettingsOf(this.store.getState()));
     try {
       await db.putWorkspace(record);
     } catch (error) {
@@ -198,7 +216,7 @@ export class WorkspaceManager {
     const db = this.db;
     if (!db || id === this.active?.id) return;
     await this.flush();
-    const record = (await db.listWorkspaces()).find((candidate) => candidate.id === id);
+    const record = (await this.listWorkspaces(db)).find((candidate) => candidate.id === id);
     if (!record) return;
     await this.openWorkspace(record, {}, true);
     await this.publishList();
@@ -215,7 +233,7 @@ export class WorkspaceManager {
       this.recordDirty = true;
       await this.flush();
     } else {
-      const record = (await db.listWorkspaces()).find((candidate) => candidate.id === id);
+      const record = (await this.listWorkspaces(db)).find((candidate) => candidate.id === id);
       if (!record) return;
       try {
         await db.putWorkspace({ ...record, name: trimmed });
@@ -241,7 +259,7 @@ export class WorkspaceManager {
       return;
     }
     if (deletingActive) {
-      const next = (await db.listWorkspaces()).sort((a, b) => b.openedAt - a.openedAt)[0];
+      const next = (await this.listWorkspaces(db)).sort((a, b) => b.openedAt - a.openedAt)[0];
       if (next) await this.openWorkspace(next, {}, true);
       else this.swap(() => {
         this.clearMemory();
@@ -259,7 +277,7 @@ export class WorkspaceManager {
     await this.stopSaving();
     this.swap(() => this.clearMemory());
     try {
-      await Promise.all([db?.clearAll(), clearStoredEmbeddings(this.factory).catch(() => undefined)]);
+      await Promise.all([db?.clearAll(), clearStoredEmbeddings().catch(() => undefined)]);
     } catch (error) {
       this.reportWriteFailure(error);
     }
@@ -316,8 +334,8 @@ export class WorkspaceManager {
     const write: WorkspaceWrite = {
       workspace: plan.workspaceChanged || this.recordDirty ? record : undefined,
       putMedia: [
-        ...plan.images.added.map((id) => ({ id, workspaceId: active.id, blob: current.images[id]!.blob })),
-        ...plan.audio.added.map((id) => ({ id, workspaceId: active.id, blob: current.audio[id]!.blob })),
+        ...plan.images.added.map((id) => storedMedia(id, active.id, current.images[id]!.blob)),
+        ...plan.audio.added.map((id) => storedMedia(id, active.id, current.audio[id]!.blob)),
       ],
       putItems: [
         ...[...plan.images.added, ...plan.images.changed].map((id) => storedImage(current.images[id]!, active.id)),
@@ -364,6 +382,7 @@ export class WorkspaceManager {
       state.applySettings({ ...record.settings, ...overrides });
       if (images.length > 0) state.addItems(images);
       if (audio.length > 0) state.addAudioItems(audio);
+      this.skippedItems = loaded.skipped;
       this.beginWorkspace(record, true, {
         images: Object.fromEntries(images.map((item) => [item.id, item])),
         imageOrder: images.map((item) => item.id),
@@ -377,6 +396,7 @@ export class WorkspaceManager {
   /** Makes `record` the open workspace; `saved` is what storage holds of it (nothing for a new one). */
   private beginWorkspace(record: WorkspaceRecord, alreadyStored: boolean, saved?: Snapshot): void {
     this.active = { ...record, openedAt: Date.now() };
+    if (!alreadyStored) this.skippedItems = 0;
     this.saved = saved ?? emptySnapshot(alreadyStored ? record.settings : workspaceSettingsOf(this.store.getState()));
     // Its opening time (and, for a new one, the record itself) is written with the next save.
     this.recordDirty = true;
@@ -400,7 +420,8 @@ export class WorkspaceManager {
   }
 
   private async publishList(): Promise<void> {
-    const records = this.db ? await this.db.listWorkspaces().catch(() => []) : [];
+    const db = this.db;
+    const records = db ? await this.listWorkspaces(db).catch(() => []) : [];
     const active = this.active;
     // The open workspace is listed even before its record is first written.
     const all = active && !records.some((record) => record.id === active.id) ? [...records, active] : records;
@@ -408,18 +429,31 @@ export class WorkspaceManager {
       .sort((a, b) => a.createdAt - b.createdAt)
       .map((record) => ({ id: record.id, name: record.id === active?.id ? active.name : record.name }));
     this.store.getState().setWorkspaces(list, active?.id ?? null);
+    this.store.getState().setUnreadableRecords(this.skippedWorkspaces + this.skippedItems);
+  }
+
+  /** The workspace records that match their schema; how many did not is remembered for the notice. */
+  private async listWorkspaces(db: WorkspaceDb): Promise<WorkspaceRecord[]> {
+    const { records, skipped } = await db.listWorkspaces();
+    this.skippedWorkspaces = skipped;
+    return records;
   }
 
   private workInMemory(error: unknown): void {
     const state = this.store.getState();
     state.setWorkspaces([IN_MEMORY_WORKSPACE], IN_MEMORY_WORKSPACE.id);
-    state.setStorageStatus({ state: 'unavailable', message: errorMessage(error) });
+    // A newer app version in another tab upgraded the storage: this (older) page can't open it.
+    if (storageFailureOf(error) === 'newer-version') state.setStorageStatus({ state: 'outdated' });
+    else state.setStorageStatus({ state: 'unavailable', message: errorMessage(error) });
     void this.refreshUsage();
   }
 
   private reportWriteFailure(error: unknown): void {
     const state = this.store.getState();
-    if (storageFailureOf(error) === 'quota') state.setStorageStatus({ state: 'quota-exceeded' });
+    const failure = storageFailureOf(error);
+    if (failure === 'quota') state.setStorageStatus({ state: 'quota-exceeded' });
+    // Reopening after another tab's upgrade: that tab runs a newer app, whose storage this one can't use.
+    else if (failure === 'newer-version') state.setStorageStatus({ state: 'outdated' });
     else state.setStorageStatus({ state: 'write-failed', message: errorMessage(error) });
     this.setPending(false);
   }

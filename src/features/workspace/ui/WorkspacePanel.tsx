@@ -17,6 +17,10 @@ function statusText(status: StorageStatus): string {
       return 'Storage is full: your latest changes are kept in memory only and will be lost on reload. Everything saved before is still stored. Delete a workspace or clear storage to make room.';
     case 'write-failed':
       return `Your latest changes could not be saved (${status.message}); they are kept in memory only. Everything saved before is still stored.`;
+    case 'blocked':
+      return 'Waiting for another tab of this app to let go of its storage (it runs an older version): close or reload that tab. Until then this workspace lives in memory only.';
+    case 'outdated':
+      return 'Another tab upgraded the storage to a newer version of this app: reload this page to keep saving. Your latest changes are kept in memory only; everything saved before is still stored.';
   }
 }
 
@@ -30,10 +34,12 @@ export function WorkspacePanel() {
   const status = useAppStore((s) => s.storageStatus);
   const usage = useAppStore((s) => s.storageUsage);
   const pending = useAppStore((s) => s.savePending);
+  const unreadable = useAppStore((s) => s.unreadableRecords);
   const [renaming, setRenaming] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<Confirming>(null);
   const [busy, setBusy] = useState(false);
-  const stored = status.state !== 'unavailable' && status.state !== 'starting';
+  // Outdated: every save fails until a reload, so offer nothing that would write.
+  const stored = status.state !== 'unavailable' && status.state !== 'starting' && status.state !== 'blocked' && status.state !== 'outdated';
   const active = workspaces.find((workspace) => workspace.id === activeId);
 
   useEffect(() => {
@@ -52,7 +58,12 @@ export function WorkspacePanel() {
     if (activeId && renaming !== null) run(() => manager.renameWorkspace(activeId, renaming));
     setRenaming(null);
   };
-  const warn = status.state === 'unavailable' || status.state === 'quota-exceeded' || status.state === 'write-failed';
+  const warn =
+    status.state === 'unavailable' ||
+    status.state === 'quota-exceeded' ||
+    status.state === 'write-failed' ||
+    status.state === 'blocked' ||
+    status.state === 'outdated';
 
   return (
     <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-3 text-sm shadow-sm" aria-label="Workspace">
@@ -153,6 +164,12 @@ export function WorkspacePanel() {
       >
         {statusText(status)}
       </p>
+      {unreadable > 0 && (
+        <p data-testid="storage-unreadable" data-count={unreadable} role="alert" className="rounded border border-amber-300 bg-amber-50 p-2 text-xs text-amber-900">
+          {unreadable === 1 ? '1 stored record' : `${unreadable} stored records`} could not be read (saved by another version of the app, or
+          damaged) and {unreadable === 1 ? 'was' : 'were'} left out.
+        </p>
+      )}
       <button data-testid="storage-clear" className="btn text-xs" disabled={busy} onClick={() => setConfirming('clear')}>
         Clear storage…
       </button>
