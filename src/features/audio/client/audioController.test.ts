@@ -66,6 +66,9 @@ class FakeWorker implements AudioScoringBridge {
   audioReceived = 0;
   private readonly held = new Set<string>();
 
+  /** `scoredDelayMs`: how long the final reply lags the last clip's (a busy main thread handles it later). */
+  constructor(private readonly scoredDelayMs = 0) {}
+
   async load(options: LoadOptions): Promise<LoadedModelInfo> {
     // A new model gets a new worker: it holds nothing.
     this.held.clear();
@@ -102,6 +105,7 @@ class FakeWorker implements AudioScoringBridge {
       );
       options.onProgress?.(index + 1, clips.length);
     }
+    if (this.scoredDelayMs > 0) await sleep(this.scoredDelayMs);
     return { cancelled: false };
   }
 
@@ -242,7 +246,8 @@ describe('AudioController', () => {
     expect(states).toEqual(['done', 'done', 'done', 'cannot decode clip3.wav', 'done', 'done', 'done', 'cannot decode clip7.wav', 'done', 'done']);
   });
 
-  it('asks for audio again when the worker lost a clip, and scores it', async () => {
+  it.each([0, 500])('asks for audio again when the worker lost clips, and scores them (final reply %i ms late)', async (scoredDelayMs) => {
+    worker = new FakeWorker(scoredDelayMs);
     const decoder = fakeDecoder();
     startWith(decoder.decode);
     await vi.advanceTimersByTimeAsync(SETTLE_MS);

@@ -259,6 +259,8 @@ export class AudioController implements ModelChooser {
       progress = undefined;
       this.applyCalibration(patches, alongside);
     });
+    /** Whether the worker turned out not to hold a clip it was sent without audio (it restarted). */
+    let lostAudio = false;
     const requests = planScoreRequests(work, (contentHash) => this.delivered.has(contentHash), MAX_AUDIO_CLIPS_PER_REQUEST);
     let upcoming: Promise<AudioClip[]> | null = null;
     try {
@@ -274,7 +276,10 @@ export class AudioController implements ModelChooser {
         const offset = scoredBefore;
         const { cancelled } = await this.bridge.score(query.prompts, state.aggregation, clips, {
           signal: run.controller.signal,
-          onClip: (itemId, contentHash, outcome) => this.onClipScored(itemId, contentHash, outcome, query, results),
+          onClip: (itemId, contentHash, outcome) => {
+            if (!outcome.ok && outcome.kind === 'needs-audio') lostAudio = true;
+            this.onClipScored(itemId, contentHash, outcome, query, results);
+          },
           onProgress: (done) => {
             if (!this.runs.isActive(run)) return;
             // One bar for the whole run, however many requests it takes.
@@ -296,6 +301,8 @@ export class AudioController implements ModelChooser {
         results.requestFlush();
       }
       results.flush();
+      // Passes while this run went on skipped its clips; those it couldn't score go again now (with audio).
+      if (lostAudio) this.rescoreSoon.schedule();
     }
   }
 
@@ -313,9 +320,8 @@ export class AudioController implements ModelChooser {
       return;
     }
     if (outcome.kind === 'needs-audio') {
-      // The worker lost this clip (it restarted): send the audio again on the next pass.
+      // The worker lost this clip (it restarted): send the audio again on the next pass, once this run is over.
       this.delivered.delete(contentHash);
-      this.rescoreSoon.schedule();
       return;
     }
     results.add(itemId, { state: 'error', error: outcome.message, rawScores: null, predictions: [], rankedPromptsKey: query.key });
