@@ -35,6 +35,9 @@ export interface AudioItem extends WorkspaceItemFields {
   note: string | null;
 }
 
+/** Fields of the audio batch as a whole that a burst of clip results can change in the same update. */
+export type AudioBatchFields = Partial<Pick<AudioItemsSlice, 'audioBatch' | 'appliedCalibration'>>;
+
 export interface AudioItemsSlice {
   audioItems: Record<string, AudioItem>;
   audioOrder: string[];
@@ -46,8 +49,11 @@ export interface AudioItemsSlice {
   setRecorderStatus: (status: RecorderStatus) => void;
   addAudioItems: (items: AudioItem[]) => void;
   updateAudioItem: (id: string, patch: Partial<AudioItem>) => void;
-  /** One store update for many items (calibration over a batch changes them all at once). */
-  updateAudioItems: (patches: ReadonlyMap<string, Partial<AudioItem>>) => void;
+  /**
+   * One store update for many items (a burst of results; calibration over a batch changes them all
+   * at once), together with the batch-wide fields that changed with them. Nothing to change, no update.
+   */
+  updateAudioItems: (patches: ReadonlyMap<string, Partial<AudioItem>>, alongside?: AudioBatchFields) => void;
   removeAudioItem: (id: string) => void;
   clearAudioItems: () => void;
   setAudioBatch: (batch: BatchProgress | null) => void;
@@ -71,16 +77,19 @@ export const createAudioItemsSlice: StateCreator<AppState, [], [], AudioItemsSli
       const item = state.audioItems[id];
       return item ? { audioItems: { ...state.audioItems, [id]: { ...item, ...patch } } } : {};
     }),
-  updateAudioItems: (patches) =>
+  updateAudioItems: (patches, alongside = {}) => {
+    // An empty set() would still wake every subscriber (and the settings' localStorage write).
+    if (patches.size === 0 && Object.keys(alongside).length === 0) return;
     set((state) => {
-      if (patches.size === 0) return {};
+      if (patches.size === 0) return alongside;
       const audioItems = { ...state.audioItems };
       for (const [id, patch] of patches) {
         const item = audioItems[id];
         if (item) audioItems[id] = { ...item, ...patch };
       }
-      return { audioItems };
-    }),
+      return { ...alongside, audioItems };
+    });
+  },
   removeAudioItem: (id) => {
     const item = get().audioItems[id];
     if (item) URL.revokeObjectURL(item.url);

@@ -1,20 +1,79 @@
 import type { StoreApi } from 'zustand';
 import { windowNote } from '../../../lib/audio';
+import { createLimiter } from '../../../lib/concurrency';
 import { buildTranscriptPrompts, calibratedProbabilities, type Calibration } from '../../../lib/audioScoring';
 import { buildPrompts, parseLabels } from '../../../lib/labels';
 import { rankLabels, sameRanking } from '../../../lib/scoring';
 import type { AppState } from '../../../store';
-import type { AudioItem } from '../../../store/audioItemsSlice';
-import { Debouncer, RunTracker } from '../../models';
-import { TaskModelLoader, type ModelChooser } from '../../models';
-import { SupersededError } from '../../models';
-import { audioCatalogEntryFor } from '../../models';
+import type { AudioBatchFields, AudioItem } from '../../../store/audioItemsSlice';
+import type { BatchProgress } from '../../../store/itemsSlice';
+import { Debouncer, PatchBatcher, RunTracker, SupersededError, TaskModelLoader, audioCatalogEntryFor, type ModelChooser } from '../../models';
 import type { AudioClip, ClipOutcome, DecodedAudio } from '../shared/protocol';
 import type { AudioBridge } from './audioBridge';
-import { AudioDecodeError, decodeAudioFile } from './decodeAudio';
+import { AudioDecodeError, decodeAudioFile, type PreparedAudio } from './decodeAudio';
 
 /** Typing pauses shorter than this are treated as one edit, so each keystroke doesn't re-score. */
 export const AUDIO_RESCORE_DEBOUNCE_MS = 120;
+/**
+ * Clips decoded at a time, whether just added or sent again to a newly loaded model. Decoded audio
+ * is large (a 300 s stereo clip at 48 kHz is ~115 MB of samples), and the browser's decoder gets no
+ * faster for being handed hundreds of files at once.
+ */
+export const MAX_CONCURRENT_DECODES = 3;
+/**
+ * Clips carrying decoded audio per score request. The next request's clips are decoded while the
+ * worker scores this one, so about two requests' worth of samples exists at once, not every clip's.
+ * Clips the worker already holds cost nothing to send and don't count.
+ */
+export const MAX_AUDIO_CLIPS_PER_REQUEST = MAX_CONCURRENT_DECODES;
+/**
+ * Decoded clips kept from their first decode (which finds hash, duration and waveform) until the
+ * worker takes them. A clip beyond these is decoded again when its turn to be scored comes, rather
+ * than hundreds of clips' samples waiting in memory for a model to load.
+ */
+export const MAX_HELD_DECODED_CLIPS = 2 * MAX_AUDIO_CLIPS_PER_REQUEST;
+
+/** What the controller asks of the worker bridge (tests answer it without a worker). */
+export type AudioScoringBridge = Pick<AudioBridge, 'load' | 'score' | 'zeroInputScores' | 'debugFeatures' | 'terminate'>;
+
+/** The browser-decoder step, replaceable so tests can count and pace decodes. */
+export type AudioDecoder = (blob: Blob) => Promise<PreparedAudio>;
+
+/** A clip of a score run and whether its audio must go with it (the worker doesn't hold it). */
+interface PlannedClip {
+  item: AudioItem & { contentHash: string };
+  sendAudio: boolean;
+}
+
+/**
+ * A run's clips cut into score requests of at most `maxWithAudio` clips that carry audio each, in
+ * order. A content hash carries audio once per run: a file added twice is decoded and sent once.
+ */
+export function planScoreRequests(
+  work: readonly (AudioItem & { contentHash: string })[],
+  workerHolds: (contentHash: string) => boolean,
+  maxWithAudio: number,
+): PlannedClip[][] {
+  const requests: PlannedClip[][] = [];
+  const sending = new Set<string>();
+  let current: PlannedClip[] = [];
+  let withAudio = 0;
+  for (const item of work) {
+    const sendAudio = !workerHolds(item.contentHash) && !sending.has(item.contentHash);
+    if (sendAudio && withAudio === maxWithAudio) {
+      requests.push(current);
+      current = [];
+      withAudio = 0;
+    }
+    if (sendAudio) {
+      sending.add(item.contentHash);
+      withAudio += 1;
+    }
+    current.push({ item, sendAudio });
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
 
 export interface AudioQuery {
   labels: string[];
@@ -47,7 +106,19 @@ export class AudioController implements ModelChooser {
   private readonly runs = new RunTracker();
   private readonly rescoreSoon = new Debouncer(AUDIO_RESCORE_DEBOUNCE_MS, () => void this.rescore());
   private readonly decoding = new Set<string>();
-  /** Decoded audio not yet handed to the worker (it is transferred, so it leaves this thread). */
+  /** Shared by first decodes and re-decodes, so together they never exceed the bound. */
+  private readonly decodeLimit = createLimiter(MAX_CONCURRENT_DECODES);
+  /**
+   * Decoded clips reach the store in batches, like prepared images: hundreds of files dropped at
+   * once would otherwise be hundreds of store updates, each copying the clips record and waking
+   * every subscriber. An id leaves `decoding` only once its patch is in the store, so it is never
+   * decoded twice.
+   */
+  private readonly decodedClips = new PatchBatcher<AudioItem>((patches) => {
+    this.store.getState().updateAudioItems(patches);
+    for (const id of patches.keys()) this.decoding.delete(id);
+  });
+  /** Decoded audio not yet handed to the worker (it is transferred, so it leaves this thread); at most MAX_HELD_DECODED_CLIPS. */
   private readonly undelivered = new Map<string, DecodedAudio>();
   /** Content hashes the current worker holds. */
   private readonly delivered = new Set<string>();
@@ -56,10 +127,11 @@ export class AudioController implements ModelChooser {
 
   constructor(
     private readonly store: StoreApi<AppState>,
-    private readonly bridge: AudioBridge,
+    private readonly bridge: AudioScoringBridge,
     appBaseUrl: string,
     debug: boolean,
     explicitModelChoice: boolean,
+    private readonly decode: AudioDecoder = decodeAudioFile,
   ) {
     this.loader = new TaskModelLoader('audio', store, bridge, appBaseUrl, debug, explicitModelChoice, () => this.forgetWorkerState());
   }
@@ -109,37 +181,51 @@ export class AudioController implements ModelChooser {
 
   private decodeNewItems(): void {
     const { audioItems, audioOrder } = this.store.getState();
+    // Removed clips' samples go with them.
+    for (const id of this.undelivered.keys()) if (!audioItems[id]) this.undelivered.delete(id);
     for (const id of audioOrder) {
       const item = audioItems[id];
       if (!item || item.state !== 'decoding' || this.decoding.has(id)) continue;
       this.decoding.add(id);
-      decodeAudioFile(item.blob)
-        .then((prepared) => {
-          this.undelivered.set(id, prepared.decoded);
-          this.store.getState().updateAudioItem(id, {
-            state: 'pending',
-            contentHash: prepared.contentHash,
-            durationSeconds: prepared.durationSeconds,
-            peaks: prepared.peaks,
-          });
-        })
-        .catch((error: unknown) =>
-          this.store.getState().updateAudioItem(id, {
-            state: 'error',
-            error: error instanceof AudioDecodeError ? error.message : `Could not read this file: ${String(error)}`,
-          }),
-        )
-        .finally(() => this.decoding.delete(id));
+      void this.decodeLimit(() => this.decodeNew(id));
     }
   }
 
-  /** The clip's audio for the worker: nothing if it holds it already, else the decoded copy (decoding again if it was handed over before). */
-  private async clipFor(item: AudioItem & { contentHash: string }): Promise<AudioClip> {
-    if (this.delivered.has(item.contentHash)) return { itemId: item.id, contentHash: item.contentHash, audio: null };
-    const audio = this.undelivered.get(item.id) ?? (await decodeAudioFile(item.blob)).decoded;
-    this.undelivered.delete(item.id);
-    this.delivered.add(item.contentHash);
-    return { itemId: item.id, contentHash: item.contentHash, audio };
+  private async decodeNew(id: string): Promise<void> {
+    const item = this.store.getState().audioItems[id];
+    if (!item) {
+      // Removed while it waited.
+      this.decoding.delete(id);
+      return;
+    }
+    try {
+      const prepared = await this.decode(item.blob);
+      if (this.undelivered.size < MAX_HELD_DECODED_CLIPS && this.store.getState().audioItems[id]) this.undelivered.set(id, prepared.decoded);
+      this.decodedClips.add(id, {
+        state: 'pending',
+        contentHash: prepared.contentHash,
+        durationSeconds: prepared.durationSeconds,
+        peaks: prepared.peaks,
+      });
+    } catch (error) {
+      this.decodedClips.add(id, {
+        state: 'error',
+        error: error instanceof AudioDecodeError ? error.message : `Could not read this file: ${String(error)}`,
+      });
+    }
+  }
+
+  /** A request's clips: audio only where the plan sends it, held from the first decode or decoded again (a few at a time). */
+  private clipsFor(planned: readonly PlannedClip[]): Promise<AudioClip[]> {
+    return Promise.all(
+      planned.map(async ({ item, sendAudio }): Promise<AudioClip> => {
+        if (!sendAudio) return { itemId: item.id, contentHash: item.contentHash, audio: null };
+        const held = this.undelivered.get(item.id);
+        this.undelivered.delete(item.id);
+        const audio = held ?? (await this.decodeLimit(() => this.decode(item.blob))).decoded;
+        return { itemId: item.id, contentHash: item.contentHash, audio };
+      }),
+    );
   }
 
   private async rescore(): Promise<void> {
@@ -161,32 +247,64 @@ export class AudioController implements ModelChooser {
       return;
     }
     const run = this.runs.start(query.key, work.map((item) => item.id));
+    /** The progress bar's next value; undefined while it hasn't moved since the last flush. */
+    let progress: BatchProgress | null | undefined;
+    // Clip outcomes, their calibration and the progress bar reach the store together, once per flush interval.
+    const results = new PatchBatcher<AudioItem>((patches) => {
+      const alongside: AudioBatchFields = progress === undefined ? {} : { audioBatch: progress };
+      progress = undefined;
+      this.applyCalibration(patches, alongside);
+    });
+    /** Whether the worker turned out not to hold a clip it was sent without audio (it restarted). */
+    let lostAudio = false;
+    const requests = planScoreRequests(work, (contentHash) => this.delivered.has(contentHash), MAX_AUDIO_CLIPS_PER_REQUEST);
+    let upcoming: Promise<AudioClip[]> | null = null;
     try {
-      const clips = await Promise.all(work.map((item) => this.clipFor(item)));
-      if (run.controller.signal.aborted) {
-        // Handed-over audio stays with us until it's really sent.
-        for (const clip of clips) if (clip.audio) this.delivered.delete(clip.contentHash);
-        return;
+      let scoredBefore = 0;
+      for (const [index, planned] of requests.entries()) {
+        const clips = await (upcoming ?? this.clipsFor(planned));
+        upcoming = null;
+        if (run.controller.signal.aborted) return;
+        const following = requests[index + 1];
+        // The next request's audio is decoded while the worker scores this one.
+        if (following) upcoming = this.clipsFor(following);
+        for (const clip of clips) if (clip.audio) this.delivered.add(clip.contentHash);
+        const offset = scoredBefore;
+        const { cancelled } = await this.bridge.score(query.prompts, state.aggregation, clips, {
+          signal: run.controller.signal,
+          onClip: (itemId, contentHash, outcome) => {
+            if (!outcome.ok && outcome.kind === 'needs-audio') lostAudio = true;
+            this.onClipScored(itemId, contentHash, outcome, query, results);
+          },
+          onProgress: (done) => {
+            if (!this.runs.isActive(run)) return;
+            // One bar for the whole run, however many requests it takes.
+            progress = offset + done < work.length ? { done: offset + done, total: work.length } : null;
+            results.requestFlush();
+          },
+        });
+        if (cancelled) return;
+        scoredBefore += clips.length;
       }
-      await this.bridge.score(query.prompts, state.aggregation, clips, {
-        signal: run.controller.signal,
-        onClip: (itemId, contentHash, outcome) => this.onClipScored(itemId, contentHash, outcome, query),
-        onProgress: (done, total) => {
-          if (this.runs.isActive(run)) this.store.getState().setAudioBatch(done < total ? { done, total } : null);
-        },
-      });
     } catch (error) {
       if (error instanceof SupersededError) return;
       this.store.getState().setModelNotice('audio', { text: error instanceof Error ? error.message : String(error) });
     } finally {
-      if (this.runs.finish(run)) this.store.getState().setAudioBatch(null);
+      // Audio decoded for a request that will never be sent is dropped; a decode failure there was the run's to report.
+      upcoming?.catch(() => undefined);
+      if (this.runs.finish(run)) {
+        progress = null;
+        results.requestFlush();
+      }
+      results.flush();
+      // Passes while this run went on skipped its clips; those it couldn't score go again now (with audio).
+      if (lostAudio) this.rescoreSoon.schedule();
     }
   }
 
-  private onClipScored(itemId: string, contentHash: string, outcome: ClipOutcome, query: AudioQuery): void {
-    const update = this.store.getState().updateAudioItem;
+  private onClipScored(itemId: string, contentHash: string, outcome: ClipOutcome, query: AudioQuery, results: PatchBatcher<AudioItem>): void {
     if (outcome.ok) {
-      update(itemId, {
+      results.add(itemId, {
         state: 'done',
         error: null,
         rawScores: outcome.scores,
@@ -195,16 +313,14 @@ export class AudioController implements ModelChooser {
         transcriptSeconds: outcome.windows > 1 ? outcome.windowSeconds : null,
         note: windowNote(outcome),
       });
-      this.applyCalibration();
       return;
     }
     if (outcome.kind === 'needs-audio') {
-      // The worker lost this clip (it restarted): send the audio again on the next pass.
+      // The worker lost this clip (it restarted): send the audio again on the next pass, once this run is over.
       this.delivered.delete(contentHash);
-      this.rescoreSoon.schedule();
       return;
     }
-    update(itemId, { state: 'error', error: outcome.message, rawScores: null, predictions: [], rankedPromptsKey: query.key });
+    results.add(itemId, { state: 'error', error: outcome.message, rawScores: null, predictions: [], rankedPromptsKey: query.key });
   }
 
   private async ensureZeroInputScores(query: AudioQuery): Promise<void> {
@@ -222,12 +338,21 @@ export class AudioController implements ModelChooser {
     }
   }
 
-  /** Recomputes every scored clip's probabilities under the chosen calibration, in one store update. */
-  applyCalibration(): void {
+  /**
+   * Recomputes every scored clip's probabilities under the chosen calibration (prior matching
+   * needs the whole batch), with `pending` clip results and `alongside` batch fields folded into
+   * the same single store update.
+   */
+  applyCalibration(pending: ReadonlyMap<string, Partial<AudioItem>> = new Map(), alongside: AudioBatchFields = {}): void {
     const state = this.store.getState();
     const query = currentAudioQuery(state);
+    const withPending = (id: string): AudioItem | undefined => {
+      const item = state.audioItems[id];
+      const patch = pending.get(id);
+      return item && patch ? { ...item, ...patch } : item;
+    };
     const scored = state.audioOrder
-      .map((id) => state.audioItems[id])
+      .map(withPending)
       .filter((item): item is AudioItem & { rawScores: Float32Array } => !!item && item.rawScores !== null && item.rankedPromptsKey === query.key);
     let calibration: Calibration = state.calibration;
     let applied: AppliedCalibration = calibration;
@@ -239,13 +364,12 @@ export class AudioController implements ModelChooser {
       applied = 'zero-input-pending';
     }
     const probabilities = scored.length > 0 ? calibratedProbabilities(scored.map((item) => item.rawScores), calibration, zero) : [];
-    const patches = new Map<string, Pick<AudioItem, 'predictions'>>();
+    const patches = new Map(pending);
     scored.forEach((item, index) => {
       const predictions = rankLabels(query.labels, probabilities[index] ?? []);
       // Only real changes: an unchanged item patched anyway would re-trigger rescoring (and saving) forever.
-      if (!sameRanking(predictions, item.predictions)) patches.set(item.id, { predictions });
+      if (!sameRanking(predictions, item.predictions)) patches.set(item.id, { ...pending.get(item.id), predictions });
     });
-    state.updateAudioItems(patches);
-    if (state.appliedCalibration !== applied) state.setAppliedCalibration(applied);
+    state.updateAudioItems(patches, state.appliedCalibration === applied ? alongside : { ...alongside, appliedCalibration: applied });
   }
 }

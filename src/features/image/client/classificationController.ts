@@ -1,3 +1,4 @@
+import { createLimiter } from '../../../lib/concurrency';
 import { buildPrompts, parseLabels } from '../../../lib/labels';
 import { rankLabels } from '../../../lib/scoring';
 import type { AppState } from '../../../store';
@@ -48,8 +49,7 @@ export class ClassificationController implements ModelChooser {
   private readonly runs = new RunTracker();
   private readonly rerankSoon = new Debouncer(RERANK_DEBOUNCE_MS, () => void this.rerank());
   private readonly preparing = new Set<string>();
-  private readonly prepareQueue: string[] = [];
-  private preparesInFlight = 0;
+  private readonly prepareLimit = createLimiter(MAX_CONCURRENT_PREPARES);
   /**
    * Prepared items reach the store in batches: a thousand files dropped at once would otherwise
    * be a thousand store updates, each copying the items record and waking every subscriber (the
@@ -120,30 +120,21 @@ export class ClassificationController implements ModelChooser {
       const item = items[id];
       if (!item || item.contentHash || item.state === 'error' || this.preparing.has(id)) continue;
       this.preparing.add(id);
-      this.prepareQueue.push(id);
+      void this.prepareLimit(() => this.prepare(id));
     }
-    this.startPreparing();
   }
 
-  private startPreparing(): void {
-    while (this.preparesInFlight < MAX_CONCURRENT_PREPARES && this.prepareQueue.length > 0) {
-      const id = this.prepareQueue.shift()!;
-      const item = this.store.getState().items[id];
-      if (!item) {
-        // Removed while it waited.
-        this.preparing.delete(id);
-        continue;
-      }
-      this.preparesInFlight += 1;
-      prepareImage(item)
-        .then(
-          (prepared) => this.prepared.add(id, prepared),
-          (error: unknown) => this.prepared.add(id, { state: 'error', error: error instanceof Error ? error.message : String(error) }),
-        )
-        .finally(() => {
-          this.preparesInFlight -= 1;
-          this.startPreparing();
-        });
+  private async prepare(id: string): Promise<void> {
+    const item = this.store.getState().items[id];
+    if (!item) {
+      // Removed while it waited.
+      this.preparing.delete(id);
+      return;
+    }
+    try {
+      this.prepared.add(id, await prepareImage(item));
+    } catch (error) {
+      this.prepared.add(id, { state: 'error', error: error instanceof Error ? error.message : String(error) });
     }
   }
 

@@ -25,4 +25,22 @@ describe('PatchBatcher', () => {
     batcher.flush();
     expect(apply).toHaveBeenCalledTimes(1);
   });
+
+  it('applies a requested flush without patches once, together with any patches that arrive meanwhile', () => {
+    vi.useFakeTimers();
+    const applied: Array<Map<string, Partial<{ a: number }>>> = [];
+    const batcher = new PatchBatcher<{ a: number }>((patches) => applied.push(new Map(patches)), 50);
+    batcher.requestFlush();
+    batcher.requestFlush();
+    vi.advanceTimersByTime(50);
+    expect(applied).toEqual([new Map()]);
+    batcher.requestFlush();
+    batcher.add('x', { a: 1 });
+    vi.advanceTimersByTime(50);
+    expect(applied).toEqual([new Map(), new Map([['x', { a: 1 }]])]);
+    // Nothing asked for since: the timer isn't even set again.
+    vi.advanceTimersByTime(500);
+    batcher.flush();
+    expect(applied).toHaveLength(2);
+  });
 });

@@ -8,6 +8,7 @@ export const STORE_FLUSH_INTERVAL_MS = 50;
 export class PatchBatcher<T> {
   private pending = new Map<string, Partial<T>>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private requested = false;
 
   constructor(
     private readonly apply: (patches: ReadonlyMap<string, Partial<T>>) => void,
@@ -16,15 +17,29 @@ export class PatchBatcher<T> {
 
   add(id: string, patch: Partial<T>): void {
     this.pending.set(id, { ...this.pending.get(id), ...patch });
-    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+    this.schedule();
+  }
+
+  /**
+   * Asks for a flush even without a patch, for state that `apply` reads when it runs (a progress
+   * count that moved before any item changed): it lands in the same store update as the patches.
+   */
+  requestFlush(): void {
+    this.requested = true;
+    this.schedule();
   }
 
   flush(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0 && !this.requested) return;
     const patches = this.pending;
     this.pending = new Map();
+    this.requested = false;
     this.apply(patches);
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
   }
 }
