@@ -40,8 +40,14 @@ export default tseslint.config(
   {
     files: ['**/*.test.ts', 'e2e/**/*.ts', 'bench/**/*.{ts,mjs}', 'tools/**/*.{ts,mjs}', '*.config.{ts,js}', 'scripts/**/*.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
-    // Playwright's fixtures must be destructured, even when a hook needs none of them (`async ({}, testInfo)`).
-    rules: { 'no-empty-pattern': ['error', { allowObjectPatternsAsParameters: true }] },
+    rules: {
+      // Playwright's fixtures must be destructured, even when a hook needs none of them (`async ({}, testInfo)`).
+      'no-empty-pattern': ['error', { allowObjectPatternsAsParameters: true }],
+      // Test doubles implement async interfaces with plain values, and tests spy on prototype methods
+      // (IDBObjectStore.prototype.put) to call the original with the right `this`.
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
   },
   {
     files: ['**/*.{js,mjs,cjs}'],

@@ -233,7 +233,7 @@ test('a stored record this version cannot read is left out and reported, and the
       new Promise<IDBDatabase>((resolve, reject) => {
         const request = indexedDB.open(name);
         request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
+        request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
       });
     const rewrite = async (dbName: string, storeName: string, change: (record: Record<string, unknown>) => Record<string, unknown> | null) => {
       const db = await open(dbName);
@@ -248,7 +248,7 @@ test('a stored record this version cannot read is left out and reported, and the
           }
         };
         transaction.oncomplete = () => resolve();
-        transaction.onabort = () => reject(transaction.error);
+        transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
       });
       db.close();
     };
@@ -292,7 +292,7 @@ test('another tab upgrading the storage is let through at once; this tab then sa
           request.result.close();
           resolve({ version, blocked });
         };
-        request.onerror = () => reject(request.error);
+        request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
       }),
   );
   expect(upgrade, 'every open connection closed for the upgrade, none blocked it').toEqual({ version: 2, blocked: false });

@@ -33,7 +33,7 @@ function unzip(args: string[]): string {
   try {
     return execFileSync('unzip', args, { encoding: 'utf8', env: UNZIP_ENV, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') throw new Error('Info-ZIP unzip is required for these tests: run scripts/install-test-deps.sh');
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') throw new Error('Info-ZIP unzip is required for these tests: run scripts/install-test-deps.sh', { cause: error });
     throw error;
   }
 }

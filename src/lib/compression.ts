@@ -23,8 +23,9 @@ const MAX_INPUT_SLICE_BYTES = 64 * 1024;
 /** fflate's default; 6 is zlib's too, so links stay the length they were with the platform's deflate. */
 const DEFLATE_LEVEL = 6;
 
-export async function deflateRaw(bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-  return deflateSync(bytes, { level: DEFLATE_LEVEL });
+/** Synchronous inside; a promise so that callers (and a failure) work as they did with the platform's streams. */
+export function deflateRaw(bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+  return new Promise((resolve) => resolve(deflateSync(bytes, { level: DEFLATE_LEVEL })));
 }
 
 /**
@@ -86,8 +87,10 @@ export class CappedInflater {
  * Inflates raw DEFLATE, giving up (InflateError 'too-large') as soon as the output passes
  * `maxBytes`. Damaged or truncated data is an InflateError 'corrupt'.
  */
-export async function inflateRaw(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const inflater = new CappedInflater(maxBytes);
-  inflater.push(bytes, true);
-  return inflater.result();
+export function inflateRaw(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  return new Promise((resolve) => {
+    const inflater = new CappedInflater(maxBytes);
+    inflater.push(bytes, true);
+    resolve(inflater.result());
+  });
 }

@@ -89,10 +89,10 @@ describe('JSON Lines export', () => {
     };
     const text = jsonLinesExport([odd]);
     expect(text.split('\n')).toHaveLength(2);
-    const record = JSON.parse(text);
+    const record = JSON.parse(text) as { file: string; predictions: Array<{ label: string; score: number | null }> };
     expect(record.file).toBe('line\nbreak.jpg');
     expect(record.predictions.map((p: { label: string }) => p.label)).toEqual(['__proto__', '2', '1']);
-    expect(record.predictions[2].score).toBeNull();
+    expect(record.predictions[2]?.score).toBeNull();
   });
 });
 

@@ -28,7 +28,7 @@ function rawOpen(version: number): { request: IDBOpenDBRequest; opened: Promise<
   request.onblocked = () => (wasBlocked = true);
   const opened = new Promise<IDBDatabase>((resolve, reject) => {
     request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
+    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
   });
   return { request, opened, blocked: () => wasBlocked };
 }
@@ -39,7 +39,7 @@ function rawDelete(): Promise<{ blocked: boolean }> {
     const request = indexedDB.deleteDatabase(NAME);
     request.onblocked = () => (blocked = true);
     request.onsuccess = () => resolve({ blocked });
-    request.onerror = () => reject(request.error);
+    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
   });
 }
 

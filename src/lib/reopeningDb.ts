@@ -53,18 +53,18 @@ export class ReopeningDb<Schema extends DBSchema> {
   }
 
   /**
-   * Runs `use` on the connection. If the connection was closed between handing it out and `use`
-   * starting its transaction (a version change elsewhere), `use` runs once more on a new one:
+   * Runs `work` on the connection. If the connection was closed between handing it out and `work`
+   * starting its transaction (a version change elsewhere), `work` runs once more on a new one:
    * `transaction()` on a closed connection throws before anything is read or written.
    */
-  async run<T>(use: (db: IDBPDatabase<Schema>) => Promise<T>): Promise<T> {
+  async run<T>(work: (db: IDBPDatabase<Schema>) => Promise<T>): Promise<T> {
     const connection = this.get();
     const db = await connection;
     try {
-      return await use(db);
+      return await work(db);
     } catch (error) {
       if (!isClosedConnectionError(error) || this.connection === connection) throw error;
-      return use(await this.get());
+      return work(await this.get());
     }
   }
 
@@ -114,7 +114,7 @@ export class ReopeningDb<Schema extends DBSchema> {
       });
     } catch (error) {
       // Some private modes throw from indexedDB.open() itself.
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     opening.then(
       (db) => (opened = db),

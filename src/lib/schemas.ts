@@ -47,8 +47,8 @@ export function looksLikeMarkup(text: string): boolean {
   return MARKUP_PATTERN.test(text);
 }
 
-/** C0 controls and DEL: nothing a file name or a label typed by a person contains. */
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/** C0 and C1 controls and DEL (Unicode's Cc): nothing a file name or a label typed by a person contains. */
+const CONTROL_CHARS = /\p{Cc}/u;
 
 export function hasControlChars(text: string): boolean {
   return CONTROL_CHARS.test(text);

@@ -15,7 +15,6 @@ import {
 } from './shareFragment';
 import { MAX_PROBLEMS } from './schemas';
 import { packRawFragment, packShareFragment, unpackShareFragment } from '../../e2e/support/shareLink';
-import { deflateRaw } from './compression';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -64,7 +63,8 @@ describe('base64url', () => {
     expect(fromBase64Url('-_8=')).toEqual({ bytes: new Uint8Array([0xfb, 0xff]) });
   });
   it('explains what is wrong with bad input', () => {
-    expect(fromBase64Url('Zm9vY')).toEqual({ problem: expect.stringMatching(/length/) });
+    const cutShort = fromBase64Url('Zm9vY');
+    expect('problem' in cutShort ? cutShort.problem : 'decoded').toMatch(/length/);
     expect(fromBase64Url('Zm+v')).toEqual({ problem: 'character 3 is not base64url' });
     expect(fromBase64Url('Zm9é')).toEqual({ problem: 'character 4 is not base64url' });
   });

@@ -251,7 +251,12 @@ export function readZipDirectory(bytes: Uint8Array, limits: ZipDirectoryLimits):
  * not). Inflating stops as soon as the output passes the declared size, so check `size` against
  * a cap before calling this, and a header that lies about it costs no more than the cap.
  */
-export async function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Promise<Uint8Array<ArrayBuffer>> {
+export function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Promise<Uint8Array<ArrayBuffer>> {
+  // Synchronous inside (fflate); a promise so a damaged entry is a rejection like any other read failure.
+  return new Promise((resolve) => resolve(inflateEntry(bytes, entry)));
+}
+
+function inflateEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array<ArrayBuffer> {
   const name = `zip entry "${entry.path}"`;
   if (entry.encrypted) throw new ZipError(`${name} is encrypted, which is not supported`);
   const body = bytes.subarray(entry.dataStart, entry.dataStart + entry.compressedSize);

@@ -1,11 +1,10 @@
 /** What a path inside a ZIP may be, for the writer (lib/archive) and the reader (lib/unzip) alike. */
 
+import { hasControlChars } from './schemas';
+
 export class ZipError extends Error {
   override name = 'ZipError';
 }
-
-/** C0 controls and DEL: a name holding them would show (or extract) as something else. */
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /**
  * The path an entry may have inside an archive, or a ZipError saying why not. Backslashes become
@@ -18,7 +17,8 @@ export function normaliseZipPath(path: string): string {
   const slashed = path.replace(/\\/g, '/');
   const problem = (why: string) => new ZipError(`zip entry "${path}": ${why}`);
   if (slashed.includes('\0')) throw problem('the path contains a NUL character');
-  if (CONTROL_CHARS.test(slashed)) throw problem('the path contains control characters');
+  // A name holding control characters would show (or extract) as something else.
+  if (hasControlChars(slashed)) throw problem('the path contains control characters');
   if (slashed.startsWith('/')) throw problem('absolute paths are not allowed');
   if (/^[A-Za-z]:/.test(slashed)) throw problem('drive letters are not allowed');
   const segments = slashed.split('/').filter((segment) => segment !== '' && segment !== '.');

@@ -13,13 +13,13 @@ async function putRaw(values: readonly unknown[]): Promise<void> {
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
     const request = indexedDB.open(EMBEDDING_DB_NAME);
     request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
+    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
   });
   await new Promise<void>((resolve, reject) => {
     const transaction = db.transaction(IMAGE_EMBEDDINGS_STORE, 'readwrite');
     for (const value of values) transaction.objectStore(IMAGE_EMBEDDINGS_STORE).put(value);
     transaction.oncomplete = () => resolve();
-    transaction.onabort = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
   });
   db.close();
 }

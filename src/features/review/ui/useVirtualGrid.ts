@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
-import { defaultRangeExtractor, useWindowVirtualizer, type Range, type VirtualItem } from '@tanstack/react-virtual';
+import { defaultRangeExtractor, useWindowVirtualizer, type Range, type VirtualItem, type Virtualizer } from '@tanstack/react-virtual';
 import { lanesFor, moveInLanes, type GridDirection } from '../../../lib/gridLanes';
 
 export interface GridLayout {
@@ -90,27 +90,15 @@ export function useVirtualGrid(
   // keeps still what lies above the screen; this also keeps the focused item still while it is on
   // screen, so reviewing during a run never pushes it out of view. Set once: it reads the ref.
   const focusedIndexRef = useRef(focusedIndex);
-  focusedIndexRef.current = focusedIndex;
   useLayoutEffect(() => {
-    virtualizer.shouldAdjustScrollPositionOnItemSizeChange = (item, delta, instance) => {
-      const offset = instance.scrollOffset ?? 0;
-      const focused = instance.measurementsCache[focusedIndexRef.current];
-      const viewportHeight = instance.scrollRect?.height ?? 0;
-      if (focused && focused.start >= offset && focused.end <= offset + viewportHeight) {
-        if (item.index < focused.index && item.lane === focused.lane) return true;
-        if (item.index === focused.index) return focused.end + delta > offset + viewportHeight && focused.start - delta >= offset;
-      }
-      // Otherwise the virtualiser's own rule (a first measurement above the screen's top, or a re-measurement wholly above it).
-      const firstMeasurement = !instance.itemSizeCache.has(item.key);
-      return firstMeasurement ? item.start < offset : item.end <= offset && instance.scrollDirection !== 'backward';
-    };
-    return () => {
-      virtualizer.shouldAdjustScrollPositionOnItemSizeChange = undefined;
-    };
-  }, [virtualizer]);
+    focusedIndexRef.current = focusedIndex;
+  }, [focusedIndex]);
+  useLayoutEffect(() => keepFocusedItemStill(virtualizer, focusedIndexRef), [virtualizer]);
 
   const latest = useRef({ virtualizer, lanes });
-  latest.current = { virtualizer, lanes };
+  useLayoutEffect(() => {
+    latest.current = { virtualizer, lanes };
+  }, [virtualizer, lanes]);
   const moveRef = useRef((index: number, direction: GridDirection, itemCount: number) => {
     const { virtualizer: current, lanes: laneCount } = latest.current;
     const laneOf = (at: number) => (laneCount === 1 ? 0 : (current.measurementsCache[at]?.lane ?? at % laneCount));
@@ -119,4 +107,26 @@ export function useVirtualGrid(
 
   const items = virtualizer.getVirtualItems().map((item: VirtualItem) => ({ index: item.index, lane: item.lane, topPx: item.start - scrollMarginPx }));
   return { lanes, items, totalHeightPx: virtualizer.getTotalSize(), measureElement: virtualizer.measureElement, moveRef };
+}
+
+/**
+ * Installs the rule that decides whether a size change moves the scroll position (TanStack keeps
+ * it as a property of the virtualizer instance, not an option); returns the undo.
+ */
+function keepFocusedItemStill(virtualizer: Virtualizer<Window, HTMLElement>, focusedIndexRef: { readonly current: number }): () => void {
+  virtualizer.shouldAdjustScrollPositionOnItemSizeChange = (item, delta, instance) => {
+    const offset = instance.scrollOffset ?? 0;
+    const focused = instance.measurementsCache[focusedIndexRef.current];
+    const viewportHeight = instance.scrollRect?.height ?? 0;
+    if (focused && focused.start >= offset && focused.end <= offset + viewportHeight) {
+      if (item.index < focused.index && item.lane === focused.lane) return true;
+      if (item.index === focused.index) return focused.end + delta > offset + viewportHeight && focused.start - delta >= offset;
+    }
+    // Otherwise the virtualiser's own rule (a first measurement above the screen's top, or a re-measurement wholly above it).
+    const firstMeasurement = !instance.itemSizeCache.has(item.key);
+    return firstMeasurement ? item.start < offset : item.end <= offset && instance.scrollDirection !== 'backward';
+  };
+  return () => {
+    virtualizer.shouldAdjustScrollPositionOnItemSizeChange = undefined;
+  };
 }

@@ -116,7 +116,9 @@ describe('ArchiveBridge', () => {
     const reader = bridge.zip([{ path: 'a.bin', data: new Blob([noise(10, 1)]) }]).getReader();
     const failed = reader.read().then(
       () => reader.read(),
-      (error: unknown) => Promise.reject(error),
+      (error: unknown) => {
+        throw error;
+      },
     );
     workers[0]!.crash('out of memory');
     await expect(failed).rejects.toThrow(/the archive worker stopped \(out of memory\)/);

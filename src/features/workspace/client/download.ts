@@ -33,7 +33,8 @@ type ShowSaveFilePicker = (options?: SaveFilePickerOptions) => Promise<FileSyste
 
 function saveFilePicker(): ShowSaveFilePicker | null {
   const picker: unknown = Reflect.get(window, 'showSaveFilePicker');
-  return typeof picker === 'function' ? (options) => Reflect.apply(picker, window, [options]) : null;
+  // Not in TypeScript's DOM lib (Chromium-only): its type is the declaration above.
+  return typeof picker === 'function' ? (options) => Reflect.apply(picker, window, [options]) as Promise<FileSystemFileHandle> : null;
 }
 
 /** Where a streamed export goes: a file the user picked, or a Blob handed to the download path. */

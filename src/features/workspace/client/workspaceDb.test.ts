@@ -83,13 +83,13 @@ async function putRaw(store: 'workspaces' | 'items' | 'media', values: readonly 
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
     const request = indexedDB.open(WORKSPACE_DB_NAME);
     request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
+    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
   });
   await new Promise<void>((resolve, reject) => {
     const transaction = db.transaction(store, 'readwrite');
     for (const value of values) transaction.objectStore(store).put(value);
     transaction.oncomplete = () => resolve();
-    transaction.onabort = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
   });
   db.close();
 }
@@ -219,7 +219,7 @@ describe('WorkspaceDb', () => {
         request.result.close();
         resolve({ blocked });
       };
-      request.onerror = () => reject(request.error);
+      request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
     });
     expect(upgraded.blocked, 'the upgrade did not wait for this tab').toBe(false);
     await expect(db.listWorkspaces()).rejects.toMatchObject({ name: 'VersionError' });

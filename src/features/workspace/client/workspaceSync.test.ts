@@ -252,7 +252,7 @@ describe('WorkspaceManager', () => {
         request.result.close();
         resolve();
       };
-      request.onerror = () => reject(request.error);
+      request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
     });
     const { store } = await started();
     expect(store.getState().storageStatus).toEqual({ state: 'outdated' });
@@ -275,7 +275,7 @@ describe('WorkspaceManager', () => {
           request.result.close();
           resolve();
         };
-        transaction.onabort = () => reject(transaction.error);
+        transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
       };
     });
 
