@@ -13,7 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { listZip } from '../../e2e/support/zip-listing';
 import { zipStream, type ArchiveEntry } from './archive';
 import { METHOD_STORE, readZipDirectory, readZipEntry } from './unzip';
-import { ZipError } from './zipPaths';
+import { ZipError } from './zipFormat';
+import { seededBytes } from './random';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const blob = (s: string | Uint8Array) => new Blob([typeof s === 'string' ? s : s.slice()]);
@@ -41,15 +42,7 @@ function unzip(args: string[]): string {
 /** Info-ZIP's test of every entry's CRC; throws (failing the test) when unzip is unhappy. */
 const unzipTest = (file: string) => unzip(['-t', file]);
 
-function pseudoRandomBytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+const pseudoRandomBytes = (length: number, seed = 1) => seededBytes(length, seed);
 
 describe('zipStream', () => {
   it('writes an archive Info-ZIP accepts, UTF-8 names intact, every entry stored', async () => {

@@ -12,7 +12,7 @@
  * DOM-free: runs in the archive worker and in Node (the unit tests).
  */
 import { makeZip } from 'client-zip';
-import { ZipError, normaliseZipPath } from './zipPaths';
+import { END_RECORD_BYTES, END_RECORD_SIGNATURE, ZIP64_END_RECORD_BYTES, ZIP64_END_RECORD_SIGNATURE, ZIP64_LOCATOR_BYTES, ZIP64_LOCATOR_SIGNATURE, ZipError, normaliseZipPath } from './zipFormat';
 
 export interface ArchiveEntry {
   /** Slash-separated path inside the archive, e.g. "cat/001.jpg"; normalised by `normaliseZipPath`. */
@@ -25,12 +25,6 @@ export interface ArchiveEntry {
 
 /** The 16-bit entry count in the end record; at this value readers look for the ZIP64 record. */
 const MAX_ZIP32_ENTRIES = 0xffff;
-const END_RECORD_BYTES = 22;
-const ZIP64_END_RECORD_BYTES = 56;
-const ZIP64_LOCATOR_BYTES = 20;
-const END_RECORD_SIGNATURE = 0x06054b50;
-const ZIP64_END_RECORD_SIGNATURE = 0x06064b50;
-const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
 /** 4.5: the APPNOTE version that introduced ZIP64 (client-zip writes the same), made on Unix (3). */
 const ZIP64_VERSION = 45;
 const MADE_BY_UNIX = 3 << 8;

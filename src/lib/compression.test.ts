@@ -1,18 +1,11 @@
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InflateError, deflateRaw, inflateRaw } from './compression';
+import { seededBytes } from './random';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
-function pseudoRandomBytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+const pseudoRandomBytes = (length: number, seed = 1) => seededBytes(length, seed);
 
 describe('deflateRaw / inflateRaw', () => {
   it('round-trips, text and noise', async () => {

@@ -13,7 +13,7 @@ import {
   safePathSegment,
   type ExportItem,
 } from './exportRows';
-import { normaliseZipPath } from './zipPaths';
+import { normaliseZipPath } from './zipFormat';
 
 const predictions = [
   { label: 'cat', score: 0.7 },

@@ -37,7 +37,7 @@ import {
 import type { Task } from './tasks';
 import type { ArchiveEntry } from './archive';
 import { ZipError, readZipDirectory, readZipEntry } from './unzip';
-import { normaliseZipPath } from './zipPaths';
+import { normaliseZipPath } from './zipFormat';
 
 export const PROJECT_FORMAT = 'zero-shot-playground/project';
 export const PROJECT_VERSION = 1;

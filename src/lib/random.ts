@@ -9,3 +9,9 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** `length` bytes from `seededRandom(seed)`: incompressible test data that is the same every run. */
+export function seededBytes(length: number, seed: number): Uint8Array<ArrayBuffer> {
+  const next = seededRandom(seed);
+  return Uint8Array.from({ length }, () => Math.floor(next() * 256));
+}

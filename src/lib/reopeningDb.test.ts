@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory, forceCloseDatabase } from 'fake-indexeddb';
 import { unwrap, type DBSchema } from 'idb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReopeningDb } from './reopeningDb';
 
 interface TestSchema extends DBSchema {
@@ -46,10 +46,6 @@ function rawDelete(): Promise<{ blocked: boolean }> {
 beforeEach(() => {
   // A fresh, empty IndexedDB per test (idb's openDB uses the global factory).
   vi.stubGlobal('indexedDB', new IDBFactory());
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
 });
 
 describe('ReopeningDb', () => {

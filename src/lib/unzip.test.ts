@@ -11,7 +11,7 @@ import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { zipStream } from './archive';
 import { METHOD_DEFLATE, METHOD_STORE, ZipError, crc32, readZipDirectory, readZipEntry } from './unzip';
-import { normaliseZipPath } from './zipPaths';
+import { normaliseZipPath } from './zipFormat';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

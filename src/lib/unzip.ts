@@ -14,23 +14,17 @@
  * (ZIP64 included) and fflate does the inflating.
  */
 import { CappedInflater, InflateError } from './compression';
-import { ZipError, normaliseZipPath } from './zipPaths';
+import { END_RECORD_BYTES, END_RECORD_SIGNATURE, ZIP64_END_RECORD_BYTES, ZIP64_END_RECORD_SIGNATURE, ZIP64_LOCATOR_BYTES, ZIP64_LOCATOR_SIGNATURE, ZipError, normaliseZipPath } from './zipFormat';
 
-export { ZipError } from './zipPaths';
+export { ZipError } from './zipFormat';
 
 export const METHOD_STORE = 0;
 export const METHOD_DEFLATE = 8;
 
 const LOCAL_HEADER_SIGNATURE = 0x04034b50;
 const CENTRAL_HEADER_SIGNATURE = 0x02014b50;
-const END_RECORD_SIGNATURE = 0x06054b50;
-const ZIP64_END_RECORD_SIGNATURE = 0x06064b50;
-const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
 const LOCAL_HEADER_BYTES = 30;
 const CENTRAL_HEADER_BYTES = 46;
-const END_RECORD_BYTES = 22;
-const ZIP64_LOCATOR_BYTES = 20;
-const ZIP64_END_RECORD_BYTES = 56;
 /** The end record's comment is at most 65,535 bytes, so the record is within this of the end. */
 const MAX_END_RECORD_SEARCH_BYTES = END_RECORD_BYTES + 0xffff;
 const ZIP64_EXTRA_TAG = 0x0001;

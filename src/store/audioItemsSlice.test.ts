@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createStore } from 'zustand/vanilla';
 import { newAudioItem } from '../features/audio/client/newAudioItem';
-import { createAudioItemsSlice } from './audioItemsSlice';
-import type { AppState } from './index';
-import { createItemsSlice } from './itemsSlice';
-import { createModelSlice } from './modelSlice';
-import { createReviewSlice } from './reviewSlice';
-import { createSettingsSlice } from './settingsSlice';
-import { createWorkspaceSlice } from './workspaceSlice';
+import { createUnpersistedStore } from './index';
 
-function testStore() {
-  return createStore<AppState>()((...args) => ({
-    ...createSettingsSlice(...args),
-    ...createModelSlice(...args),
-    ...createItemsSlice(...args),
-    ...createAudioItemsSlice(...args),
-    ...createReviewSlice(...args),
-    ...createWorkspaceSlice(...args),
-  }));
-}
+const testStore = createUnpersistedStore;
 
 describe('updateAudioItems', () => {
   it('applies many patches and the batch fields in one update, and nothing at all when there is nothing to change', () => {

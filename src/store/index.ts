@@ -1,4 +1,4 @@
-import { create } from 'zustand';
+import { create, createStore, type StateCreator, type StoreApi } from 'zustand';
 import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
 import { createAudioItemsSlice, type AudioItemsSlice } from './audioItemsSlice';
 import { createItemsSlice, type ItemsSlice } from './itemsSlice';
@@ -33,17 +33,25 @@ export function skippingUnchangedWrites(storage: StateStorage): StateStorage {
   };
 }
 
+/** Every slice, combined: the app's store wraps this in its middleware; tests make plain stores of it. */
+const createAppState: StateCreator<AppState> = (...args) => ({
+  ...createSettingsSlice(...args),
+  ...createModelSlice(...args),
+  ...createItemsSlice(...args),
+  ...createAudioItemsSlice(...args),
+  ...createReviewSlice(...args),
+  ...createWorkspaceSlice(...args),
+});
+
+/** A store of the app's state without the middleware (no localStorage): one per test, nothing shared. */
+export function createUnpersistedStore(): StoreApi<AppState> {
+  return createStore<AppState>()(createAppState);
+}
+
 /** Middleware sits on the combined store only; only the settings are persisted here (workspaces live in IndexedDB, see features/workspace). */
 export const useAppStore = create<AppState>()(
   persist(
-    (...args) => ({
-      ...createSettingsSlice(...args),
-      ...createModelSlice(...args),
-      ...createItemsSlice(...args),
-      ...createAudioItemsSlice(...args),
-      ...createReviewSlice(...args),
-      ...createWorkspaceSlice(...args),
-    }),
+    (...args) => createAppState(...args),
     {
       name: SETTINGS_STORAGE_KEY,
       version: SETTINGS_VERSION,

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS, storedSettings } from './settingsSlice';
 
 /** Written out, not imported: importing the store module would create the store before the stub is in place. */
@@ -37,10 +37,6 @@ async function storeFrom(record: string | null) {
   const { settingsOf } = await import('./settingsSlice');
   return { settings: settingsOf(useAppStore.getState()), storage, version: SETTINGS_VERSION };
 }
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
 
 describe('settings from localStorage', () => {
   it('keeps a version-1 record (image settings only) and gives the audio settings their defaults', async () => {

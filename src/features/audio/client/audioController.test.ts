@@ -1,13 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { StoreApi } from 'zustand/vanilla';
 import type { TokenAggregation } from '../../../lib/audioScoring';
 import type { AppState } from '../../../store';
-import { createAudioItemsSlice, type AudioItem } from '../../../store/audioItemsSlice';
-import { createItemsSlice } from '../../../store/itemsSlice';
-import { createModelSlice } from '../../../store/modelSlice';
-import { createReviewSlice } from '../../../store/reviewSlice';
-import { createSettingsSlice } from '../../../store/settingsSlice';
-import { createWorkspaceSlice } from '../../../store/workspaceSlice';
+import type { AudioItem } from '../../../store/audioItemsSlice';
 import type { LoadOptions } from '../../models/client/modelWorkerBridge';
 import { STORE_FLUSH_INTERVAL_MS } from '../../models/client/patchBatcher';
 import type { LoadedModelInfo } from '../../../lib/workerReports';
@@ -23,6 +18,7 @@ import {
 } from './audioController';
 import { AudioDecodeError, type PreparedAudio } from './decodeAudio';
 import { newAudioItem } from './newAudioItem';
+import { createUnpersistedStore } from '../../../store';
 
 /** Paces of the fakes (ms of fake time): decodes slower than scoring, as with short clips and a cached encoder. */
 const DECODE_MS = 5;
@@ -31,16 +27,7 @@ const CLIPS = 200;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function testStore(): StoreApi<AppState> {
-  return createStore<AppState>()((...args) => ({
-    ...createSettingsSlice(...args),
-    ...createModelSlice(...args),
-    ...createItemsSlice(...args),
-    ...createAudioItemsSlice(...args),
-    ...createReviewSlice(...args),
-    ...createWorkspaceSlice(...args),
-  }));
-}
+const testStore = createUnpersistedStore;
 
 /** The browser decoder's stand-in: the content hash is the file's name; counts decodes in flight. */
 function fakeDecoder(failing: ReadonlySet<string> = new Set()) {

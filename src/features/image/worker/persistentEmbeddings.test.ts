@@ -1,8 +1,9 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EMBEDDING_DB_NAME, IMAGE_EMBEDDINGS_STORE, STORED_EMBEDDING_VERSION, clearStoredEmbeddings } from '../shared/embeddingStorage';
 import { PersistentEmbeddings } from './persistentEmbeddings';
+import { openDB } from 'idb';
 
 function entry(key: string, values: number[]) {
   return { key, embedding: new Float32Array(values), width: 8, height: 6 };
@@ -10,27 +11,14 @@ function entry(key: string, values: number[]) {
 
 /** Writes records as they are: what an older app version or corruption leaves. */
 async function putRaw(values: readonly unknown[]): Promise<void> {
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    const request = indexedDB.open(EMBEDDING_DB_NAME);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
-  });
-  await new Promise<void>((resolve, reject) => {
-    const transaction = db.transaction(IMAGE_EMBEDDINGS_STORE, 'readwrite');
-    for (const value of values) transaction.objectStore(IMAGE_EMBEDDINGS_STORE).put(value);
-    transaction.oncomplete = () => resolve();
-    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
-  });
+  const db = await openDB(EMBEDDING_DB_NAME);
+  const transaction = db.transaction(IMAGE_EMBEDDINGS_STORE, 'readwrite');
+  await Promise.all([...values.map((value) => transaction.store.put(value)), transaction.done]);
   db.close();
 }
 
 beforeEach(() => {
   vi.stubGlobal('indexedDB', new IDBFactory());
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllGlobals();
 });
 
 describe('PersistentEmbeddings', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { zipStream } from '../../../lib/archive';
 import { writeProjectFile } from '../../../lib/projectFile';
 import { readZipDirectory, readZipEntry } from '../../../lib/unzip';
-import { ZipError } from '../../../lib/zipPaths';
+import { ZipError } from '../../../lib/zipFormat';
 import type { ArchiveEvent, ArchiveRequest } from '../shared/archiveProtocol';
 import { archiveJobs } from '../worker/archiveJobs';
 import { ArchiveBridge, type ArchiveWorkerLike } from './archiveBridge';

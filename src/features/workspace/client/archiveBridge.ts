@@ -5,7 +5,7 @@
  */
 import { checkedArchivePaths, type ArchiveEntry } from '../../../lib/archive';
 import type { ProjectResult } from '../../../lib/projectFile';
-import { ZipError } from '../../../lib/zipPaths';
+import { ZipError } from '../../../lib/zipFormat';
 import type { ArchiveEvent, ArchiveRequest } from '../shared/archiveProtocol';
 
 type Listener = (event: ArchiveEvent) => void;

@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS, workspaceSettingsOf } from '../../../store/settingsSlice';
+import { openDB } from 'idb';
 import {
   STORED_RECORD_VERSION,
   WORKSPACE_DB_NAME,
@@ -80,27 +81,14 @@ function media(id: string, workspaceId: string, text: string): StoredMedia {
 
 /** Writes records as they are, past WorkspaceDb's types: what an older app, another tab or corruption leaves. */
 async function putRaw(store: 'workspaces' | 'items' | 'media', values: readonly unknown[]): Promise<void> {
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    const request = indexedDB.open(WORKSPACE_DB_NAME);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
-  });
-  await new Promise<void>((resolve, reject) => {
-    const transaction = db.transaction(store, 'readwrite');
-    for (const value of values) transaction.objectStore(store).put(value);
-    transaction.oncomplete = () => resolve();
-    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
-  });
+  const db = await openDB(WORKSPACE_DB_NAME);
+  const transaction = db.transaction(store, 'readwrite');
+  await Promise.all([...values.map((value) => transaction.store.put(value)), transaction.done]);
   db.close();
 }
 
 beforeEach(() => {
   vi.stubGlobal('indexedDB', new IDBFactory());
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllGlobals();
 });
 
 describe('WorkspaceDb', () => {

@@ -1,28 +1,14 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { StoreApi } from 'zustand/vanilla';
 import type { AppState } from '../../../store';
-import { createAudioItemsSlice } from '../../../store/audioItemsSlice';
-import { createItemsSlice, type ImageItem } from '../../../store/itemsSlice';
-import { createModelSlice } from '../../../store/modelSlice';
-import { createReviewSlice } from '../../../store/reviewSlice';
-import { createSettingsSlice } from '../../../store/settingsSlice';
-import { createWorkspaceSlice } from '../../../store/workspaceSlice';
+import type { ImageItem } from '../../../store/itemsSlice';
 import { WORKSPACE_DB_NAME, WORKSPACE_DB_VERSION, WorkspaceDb } from './workspaceDb';
 import { MAX_SAVE_DELAY_MS, SAVE_DEBOUNCE_MS, WorkspaceManager } from './workspaceSync';
+import { createUnpersistedStore } from '../../../store';
 
-/** The app's store without localStorage persistence (settings persistence is not what is tested here). */
-function newStore(): StoreApi<AppState> {
-  return createStore<AppState>()((...args) => ({
-    ...createSettingsSlice(...args),
-    ...createModelSlice(...args),
-    ...createItemsSlice(...args),
-    ...createAudioItemsSlice(...args),
-    ...createReviewSlice(...args),
-    ...createWorkspaceSlice(...args),
-  }));
-}
+const newStore = createUnpersistedStore;
 
 function imageItem(id: string, bytes = `bytes of ${id}`): ImageItem {
   return {
@@ -87,8 +73,6 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllGlobals();
   vi.useRealTimers();
 });
 

@@ -5,7 +5,7 @@
  */
 import { zipStream } from '../../../lib/archive';
 import { readProjectFile } from '../../../lib/projectFile';
-import { ZipError } from '../../../lib/zipPaths';
+import { ZipError } from '../../../lib/zipFormat';
 import type { ArchiveEvent, ArchiveRequest, ReadProjectRequest, StartArchiveRequest } from '../shared/archiveProtocol';
 
 export type PostArchiveEvent = (event: ArchiveEvent, transfer: ArrayBuffer[]) => void;

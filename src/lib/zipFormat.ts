@@ -1,6 +1,14 @@
-/** What a path inside a ZIP may be, for the writer (lib/archive) and the reader (lib/unzip) alike. */
+/** What the writer (lib/archive) and the reader (lib/unzip) agree on: the records' signatures and sizes, and what a path inside a ZIP may be. */
 
 import { hasControlChars } from './schemas';
+
+// APPNOTE.TXT 4.3: the end-of-central-directory records both sides write or look for.
+export const END_RECORD_SIGNATURE = 0x06054b50;
+export const ZIP64_END_RECORD_SIGNATURE = 0x06064b50;
+export const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
+export const END_RECORD_BYTES = 22;
+export const ZIP64_END_RECORD_BYTES = 56;
+export const ZIP64_LOCATOR_BYTES = 20;
 
 export class ZipError extends Error {
   override name = 'ZipError';
