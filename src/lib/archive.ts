@@ -66,7 +66,7 @@ export function zipStream(entries: readonly ArchiveEntry[]): ReadableStream<Uint
  * count set to 0xFFFF ("see ZIP64"). Sizes and offsets are client-zip's: it writes the ZIP64
  * records itself whenever those pass 32 bits, so here they always fit.
  */
-export function withZip64EntryCount(entryCount: number): TransformStream<Uint8Array, Uint8Array> {
+function withZip64EntryCount(entryCount: number): TransformStream<Uint8Array, Uint8Array> {
   const held = END_RECORD_BYTES + ZIP64_END_RECORD_BYTES + ZIP64_LOCATOR_BYTES;
   // Chunks pass through untouched until only the last `held` bytes (or a little more) are
   // pending: client-zip yields the end records as chunks of their own, and copying every chunk

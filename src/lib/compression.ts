@@ -30,7 +30,7 @@ export function deflateRaw(bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> 
 
 /**
  * A streaming inflater that counts what it produces and stops (InflateError 'too-large') as
- * soon as the output passes `maxBytes`. Feed it with `push`, then call `finish`.
+ * soon as the output passes `maxBytes`. Feed it with `push`, then call `result`.
  */
 export class CappedInflater {
   private readonly chunks: Uint8Array[] = [];

@@ -155,6 +155,10 @@ describe('reading hostile project files', () => {
     ]);
     const missing = { ...good, items: [{ ...item, media: { path: 'media/gone.png', mime: 'image/png' } }] };
     expect(await problemsOf(zipOf(missing))).toEqual(['items[0].media.path: media/gone.png is not in the file']);
+    // A browser's recording type, parameters and all, is a media type (it is what the export writes).
+    const recording = { ...good, items: [{ ...item, media: { path: 'media/rec.webm', mime: 'audio/webm;codecs=opus' } }] };
+    const read = await readProjectFile(zipOf(recording, [{ path: 'media/rec.webm', data: png }]));
+    expect(read.ok && read.project.manifest.items[0]?.media?.mime).toBe('audio/webm;codecs=opus');
     const twice = { ...good, items: [0, 1].map(() => ({ ...item, media: { path: 'media/a.png', mime: 'image/png' } })) };
     expect(await problemsOf(zipOf(twice, [{ path: 'media/a.png', data: png }]))).toEqual(['items[1].media.path: used by another item too']);
   });

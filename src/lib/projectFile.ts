@@ -134,7 +134,11 @@ export function writeProjectFile(input: ProjectInput, write: ArchiveWriter): Rea
 // ---------------------------------------------------------------------------------------------
 // The schema (building blocks shared with share links in ./schemas).
 
-const MIME_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
+/**
+ * type/subtype with optional `; name=value` parameters: browsers give recordings types such as
+ * `audio/webm;codecs=opus`, and the project keeps them so the clip decodes the same after import.
+ */
+const MIME_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;\s*[a-z0-9!#$&^_.+-]+=(?:[a-z0-9!#$&^_.+-]+|"[^"\\\p{Cc}]*"))*$/iu;
 const MIME_PROBLEM = 'not a media type';
 const FINITE_PROBLEM = 'must be a finite number';
 const RAW_SCORES_PROBLEM = `must be a list of at most ${MAX_LABELS} finite numbers`;
@@ -257,10 +261,16 @@ export function validateProjectManifest(value: unknown): { ok: true; manifest: P
   return checked.ok ? { ok: true, manifest: checked.value } : { ok: false, problems: capProblems(checked.problems) };
 }
 
+/** The refusal of a file over the size cap, decided from its size before any of it is read; null when it fits. */
+export function oversizedProjectFile(byteLength: number): ProjectResult | null {
+  return byteLength > MAX_PROJECT_FILE_BYTES ? { ok: false, problems: [`the file is larger than ${MAX_PROJECT_FILE_BYTES / 1024 / 1024} MB`] } : null;
+}
+
 /** Reads and checks a project file. Never throws; anything wrong comes back as problems. */
 export async function readProjectFile(bytes: Uint8Array): Promise<ProjectResult> {
   const fail = (...problems: string[]) => ({ ok: false as const, problems });
-  if (bytes.length > MAX_PROJECT_FILE_BYTES) return fail(`the file is larger than ${MAX_PROJECT_FILE_BYTES / 1024 / 1024} MB`);
+  const oversized = oversizedProjectFile(bytes.length);
+  if (oversized) return oversized;
   try {
     const entries = readZipDirectory(bytes, { maxEntries: MAX_PROJECT_ENTRIES });
     const manifestEntry = entries.find((entry) => entry.path === PROJECT_MANIFEST_PATH);

@@ -99,9 +99,13 @@ export class ReopeningDb<Schema extends DBSchema> {
     try {
       opening = openDB<Schema>(name, version, {
         upgrade,
+        // Blocked by another connection: with someone to tell (the workspace status), the wait is
+        // theirs to show; without (the worker's embedding cache, which is optional), the open still
+        // times out, so nothing waits on a cache forever.
         blocked: () => {
+          if (!onBlocked) return;
           clearTimeout(timer);
-          onBlocked?.();
+          onBlocked();
         },
         // Another tab or the worker wants a newer version (or to delete the database): let it, and
         // open again on the next use. Running transactions finish first (close() waits for them).

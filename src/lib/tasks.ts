@@ -5,10 +5,6 @@
 export const TASKS = ['image', 'audio'] as const;
 export type Task = (typeof TASKS)[number];
 
-export function isTask(value: unknown): value is Task {
-  return typeof value === 'string' && (TASKS as readonly string[]).includes(value);
-}
-
 export const BUILTIN_MODEL_ID = 'builtin/clip-shapes';
 export const BUILTIN_AUDIO_MODEL_ID = 'builtin/whisper-words';
 /** Each task's built-in model: it ships with the app and works offline. */

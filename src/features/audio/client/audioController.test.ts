@@ -233,6 +233,25 @@ describe('AudioController', () => {
     expect(states).toEqual(['done', 'done', 'done', 'cannot decode clip3.wav', 'done', 'done', 'done', 'cannot decode clip7.wav', 'done', 'done']);
   });
 
+  it('a clip that decoded once but fails when decoded again is an error on its row; the other clips are scored', async () => {
+    const failing = new Set<string>();
+    const decoder = fakeDecoder(failing);
+    startWith(decoder.decode);
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    store.getState().addAudioItems(clipFiles(CLIPS).map((file) => newAudioItem(file)));
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    expect(items(store).every((item) => item.state === 'done')).toBe(true);
+    // The file can no longer be read (moved, or changed on disk) when the new model needs its audio.
+    failing.add('clip150.wav');
+    store.getState().setTaskModelId('audio', 'onnx-community/whisper-base');
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+
+    const rows = items(store);
+    expect(rows.find((item) => item.name === 'clip150.wav')).toMatchObject({ state: 'error', error: 'cannot decode clip150.wav' });
+    const others = rows.filter((item) => item.name !== 'clip150.wav');
+    expect(others.every((item) => item.state === 'done' && item.rankedPromptsKey?.startsWith('onnx-community/whisper-base@'))).toBe(true);
+  });
+
   it.each([0, 500])('asks for audio again when the worker lost clips, and scores them (final reply %i ms late)', async (scoredDelayMs) => {
     worker = new FakeWorker(scoredDelayMs);
     const decoder = fakeDecoder();

@@ -95,6 +95,11 @@ export function currentAudioQuery(state: AppState): AudioQuery {
 /** What calibration is in effect, for the UI to say. */
 export type AppliedCalibration = Calibration | 'zero-input-pending';
 
+/** What a row says when its file can't be decoded. */
+function decodeErrorMessage(error: unknown): string {
+  return error instanceof AudioDecodeError ? error.message : `Could not read this file: ${String(error)}`;
+}
+
 /**
  * Connects the store to the audio worker: loads the chosen Whisper or CLAP model, decodes added
  * clips (browser decoder, main thread, async), asks the worker to score whatever isn't scored for
@@ -208,24 +213,28 @@ export class AudioController implements ModelChooser {
         peaks: prepared.peaks,
       });
     } catch (error) {
-      this.decodedClips.add(id, {
-        state: 'error',
-        error: error instanceof AudioDecodeError ? error.message : `Could not read this file: ${String(error)}`,
-      });
+      this.decodedClips.add(id, { state: 'error', error: decodeErrorMessage(error) });
     }
   }
 
   /** A request's clips: audio only where the plan sends it, held from the first decode or decoded again (a few at a time). */
-  private clipsFor(planned: readonly PlannedClip[]): Promise<AudioClip[]> {
-    return Promise.all(
-      planned.map(async ({ item, sendAudio }): Promise<AudioClip> => {
+  private async clipsFor(planned: readonly PlannedClip[]): Promise<AudioClip[]> {
+    const clips = await Promise.all(
+      planned.map(async ({ item, sendAudio }): Promise<AudioClip | null> => {
         if (!sendAudio) return { itemId: item.id, contentHash: item.contentHash, audio: null };
         const held = this.undelivered.get(item.id);
         this.undelivered.delete(item.id);
-        const audio = held ?? (await this.decodeLimit(() => this.decode(item.blob))).decoded;
-        return { itemId: item.id, contentHash: item.contentHash, audio };
+        try {
+          const audio = held ?? (await this.decodeLimit(() => this.decode(item.blob))).decoded;
+          return { itemId: item.id, contentHash: item.contentHash, audio };
+        } catch (error) {
+          // A clip that decoded once but not again fails on its own row; the run goes on without it.
+          this.decodedClips.add(item.id, { state: 'error', error: decodeErrorMessage(error) });
+          return null;
+        }
       }),
     );
+    return clips.filter((clip) => clip !== null);
   }
 
   private async rescore(): Promise<void> {

@@ -38,6 +38,10 @@ class FakeWorker implements ArchiveWorkerLike {
   crash(message: string): void {
     this.errorListeners.forEach((listener) => listener({ message }));
   }
+  terminated = false;
+  terminate(): void {
+    this.terminated = true;
+  }
 }
 
 function setup() {
@@ -122,6 +126,8 @@ describe('ArchiveBridge', () => {
     );
     workers[0]!.crash('out of memory');
     await expect(failed).rejects.toThrow(/the archive worker stopped \(out of memory\)/);
+    // A worker with an uncaught error keeps running unless it is ended.
+    expect(workers[0]!.terminated).toBe(true);
     // The next archive gets a new worker.
     await bytesOf(bridge.zip([{ path: 'b.bin', data: new Blob(['b']) }]));
     expect(workers).toHaveLength(2);

@@ -15,6 +15,7 @@ export interface ArchiveWorkerLike {
   addEventListener(type: 'message', listener: (message: MessageEvent<ArchiveEvent>) => void): void;
   // Only the message is read, so a stand-in in the tests needs no DOM ErrorEvent.
   addEventListener(type: 'error', listener: (event: { message: string }) => void): void;
+  terminate(): void;
 }
 
 export class ArchiveBridge {
@@ -32,6 +33,8 @@ export class ArchiveBridge {
       // A worker that fails to start (or crashes) fails every job it had; the next archive starts a new one.
       const failure: ArchiveEvent = { type: 'failed', jobId: 0, kind: 'read', message: `the archive worker stopped (${event.message || 'no reason given'})` };
       for (const [jobId, listener] of [...this.listeners]) listener({ ...failure, jobId });
+      // An uncaught error does not stop a worker: end it, so its half-done jobs hold nothing.
+      worker.terminate();
       this.worker = null;
     });
     this.worker = worker;

@@ -67,11 +67,19 @@ export async function chooseSaveTarget(fileName: string, mime: string, extension
  * discarded, not left behind). For a download, `new Response(stream).blob()` assembles the one
  * Blob from the chunks as they come, so the archive is never held as an array plus a copy.
  */
-export async function saveStream(stream: ReadableStream<Uint8Array>, target: SaveTarget): Promise<void> {
+export async function saveStream(makeStream: () => ReadableStream<Uint8Array>, target: SaveTarget): Promise<void> {
   if (target.kind === 'file') {
+    let stream: ReadableStream<Uint8Array>;
+    try {
+      stream = makeStream();
+    } catch (error) {
+      // The archive was refused before it began (an unsafe path): the picked file is discarded too.
+      await target.writable.abort(error);
+      throw error;
+    }
     await stream.pipeTo(target.writable);
     return;
   }
-  const blob = await new Response(stream, { headers: { 'Content-Type': target.mime } }).blob();
+  const blob = await new Response(makeStream(), { headers: { 'Content-Type': target.mime } }).blob();
   downloadBlob(blob, target.fileName);
 }

@@ -48,7 +48,8 @@ export function applyProject(store: StoreApi<AppState>, models: Record<Task, Mod
 
   const withMedia = manifest.items.filter((item) => item.media && media.has(item.media.path));
   if (withMedia.length > 0) {
-    const leftOut = manifest.items.filter((item) => !withMedia.includes(item)).map((item) => item.path);
+    const restored = new Set(withMedia);
+    const leftOut = manifest.items.filter((item) => !restored.has(item)).map((item) => item.path);
     if (task === 'image') {
       state.clearItems();
       state.addItems(

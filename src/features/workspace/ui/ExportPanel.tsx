@@ -67,7 +67,7 @@ export function ExportPanel() {
   // written straight into the chosen file.
   const saveProject = async (fileName: string): Promise<Message | null> => {
     const target = await chooseSaveTarget(fileName, ZIP_MIME, '.zip');
-    if (target) await saveStream(projectZip(state(), task, includeMedia), target);
+    if (target) await saveStream(() => projectZip(state(), task, includeMedia), target);
     return null;
   };
 
@@ -139,7 +139,7 @@ export function ExportPanel() {
               if (entries.length === 0) return { tone: 'error', text: 'No accepted items yet: accept or relabel some first.' };
               const target = await chooseSaveTarget(`${stem}-${task === 'image' ? 'imagefolder' : 'audiofolder'}.zip`, ZIP_MIME, '.zip');
               if (!target) return null;
-              await saveStream(imageFolderZip(entries), target);
+              await saveStream(() => imageFolderZip(entries), target);
               return { tone: 'info', text: `${entries.length} accepted items exported, one folder per label.` };
             })
           }

@@ -4,7 +4,7 @@
  * and at most one chunk is in flight per job.
  */
 import { zipStream } from '../../../lib/archive';
-import { readProjectFile } from '../../../lib/projectFile';
+import { oversizedProjectFile, readProjectFile } from '../../../lib/projectFile';
 import { ZipError } from '../../../lib/zipFormat';
 import type { ArchiveEvent, ArchiveRequest, ReadProjectRequest, StartArchiveRequest } from '../shared/archiveProtocol';
 
@@ -58,7 +58,8 @@ export function archiveJobs(post: PostArchiveEvent): (request: ArchiveRequest) =
 
   const readProject = async (request: ReadProjectRequest) => {
     try {
-      const result = await readProjectFile(new Uint8Array(await request.file.arrayBuffer()));
+      // The size cap is checked before the file is read into memory, not after.
+      const result = oversizedProjectFile(request.file.size) ?? (await readProjectFile(new Uint8Array(await request.file.arrayBuffer())));
       // Each media entry was read into a buffer of its own; moving them saves copying up to 1 GiB.
       const buffers = result.ok ? [...new Set([...result.project.media.values()].map((bytes) => bytes.buffer))] : [];
       post({ type: 'projectRead', jobId: request.jobId, result }, buffers);
