@@ -2,12 +2,13 @@ import { create, createStore, type StateCreator, type StoreApi } from 'zustand';
 import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
 import { createAudioItemsSlice, type AudioItemsSlice } from './audioItemsSlice';
 import { createItemsSlice, type ItemsSlice } from './itemsSlice';
+import { createLabSlice, type LabSlice } from './labSlice';
 import { createModelSlice, type ModelSlice } from './modelSlice';
 import { createReviewSlice, type ReviewSlice } from './reviewSlice';
 import { DEFAULT_SETTINGS, createSettingsSlice, settingsOf, storedSettings, type SettingsSlice } from './settingsSlice';
 import { createWorkspaceSlice, type WorkspaceSlice } from './workspaceSlice';
 
-export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice & ReviewSlice & WorkspaceSlice;
+export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice & ReviewSlice & WorkspaceSlice & LabSlice;
 
 export const SETTINGS_STORAGE_KEY = 'zero-shot-playground/settings';
 /** 2 added the audio task's settings; a version-1 record keeps its image settings and gains audio defaults. */
@@ -41,6 +42,7 @@ const createAppState: StateCreator<AppState> = (...args) => ({
   ...createAudioItemsSlice(...args),
   ...createReviewSlice(...args),
   ...createWorkspaceSlice(...args),
+  ...createLabSlice(...args),
 });
 
 /** A store of the app's state without the middleware (no localStorage): one per test, nothing shared. */

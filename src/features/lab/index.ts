@@ -1,0 +1,1 @@
+export type { LabBackend, LabCallOptions, LabProgress, LabService, TrainHeadOptions } from './client/labService';
