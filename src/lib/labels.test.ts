@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_LABELS, MAX_LABEL_CHARS, buildPrompts, fillTemplate, parseLabels } from './labels';
+import { MAX_LABELS, MAX_LABEL_CHARS, buildClassPrompts, buildPrompts, fillTemplate, parseLabels, parseTemplates } from './labels';
 
 describe('parseLabels', () => {
   it('splits on new lines and commas and trims', () => {
@@ -37,5 +37,40 @@ describe('fillTemplate', () => {
   });
   it('builds one prompt per label in order', () => {
     expect(buildPrompts('{}!', ['a', 'b'])).toEqual(['a!', 'b!']);
+  });
+});
+
+describe('per-label prompts', () => {
+  it('keeps the name as the label and the described prompts as its alternatives', () => {
+    const parsed = parseLabels('cat: a tabby cat | a kitten\ndog');
+    expect(parsed.labels).toEqual(['cat', 'dog']);
+    expect(parsed.alternatives).toEqual([['a tabby cat', 'a kitten'], ['dog']]);
+  });
+  it('names a label by its first prompt when no name is given, and ignores an empty description', () => {
+    expect(parseLabels('cat | kitten\nbird:').alternatives).toEqual([['cat', 'kitten'], ['bird']]);
+    expect(parseLabels('cat | kitten\nbird:').labels).toEqual(['cat', 'bird']);
+    expect(parseLabels('16:9').labels).toEqual(['16:9']);
+  });
+  it('merges duplicates by name, keeping the first one\'s prompts', () => {
+    const parsed = parseLabels('Cat: a tabby\ncat: a lion');
+    expect(parsed.labels).toEqual(['Cat']);
+    expect(parsed.alternatives).toEqual([['a tabby']]);
+    expect(parsed.mergedDuplicates).toBe(1);
+  });
+});
+
+describe('templates', () => {
+  it('reads one template per line, trimmed, without blanks or repeats', () => {
+    expect(parseTemplates(' a photo of a {}.\n\nart of the {}.\na photo of a {}.')).toEqual(['a photo of a {}.', 'art of the {}.']);
+  });
+  it('keeps Whisper spacing when asked, and gives one empty template for an empty box', () => {
+    expect(parseTemplates(' {}\n [{}]', { keepSpacing: true })).toEqual([' {}', ' [{}]']);
+    expect(parseTemplates('')).toEqual(['']);
+  });
+  it('fills every template with every alternative, per label', () => {
+    expect(buildClassPrompts(['a {}.', 'the {}!'], [['cat', 'kitten'], ['dog']])).toEqual([
+      ['a cat.', 'a kitten.', 'the cat!', 'the kitten!'],
+      ['a dog.', 'the dog!'],
+    ]);
   });
 });
