@@ -76,6 +76,8 @@ export interface TrainHeadRequest {
   zeroShot: ZeroShotConfig;
   /** Training items (truth = the class to learn). */
   items: LabItem[];
+  /** Items with ground truth that are not trained on: the head and zero-shot are both scored on them. */
+  heldOut: LabItem[];
   initFromZeroShot: boolean;
   maxFolds: number;
   seed: number;
@@ -90,6 +92,10 @@ export interface HeadSummary {
   folds: number | null;
   examples: number;
   embedding: 'image' | 'clap-audio' | 'whisper-encoder-mean';
+  /** Accuracy on the held-out items (null when there were none), and zero-shot's on the same items. */
+  heldOutAccuracy: number | null;
+  zeroShotHeldOutAccuracy: number | null;
+  heldOutItems: number;
 }
 
 export interface LearningCurveRequest {
