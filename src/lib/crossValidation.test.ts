@@ -9,7 +9,8 @@ function countsPerFold(truth: readonly number[], folds: Int32Array, k: number): 
   const counts = new Map<number, number[]>();
   truth.forEach((label, i) => {
     const row = counts.get(label) ?? new Array<number>(k).fill(0);
-    row[folds[i]]++;
+    const fold = folds[i] as number;
+    row[fold] = (row[fold] as number) + 1;
     counts.set(label, row);
   });
   return counts;
@@ -48,7 +49,7 @@ describe('stratifiedFolds', () => {
       for (const fold of folds) expect(fold >= 0 && fold < k).toBe(true);
       for (const row of countsPerFold(truth, folds, k).values()) expect(Math.max(...row) - Math.min(...row)).toBeLessThanOrEqual(1);
       const sizes = new Array<number>(k).fill(0);
-      for (const fold of folds) sizes[fold]++;
+      for (const fold of folds) sizes[fold] = (sizes[fold] as number) + 1;
       expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
     }));
   });
@@ -89,7 +90,10 @@ describe('stratifiedSample', () => {
       const totals = new Map<number, number>();
       const taken = new Map<number, number>();
       for (const label of truth) totals.set(label, (totals.get(label) ?? 0) + 1);
-      for (const i of train) taken.set(truth[i], (taken.get(truth[i]) ?? 0) + 1);
+      for (const i of train) {
+        const label = truth[i] as number;
+        taken.set(label, (taken.get(label) ?? 0) + 1);
+      }
       for (const [label, total] of totals) expect(taken.get(label) ?? 0).toBe(Math.min(perClass, total));
     }));
   });

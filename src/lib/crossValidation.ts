@@ -7,7 +7,7 @@ import { seededRandom } from './random';
 function indicesByClass(truth: ArrayLike<number>): number[][] {
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < truth.length; i++) {
-    const label = truth[i];
+    const label = truth[i] as number;
     const members = byClass.get(label);
     if (members) members.push(i);
     else byClass.set(label, [i]);
@@ -19,8 +19,8 @@ function indicesByClass(truth: ArrayLike<number>): number[][] {
 function shuffleInPlace(values: number[], next: () => number): void {
   for (let i = values.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
-    const swap = values[i];
-    values[i] = values[j];
+    const swap = values[i] as number;
+    values[i] = values[j] as number;
     values[j] = swap;
   }
 }
@@ -68,7 +68,7 @@ export function stratifiedSample(truth: ArrayLike<number>, perClass: number, see
   const rest: number[] = [];
   for (const members of indicesByClass(truth)) {
     shuffleInPlace(members, next);
-    for (let j = 0; j < members.length; j++) (j < take ? train : rest).push(members[j]);
+    for (let j = 0; j < members.length; j++) (j < take ? train : rest).push(members[j] as number);
   }
   const ascending = (x: number, y: number) => x - y;
   return { train: train.sort(ascending), rest: rest.sort(ascending) };
