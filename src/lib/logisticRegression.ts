@@ -25,6 +25,12 @@ export interface LogisticOptions {
   /** Starting weights (classes × dim), e.g. the zero-shot classifier's text embeddings × logit scale. */
   initialWeights?: ArrayLike<number>;
   initialBias?: ArrayLike<number>;
+  /**
+   * With fewer rows than dimensions, solve in an orthonormal basis of the rows' span (default
+   * true): the optimal W lies in that span (the penalty is on W alone), so the solution is the same
+   * and each step costs rows/dim as much. False solves in the full dimension.
+   */
+  rowSpace?: boolean;
 }
 
 /** Tight enough that probabilities match scikit-learn's run at tol=1e-10 to well under 1e-3. */
@@ -86,6 +92,49 @@ function logisticObjective(X: Float64Array, n: number, dim: number, y: Int32Arra
   };
 }
 
+/** Relative length below which a row adds no new direction to the basis (it lies in the span of the rows before it). */
+const DEPENDENT_ROW_TOLERANCE = 1e-10;
+
+/**
+ * An orthonormal basis Q (rank × dim) of the span of X's rows, by modified Gram–Schmidt with one
+ * re-orthogonalisation pass (enough for full working precision), and the rows' coordinates in it
+ * (n × rank): X = coordinates · Q up to round-off.
+ */
+function rowSpaceBasis(X: Float64Array, n: number, dim: number): { basis: Float64Array; coordinates: Float64Array; rank: number } {
+  const basis = new Float64Array(Math.min(n, dim) * dim);
+  const projections = new Float64Array(n * Math.min(n, dim));
+  const width = Math.min(n, dim);
+  const residual = new Float64Array(dim);
+  let rank = 0;
+  for (let i = 0; i < n; i++) {
+    residual.set(X.subarray(i * dim, (i + 1) * dim));
+    let originalNorm = 0;
+    for (let d = 0; d < dim; d++) originalNorm += (residual[d] as number) ** 2;
+    originalNorm = Math.sqrt(originalNorm);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let j = 0; j < rank; j++) {
+        const start = j * dim;
+        let projection = 0;
+        for (let d = 0; d < dim; d++) projection += (basis[start + d] as number) * (residual[d] as number);
+        for (let d = 0; d < dim; d++) residual[d] = (residual[d] as number) - projection * (basis[start + d] as number);
+        projections[i * width + j] = (projections[i * width + j] as number) + projection;
+      }
+    }
+    let norm = 0;
+    for (let d = 0; d < dim; d++) norm += (residual[d] as number) ** 2;
+    norm = Math.sqrt(norm);
+    if (norm > DEPENDENT_ROW_TOLERANCE * originalNorm && rank < width) {
+      const start = rank * dim;
+      for (let d = 0; d < dim; d++) basis[start + d] = (residual[d] as number) / norm;
+      projections[i * width + rank] = norm;
+      rank++;
+    }
+  }
+  const coordinates = new Float64Array(n * rank);
+  for (let i = 0; i < n; i++) coordinates.set(projections.subarray(i * width, i * width + rank), i * rank);
+  return { basis: basis.subarray(0, rank * dim), coordinates, rank };
+}
+
 /** X: n × dim row-major; y: class per row (0..classes-1). */
 export function fitLogistic(X: ArrayLike<number>, n: number, dim: number, y: ArrayLike<number>, classes: number, options: LogisticOptions): LogisticModel & { iterations: number } {
   if (!(options.C > 0)) throw new Error(`C must be positive, not ${options.C}`);
@@ -113,20 +162,39 @@ export function fitLogistic(X: ArrayLike<number>, n: number, dim: number, y: Arr
 
   const compactY = new Int32Array(n);
   for (let i = 0; i < n; i++) compactY[i] = compactOf[y[i] as number] as number;
-  const start = new Float64Array(fitted * dim + fitted);
+
+  // Solve in `width` coordinates: the row-space basis, or the features themselves.
+  const features = Float64Array.from(X);
+  const reduced = options.rowSpace !== false && n < dim ? rowSpaceBasis(features, n, dim) : null;
+  const width = reduced?.rank ?? dim;
+  const start = new Float64Array(fitted * width + fitted);
+  const { initialWeights, initialBias } = options;
   present.forEach((c, k) => {
-    if (options.initialWeights !== undefined)
-      for (let d = 0; d < dim; d++) start[k * dim + d] = options.initialWeights[c * dim + d] as number;
-    if (options.initialBias !== undefined) start[fitted * dim + k] = options.initialBias[c] as number;
+    if (initialWeights !== undefined) {
+      if (reduced === null) for (let d = 0; d < dim; d++) start[k * dim + d] = initialWeights[c * dim + d] as number;
+      else
+        // The start's component in the row space (the rest only adds to the penalty).
+        for (let j = 0; j < width; j++) {
+          let projection = 0;
+          for (let d = 0; d < dim; d++) projection += (reduced.basis[j * dim + d] as number) * (initialWeights[c * dim + d] as number);
+          start[k * width + j] = projection;
+        }
+    }
+    if (initialBias !== undefined) start[fitted * width + k] = initialBias[c] as number;
   });
 
-  const result = minimizeLbfgs(logisticObjective(Float64Array.from(X), n, dim, compactY, fitted, options.C), start, {
+  const result = minimizeLbfgs(logisticObjective(reduced?.coordinates ?? features, n, width, compactY, fitted, options.C), start, {
     maxIterations: options.maxIterations ?? DEFAULT_LOGISTIC_MAX_ITERATIONS,
     gradientTolerance: options.tolerance ?? DEFAULT_LOGISTIC_TOLERANCE,
   });
   present.forEach((c, k) => {
-    weights.set(result.x.subarray(k * dim, (k + 1) * dim), c * dim);
-    bias[c] = result.x[fitted * dim + k] as number;
+    if (reduced === null) weights.set(result.x.subarray(k * dim, (k + 1) * dim), c * dim);
+    else
+      for (let j = 0; j < width; j++) {
+        const coefficient = result.x[k * width + j] as number;
+        for (let d = 0; d < dim; d++) weights[c * dim + d] = (weights[c * dim + d] as number) + coefficient * (reduced.basis[j * dim + d] as number);
+      }
+    bias[c] = result.x[fitted * width + k] as number;
   });
   return { classes, dim, weights, bias, iterations: result.iterations };
 }
