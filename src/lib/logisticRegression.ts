@@ -92,6 +92,27 @@ function logisticObjective(X: Float64Array, n: number, dim: number, y: Int32Arra
   };
 }
 
+export interface RowSpace {
+  /** rank × dim, orthonormal rows. */
+  basis: Float64Array;
+  /** n × rank. */
+  coordinates: Float64Array;
+  rank: number;
+}
+
+/** Coordinates of other rows (n × dim) in a row-space basis: X · Qᵀ (n × rank); their part outside the span is dropped. */
+export function projectRows(X: ArrayLike<number>, n: number, dim: number, space: RowSpace): Float64Array {
+  const { basis, rank } = space;
+  const out = new Float64Array(n * rank);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < rank; j++) {
+      let sum = 0;
+      for (let d = 0; d < dim; d++) sum += (X[i * dim + d] as number) * (basis[j * dim + d] as number);
+      out[i * rank + j] = sum;
+    }
+  return out;
+}
+
 /** Relative length below which a row adds no new direction to the basis (it lies in the span of the rows before it). */
 const DEPENDENT_ROW_TOLERANCE = 1e-10;
 
@@ -100,7 +121,7 @@ const DEPENDENT_ROW_TOLERANCE = 1e-10;
  * re-orthogonalisation pass (enough for full working precision), and the rows' coordinates in it
  * (n × rank): X = coordinates · Q up to round-off.
  */
-function rowSpaceBasis(X: Float64Array, n: number, dim: number): { basis: Float64Array; coordinates: Float64Array; rank: number } {
+export function rowSpaceBasis(X: Float64Array, n: number, dim: number): RowSpace {
   const basis = new Float64Array(Math.min(n, dim) * dim);
   const projections = new Float64Array(n * Math.min(n, dim));
   const width = Math.min(n, dim);
@@ -168,18 +189,11 @@ export function fitLogistic(X: ArrayLike<number>, n: number, dim: number, y: Arr
   const reduced = options.rowSpace !== false && n < dim ? rowSpaceBasis(features, n, dim) : null;
   const width = reduced?.rank ?? dim;
   const start = new Float64Array(fitted * width + fitted);
-  const { initialWeights, initialBias } = options;
+  const { initialBias } = options;
+  // The start's component in the row space (the rest only adds to the penalty).
+  const initialWeights = options.initialWeights !== undefined && reduced !== null ? projectRows(options.initialWeights, classes, dim, reduced) : options.initialWeights;
   present.forEach((c, k) => {
-    if (initialWeights !== undefined) {
-      if (reduced === null) for (let d = 0; d < dim; d++) start[k * dim + d] = initialWeights[c * dim + d] as number;
-      else
-        // The start's component in the row space (the rest only adds to the penalty).
-        for (let j = 0; j < width; j++) {
-          let projection = 0;
-          for (let d = 0; d < dim; d++) projection += (reduced.basis[j * dim + d] as number) * (initialWeights[c * dim + d] as number);
-          start[k * width + j] = projection;
-        }
-    }
+    if (initialWeights !== undefined) for (let j = 0; j < width; j++) start[k * width + j] = initialWeights[c * width + j] as number;
     if (initialBias !== undefined) start[fitted * width + k] = initialBias[c] as number;
   });
 
