@@ -45,6 +45,26 @@ export const DEFAULT_LOGISTIC_MAX_ITERATIONS = 2_000;
 export const ABSENT_CLASS_BIAS = -1e4;
 
 /**
+ * a[aStart…] · b[bStart…] over `length` numbers, with four running sums: independent additions
+ * keep the CPU's floating-point pipeline full, where one sum waits on each add (about 2× faster in V8).
+ */
+function dotAt(a: ArrayLike<number>, aStart: number, b: ArrayLike<number>, bStart: number, length: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let d = 0;
+  for (; d + 3 < length; d += 4) {
+    s0 += (a[aStart + d] as number) * (b[bStart + d] as number);
+    s1 += (a[aStart + d + 1] as number) * (b[bStart + d + 1] as number);
+    s2 += (a[aStart + d + 2] as number) * (b[bStart + d + 2] as number);
+    s3 += (a[aStart + d + 3] as number) * (b[bStart + d + 3] as number);
+  }
+  for (; d < length; d++) s0 += (a[aStart + d] as number) * (b[bStart + d] as number);
+  return s0 + s1 + (s2 + s3);
+}
+
+/**
  * Σ_i [logsumexp(z_i) − z_{i,y_i}] + ‖W‖²/(2C) and its gradient, with z_i = W x_i + b, for the
  * parameters laid out as W (classes × dim, row-major) then b.
  */
@@ -58,9 +78,7 @@ function logisticObjective(X: Float64Array, n: number, dim: number, y: Int32Arra
       const rowStart = i * dim;
       let maxLogit = -Infinity;
       for (let c = 0; c < classes; c++) {
-        const weightStart = c * dim;
-        let z = params[weightCount + c] as number;
-        for (let d = 0; d < dim; d++) z += (params[weightStart + d] as number) * (X[rowStart + d] as number);
+        const z = (params[weightCount + c] as number) + dotAt(params, c * dim, X, rowStart, dim);
         logits[c] = z;
         if (z > maxLogit) maxLogit = z;
       }
@@ -220,12 +238,7 @@ export function logisticLogits(model: LogisticModel, X: ArrayLike<number>, n: nu
   const logits = new Float64Array(n * classes);
   for (let i = 0; i < n; i++) {
     const rowStart = i * dim;
-    for (let c = 0; c < classes; c++) {
-      const weightStart = c * dim;
-      let z = bias[c] as number;
-      for (let d = 0; d < dim; d++) z += (weights[weightStart + d] as number) * (X[rowStart + d] as number);
-      logits[i * classes + c] = z;
-    }
+    for (let c = 0; c < classes; c++) logits[i * classes + c] = (bias[c] as number) + dotAt(weights, c * dim, X, rowStart, dim);
   }
   return logits;
 }
