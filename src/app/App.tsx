@@ -58,13 +58,15 @@ export function App({ rejectedParams, sharedDemoProblems = [] }: { rejectedParam
   const storageProblem = useAppStore((s) => STORAGE_PROBLEMS.has(s.storageStatus.state) || s.unreadableRecords > 0);
   return (
     <div className="mx-auto max-w-7xl space-y-3 p-3">
-      <header className="flex flex-wrap items-baseline justify-between gap-2">
-        <h1 className="text-xl font-bold">Zero-Shot Playground</h1>
+      <header className="flex flex-wrap items-end justify-between gap-2">
+        <div className="flex flex-wrap items-end gap-4">
+          <h1 className="text-xl font-bold">Zero-Shot Playground</h1>
+          <TaskTabs />
+        </div>
         <p className="text-xs text-slate-600">
           Rank your own labels with CLIP, Whisper or CLAP, entirely in this browser. Your images and sounds never leave your device.
         </p>
       </header>
-      <TaskTabs />
       {rejectedParams.length > 0 && (
         <div data-testid="link-warning" className="rounded border border-amber-300 bg-amber-50 p-2 text-sm">
           Parts of this link were ignored: {rejectedParams.join('; ')}.
