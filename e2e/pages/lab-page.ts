@@ -160,7 +160,8 @@ export class LabPage {
     await this.openTab('thresholds');
     await this.page.getByTestId('target-accuracy').fill(String(targetPercent));
     const proposed = this.page.getByTestId('proposed-threshold');
-    await expect(proposed).toHaveAttribute('data-threshold', /\d/);
+    await expect(proposed).toBeVisible();
+    if ((await proposed.getAttribute('data-threshold')) === null) throw new Error(`no threshold proposed for ${targetPercent}%: ${await proposed.innerText()}`);
     const threshold = Number(await proposed.getAttribute('data-threshold'));
     await this.acceptAboveThresholdButton.click();
     const done = this.page.getByTestId('accepted-above-threshold');

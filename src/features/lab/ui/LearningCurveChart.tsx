@@ -73,6 +73,7 @@ export function LearningCurveChart({ curve }: { curve: LearningCurve }) {
     <figure className="space-y-1">
       <UPlotChart
         testId="learning-curve"
+        className="learning-curve-chart"
         options={options}
         data={data}
         height={CHART_HEIGHT_PX}

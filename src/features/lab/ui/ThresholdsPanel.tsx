@@ -5,7 +5,7 @@ import { labelIdentity } from '../../../lib/labels';
 import type { Task } from '../../../lib/tasks';
 import { useAppStore } from '../../../store';
 import { reviewItemsOf } from '../../../store/reviewSlice';
-import { percentText } from './labCalls';
+import { percentText, thresholdText } from './labCalls';
 import { UPlotChart } from './UPlotChart';
 
 const CHART_HEIGHT_PX = 220;
@@ -99,7 +99,7 @@ export function ThresholdsPanel({ task }: { task: Task }) {
         </label>
         {proposed ? (
           <p data-testid="proposed-threshold" data-threshold={proposed.threshold} data-coverage={proposed.coverage} data-accuracy={proposed.accuracy} className="text-xs">
-            Top score ≥ <strong className="tabular-nums">{proposed.threshold.toFixed(3)}</strong>: keeps {proposed.kept} of {evaluated} ({percentText(proposed.coverage)}
+            Top score ≥ <strong className="tabular-nums">{thresholdText(proposed.threshold)}</strong>: keeps {proposed.kept} of {evaluated} ({percentText(proposed.coverage)}
             ), {percentText(proposed.accuracy)} of them correct.
           </p>
         ) : (
@@ -124,7 +124,7 @@ export function ThresholdsPanel({ task }: { task: Task }) {
       </div>
       {accepted && (
         <p data-testid="accepted-above-threshold" data-count={accepted.count} className="text-xs" aria-live="polite">
-          Accepted {accepted.count} items with a top score ≥ {accepted.threshold.toFixed(3)}, as one step: Undo takes it back.
+          Accepted {accepted.count} items with a top score ≥ {thresholdText(accepted.threshold)}, as one step: Undo takes it back.
         </p>
       )}
     </section>

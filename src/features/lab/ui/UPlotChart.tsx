@@ -16,6 +16,7 @@ export function UPlotChart({
   height,
   testId,
   label,
+  className = '',
 }: {
   options: Omit<uPlot.Options, 'width' | 'height'>;
   data: uPlot.AlignedData;
@@ -24,6 +25,7 @@ export function UPlotChart({
   testId: string;
   /** What the chart shows, for screen readers (the canvas says nothing). */
   label: string;
+  className?: string;
 }) {
   const containerRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
@@ -51,5 +53,5 @@ export function UPlotChart({
   }, [data]);
 
   const points = data[0]?.length ?? 0;
-  return <div ref={containerRef} data-testid={testId} data-points={points} data-series={Math.max(0, data.length - 1)} role="img" aria-label={label} className="w-full" />;
+  return <div ref={containerRef} data-testid={testId} data-points={points} data-series={Math.max(0, data.length - 1)} role="img" aria-label={label} className={`w-full ${className}`} />;
 }
