@@ -29,6 +29,7 @@ test('picking a Hub Whisper model shows its size first, then downloads it and sc
     await audio.open({ model: BUILTIN_WHISPER_ID, hub: hub.url, backend: 'wasm' });
     await audio.expectModelReady({ backend: 'wasm', model: BUILTIN_WHISPER_ID });
 
+    await audio.expandModelPanel();
     await page.getByTestId('model-select').selectOption('__custom__');
     await page.getByTestId('custom-model-input').fill(HUB_MODEL);
     const plan = page.getByTestId('download-plan');

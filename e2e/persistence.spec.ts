@@ -166,6 +166,7 @@ test('clearing storage empties the workspaces and the stored embeddings', async 
   await workspace.expectSaved(2);
   await expect.poll(async () => Number(await workspace.storageUsed.getAttribute('data-bytes'))).toBeGreaterThan(0);
 
+  await workspace.openPanel();
   await workspace.clearButton.click();
   // The in-page confirmation can be declined.
   await page.getByTestId('confirm-cancel').click();

@@ -159,6 +159,7 @@ test('audio clips: a folder of word folders gives ground truth and accuracy; the
   for (const [folder, file] of layout) expect(shown.find((item) => item.name === file)?.truth).toBe(folder);
   const correct = shown.filter((item) => item.top === item.truth).length;
   await expect.poll(() => review.accuracyPercent()).toBeCloseTo((correct / 4) * 100, 1);
+  await review.openMetrics();
   await expect(review.cell('up', 'down')).toHaveAttribute('data-count', String(shown.filter((item) => item.truth === 'up' && item.top === 'down').length));
 
   // Down the list: accept the first, relabel the second with key 2, none of these for the third.

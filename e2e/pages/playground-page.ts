@@ -4,6 +4,7 @@
  * here measures or asserts time.
  */
 import { expect, type Locator, type Page } from '@playwright/test';
+import { expandModelPanel, openSection } from './sections';
 
 export type Backend = 'wasm' | 'webgpu';
 
@@ -141,13 +142,24 @@ export class PlaygroundPage {
 
   // ---- inputs ------------------------------------------------------------------------------
 
-  /** Replaces the labels text in one input event (one label per line). */
+  /** Unfolds the model panel (it folds to one line once the model is ready) before its controls are used. */
+  async expandModelPanel(): Promise<void> {
+    await expandModelPanel(this.page);
+  }
+
+  /** Opens the folded worker-counters panel (the counters are readable folded too; this is for looking at them). */
+  async openWorkerStats(): Promise<void> {
+    await openSection(this.page, 'stats-section');
+  }
+
   /** Opens the downloaded-models panel and returns the model ids it lists. */
   async cachedModelIds(): Promise<string[]> {
+    await this.expandModelPanel();
     if (!(await this.cachePanel.evaluate((el) => (el as HTMLDetailsElement).open))) await this.cachePanel.locator('summary').click();
     return this.cacheList.locator('li[data-model]').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-model') ?? ''));
   }
 
+  /** Replaces the labels text in one input event (one label per line). */
   async setLabels(labels: readonly string[] | string): Promise<void> {
     await this.labelsInput.fill(typeof labels === 'string' ? labels : labels.join('\n'));
   }

@@ -4,6 +4,7 @@
  * data-selected; confusion cells carry data-truth / data-predicted / data-count.
  */
 import { expect, type Locator, type Page } from '@playwright/test';
+import { openAnalysisTab } from './sections';
 
 export type Decision = 'none' | 'accepted' | 'overridden' | 'rejected';
 
@@ -70,7 +71,14 @@ export class ReviewPage {
     );
   }
 
+  /** Opens the metrics view (a tab above the items) where the per-class table and the confusion matrix are. */
+  async openMetrics(): Promise<void> {
+    await openAnalysisTab(this.page, 'metrics');
+  }
+
+  /** Opens the metrics view and reads the confusion matrix. */
   async confusion(): Promise<ConfusionCellValue[]> {
+    await this.openMetrics();
     return this.confusionCells.evaluateAll((cells) =>
       cells.map((cell) => ({
         truth: cell.getAttribute('data-truth') ?? '',

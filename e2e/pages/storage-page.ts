@@ -3,6 +3,7 @@
  * hook that reads the items' workspace fields (path included, which the grid doesn't show).
  */
 import { expect, type Locator, type Page } from '@playwright/test';
+import { openSection } from './sections';
 
 export interface StoredItemView {
   name: string;
@@ -61,13 +62,20 @@ export class StoragePage {
     });
   }
 
+  /** Opens the folded workspace panel (it opens by itself when storage has a problem). */
+  async openPanel(): Promise<void> {
+    await openSection(this.page, 'workspace-section');
+  }
+
   async create(): Promise<void> {
+    await this.openPanel();
     const before = (await this.workspaceNames()).length;
     await this.newButton.click();
     await expect(this.select.locator('option')).toHaveCount(before + 1);
   }
 
   async rename(name: string): Promise<void> {
+    await this.openPanel();
     await this.renameButton.click();
     await this.nameInput.fill(name);
     await this.renameSave.click();
@@ -75,16 +83,19 @@ export class StoragePage {
   }
 
   async switchTo(name: string): Promise<void> {
+    await this.openPanel();
     await this.select.selectOption({ label: name });
     await expect.poll(() => this.activeName()).toBe(name);
   }
 
   async deleteActive(): Promise<void> {
+    await this.openPanel();
     await this.deleteButton.click();
     await this.deleteConfirm.click();
   }
 
   async clearStorage(): Promise<void> {
+    await this.openPanel();
     await this.clearButton.click();
     await this.clearConfirm.click();
   }

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { expect, type Locator, type Page } from '@playwright/test';
+import { openSection } from './sections';
 
 export type ExportButton = 'export-csv' | 'export-jsonl' | 'export-labelstudio' | 'export-labelstudio-config' | 'export-imagefolder' | 'export-project';
 
@@ -46,8 +47,14 @@ export class WorkspacePage {
     this.removeAllButton = page.getByRole('button', { name: /^Remove all/ });
   }
 
+  /** Opens the folded export and import panel. */
+  async openExportPanel(): Promise<void> {
+    await openSection(this.page, 'export-section');
+  }
+
   /** Clicks an export button and returns the file it downloads. */
   async download(button: ExportButton): Promise<Downloaded> {
+    await this.openExportPanel();
     const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByTestId(button).click()]);
     const path = await download.path();
     return { fileName: download.suggestedFilename(), bytes: await readFile(path) };
@@ -70,6 +77,7 @@ export class WorkspacePage {
    * to close the stream, and returns what was written. The stand-in is removed afterwards.
    */
   async saveThroughPicker(button: ExportButton): Promise<Downloaded> {
+    await this.openExportPanel();
     await this.page.evaluate(() => {
       const record: PickerRecord = { suggestedName: undefined, chunks: [], state: 'open' };
       Reflect.set(window, '__zspPicker', record);

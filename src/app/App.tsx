@@ -5,12 +5,13 @@ import { ImageDropzone } from '../features/image';
 import { ImageGrid } from '../features/image';
 import { LabelsPanel } from '../features/labels';
 import { ModelPanel } from '../features/models';
-import { MetricsPanel } from '../features/review';
 import { SharedDemoError } from '../features/share';
 import { ExportPanel } from '../features/workspace';
 import { TASKS } from '../lib/tasks';
 import { WorkspacePanel } from '../features/workspace';
 import { useAppStore } from '../store';
+import { Collapsible } from '../ui/Collapsible';
+import { AnalysisTabs } from './AnalysisTabs';
 import { WorkerStatsPanel } from './WorkerStatsPanel';
 
 const TASK_TITLES = { image: 'Images (CLIP)', audio: 'Audio (Whisper, CLAP)' } as const;
@@ -36,34 +37,61 @@ function TaskTabs() {
   );
 }
 
+/** Storage states that mean the user's work is not being saved: the workspace panel opens to say so. */
+const STORAGE_PROBLEMS = new Set(['unavailable', 'quota-exceeded', 'write-failed', 'blocked', 'outdated']);
+
+function WorkspaceSummary() {
+  const name = useAppStore((s) => s.workspaces.find((workspace) => workspace.id === s.activeWorkspaceId)?.name ?? '');
+  const state = useAppStore((s) => s.storageStatus.state);
+  const saved = state === 'saved' ? 'saved in this browser' : state === 'starting' ? 'opening…' : 'not saved';
+  return (
+    <>
+      {name}
+      {name && ' · '}
+      <span className={STORAGE_PROBLEMS.has(state) ? 'font-semibold text-amber-800' : ''}>{saved}</span>
+    </>
+  );
+}
+
 export function App({ rejectedParams, sharedDemoProblems = [] }: { rejectedParams: string[]; sharedDemoProblems?: string[] }) {
   const task = useAppStore((s) => s.task);
+  const storageProblem = useAppStore((s) => STORAGE_PROBLEMS.has(s.storageStatus.state) || s.unreadableRecords > 0);
   return (
-    <div className="mx-auto max-w-7xl space-y-4 p-4">
-      <header className="flex flex-wrap items-baseline justify-between gap-2">
-        <h1 className="text-2xl font-bold">Zero-Shot Playground</h1>
-        <p className="text-sm text-slate-600">
+    <div className="mx-auto max-w-7xl space-y-3 p-3">
+      <header className="flex flex-wrap items-end justify-between gap-2">
+        <div className="flex flex-wrap items-end gap-4">
+          <h1 className="text-xl font-bold">Zero-Shot Playground</h1>
+          <TaskTabs />
+        </div>
+        <p className="text-xs text-slate-600">
           Rank your own labels with CLIP, Whisper or CLAP, entirely in this browser. Your images and sounds never leave your device.
         </p>
       </header>
-      <TaskTabs />
       {rejectedParams.length > 0 && (
         <div data-testid="link-warning" className="rounded border border-amber-300 bg-amber-50 p-2 text-sm">
           Parts of this link were ignored: {rejectedParams.join('; ')}.
         </div>
       )}
       {sharedDemoProblems.length > 0 && <SharedDemoError problems={sharedDemoProblems} />}
-      <div className="grid gap-4 lg:grid-cols-[22rem_1fr]">
-        <aside className="space-y-4">
-          <WorkspacePanel />
-          <ModelPanel />
+      <div className="grid gap-3 lg:grid-cols-[22rem_minmax(0,1fr)]">
+        <aside className="space-y-3">
           <LabelsPanel />
+          <ModelPanel />
           {task === 'audio' && <AudioScoringPanel />}
-          <ExportPanel />
-          <WorkerStatsPanel />
+          <Collapsible testId="workspace-section" title="Workspace" summary={<WorkspaceSummary />} forceOpen={storageProblem}>
+            <WorkspacePanel />
+          </Collapsible>
+          <Collapsible testId="export-section" title="Export and import">
+            <ExportPanel />
+          </Collapsible>
+          <Collapsible testId="stats-section" title="Worker counters">
+            <div className="p-3 pt-0">
+              <WorkerStatsPanel />
+            </div>
+          </Collapsible>
         </aside>
-        <main className="space-y-4">
-          <MetricsPanel task={task} />
+        <main className="min-w-0 space-y-3">
+          <AnalysisTabs task={task} />
           {task === 'image' ? (
             <>
               <ImageDropzone />

@@ -50,6 +50,11 @@ export function scoreLabels(cosines: readonly number[], rule: ScoringRule): numb
 export interface RankedLabel {
   label: string;
   score: number;
+  /**
+   * The raw similarity behind the score, when the model has one: CLIP's cosine, SigLIP's sigmoid.
+   * With one label a softmax is always 1, so this is the figure that still says something.
+   */
+  similarity?: number;
 }
 
 /** Same labels, same order, same scores: re-applying such a ranking would change nothing. */

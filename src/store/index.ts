@@ -11,8 +11,11 @@ import { createWorkspaceSlice, type WorkspaceSlice } from './workspaceSlice';
 export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice & ReviewSlice & WorkspaceSlice & LabSlice;
 
 export const SETTINGS_STORAGE_KEY = 'zero-shot-playground/settings';
-/** 2 added the audio task's settings; a version-1 record keeps its image settings and gains audio defaults. */
-export const SETTINGS_VERSION = 2;
+/**
+ * 2 added the audio task's settings (a version-1 record keeps its image settings and gains audio
+ * defaults); 3 added the saved templates (an older record gains an empty list).
+ */
+export const SETTINGS_VERSION = 3;
 
 /**
  * persist writes on every store change (each batch of results, each progress tick), but the
@@ -59,8 +62,8 @@ export const useAppStore = create<AppState>()(
       version: SETTINGS_VERSION,
       storage: createJSONStorage(() => skippingUnchangedWrites(localStorage)),
       partialize: (state) => settingsOf(state),
-      // Version 1 had the image settings only: they are kept, and the audio ones get their defaults
-      // (storedSettings fills in what is missing). A newer version's record may mean anything else.
+      // Version 1 had the image settings only, version 2 no saved templates: what they have is kept,
+      // and the rest gets its defaults (storedSettings fills in what is missing). A newer version's record may mean anything else.
       migrate: (persisted, version) => (version <= SETTINGS_VERSION ? storedSettings(persisted) : { ...DEFAULT_SETTINGS }),
       // Every record is checked, the current version's too (persist only migrates other versions):
       // a hand-edited field of the wrong type gets its default instead of reaching the store.

@@ -66,6 +66,21 @@ describe('settings from localStorage', () => {
     expect(settings).not.toHaveProperty('extra');
   });
 
+  it('keeps a version-2 record (no saved templates) and gives it an empty template list', async () => {
+    const v2 = { ...DEFAULT_SETTINGS, labelsText: 'cat\ndog' } as Partial<typeof DEFAULT_SETTINGS>;
+    delete v2.savedTemplates;
+    const { settings, storage, version } = await storeFrom(JSON.stringify({ state: v2, version: 2 }));
+    expect(settings).toEqual({ ...DEFAULT_SETTINGS, labelsText: 'cat\ndog', savedTemplates: [] });
+    expect(JSON.parse(storage.getItem(STORAGE_KEY) ?? 'null')).toEqual({ state: { ...DEFAULT_SETTINGS, labelsText: 'cat\ndog' }, version });
+  });
+
+  it('keeps saved templates, and drops a list that holds anything but text', async () => {
+    const kept = await storeFrom(JSON.stringify({ state: { ...DEFAULT_SETTINGS, savedTemplates: ['a {} in the wild', 'itap of a {}.'] }, version: 3 }));
+    expect(kept.settings.savedTemplates).toEqual(['a {} in the wild', 'itap of a {}.']);
+    const wrong = await storeFrom(JSON.stringify({ state: { ...DEFAULT_SETTINGS, labelsText: 'kept', savedTemplates: ['ok', 7] }, version: 3 }));
+    expect(wrong.settings).toEqual({ ...DEFAULT_SETTINGS, labelsText: 'kept' });
+  });
+
   it('starts from the defaults when the record is garbage, without throwing', async () => {
     for (const garbage of ['not json {', '"a string"', '42', 'null', '[1,2]', '{"state":[1,2],"version":2}', '{"state":"x","version":1}', '{"version":2}']) {
       const { settings } = await storeFrom(garbage);

@@ -11,6 +11,11 @@ export const HUGGING_FACE_HUB = 'https://huggingface.co/';
 export const DEFAULT_LABELS_TEXT = 'red circle\nblue square\ngreen triangle\nyellow star\npurple cross';
 export const DEFAULT_AUDIO_LABELS_TEXT = 'yes\nno\nup\ndown\nleft\nright\non\noff\nstop\ngo';
 
+/** Saved templates kept at most (a library to pick from, not a corpus). */
+export const MAX_SAVED_TEMPLATES = 500;
+/** Characters per saved template: far beyond CLIP's 77 tokens, only a bound on what localStorage holds. */
+export const MAX_SAVED_TEMPLATE_CHARS = 1_000;
+
 /**
  * Each setting's schema: what may come back from localStorage. The types are inferred from
  * here; model ids are only required to be text, since a remembered local-folder model
@@ -30,13 +35,15 @@ const SETTING_SCHEMAS = {
   audioLabelsText: v.string(),
   aggregation: v.picklist(TOKEN_AGGREGATIONS),
   calibration: calibrationSchema,
+  /** The user's own templates for the prompt lab's library (one device's collection, not a workspace's). */
+  savedTemplates: v.pipe(v.array(v.pipe(v.string(), v.maxLength(MAX_SAVED_TEMPLATE_CHARS))), v.maxLength(MAX_SAVED_TEMPLATES)),
 };
 
 /** What persists across visits in localStorage (a workspace keeps its own copy of most of it, see below). */
 export type Settings = v.InferOutput<v.ObjectSchema<typeof SETTING_SCHEMAS, undefined>>;
 
 /** Choices about this device, not about the work: they stay global rather than per workspace. */
-const DEVICE_SETTINGS = ['backendPreference', 'hubHost'] as const satisfies readonly (keyof Settings)[];
+const DEVICE_SETTINGS = ['backendPreference', 'hubHost', 'savedTemplates'] as const satisfies readonly (keyof Settings)[];
 
 /** What a workspace remembers of the settings. */
 export type WorkspaceSettings = Omit<Settings, (typeof DEVICE_SETTINGS)[number]>;
@@ -69,6 +76,7 @@ export interface SettingsSlice extends Settings {
   setTaskLabelsText: (task: Task, text: string) => void;
   setAggregation: (aggregation: TokenAggregation) => void;
   setCalibration: (calibration: Calibration) => void;
+  setSavedTemplates: (templates: readonly string[]) => void;
   applySettings: (settings: Partial<Settings>) => void;
 }
 
@@ -84,6 +92,7 @@ export const DEFAULT_SETTINGS: Settings = {
   audioLabelsText: DEFAULT_AUDIO_LABELS_TEXT,
   aggregation: 'mean',
   calibration: 'none',
+  savedTemplates: [],
 };
 
 /**
@@ -104,6 +113,7 @@ const storedSettingsSchema = v.fallback(
     audioLabelsText: v.fallback(SETTING_SCHEMAS.audioLabelsText, DEFAULT_SETTINGS.audioLabelsText),
     aggregation: v.fallback(SETTING_SCHEMAS.aggregation, DEFAULT_SETTINGS.aggregation),
     calibration: v.fallback(SETTING_SCHEMAS.calibration, DEFAULT_SETTINGS.calibration),
+    savedTemplates: v.fallback(SETTING_SCHEMAS.savedTemplates, () => [...DEFAULT_SETTINGS.savedTemplates]),
   } satisfies Record<keyof Settings, v.GenericSchema>),
   () => ({ ...DEFAULT_SETTINGS }),
 );
@@ -140,5 +150,6 @@ export const createSettingsSlice: StateCreator<AppState, [], [], SettingsSlice> 
   setTaskLabelsText: (task, text) => set({ [TASK_FIELDS[task].labelsText]: text }),
   setAggregation: (aggregation) => set({ aggregation }),
   setCalibration: (calibration) => set({ calibration }),
+  setSavedTemplates: (templates) => set({ savedTemplates: [...new Set(templates)].slice(0, MAX_SAVED_TEMPLATES) }),
   applySettings: (settings) => set(settings),
 });

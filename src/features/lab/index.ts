@@ -1,1 +1,7 @@
+/** The lab feature's public API: other features and src/app import only from here. */
 export type { LabBackend, LabCallOptions, LabProgress, LabService, TrainHeadOptions } from './client/labService';
+export { BiasProbePanel } from './ui/BiasProbePanel';
+export { FewShotPanel } from './ui/FewShotPanel';
+export { LabServiceContext } from './ui/labServices';
+export { PromptLabPanel } from './ui/PromptLabPanel';
+export { ThresholdsPanel } from './ui/ThresholdsPanel';

@@ -1,6 +1,8 @@
 /** The review feature's public API: other features and src/app import only from here. */
 export { DecisionControls } from './ui/DecisionControls';
-export { MetricsPanel } from './ui/MetricsPanel';
+export { AccuracyBadge, MetricsPanel } from './ui/MetricsPanel';
+export { useMetricsReport } from './ui/useMetricsReport';
+export type { MetricsReport } from './ui/useMetricsReport';
 export { ReviewToolbar } from './ui/ReviewToolbar';
 export { SelectCheckbox } from './ui/SelectCheckbox';
 export { reviewItemAttributes, useItemReview } from './ui/useItemReview';

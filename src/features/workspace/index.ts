@@ -6,3 +6,4 @@ export { WorkspaceManager } from './client/workspaceSync';
 export { ExportPanel } from './ui/ExportPanel';
 export { WorkspacePanel } from './ui/WorkspacePanel';
 export { WorkspaceService } from './ui/workspaceServices';
+export { downloadBlob, exportFileStem } from './client/download';

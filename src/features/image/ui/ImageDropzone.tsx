@@ -26,7 +26,7 @@ export function ImageDropzone() {
 
   return (
     <div
-      className={`flex flex-col items-center justify-center gap-2 rounded-lg border-2 border-dashed p-6 text-center ${dragging ? 'border-sky-500 bg-sky-50' : 'border-slate-300 bg-white'}`}
+      className={`flex flex-wrap items-center justify-center gap-2 rounded-lg border-2 border-dashed p-3 text-center ${dragging ? 'border-sky-500 bg-sky-50' : 'border-slate-300 bg-white'}`}
     >
       <p className="text-sm text-slate-700">Drop images or folders anywhere, paste them, or</p>
       <button className="btn" onClick={() => inputRef.current?.click()}>
@@ -47,7 +47,7 @@ export function ImageDropzone() {
       />
       <WebcamCapture onPhoto={(photo) => addFiles([photo])} />
       <ImageUrlInput onImage={(image) => addFiles([image])} />
-      <p className="text-xs text-slate-500">Images are processed on this device and never uploaded.</p>
+      <p className="w-full text-xs text-slate-500">Images are processed on this device and never uploaded.</p>
     </div>
   );
 }

@@ -25,7 +25,7 @@ export function ImageUrlInput({ onImage }: { onImage: (image: File) => void }) {
     <form
       // Our own messages explain a bad address; the browser's validation bubble would hide them.
       noValidate
-      className="flex w-full max-w-xl flex-wrap items-center justify-center gap-2"
+      className="flex min-w-64 max-w-md flex-1 flex-wrap items-center justify-center gap-2"
       onSubmit={(event) => {
         event.preventDefault();
         if (url.trim() !== '' && status.state !== 'fetching') void add();

@@ -63,7 +63,8 @@ export function WebcamCapture({ onPhoto }: { onPhoto: (photo: File) => void }) {
   };
 
   return (
-    <div className="flex w-full flex-col items-center gap-2" data-testid="webcam" data-camera={camera.state}>
+    // Off, it is one button in the dropzone's row; on, its preview takes a row of its own.
+    <div className={`flex flex-col items-center gap-2 ${camera.state === 'off' ? '' : 'w-full'}`} data-testid="webcam" data-camera={camera.state}>
       {camera.state === 'on' ? (
         <>
           <video

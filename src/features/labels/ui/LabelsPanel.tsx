@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { WHISPER_TEMPLATES } from '../../../lib/audioScoring';
-import { parseLabels, templateHasSlot } from '../../../lib/labels';
+import { parseLabels, parseTemplates, templateHasSlot } from '../../../lib/labels';
 import { useAppStore } from '../../../store';
 import { labelsTextOf, templateOf } from '../../../store/settingsSlice';
 import { SharePanel } from '../../share';
@@ -17,16 +17,21 @@ export function LabelsPanel() {
   const setLabelsText = (text: string) => setTaskLabelsText(task, text);
   const setTemplate = (text: string) => setTaskTemplate(task, text);
   const parsed = useMemo(() => parseLabels(labelsText), [labelsText]);
+  const templates = useMemo(() => parseTemplates(template, { keepSpacing: task === 'audio' }), [template, task]);
+  const withoutSlot = templates.filter((candidate) => candidate.trim() !== '' && !templateHasSlot(candidate)).length;
 
   return (
     <section className="space-y-2 rounded-lg border border-slate-200 bg-white p-3 shadow-sm" aria-label="Labels">
       <label className="block text-sm font-medium" htmlFor="labels-input">
-        Candidate labels <span className="font-normal text-slate-500">(one per line; commas also split)</span>
+        Candidate labels{' '}
+        <span className="font-normal text-slate-500">
+          (one per line; commas also split; <code>label: prompt one | prompt two</code> prompts a label several ways)
+        </span>
       </label>
       <textarea
         id="labels-input"
         data-testid="labels-input"
-        className="input h-40 font-mono text-sm"
+        className="input h-32 resize-y font-mono text-sm"
         value={labelsText}
         spellCheck={false}
         onChange={(e) => setLabelsText(e.target.value)}
@@ -45,15 +50,22 @@ export function LabelsPanel() {
         )}
       </div>
       <label className="block text-sm font-medium" htmlFor="template-input">
-        Prompt template <span className="font-normal text-slate-500">({'{}'} is replaced by each label)</span>
+        Prompt templates <span className="font-normal text-slate-500">({'{}'} is replaced by each label; one per line, several form an ensemble)</span>
       </label>
-      <input
+      <textarea
         id="template-input"
         data-testid="template-input"
-        className="input font-mono text-sm"
+        className="input h-14 resize-y font-mono text-sm"
+        rows={2}
+        spellCheck={false}
         value={template}
         onChange={(e) => setTemplate(e.target.value)}
       />
+      {templates.length > 1 && (
+        <p data-testid="template-count" data-count={templates.length} className="text-xs text-slate-600">
+          {templates.length} templates (ensemble)
+        </p>
+      )}
       {task === 'audio' && (
         <div className="flex flex-wrap gap-1 text-xs" aria-label="Template presets">
           {AUDIO_TEMPLATE_PRESETS.map((preset) => (
@@ -68,8 +80,10 @@ export function LabelsPanel() {
           ))}
         </div>
       )}
-      {!templateHasSlot(template) && template.trim() !== '' && (
-        <p className="text-xs text-amber-700">The template has no {'{}'}: each label is appended to it.</p>
+      {withoutSlot > 0 && (
+        <p className="text-xs text-amber-700">
+          {templates.length === 1 ? 'The template has' : `${withoutSlot} of the templates have`} no {'{}'}: each label is appended to {templates.length === 1 ? 'it' : 'them'}.
+        </p>
       )}
       <SharePanel />
     </section>

@@ -16,26 +16,39 @@ function useTaskModelChooser() {
   return { task, chooser: ModelChooserService.use()[task] };
 }
 
-function ModelStatusLine() {
+/** compact: the one-line form of a ready model (name and backend; the timings go to the tooltip). */
+function ModelStatusLine({ compact = false }: { compact?: boolean }) {
   const status = useAppStore((s) => s.models[s.task].status);
   const notice = useAppStore((s) => s.models[s.task].notice);
   const { task, chooser: controller } = useTaskModelChooser();
   const backend = status.state === 'ready' ? status.info.backend : undefined;
+  const backendName = status.state === 'ready' ? (status.info.backend === 'webgpu' ? 'WebGPU' : 'WebAssembly') : '';
   return (
-    <div className="space-y-2">
+    <div className={compact ? 'min-w-0 flex-1 space-y-1' : 'space-y-2'}>
       <div
         data-testid="model-status"
         data-state={status.state === 'idle' ? 'loading' : status.state}
         data-backend={backend}
         data-model={status.state === 'idle' ? undefined : status.modelId}
-        className="text-sm"
+        className={compact ? 'truncate text-sm' : 'text-sm'}
+        title={
+          status.state === 'ready'
+            ? `${status.modelId} on ${backendName} (${status.info.dtype}), loaded in ${Math.round(status.info.loadMs)} ms, warm-up ${Math.round(status.info.warmupMs)} ms`
+            : undefined
+        }
       >
         {status.state === 'idle' && 'Starting…'}
         {status.state === 'loading' && <span>Loading {status.modelId}…</span>}
-        {status.state === 'ready' && (
+        {status.state === 'ready' && compact && (
+          <span>
+            <span className="font-semibold text-emerald-700">Ready</span>: <span className="font-mono text-xs">{status.modelId}</span>{' '}
+            <span className="text-xs text-slate-500">({backendName})</span>
+          </span>
+        )}
+        {status.state === 'ready' && !compact && (
           <span>
             <span className="font-semibold text-emerald-700">Ready</span>: {status.modelId} on{' '}
-            <span className="font-semibold">{status.info.backend === 'webgpu' ? 'WebGPU' : 'WebAssembly'}</span> ({status.info.dtype}
+            <span className="font-semibold">{backendName}</span> ({status.info.dtype}
             {status.info.backend === 'wasm' ? `, ${status.info.threads} thread${status.info.threads === 1 ? '' : 's'}` : ''}), loaded in{' '}
             {Math.round(status.info.loadMs)} ms, warm-up {Math.round(status.info.warmupMs)} ms
           </span>
@@ -77,11 +90,13 @@ function ModelStatusLine() {
   );
 }
 
+/** Hidden (kept in the DOM for tools) once the model is ready: the bars have nothing left to say. */
 function FileProgressList() {
   const files = useAppStore((s) => s.models[s.task].fileProgress);
+  const ready = useAppStore((s) => s.models[s.task].status.state === 'ready');
   if (files.length === 0) return null;
   return (
-    <ul className="space-y-1 text-xs" aria-label="Model files">
+    <ul className="space-y-1 text-xs" aria-label="Model files" hidden={ready}>
       {files.map((f) => (
         <li key={f.file} data-testid="file-progress" data-file={f.file} data-loaded={f.loaded} data-total={f.total} data-done={f.done}>
           <div className="flex justify-between gap-2">
@@ -259,14 +274,56 @@ function CacheControls() {
   );
 }
 
+/**
+ * The model picker, status and download progress; once the model is ready it folds to one line
+ * (status, model, a button to open it), and it opens by itself while a model loads or fails.
+ */
 export function ModelPanel() {
+  const state = useAppStore((s) => s.models[s.task].status.state);
+  const [expanded, setExpanded] = useState(false);
+  // A model that has just become ready folds the panel again (adjusted while rendering, not in an effect).
+  const [shownState, setShownState] = useState(state);
+  if (shownState !== state) {
+    setShownState(state);
+    if (state === 'ready') setExpanded(false);
+  }
+  const collapsed = state === 'ready' && !expanded;
   return (
-    <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm" aria-label="Model">
-      <ModelPicker />
-      <ModelStatusLine />
-      <FileProgressList />
-      <RuntimeSettings />
-      <CacheControls />
+    <section
+      data-testid="model-panel"
+      data-collapsed={collapsed}
+      className={`rounded-lg border border-slate-200 bg-white shadow-sm ${collapsed ? 'px-3 py-2' : 'space-y-3 p-3'}`}
+      aria-label="Model"
+    >
+      {collapsed ? (
+        <div className="flex items-center gap-2">
+          <ModelStatusLine compact />
+          <button
+            data-testid="model-panel-expand"
+            className="btn shrink-0 text-xs"
+            aria-expanded={false}
+            aria-controls="model-panel-body"
+            onClick={() => setExpanded(true)}
+          >
+            Change…
+          </button>
+        </div>
+      ) : (
+        state === 'ready' && (
+          <div className="flex justify-end">
+            <button data-testid="model-panel-collapse" className="btn text-xs" aria-expanded aria-controls="model-panel-body" onClick={() => setExpanded(false)}>
+              Fold
+            </button>
+          </div>
+        )
+      )}
+      <div id="model-panel-body" className="space-y-3" hidden={collapsed}>
+        <ModelPicker />
+        {!collapsed && <ModelStatusLine />}
+        <FileProgressList />
+        <RuntimeSettings />
+        <CacheControls />
+      </div>
     </section>
   );
 }

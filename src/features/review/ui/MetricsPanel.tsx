@@ -1,58 +1,58 @@
-import { useMemo } from 'react';
-import { classificationReport } from '../../../lib/metrics';
-import { evaluationOf } from '../../../lib/review';
-import { reviewItemsOf } from '../../../store/reviewSlice';
 import { useAppStore } from '../../../store';
 import type { Task } from '../../../lib/tasks';
-import { useTaskLabels } from './useTaskReview';
+import type { MetricsReport } from './useMetricsReport';
 
 function percent(value: number | null): string {
   return value === null ? '–' : `${(value * 100).toFixed(1)}%`;
 }
 
-/** Distinct ground-truth classes, in the order first seen. */
-function truthClasses(truths: readonly (string | null)[]): string[] {
-  return [...new Set(truths.filter((truth): truth is string => truth !== null && truth.trim() !== ''))];
+/**
+ * The accuracy of what the items currently show, for the metrics tab's label: visible without
+ * opening the metrics view. Nothing without ground truth.
+ */
+export function AccuracyBadge({ metrics }: { metrics: MetricsReport }) {
+  const { report } = metrics;
+  if (report === null) return null;
+  return (
+    <span className="tabular-nums" title={`${report.correct} of ${report.evaluated} items with ground truth are correct`}>
+      <strong data-testid="accuracy" data-value={report.accuracy ?? ''}>
+        {percent(report.accuracy)}
+      </strong>
+    </span>
+  );
 }
 
 /**
- * Accuracy, per-class precision/recall/F1 and the confusion matrix of the model's top predictions
- * against ground truth (folder layout or imported CSV). A cell click filters the items to it.
+ * Per-class precision/recall/F1 and the confusion matrix of the items' top predictions against
+ * ground truth (folder layout or imported CSV). A cell click filters the items to it. Both tables
+ * scroll in boxes of their own with their header row and first column kept in view.
  */
-export function MetricsPanel({ task }: { task: Task }) {
-  const items = useAppStore((s) => reviewItemsOf(s, task).items);
-  const order = useAppStore((s) => reviewItemsOf(s, task).order);
+export function MetricsPanel({ task, metrics }: { task: Task; metrics: MetricsReport }) {
   const activeCell = useAppStore((s) => s.reviews[task].view.cell);
   const setView = useAppStore((s) => s.setReviewView);
   const setTaskLabelsText = useAppStore((s) => s.setTaskLabelsText);
-  const labels = useTaskLabels(task);
-  const withTruth = useMemo(() => order.filter((id) => (items[id]?.truth ?? null) !== null), [order, items]);
-  // Without ground truth (the usual case while a batch runs) there is nothing to evaluate on each update.
-  const report = useMemo(() => {
-    if (withTruth.length === 0) return null;
-    const evaluation = evaluationOf(order, items);
-    return classificationReport(evaluation.truth, evaluation.predicted, labels);
-  }, [withTruth, order, items, labels]);
-  const folderClasses = useMemo(() => truthClasses(withTruth.map((id) => items[id]?.truth ?? null)), [withTruth, items]);
-  if (report === null) return null;
+  const { report, labels, missingClasses } = metrics;
+  if (report === null) {
+    return (
+      <p data-testid="metrics-empty" className="text-sm text-slate-600">
+        No item has ground truth yet: pick a folder laid out one sub-folder per class, or import a <code>file,label</code> CSV (Export and import).
+      </p>
+    );
+  }
 
   const classes = report.confusion.classes;
-  const missingClasses = folderClasses.filter((truth) => !labels.some((label) => label.trim().toLowerCase() === truth.trim().toLowerCase()));
   return (
-    <section data-testid="metrics-panel" className="space-y-2 rounded-lg border border-slate-200 bg-white p-3 text-xs shadow-sm" aria-label="Accuracy">
+    <section data-testid="metrics-panel" className="space-y-2 text-xs" aria-label="Accuracy">
       <div className="flex flex-wrap items-baseline gap-x-4 gap-y-1">
         <h2 className="text-sm font-semibold">Against ground truth</h2>
         <p className="text-sm">
-          Accuracy{' '}
-          <strong data-testid="accuracy" data-value={report.accuracy ?? ''}>
-            {percent(report.accuracy)}
-          </strong>{' '}
+          Accuracy {percent(report.accuracy)}{' '}
           <span className="text-slate-500">
             ({report.correct} of {report.evaluated} correct)
           </span>
         </p>
         <p className="text-slate-600" data-testid="metrics-coverage">
-          {withTruth.length} items have ground truth; {report.evaluated} scored and evaluated
+          {metrics.withTruth} items have ground truth; {report.evaluated} scored and evaluated
           {report.unknownTruth.length > 0 && `; ${report.unknownTruth.length} have a class that isn't one of the labels`}
         </p>
       </div>
@@ -71,6 +71,7 @@ export function MetricsPanel({ task }: { task: Task }) {
       )}
       {report.evaluated > 0 && (
         <div className="grid gap-3 xl:grid-cols-[auto_1fr]">
+          <div className="sticky-table max-h-72 overflow-auto">
           <table data-testid="class-metrics" className="h-fit tabular-nums">
             <thead>
               <tr className="text-left text-slate-500">
@@ -92,9 +93,9 @@ export function MetricsPanel({ task }: { task: Task }) {
                   data-f1={row.f1 ?? ''}
                   data-support={row.support}
                 >
-                  <td className="max-w-40 truncate pr-3" title={row.label}>
+                  <th className="max-w-40 truncate pr-3 text-left font-normal" title={row.label}>
                     {row.label}
-                  </td>
+                  </th>
                   <td className="pr-3">{percent(row.precision)}</td>
                   <td className="pr-3">{percent(row.recall)}</td>
                   <td className="pr-3">{percent(row.f1)}</td>
@@ -110,7 +111,8 @@ export function MetricsPanel({ task }: { task: Task }) {
               </tr>
             </tbody>
           </table>
-          <div className="overflow-x-auto">
+          </div>
+          <div data-testid="confusion-scroll" className="sticky-table max-h-72 overflow-auto">
             <table data-testid="confusion-matrix" className="tabular-nums" aria-label="Confusion matrix: rows are ground truth, columns are predictions">
               <thead>
                 <tr>
