@@ -112,7 +112,7 @@ export class LabController implements LabService {
       const audio = isWhisper(this.state, task) ? { calibrations: [...CALIBRATIONS], aggregations: [...TOKEN_AGGREGATIONS] } : null;
       const request = this.gridRequest(task, templates, audio, 'The grid search');
       const result = await this.backends[task].gridSearch(request.body, call);
-      if (!result) return;
+      if (!result || call.signal.aborted) return;
       const runId = this.newId();
       const experiments = result.configs.map((config) => this.experimentOf(task, request, config, result.evaluated, runId, config.kind));
       const state = this.state;
@@ -128,7 +128,7 @@ export class LabController implements LabService {
       const audio = isWhisper(state, task) ? { calibrations: [state.calibration], aggregations: [state.aggregation] } : null;
       const request = this.gridRequest(task, templates, audio, 'Evaluating the current configuration');
       const result = await this.backends[task].gridSearch(request.body, call);
-      if (!result) return;
+      if (!result || call.signal.aborted) return;
       const config =
         result.configs.find((candidate) => candidate.kind === 'ensemble') ??
         (templates.length === 1 ? result.configs.find((candidate) => candidate.kind === 'single') : undefined);
@@ -265,7 +265,7 @@ export class LabController implements LabService {
         { zeroShot: currentZeroShotConfig(this.state, task), items, heads, splits: LEARNING_CURVE_SPLITS, seed: this.seed },
         call,
       );
-      if (!curve) return;
+      if (!curve || call.signal.aborted) return;
       this.state.setLearningCurve(task, curve);
     });
   }
