@@ -46,6 +46,13 @@ export const workspaceRecordSchema = v.object({
   settings: workspaceSettingsSchema,
   imageOrder: v.array(v.string()),
   audioOrder: v.array(v.string()),
+  /**
+   * The prompt lab's experiments, newest first. Checked one by one when the workspace is opened
+   * (lib/experiments parseStoredExperiments), so one unreadable experiment is left out and
+   * counted rather than costing the whole workspace, and listing workspaces doesn't check them
+   * all. A record from before the lab has none.
+   */
+  experiments: v.optional(v.unknown(), () => []),
 });
 export type WorkspaceRecord = v.InferOutput<typeof workspaceRecordSchema>;
 
