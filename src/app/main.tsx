@@ -4,9 +4,10 @@ import '../index.css';
 import { App } from './App';
 import { AudioBridge, AudioController, MicrophoneRecorder, RecorderService, addAudioFiles, createAudioWorker, currentAudioQuery } from '../features/audio';
 import { ClassificationController, ClipBridge, ImageControllerService, createClipWorker, currentQuery } from '../features/image';
+import { LabController, LabServiceContext } from '../features/lab';
 import { ModelChooserService, bridgeListenersFor } from '../features/models';
 import { addSharedExamples, forgetSharedDemoInUrl, readSharedDemo, sharedDemoSettings } from '../features/share';
-import { WorkspaceManager, WorkspaceService, workspaceItemsOf, type WorkspaceSettings } from '../features/workspace';
+import { WorkspaceManager, WorkspaceService, downloadBlob, workspaceItemsOf, type WorkspaceSettings } from '../features/workspace';
 import type { ReviewAction } from '../lib/review';
 import { parseUrlState } from '../lib/urlState';
 import type { AudioWorkerStats, WorkerStats } from '../lib/workerReports';
@@ -66,6 +67,9 @@ const audioBridge = new AudioBridge(createAudioWorker, {
 });
 audioController = new AudioController(store, audioBridge, appBaseUrl, urlState.debug, linkChoseModel && linkTask === 'audio');
 audioController.start();
+
+// The lab asks each task's model worker (through its bridge) for grid searches, heads and probes.
+const lab = new LabController(store, { image: clipBridge, audio: audioBridge }, downloadBlob);
 
 const recorder = new MicrophoneRecorder({
   onStatus: (status) => store.getState().setRecorderStatus(status),
@@ -136,7 +140,9 @@ createRoot(document.getElementById('root')!).render(
       <RecorderService.Provider value={recorder}>
         <WorkspaceService.Provider value={workspaces}>
           <ModelChooserService.Provider value={modelChoosers}>
-            <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+            <LabServiceContext.Provider value={lab}>
+              <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+            </LabServiceContext.Provider>
           </ModelChooserService.Provider>
         </WorkspaceService.Provider>
       </RecorderService.Provider>

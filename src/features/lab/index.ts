@@ -1,1 +1,6 @@
+/** The prompt lab's public API: other features and src/app import only from here. */
 export type { LabBackend, LabCallOptions, LabProgress, LabService, TrainHeadOptions } from './client/labService';
+export { LabController } from './client/labController';
+export type { SaveFile } from './client/labController';
+export { currentZeroShotConfig } from './client/labInputs';
+export { LabServiceContext } from './ui/labServices';
