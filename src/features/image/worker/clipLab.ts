@@ -13,12 +13,8 @@ import {
   type TrainedHead,
 } from '../../../lib/fewShot';
 import { fillTemplate } from '../../../lib/labels';
-import { cosineSimilarities, dot, type ScoringRule } from '../../../lib/scoring';
-import {
-  searchTemplates,
-  type EmbeddingCandidates,
-  type EvaluatedSelection,
-} from '../../../lib/templateSearch';
+import { cosineSimilarities, type ScoringRule } from '../../../lib/scoring';
+import { embeddingCandidates, searchTemplates, summarizePredictions, type EvaluatedSelection } from '../../../lib/templateSearch';
 import type {
   BiasProbeRequest,
   ExportHeadRequest,
@@ -117,63 +113,15 @@ function accuracyOf(scores: ArrayLike<number>, classes: number, truth: ArrayLike
   return correct / truth.length;
 }
 
-/**
- * The grid's candidates from the embeddings: s[t][c] = Σ over class c's alternatives of the unit
- * embedding of template t filled with it; dots[t] = X·s[t]ᵀ, gram[c][t][t'] = s[t][c]·s[t'][c].
- */
-export function buildEmbeddingCandidates(features: FeatureMatrix, sums: readonly (readonly Float32Array[])[]): EmbeddingCandidates {
-  const templates = sums.length;
-  const classes = sums[0]?.length ?? 0;
-  const dots = sums.map((perClass) => cosineMatrix(features, perClass));
-  const gram = Array.from({ length: classes }, (_, c) => {
-    const matrix = new Float64Array(templates * templates);
-    for (let t = 0; t < templates; t++)
-      for (let u = t; u < templates; u++) {
-        const value = dot(sums[t]![c]!, sums[u]![c]!);
-        matrix[t * templates + u] = value;
-        matrix[u * templates + t] = value;
-      }
-    return matrix;
-  });
-  return { kind: 'embedding', templates, items: features.count, classes, dots, gram };
-}
-
-/** Accuracy, macro-F1, per-class recall and support, and the confusion matrix of one configuration's predictions. */
-export function summarizeSelection(predictions: ArrayLike<number>, truth: ArrayLike<number>, classes: number) {
-  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  let correct = 0;
-  for (let i = 0; i < truth.length; i++) {
-    const t = truth[i] as number;
-    const p = predictions[i] as number;
-    confusion[t]![p]!++;
-    if (t === p) correct++;
-  }
-  const perClassSupport = confusion.map((row) => row.reduce((sum, n) => sum + n, 0));
-  const predicted = Array.from({ length: classes }, (_, c) => confusion.reduce((sum, row) => sum + row[c]!, 0));
-  const perClassRecall = perClassSupport.map((support, c) => (support > 0 ? confusion[c]![c]! / support : null));
-  const f1s = perClassSupport.flatMap((support, c) => {
-    const denominator = support + predicted[c]!;
-    return denominator > 0 ? [(2 * confusion[c]![c]!) / denominator] : [];
-  });
-  return {
-    accuracy: truth.length > 0 ? correct / truth.length : 0,
-    macroF1: f1s.length > 0 ? f1s.reduce((sum, f) => sum + f, 0) / f1s.length : null,
-    perClassRecall,
-    perClassSupport,
-    confusion,
-  };
-}
-
-function configResult(
-  kind: GridConfigResult['kind'], selection: EvaluatedSelection, templates: readonly string[], truth: Int32Array, classes: number, crossValidated: boolean,
-): GridConfigResult {
+function configResult(kind: GridConfigResult['kind'], selection: EvaluatedSelection, templates: readonly string[], truth: Int32Array, classes: number): GridConfigResult {
   return {
     kind,
     templates: selection.templates.map((t) => templates[t]!),
     calibration: null,
     aggregation: null,
-    ...summarizeSelection(selection.predictions, truth, classes),
-    cvAccuracy: crossValidated ? selection.cvAccuracy : null,
+    ...summarizePredictions(truth, selection.predictions, classes),
+    // A selection that could not be re-run per fold has no honest figure: say so rather than repeat the in-sample one.
+    cvAccuracy: selection.cvAvailable === false ? null : selection.cvAccuracy,
   };
 }
 
@@ -187,27 +135,29 @@ export async function runGridSearch(engine: LabEngine, request: GridSearchReques
   const prompts = templates.flatMap((template) => alternatives.flatMap((texts) => texts.map((text) => fillTemplate(template, text))));
   const embedded = await embedInBatches(engine, prompts, context, requestId, 'Embedding prompts');
   if (!embedded) return context.post({ type: 'labGridResult', requestId, result: null });
+  // Per template, s[t][c] (classes × dim): the sum of class c's unit prompt embeddings under t.
+  const { dim } = features;
   let next = 0;
-  const sums = templates.map(() =>
-    alternatives.map((texts) => {
-      const sum = new Float32Array(features.dim);
+  const sums = templates.map(() => {
+    const perClass = new Float32Array(classes * dim);
+    alternatives.forEach((texts, c) => {
       for (let k = 0; k < texts.length; k++) {
         const unit = embedded[next++]!;
-        for (let i = 0; i < sum.length; i++) sum[i]! += unit[i]!;
+        for (let i = 0; i < dim; i++) perClass[c * dim + i]! += unit[i]!;
       }
-      return sum;
-    }),
-  );
+    });
+    return perClass;
+  });
 
   progress(context, requestId, 'Searching templates', 0, 1);
-  const search = searchTemplates(buildEmbeddingCandidates(features, sums), truth, {
+  const candidates = embeddingCandidates(features.data, features.count, dim, sums, classes);
+  const search = searchTemplates(candidates, truth, {
     maxFolds: request.maxFolds,
     seed: request.seed,
     isCancelled: context.isCancelled,
   });
   if (!search) return context.post({ type: 'labGridResult', requestId, result: null });
-  const crossValidated = search.folds >= 2;
-  const config = (kind: GridConfigResult['kind'], selection: EvaluatedSelection) => configResult(kind, selection, templates, truth, classes, crossValidated);
+  const config = (kind: GridConfigResult['kind'], selection: EvaluatedSelection) => configResult(kind, selection, templates, truth, classes);
   const configs = [
     ...search.singles.map((selection) => config('single', selection)),
     config('ensemble', search.ensemble),
@@ -215,7 +165,7 @@ export async function runGridSearch(engine: LabEngine, request: GridSearchReques
     config('best-single', search.bestSingle),
   ];
   progress(context, requestId, 'Searching templates', 1, 1);
-  context.post({ type: 'labGridResult', requestId, result: { configs, folds: crossValidated ? search.folds : null, evaluated: features.count } });
+  context.post({ type: 'labGridResult', requestId, result: { configs, folds: search.folds > 0 ? search.folds : null, evaluated: features.count } });
 }
 
 /** The zero-shot side a head is trained and compared beside: class vectors and the logits of every row. */
