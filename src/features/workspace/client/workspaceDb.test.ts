@@ -45,6 +45,7 @@ function image(id: string, workspaceId: string): StoredImageItem {
     error: null,
     predictions: [{ label: 'cat', score: 0.9 }],
     rankedPromptsKey: 'prompts',
+    classifier: null,
     width: 10,
     height: 20,
   };

@@ -28,6 +28,7 @@ function imageItem(id: string, bytes = `bytes of ${id}`): ImageItem {
       { label: 'dog', score: 0.2 },
     ],
     rankedPromptsKey: 'prompts',
+    classifier: 'zero-shot',
     width: 4,
     height: 3,
   };

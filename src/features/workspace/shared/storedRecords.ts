@@ -10,6 +10,7 @@
  */
 import * as v from 'valibot';
 import { CALIBRATIONS, TOKEN_AGGREGATIONS } from '../../../lib/audioScoring';
+import { CLASSIFIER_KINDS } from '../../../lib/classifiers';
 import { REVIEW_DECISIONS } from '../../../lib/review';
 import { TASKS } from '../../../lib/tasks';
 
@@ -56,7 +57,7 @@ export const workspaceRecordSchema = v.object({
 });
 export type WorkspaceRecord = v.InferOutput<typeof workspaceRecordSchema>;
 
-const rankedLabelSchema = v.object({ label: v.string(), score: v.number() });
+const rankedLabelSchema = v.object({ label: v.string(), score: v.number(), similarity: v.optional(v.number()) });
 
 /** What every stored item has: where it came from, how it was reviewed, and which workspace holds it. */
 const storedItemFields = {
@@ -81,6 +82,8 @@ export const storedImageItemSchema = v.object({
   ...storedItemFields,
   kind: v.literal('image'),
   state: v.picklist(['pending', 'done', 'error']),
+  /** Records stored before heads existed have none: read as unknown (the next ranking sets it). */
+  classifier: v.optional(v.nullable(v.picklist(CLASSIFIER_KINDS)), null),
   width: nullableNumber,
   height: nullableNumber,
 });
