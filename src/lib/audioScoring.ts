@@ -150,3 +150,24 @@ export function buildTranscriptPrompts(template: string, labels: readonly string
     return filled.startsWith(' ') ? filled : ` ${filled}`;
   });
 }
+
+/**
+ * Per label, every template × alternative as Whisper reads it (buildTranscriptPrompts' rules:
+ * spacing kept, a leading space, the label appended when the template has no slot), repeats kept once.
+ */
+export function buildTranscriptClassPrompts(templates: readonly string[], alternatives: readonly (readonly string[])[]): string[][] {
+  return alternatives.map((texts) => [...new Set(templates.flatMap((template) => buildTranscriptPrompts(template, texts)))]);
+}
+
+/**
+ * Whisper's ensemble: a label's raw score is the mean of its prompts' raw scores (each a mean
+ * token log-prob or a sum with end-of-text), so several templates and synonyms average out.
+ */
+export function meanPromptScores(classPrompts: readonly (readonly string[])[], scoreOf: (prompt: string) => number): Float32Array {
+  return Float32Array.from(classPrompts, (prompts) => {
+    if (prompts.length === 1) return scoreOf(prompts[0] as string);
+    let sum = 0;
+    for (const prompt of prompts) sum += scoreOf(prompt);
+    return prompts.length > 0 ? sum / prompts.length : 0;
+  });
+}
