@@ -78,7 +78,8 @@ function storedImage(item: ImageItem, workspaceId: string): StoredImageItem {
 }
 
 function storedAudio(item: AudioItem, workspaceId: string): StoredAudioItem {
-  const { blob, url: _url, ...fields } = item;
+  // A head lives in the worker and doesn't survive a reload: what it produced isn't stored either.
+  const { blob, url: _url, headProbabilities: _head, classifier: _classifier, ...fields } = item;
   return { ...fields, schemaVersion: STORED_RECORD_VERSION, kind: 'audio', workspaceId, mediaBytes: blob.size };
 }
 
@@ -98,7 +99,7 @@ function restoredImage(stored: StoredImageItem, blob: Blob): ImageItem {
 
 function restoredAudio(stored: StoredAudioItem, blob: Blob): AudioItem {
   const { schemaVersion: _version, kind: _kind, workspaceId: _workspaceId, mediaBytes: _mediaBytes, ...fields } = stored;
-  return { ...fields, blob, url: URL.createObjectURL(blob) };
+  return { ...fields, blob, url: URL.createObjectURL(blob), headProbabilities: null, classifier: 'zero-shot' };
 }
 
 /** Items in the saved order (any the order misses go last); an item whose media is gone can't be shown, so it is left out. */
