@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { StoreApi } from 'zustand';
 import type { LearningCurve, TrainedHead } from '../../../lib/fewShot';
-import { HEAD_FILE_FORMAT, HEAD_FILE_VERSION, type HeadFile } from '../../../lib/fewShotHead';
+import { HEAD_FILE_FORMAT, HEAD_FILE_VERSION, parseHead, serializeHead, type HeadFile } from '../../../lib/fewShotHead';
 import type { Task } from '../../../lib/tasks';
 import type { ModelFamily } from '../../../lib/workerReports';
 import { createUnpersistedStore, type AppState } from '../../../store';
@@ -21,21 +21,6 @@ import type {
 import { LAB_MAX_FOLDS, LAB_SEED, LEARNING_CURVE_SPLITS, LabController } from './labController';
 import type { LabBackend, LabCallOptions } from './labService';
 
-// The head file's JSON shape is lib/fewShotHead's to test; here it only has to carry a HeadFile
-// there and back, so the controller's checks of what it reads can be tested on their own.
-vi.mock('../../../lib/fewShotHead', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../../lib/fewShotHead')>();
-  return {
-    ...original,
-    serializeHead: (file: HeadFile) => JSON.stringify(file),
-    parseHead: (text: string): HeadFile => {
-      const parsed = JSON.parse(text) as HeadFile & { format?: unknown };
-      if (parsed.format !== HEAD_FILE_FORMAT) throw new Error('format: not a head file');
-      return parsed;
-    },
-  };
-});
-
 type Body<R> = Omit<R, 'type' | 'requestId'>;
 
 function imageItem(id: string, truth: string | null, overrides: Partial<ImageItem> = {}): ImageItem {
@@ -52,6 +37,7 @@ function imageItem(id: string, truth: string | null, overrides: Partial<ImageIte
     error: null,
     predictions: [],
     rankedPromptsKey: 'key',
+    classifier: 'zero-shot',
     width: 4,
     height: 4,
     ...overrides,
@@ -75,7 +61,9 @@ function audioItem(id: string, truth: string | null, overrides: Partial<AudioIte
     peaks: null,
     rawScores: null,
     rankedPromptsKey: 'key',
+    headProbabilities: null,
     predictions: [],
+    classifier: 'zero-shot',
     transcript: null,
     transcriptSeconds: null,
     note: null,
@@ -511,7 +499,7 @@ describe('LabController heads', () => {
     await lab.exportHead('image');
     expect(store.getState().labErrors.image).toBeNull();
     expect(saved.map((file) => file.name)).toEqual(['builtin-clip-shapes-logistic-head.json']);
-    const file = JSON.parse(await saved[0]!.blob.text()) as HeadFile;
+    const file = parseHead(await saved[0]!.blob.text());
     expect(file).toMatchObject({
       format: HEAD_FILE_FORMAT,
       version: HEAD_FILE_VERSION,
@@ -531,6 +519,7 @@ describe('LabController heads', () => {
   });
 
   function headFile(overrides: Partial<HeadFile> = {}): File {
+    const labels = overrides.labels ?? ['cat', 'dog'];
     const file: HeadFile = {
       format: HEAD_FILE_FORMAT,
       version: HEAD_FILE_VERSION,
@@ -542,7 +531,7 @@ describe('LabController heads', () => {
       training: {
         source: 'truth',
         examples: 2,
-        perClass: { cat: 1, dog: 1 },
+        perClass: Object.fromEntries(labels.map((label) => [label, 1])),
         chosen: { k: 1 },
         cvAccuracy: null,
         folds: null,
@@ -552,7 +541,7 @@ describe('LabController heads', () => {
       },
       ...overrides,
     };
-    return new File([JSON.stringify(file)], 'head.json', { type: 'application/json' });
+    return new File([serializeHead(file)], 'head.json', { type: 'application/json' });
   }
 
   it('imports a head made for the current task, model and labels, and the items use it', async () => {
@@ -573,8 +562,8 @@ describe('LabController heads', () => {
     expect(await refusal(headFile({ task: 'audio' }))).toMatch(/head for audio, not image/);
     expect(await refusal(headFile({ modelId: 'Xenova/clip-vit-base-patch32' }))).toMatch(/trained on Xenova\/clip-vit-base-patch32; the current model is builtin\/clip-shapes/);
     expect(await refusal(headFile({ labels: ['dog', 'cat'] }))).toMatch(/labels dog, cat; the current labels are cat, dog/);
-    expect(await refusal(headFile({ labels: ['cat', 'dog', 'bird'] }))).toMatch(/labels cat, dog, bird/);
-    expect(await refusal(new File(['{"format":"something else"}'], 'other.json'))).toMatch(/other\.json is not a head file/);
+    expect(await refusal(headFile({ labels: ['cat', 'bird'] }))).toMatch(/labels cat, bird; the current labels are cat, dog/);
+    expect(await refusal(new File(['{"format":"something else"}'], 'other.json'))).toMatch(/^other\.json: Not a usable few-shot head file: .*format/);
     expect(image.imports).toEqual([]);
     expect(store.getState().heads.image).toBeNull();
   });

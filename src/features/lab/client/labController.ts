@@ -242,7 +242,7 @@ export class LabController implements LabService {
       try {
         head = parseHead(await file.text());
       } catch (error) {
-        throw new LabRefusal(`${file.name} is not a head file this app reads: ${messageOf(error)}`);
+        throw new LabRefusal(`${file.name}: ${messageOf(error)}`);
       }
       if (head.task !== task) throw new LabRefusal(`${file.name} is a head for ${head.task}, not ${task}.`);
       if (head.modelId !== modelId) throw new LabRefusal(`${file.name} was trained on ${head.modelId}; the current model is ${modelId}. Load that model to use it.`);

@@ -4,7 +4,7 @@
  * never embeddings). Pure functions of the state, shared by the lab controller and any task
  * feature that needs "the current zero-shot configuration of task T".
  */
-import { buildTranscriptPrompts } from '../../../lib/audioScoring';
+import { buildTranscriptClassPrompts } from '../../../lib/audioScoring';
 import { buildClassPrompts, labelIdentity, parseLabels, parseTemplates } from '../../../lib/labels';
 import type { ReviewDecision } from '../../../lib/review';
 import type { Task } from '../../../lib/tasks';
@@ -32,14 +32,6 @@ export function currentTemplatesOf(state: AppState, task: Task): string[] {
 }
 
 /**
- * Whisper's class prompts: every template × alternative, spaced as Whisper would write it
- * (see buildTranscriptPrompts), repeats kept once.
- */
-export function transcriptClassPrompts(templates: readonly string[], alternatives: readonly (readonly string[])[]): string[][] {
-  return alternatives.map((texts) => [...new Set(templates.flatMap((template) => buildTranscriptPrompts(template, texts)))]);
-}
-
-/**
  * The zero-shot classifier the task's items currently show: labels, every label's prompts under
  * the current templates, and (Whisper) the score rule and calibration. A head is trained beside it.
  */
@@ -47,7 +39,7 @@ export function currentZeroShotConfig(state: AppState, task: Task): ZeroShotConf
   const { labels, alternatives } = parseLabels(labelsTextOf(state, task));
   const templates = currentTemplatesOf(state, task);
   if (isWhisper(state, task))
-    return { labels, classPrompts: transcriptClassPrompts(templates, alternatives), aggregation: state.aggregation, calibration: state.calibration };
+    return { labels, classPrompts: buildTranscriptClassPrompts(templates, alternatives), aggregation: state.aggregation, calibration: state.calibration };
   return { labels, classPrompts: buildClassPrompts(templates, alternatives), aggregation: null, calibration: null };
 }
 
