@@ -146,7 +146,7 @@ export const audioHandlers: AudioHandlers = {
     let last: ClipOutcome | undefined;
     for (let rep = 0; rep < reps; rep++) {
       const engine = new AudioEngine(model, false);
-      const run = await scoreWithEngine(engine, { type: 'score', requestId: rep, prompts, aggregation: 'mean', clips: [asAudioClip(clip, true)] });
+      const run = await scoreWithEngine(engine, { type: 'score', requestId: rep, classPrompts: prompts.map((prompt) => [prompt]), aggregation: 'mean', clips: [asAudioClip(clip, true)], head: null });
       ms.push(run.ms);
       stats.push(engine.currentStats());
       last = run.outcomes[0];
@@ -259,9 +259,10 @@ export const audioHandlers: AudioHandlers = {
     const request = (requestId: number, labels: string[], withAudio: boolean): ScoreRequest => ({
       type: 'score',
       requestId,
-      prompts: buildPrompts(template, labels),
+      classPrompts: buildPrompts(template, labels).map((prompt) => [prompt]),
       aggregation: 'mean',
       clips: clips.map((clip) => asAudioClip(clip, withAudio)),
+      head: null,
     });
     const first = await scoreWithEngine(engine, request(0, labelsA, true));
     const statsAfterFirst = engine.currentStats();

@@ -63,7 +63,7 @@ function noCallbacks(onItemError: (message: string) => void) {
 
 async function classifyTimed(engine: ClipEngine, prompts: string[], subset: ClassifyItem[]): Promise<number> {
   const errors: string[] = [];
-  const request: ClassifyRequest = { type: 'classify', requestId: 0, prompts, items: subset };
+  const request: ClassifyRequest = { type: 'classify', requestId: 0, classPrompts: prompts.map((prompt) => [prompt]), head: null, items: subset };
   const started = now();
   await engine.classify(request, noCallbacks((message) => errors.push(message)));
   const elapsed = now() - started;

@@ -4,9 +4,10 @@ import '../index.css';
 import { App } from './App';
 import { AudioBridge, AudioController, MicrophoneRecorder, RecorderService, addAudioFiles, createAudioWorker, currentAudioQuery } from '../features/audio';
 import { ClassificationController, ClipBridge, ImageControllerService, createClipWorker, currentQuery } from '../features/image';
+import { LabController, LabServiceContext } from '../features/lab';
 import { ModelChooserService, bridgeListenersFor } from '../features/models';
 import { addSharedExamples, forgetSharedDemoInUrl, readSharedDemo, sharedDemoSettings } from '../features/share';
-import { WorkspaceManager, WorkspaceService, workspaceItemsOf, type WorkspaceSettings } from '../features/workspace';
+import { WorkspaceManager, WorkspaceService, downloadBlob, workspaceItemsOf, type WorkspaceSettings } from '../features/workspace';
 import type { ReviewAction } from '../lib/review';
 import { parseUrlState } from '../lib/urlState';
 import type { AudioWorkerStats, WorkerStats } from '../lib/workerReports';
@@ -67,6 +68,9 @@ const audioBridge = new AudioBridge(createAudioWorker, {
 audioController = new AudioController(store, audioBridge, appBaseUrl, urlState.debug, linkChoseModel && linkTask === 'audio');
 audioController.start();
 
+// The lab asks each task's model worker (through its bridge) for grid searches, heads and probes.
+const lab = new LabController(store, { image: clipBridge, audio: audioBridge }, downloadBlob);
+
 const recorder = new MicrophoneRecorder({
   onStatus: (status) => store.getState().setRecorderStatus(status),
   onRecording: (file) => addAudioFiles([file]),
@@ -95,6 +99,12 @@ declare global {
       audioRawScores: (itemName: string) => number[] | null;
       /** Applies a review decision to the current task's items with these names (the store action the review UI calls). */
       review: (itemNames: string[], action: ReviewAction) => number;
+      /** The prompt lab's calls, for tests that check its glue before (or without) its panels. */
+      lab: {
+        runGridSearch: (task: 'image' | 'audio', templates: string[]) => Promise<void>;
+        applyBest: (task: 'image' | 'audio') => void;
+        state: () => { experiments: Array<{ id: string; name: string; kind: string; templates: string[]; accuracy: number; cvAccuracy: number | null }>; error: string | null; template: string };
+      };
       /** The image items' workspace fields, in store order (what a saved workspace must give back). */
       imageItems: () => Array<{ name: string; path: string; truth: string | null; decision: string; finalLabel: string | null; top: string | null }>;
     };
@@ -118,6 +128,18 @@ if (urlState.debug) {
         .map((item) => item.id);
       return state.review(state.task, ids, action);
     },
+    lab: {
+      runGridSearch: (labTask, templates) => lab.runGridSearch(labTask, templates),
+      applyBest: (labTask) => lab.applyBest(labTask),
+      state: () => {
+        const state = store.getState();
+        return {
+          experiments: state.experiments.map(({ id, name, kind, templates, accuracy, cvAccuracy }) => ({ id, name, kind, templates, accuracy, cvAccuracy })),
+          error: state.labErrors[state.task],
+          template: state.task === 'audio' ? state.audioTemplate : state.template,
+        };
+      },
+    },
     imageItems: () => {
       const state = store.getState();
       return state.itemOrder.flatMap((id) => {
@@ -136,7 +158,9 @@ createRoot(document.getElementById('root')!).render(
       <RecorderService.Provider value={recorder}>
         <WorkspaceService.Provider value={workspaces}>
           <ModelChooserService.Provider value={modelChoosers}>
-            <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+            <LabServiceContext.Provider value={lab}>
+              <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+            </LabServiceContext.Provider>
           </ModelChooserService.Provider>
         </WorkspaceService.Provider>
       </RecorderService.Provider>

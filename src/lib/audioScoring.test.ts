@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  buildTranscriptClassPrompts,
   buildTranscriptPrompts,
+  meanPromptScores,
   aggregateTokenScores,
   buildDecoderBatch,
   calibratedProbabilities,
@@ -98,5 +100,33 @@ describe('buildTranscriptPrompts', () => {
     expect(buildTranscriptPrompts(' This is a sound of {}.', ['rain'])).toEqual([' This is a sound of rain.']);
     expect(buildTranscriptPrompts('{}', ['go'])).toEqual([' go']);
     expect(buildTranscriptPrompts('Sound:', ['go'])).toEqual([' Sound: go']);
+  });
+});
+
+describe('buildTranscriptClassPrompts', () => {
+  it('fills every template with every alternative of a label, by Whisper\'s rules, repeats once', () => {
+    expect(buildTranscriptClassPrompts([' {}', ' [{}]', 'Sound:'], [['yes'], ['dog barking', 'a dog']])).toEqual([
+      [' yes', ' [yes]', ' Sound: yes'],
+      [' dog barking', ' a dog', ' [dog barking]', ' [a dog]', ' Sound: dog barking', ' Sound: a dog'],
+    ]);
+    // '{}' and ' {}' give the same text once the leading space is added.
+    expect(buildTranscriptClassPrompts(['{}', ' {}'], [['go']])).toEqual([[' go']]);
+  });
+
+  it('is buildTranscriptPrompts for one template and plain labels', () => {
+    const labels = ['yes', 'no', 'left'];
+    for (const template of [' {}', ' This is a sound of {}.', '', 'Sound:'])
+      expect(buildTranscriptClassPrompts([template], labels.map((label) => [label])).map((prompts) => prompts[0])).toEqual(
+        buildTranscriptPrompts(template, labels),
+      );
+  });
+});
+
+describe('meanPromptScores', () => {
+  it('averages each label\'s prompt scores and keeps a single prompt\'s score as it is', () => {
+    const scores = new Map([[' a', -1], [' b', -2], [' c', -4], [' d', 0.1]]);
+    const result = meanPromptScores([[' a', ' b', ' c'], [' d']], (prompt) => scores.get(prompt)!);
+    expect(result[0]).toBeCloseTo(-7 / 3, 6);
+    expect(result[1]).toBe(Math.fround(0.1));
   });
 });

@@ -150,3 +150,56 @@ export function buildTranscriptPrompts(template: string, labels: readonly string
     return filled.startsWith(' ') ? filled : ` ${filled}`;
   });
 }
+
+/**
+ * Per label, every template × alternative as Whisper reads it (buildTranscriptPrompts' rules:
+ * spacing kept, a leading space, the label appended when the template has no slot), repeats kept once.
+ */
+export function buildTranscriptClassPrompts(templates: readonly string[], alternatives: readonly (readonly string[])[]): string[][] {
+  return alternatives.map((texts) => [...new Set(templates.flatMap((template) => buildTranscriptPrompts(template, texts)))]);
+}
+
+/**
+ * Whisper's ensemble: a label's raw score is the mean of its prompts' raw scores (each a mean
+ * token log-prob or a sum with end-of-text), so several templates and synonyms average out.
+ */
+export function meanPromptScores(classPrompts: readonly (readonly string[])[], scoreOf: (prompt: string) => number): Float32Array {
+  return Float32Array.from(classPrompts, (prompts) => {
+    if (prompts.length === 1) return scoreOf(prompts[0] as string);
+    let sum = 0;
+    for (const prompt of prompts) sum += scoreOf(prompt);
+    return prompts.length > 0 ? sum / prompts.length : 0;
+  });
+}
+
+/**
+ * CLAP's ensemble, the CLIP way: a label's caption embeddings are unit-normalised, summed and
+ * normalised again, and the window is scored against that direction. With s_j = scale·(a·t_j)
+ * each prompt's score against audio embedding a, that is Σ s_j / ‖Σ t_j‖, so cached per-prompt
+ * scores and the captions' embeddings give it without touching the audio again. A label with
+ * one prompt keeps that prompt's score as it is.
+ */
+export function captionEnsembleScores(
+  classPrompts: readonly (readonly string[])[],
+  scoreOf: (prompt: string) => number,
+  sumNormOf: (prompts: readonly string[]) => number,
+): Float32Array {
+  return Float32Array.from(classPrompts, (prompts) => {
+    if (prompts.length === 1) return scoreOf(prompts[0] as string);
+    let sum = 0;
+    for (const prompt of prompts) sum += scoreOf(prompt);
+    const norm = sumNormOf(prompts);
+    return norm > 0 ? sum / norm : 0;
+  });
+}
+
+/** ‖Σ t_j‖ of unit vectors t_j (the length of a label's summed caption embeddings). */
+export function normOfSum(vectors: readonly ArrayLike<number>[]): number {
+  const first = vectors[0];
+  if (!first) return 0;
+  const sum = new Float64Array(first.length);
+  for (const vector of vectors) for (let k = 0; k < sum.length; k++) sum[k] = (sum[k] as number) + (vector[k] as number);
+  let squared = 0;
+  for (const value of sum) squared += value * value;
+  return Math.sqrt(squared);
+}

@@ -50,10 +50,7 @@ export function scoreLabels(cosines: readonly number[], rule: ScoringRule): numb
 export interface RankedLabel {
   label: string;
   score: number;
-  /**
-   * The raw similarity behind the score, when the model has one: CLIP's cosine, SigLIP's sigmoid.
-   * With one label a softmax is always 1, so this is the figure that still says something.
-   */
+  /** The raw cosine similarity behind the score (with one label, softmax always says 100%). */
   similarity?: number;
 }
 
@@ -62,10 +59,13 @@ export function sameRanking(a: readonly RankedLabel[], b: readonly RankedLabel[]
   return a.length === b.length && a.every((entry, index) => entry.label === b[index]!.label && entry.score === b[index]!.score);
 }
 
-/** Labels sorted by score, highest first; ties keep the labels' own order. */
-export function rankLabels(labels: readonly string[], scores: readonly number[]): RankedLabel[] {
+/** Labels sorted by score, highest first; ties keep the labels' own order. With similarities, each carries its raw cosine. */
+export function rankLabels(labels: readonly string[], scores: readonly number[], similarities?: readonly number[]): RankedLabel[] {
   return labels
     .map((label, index) => ({ label, score: scores[index] ?? 0, index }))
     .sort((a, b) => b.score - a.score || a.index - b.index)
-    .map(({ label, score }) => ({ label, score }));
+    .map(({ label, score, index }) => {
+      const similarity = similarities?.[index];
+      return similarity === undefined ? { label, score } : { label, score, similarity };
+    });
 }

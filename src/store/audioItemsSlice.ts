@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { Calibration } from '../lib/audioScoring';
+import type { HeadKind } from '../lib/fewShot';
 import type { RankedLabel } from '../lib/scoring';
 import type { BatchProgress, WorkspaceItemFields } from './itemsSlice';
 import type { AppState } from './index';
@@ -27,7 +28,11 @@ export interface AudioItem extends WorkspaceItemFields {
   /** Raw per-prompt scores from the worker for `rankedPromptsKey`; calibration turns them into predictions. */
   rawScores: Float32Array | null;
   rankedPromptsKey: string | null;
+  /** The head's class probabilities from the worker when a head is in use (blended with zero-shot here). */
+  headProbabilities: Float32Array | null;
   predictions: RankedLabel[];
+  /** What produced `predictions`: zero-shot scoring or a few-shot head (alone or blended). */
+  classifier: 'zero-shot' | HeadKind;
   transcript: string | null;
   /** Seconds the transcript covers when the clip is longer (Whisper transcribes its first window). */
   transcriptSeconds: number | null;

@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { ReviewDecision } from '../lib/review';
 import type { RankedLabel } from '../lib/scoring';
+import type { ClassifierKind } from '../lib/classifiers';
 import type { AppState } from './index';
 
 export type ItemState = 'pending' | 'done' | 'error';
@@ -27,6 +28,8 @@ export interface ImageItem extends WorkspaceItemFields {
   predictions: RankedLabel[];
   /** The prompts the predictions were computed for; differs from the current prompts while re-ranking. */
   rankedPromptsKey: string | null;
+  /** Which classifier produced the predictions (null before any). */
+  classifier: ClassifierKind | null;
   width: number | null;
   height: number | null;
 }

@@ -19,6 +19,7 @@ function imageItem(id: string, top: string): ImageItem {
       { label: 'other', score: 0.2 },
     ],
     rankedPromptsKey: 'k',
+    classifier: 'zero-shot',
     width: 1,
     height: 1,
   };

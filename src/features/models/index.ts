@@ -1,6 +1,6 @@
 /** The models feature's public API: other features and src/app import only from here. */
 export { ModelLoadFailure, ModelWorkerBridge, SupersededError, WorkerCrashedError } from './client/modelWorkerBridge';
-export type { BridgeListeners, LoadOptions } from './client/modelWorkerBridge';
+export type { BridgeListeners, LoadOptions, Settle } from './client/modelWorkerBridge';
 export { PatchBatcher } from './client/patchBatcher';
 export { Debouncer, RunTracker } from './client/runTracker';
 export { TaskModelLoader, bridgeListenersFor } from './client/taskModelLoader';

@@ -1,5 +1,15 @@
 import type { TokenAggregation } from '../../../lib/audioScoring';
-import { ModelWorkerBridge } from '../../models';
+import type { LearningCurve, TrainedHead } from '../../../lib/fewShot';
+import { ModelWorkerBridge, type Settle } from '../../models';
+import type { LabBackend, LabCallOptions } from '../../lab';
+import type {
+  GridSearchRequest,
+  GridSearchResult,
+  HeadSummary,
+  HeadUse,
+  LearningCurveRequest,
+  TrainHeadRequest,
+} from '../../lab/shared';
 import { audioTransferablesOf, type AudioClip, type AudioTaskEvent, type AudioTaskRequest, type ClipOutcome } from '../shared/protocol';
 import { type AudioWorkerStats } from '../../../lib/workerReports';
 
@@ -9,16 +19,33 @@ export interface ScoreOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** The audio worker's bridge: the shared worker life-cycle plus scoring, zero-input scores and debug features. */
-export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEvent, AudioWorkerStats> {
+export interface ScoreReply {
+  cancelled: boolean;
+  /** The head the request named, when the worker doesn't hold it (it restarted): the clips came back zero-shot. */
+  missingHeadId: string | null;
+}
+
+type Body<R> = Omit<R, 'type' | 'requestId'>;
+
+/**
+ * The audio worker's bridge: the shared worker life-cycle plus scoring, zero-input scores, debug
+ * features, and the prompt lab's requests (the lab's LabBackend for audio).
+ */
+export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEvent, AudioWorkerStats> implements LabBackend {
   protected override transferablesOf(request: AudioTaskRequest): Transferable[] {
     return audioTransferablesOf(request);
   }
 
-  async score(prompts: string[], aggregation: TokenAggregation, clips: AudioClip[], options: ScoreOptions = {}): Promise<{ cancelled: boolean }> {
-    if (options.signal?.aborted) return { cancelled: true };
-    return this.call<{ cancelled: boolean }>(
-      (requestId) => ({ type: 'score', requestId, prompts, aggregation, clips }),
+  async score(
+    classPrompts: string[][],
+    aggregation: TokenAggregation,
+    clips: AudioClip[],
+    head: HeadUse | null,
+    options: ScoreOptions = {},
+  ): Promise<ScoreReply> {
+    if (options.signal?.aborted) return { cancelled: true, missingHeadId: null };
+    return this.call<ScoreReply>(
+      (requestId) => ({ type: 'score', requestId, classPrompts, aggregation, clips, head }),
       (event, settle) => {
         switch (event.type) {
           case 'scoreProgress':
@@ -28,7 +55,7 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
             options.onClip?.(event.itemId, event.contentHash, event.outcome);
             return false;
           case 'scored':
-            settle.resolve({ cancelled: event.cancelled });
+            settle.resolve({ cancelled: event.cancelled, missingHeadId: event.missingHeadId });
             return true;
           default:
             return false;
@@ -38,9 +65,9 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
     );
   }
 
-  zeroInputScores(prompts: string[], aggregation: TokenAggregation): Promise<Float32Array> {
+  zeroInputScores(classPrompts: string[][], aggregation: TokenAggregation): Promise<Float32Array> {
     return this.call<Float32Array>(
-      (requestId) => ({ type: 'zeroInput', requestId, prompts, aggregation }),
+      (requestId) => ({ type: 'zeroInput', requestId, classPrompts, aggregation }),
       (event, settle) => {
         if (event.type !== 'zeroInputScores') return false;
         settle.resolve(event.scores);
@@ -57,6 +84,83 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
         settle.resolve(event.data ? { dims: event.dims, data: event.data } : null);
         return true;
       },
+    );
+  }
+
+  gridSearch(request: Body<GridSearchRequest>, options: LabCallOptions = {}): Promise<GridSearchResult | null> {
+    return this.lab<GridSearchResult | null>(
+      (requestId) => ({ ...request, type: 'labGridSearch', requestId }),
+      (event, settle) => {
+        if (event.type !== 'labGridResult') return false;
+        settle.resolve(event.result);
+        return true;
+      },
+      options,
+    );
+  }
+
+  trainHead(request: Body<TrainHeadRequest>, options: LabCallOptions = {}): Promise<HeadSummary> {
+    return this.lab<HeadSummary>(
+      (requestId) => ({ ...request, type: 'labTrainHead', requestId }),
+      (event, settle) => {
+        if (event.type !== 'labHeadTrained') return false;
+        settle.resolve(event.summary);
+        return true;
+      },
+      options,
+    );
+  }
+
+  learningCurve(request: Body<LearningCurveRequest>, options: LabCallOptions = {}): Promise<LearningCurve | null> {
+    return this.lab<LearningCurve | null>(
+      (requestId) => ({ ...request, type: 'labLearningCurve', requestId }),
+      (event, settle) => {
+        if (event.type !== 'labLearningCurveResult') return false;
+        settle.resolve(event.curve);
+        return true;
+      },
+      options,
+    );
+  }
+
+  exportHead(headId: string): Promise<{ head: TrainedHead; embedding: HeadSummary['embedding'] } | null> {
+    return this.lab<{ head: TrainedHead; embedding: HeadSummary['embedding'] } | null>(
+      (requestId) => ({ type: 'labExportHead', requestId, headId }),
+      (event, settle) => {
+        if (event.type !== 'labHeadExported') return false;
+        settle.resolve(event.head && event.embedding ? { head: event.head, embedding: event.embedding } : null);
+        return true;
+      },
+    );
+  }
+
+  importHead(headId: string, head: TrainedHead, embedding: HeadSummary['embedding']): Promise<HeadSummary> {
+    return this.lab<HeadSummary>(
+      (requestId) => ({ type: 'labImportHead', requestId, headId, head, embedding }),
+      (event, settle) => {
+        if (event.type !== 'labHeadImported') return false;
+        settle.resolve(event.summary);
+        return true;
+      },
+    );
+  }
+
+  /** A lab request: progress events go to `onProgress`, the abort signal cancels it in the worker. */
+  private lab<T>(
+    build: (requestId: number) => AudioTaskRequest,
+    settleOn: (event: AudioTaskEvent, settle: Settle<T>) => boolean,
+    options: LabCallOptions = {},
+  ): Promise<T> {
+    return this.call<T>(
+      build,
+      (event, settle) => {
+        if (event.type === 'labProgress') {
+          options.onProgress?.({ stage: event.stage, done: event.done, total: event.total });
+          return false;
+        }
+        return settleOn(event, settle);
+      },
+      options.signal,
     );
   }
 }

@@ -7,7 +7,8 @@ import type { LoadOptions } from '../../models/client/modelWorkerBridge';
 import { STORE_FLUSH_INTERVAL_MS } from '../../models/client/patchBatcher';
 import type { LoadedModelInfo } from '../../../lib/workerReports';
 import type { AudioClip } from '../shared/protocol';
-import type { ScoreOptions } from './audioBridge';
+import type { HeadUse } from '../../lab/shared';
+import type { ScoreOptions, ScoreReply } from './audioBridge';
 import {
   AudioController,
   MAX_AUDIO_CLIPS_PER_REQUEST,
@@ -62,11 +63,17 @@ class FakeWorker implements AudioScoringBridge {
     return { modelId: options.modelId, backend: 'wasm', dtype: 'fp32', family: 'whisper', threads: 1, loadMs: 0, warmupMs: 0 };
   }
 
-  async score(prompts: string[], _aggregation: TokenAggregation, clips: AudioClip[], options: ScoreOptions = {}): Promise<{ cancelled: boolean }> {
+  async score(
+    classPrompts: string[][],
+    _aggregation: TokenAggregation,
+    clips: AudioClip[],
+    _head: HeadUse | null,
+    options: ScoreOptions = {},
+  ): Promise<ScoreReply> {
     this.requests.push(clips.map((clip) => ({ itemId: clip.itemId, withAudio: clip.audio !== null })));
     options.onProgress?.(0, clips.length);
     for (const [index, clip] of clips.entries()) {
-      if (options.signal?.aborted) return { cancelled: true };
+      if (options.signal?.aborted) return { cancelled: true, missingHeadId: null };
       await sleep(SCORE_MS_PER_CLIP);
       if (clip.audio) {
         this.held.add(clip.contentHash);
@@ -80,7 +87,8 @@ class FakeWorker implements AudioScoringBridge {
           ? {
               ok: true,
               // Even clips say the first label, odd ones the second.
-              scores: Float32Array.from(prompts, (_, label) => (label === rank % 2 ? 0 : -5)),
+              scores: Float32Array.from(classPrompts, (_, label) => (label === rank % 2 ? 0 : -5)),
+              headProbabilities: null,
               durationSeconds: 1,
               scoredSeconds: 1,
               windows: 1,
@@ -93,11 +101,11 @@ class FakeWorker implements AudioScoringBridge {
       options.onProgress?.(index + 1, clips.length);
     }
     if (this.scoredDelayMs > 0) await sleep(this.scoredDelayMs);
-    return { cancelled: false };
+    return { cancelled: false, missingHeadId: null };
   }
 
-  async zeroInputScores(prompts: string[]): Promise<Float32Array> {
-    return new Float32Array(prompts.length);
+  async zeroInputScores(classPrompts: string[][]): Promise<Float32Array> {
+    return new Float32Array(classPrompts.length);
   }
 
   async debugFeatures(): Promise<null> {

@@ -1,11 +1,14 @@
 import type { StoreApi } from 'zustand';
 import { windowNote } from '../../../lib/audio';
 import { createLimiter } from '../../../lib/concurrency';
-import { buildTranscriptPrompts, calibratedProbabilities, type Calibration } from '../../../lib/audioScoring';
-import { buildPrompts, parseLabels } from '../../../lib/labels';
+import { buildTranscriptClassPrompts, calibratedProbabilities, type Calibration } from '../../../lib/audioScoring';
+import { blendProbabilities } from '../../../lib/fewShot';
+import { buildClassPrompts, parseLabels, parseTemplates } from '../../../lib/labels';
 import { rankLabels, sameRanking } from '../../../lib/scoring';
 import type { AppState } from '../../../store';
 import type { AudioBatchFields, AudioItem } from '../../../store/audioItemsSlice';
+import type { ActiveHead } from '../../../store/labSlice';
+import type { HeadUse } from '../../lab/shared';
 import type { BatchProgress } from '../../../store/itemsSlice';
 import { Debouncer, PatchBatcher, RunTracker, SupersededError, TaskModelLoader, audioCatalogEntryFor, type ModelChooser } from '../../models';
 import type { AudioClip, ClipOutcome, DecodedAudio } from '../shared/protocol';
@@ -77,19 +80,49 @@ export function planScoreRequests(
 
 export interface AudioQuery {
   labels: string[];
+  /** Per label, every template × alternative filled: the label's raw score ensembles them. */
+  classPrompts: string[][];
+  /** Every distinct prompt, label by label (one per label for a single template and plain labels). */
   prompts: string[];
+  /** The head the items use, when one is in use for this model and these labels. */
+  head: ActiveHead | null;
   /** Identifies the model run, aggregation and prompts that raw scores were computed for. */
+  promptsKey: string;
+  /** promptsKey and the head: what an item's results (raw scores and head probabilities) were computed for. */
   key: string;
 }
 
+function sameLabels(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((label, index) => label === b[index]);
+}
+
 export function currentAudioQuery(state: AppState): AudioQuery {
-  const { labels } = parseLabels(state.audioLabelsText);
+  const { labels, alternatives } = parseLabels(state.audioLabelsText);
   const status = state.models.audio.status;
   const family = status.state === 'ready' ? (status.info.family ?? audioCatalogEntryFor(status.modelId).family) : 'whisper';
   // Whisper reads the label as text it would write (spacing matters); CLAP reads a caption.
-  const prompts = family === 'whisper' ? buildTranscriptPrompts(state.audioTemplate, labels) : buildPrompts(state.audioTemplate, labels);
+  const classPrompts =
+    family === 'whisper'
+      ? buildTranscriptClassPrompts(parseTemplates(state.audioTemplate, { keepSpacing: true }), alternatives)
+      : buildClassPrompts(parseTemplates(state.audioTemplate), alternatives);
   const model = status.state === 'ready' ? `${status.info.modelId}@${status.info.backend}` : '';
-  return { labels, prompts, key: [model, state.aggregation, ...prompts].join('\u0000') };
+  const active = state.heads.audio;
+  const head =
+    active?.inUse && status.state === 'ready' && active.modelId === status.info.modelId && sameLabels(active.labels, labels) ? active : null;
+  // A label's prompts are joined by one separator and labels by another, so regrouping the same prompts changes the key.
+  const promptsKey = [model, state.aggregation, ...classPrompts.map((prompts) => prompts.join('\u0001'))].join('\u0000');
+  return {
+    labels,
+    classPrompts,
+    prompts: [...new Set(classPrompts.flat())],
+    head,
+    promptsKey,
+    key: head ? `${promptsKey}\u0000head:${head.headId}` : promptsKey,
+  };
+}
+
+function headUseOf(head: ActiveHead | null): HeadUse | null {
+  return head ? { headId: head.headId, zeroShotWeight: head.zeroShotWeight } : null;
 }
 
 /** What calibration is in effect, for the UI to say. */
@@ -151,10 +184,12 @@ export class AudioController implements ModelChooser {
         state.audioLabelsText !== previous.audioLabelsText ||
         state.audioTemplate !== previous.audioTemplate ||
         state.aggregation !== previous.aggregation ||
-        state.models.audio.status !== previous.models.audio.status
+        state.models.audio.status !== previous.models.audio.status ||
+        state.heads.audio !== previous.heads.audio
       )
         this.rescoreSoon.schedule();
-      if (state.calibration !== previous.calibration) this.applyCalibration();
+      // A new blend weight is main-thread arithmetic on what the items hold; a new head needs the worker (above).
+      if (state.calibration !== previous.calibration || state.heads.audio !== previous.heads.audio) this.applyCalibration();
     });
     this.loader.activateIfShown(this.store.getState());
     return () => {
@@ -279,7 +314,7 @@ export class AudioController implements ModelChooser {
         if (following) upcoming = this.clipsFor(following);
         for (const clip of clips) if (clip.audio) this.delivered.add(clip.contentHash);
         const offset = scoredBefore;
-        const { cancelled } = await this.bridge.score(query.prompts, state.aggregation, clips, {
+        const { cancelled, missingHeadId } = await this.bridge.score(query.classPrompts, state.aggregation, clips, headUseOf(query.head), {
           signal: run.controller.signal,
           onClip: (itemId, contentHash, outcome) => {
             if (!outcome.ok && outcome.kind === 'needs-audio') lostAudio = true;
@@ -292,6 +327,7 @@ export class AudioController implements ModelChooser {
             results.requestFlush();
           },
         });
+        if (missingHeadId !== null) this.forgetLostHead(missingHeadId);
         if (cancelled) return;
         scoredBefore += clips.length;
       }
@@ -317,6 +353,7 @@ export class AudioController implements ModelChooser {
         state: 'done',
         error: null,
         rawScores: outcome.scores,
+        headProbabilities: outcome.headProbabilities,
         rankedPromptsKey: query.key,
         transcript: outcome.transcript,
         transcriptSeconds: outcome.windows > 1 ? outcome.windowSeconds : null,
@@ -329,21 +366,37 @@ export class AudioController implements ModelChooser {
       this.delivered.delete(contentHash);
       return;
     }
-    results.add(itemId, { state: 'error', error: outcome.message, rawScores: null, predictions: [], rankedPromptsKey: query.key });
+    results.add(itemId, {
+      state: 'error',
+      error: outcome.message,
+      rawScores: null,
+      headProbabilities: null,
+      predictions: [],
+      classifier: 'zero-shot',
+      rankedPromptsKey: query.key,
+    });
+  }
+
+  /** The worker restarted and no longer holds the head the items used: they go back to zero-shot, and the user is told. */
+  private forgetLostHead(headId: string): void {
+    const state = this.store.getState();
+    if (state.heads.audio?.headId !== headId) return;
+    state.setHead('audio', null);
+    state.setModelNotice('audio', { text: 'The audio model restarted and lost the trained head; the clips are ranked zero-shot again. Train or import the head again to use it.' });
   }
 
   private async ensureZeroInputScores(query: AudioQuery): Promise<void> {
-    if (this.zeroInputScores.has(query.key) || this.zeroInputRequests.has(query.key)) return;
-    this.zeroInputRequests.add(query.key);
+    if (this.zeroInputScores.has(query.promptsKey) || this.zeroInputRequests.has(query.promptsKey)) return;
+    this.zeroInputRequests.add(query.promptsKey);
     try {
-      const scores = await this.bridge.zeroInputScores(query.prompts, this.store.getState().aggregation);
-      this.zeroInputScores.set(query.key, scores);
+      const scores = await this.bridge.zeroInputScores(query.classPrompts, this.store.getState().aggregation);
+      this.zeroInputScores.set(query.promptsKey, scores);
       this.applyCalibration();
     } catch (error) {
       if (!(error instanceof SupersededError))
         this.store.getState().setModelNotice('audio', { text: `Zero-input calibration failed: ${error instanceof Error ? error.message : String(error)}` });
     } finally {
-      this.zeroInputRequests.delete(query.key);
+      this.zeroInputRequests.delete(query.promptsKey);
     }
   }
 
@@ -365,7 +418,7 @@ export class AudioController implements ModelChooser {
       .filter((item): item is AudioItem & { rawScores: Float32Array } => !!item && item.rawScores !== null && item.rankedPromptsKey === query.key);
     let calibration: Calibration = state.calibration;
     let applied: AppliedCalibration = calibration;
-    const zero = this.zeroInputScores.get(query.key) ?? null;
+    const zero = this.zeroInputScores.get(query.promptsKey) ?? null;
     if (calibration === 'zero-input' && !zero) {
       // Until the silent clip's scores arrive, show uncalibrated probabilities and say so.
       if (state.models.audio.status.state === 'ready') void this.ensureZeroInputScores(query);
@@ -373,11 +426,18 @@ export class AudioController implements ModelChooser {
       applied = 'zero-input-pending';
     }
     const probabilities = scored.length > 0 ? calibratedProbabilities(scored.map((item) => item.rawScores), calibration, zero) : [];
+    const { head } = query;
     const patches = new Map(pending);
     scored.forEach((item, index) => {
-      const predictions = rankLabels(query.labels, probabilities[index] ?? []);
+      const zeroShot = probabilities[index] ?? [];
+      // With a head in use: its probabilities (from the worker) blended with the calibrated zero-shot ones, per row.
+      const fromHead = head !== null && item.headProbabilities !== null && head.zeroShotWeight < 1;
+      const shown = fromHead && item.headProbabilities ? Array.from(blendProbabilities(item.headProbabilities, zeroShot, head.zeroShotWeight)) : zeroShot;
+      const classifier = fromHead ? head.kind : 'zero-shot';
+      const predictions = rankLabels(query.labels, shown);
       // Only real changes: an unchanged item patched anyway would re-trigger rescoring (and saving) forever.
-      if (!sameRanking(predictions, item.predictions)) patches.set(item.id, { ...pending.get(item.id), predictions });
+      if (!sameRanking(predictions, item.predictions) || classifier !== item.classifier)
+        patches.set(item.id, { ...pending.get(item.id), predictions, classifier });
     });
     state.updateAudioItems(patches, state.appliedCalibration === applied ? alongside : { ...alongside, appliedCalibration: applied });
   }

@@ -1,9 +1,10 @@
 /**
  * The message protocol between the app and the audio worker (Whisper or CLAP). As for images,
  * every request carries a requestId and gets exactly one terminal reply (`scored`,
- * `zeroInputScores`, `debugFeatures` or the shared `failed`).
+ * `zeroInputScores`, `debugFeatures`, the lab's replies or the shared `failed`).
  */
 import type { TokenAggregation } from '../../../lib/audioScoring';
+import { labTransferablesOf, type HeadUse, type LabEvent, type LabRequest } from '../../lab/shared';
 import type { BaseWorkerEvent, CancelRequest, LoadModelRequest } from '../../models/shared';
 import type { AudioWorkerStats } from '../../../lib/workerReports';
 
@@ -27,17 +28,23 @@ export interface AudioClip {
 export interface ScoreRequest {
   type: 'score';
   requestId: number;
-  /** Each label already filled into the template (Whisper: the text after the prompt tokens; CLAP: the caption). */
-  prompts: string[];
+  /**
+   * Per label, its prompts: every template × alternative already filled (Whisper: the text after
+   * the prompt tokens; CLAP: the caption). A label's raw score ensembles them (Whisper: the mean
+   * of their scores; CLAP: the score against their normalised, summed caption embeddings).
+   */
+  classPrompts: string[][];
   aggregation: TokenAggregation;
   clips: AudioClip[];
+  /** A head the worker holds (trained or imported): each clip's result then carries its probabilities too. */
+  head: HeadUse | null;
 }
 
 /** The scores of a silent clip for the same prompts: zero-input calibration subtracts them. */
 export interface ZeroInputRequest {
   type: 'zeroInput';
   requestId: number;
-  prompts: string[];
+  classPrompts: string[][];
   aggregation: TokenAggregation;
 }
 
@@ -47,13 +54,19 @@ export interface DebugFeaturesRequest {
   contentHash: string;
 }
 
-export type AudioTaskRequest = ScoreRequest | ZeroInputRequest | DebugFeaturesRequest;
+/** The audio worker answers the prompt lab's requests (not the bias probe, which is images only). */
+export type AudioTaskRequest = ScoreRequest | ZeroInputRequest | DebugFeaturesRequest | LabRequest;
 export type AudioWorkerRequest = LoadModelRequest | CancelRequest | AudioTaskRequest;
 
 export interface ClipScores {
   ok: true;
-  /** Raw per-prompt scores in log space: Whisper token log-probs, CLAP scaled cosines. Calibration happens on the main thread. */
+  /** Raw per-label scores in log space: Whisper token log-probs, CLAP scaled cosines. Calibration happens on the main thread. */
   scores: Float32Array;
+  /**
+   * The requested head's class probabilities for this clip; null without a head (or when the
+   * worker doesn't hold it). The main thread blends them with the calibrated zero-shot ones.
+   */
+  headProbabilities: Float32Array | null;
   durationSeconds: number;
   /** Seconds actually scored (clips are cut at the scoring limit). */
   scoredSeconds: number;
@@ -72,9 +85,11 @@ export type ClipOutcome =
 export type AudioTaskEvent =
   | { type: 'scoreProgress'; requestId: number; done: number; total: number }
   | { type: 'clipResult'; requestId: number; itemId: string; contentHash: string; outcome: ClipOutcome }
-  | { type: 'scored'; requestId: number; cancelled: boolean }
+  /** `missingHeadId`: the request's head, when the worker doesn't hold it (it restarted): the clips were scored zero-shot. */
+  | { type: 'scored'; requestId: number; cancelled: boolean; missingHeadId: string | null }
   | { type: 'zeroInputScores'; requestId: number; scores: Float32Array }
-  | { type: 'debugFeatures'; requestId: number; dims: number[]; data: Float32Array | null };
+  | { type: 'debugFeatures'; requestId: number; dims: number[]; data: Float32Array | null }
+  | LabEvent;
 
 export type AudioWorkerEvent = BaseWorkerEvent<AudioWorkerStats> | AudioTaskEvent;
 
@@ -82,13 +97,24 @@ export type AudioWorkerEvent = BaseWorkerEvent<AudioWorkerStats> | AudioTaskEven
 export function audioTransferablesOf(message: AudioTaskEvent | AudioTaskRequest): Transferable[] {
   switch (message.type) {
     case 'clipResult':
-      return message.outcome.ok ? [message.outcome.scores.buffer] : [];
+      if (!message.outcome.ok) return [];
+      return message.outcome.headProbabilities
+        ? [message.outcome.scores.buffer, message.outcome.headProbabilities.buffer]
+        : [message.outcome.scores.buffer];
     case 'zeroInputScores':
       return [message.scores.buffer];
     case 'debugFeatures':
       return 'data' in message && message.data ? [message.data.buffer] : [];
     case 'score':
       return message.clips.flatMap((clip) => clip.audio?.channels.map((channel) => channel.buffer) ?? []);
+    case 'labProgress':
+    case 'labGridResult':
+    case 'labHeadTrained':
+    case 'labLearningCurveResult':
+    case 'labHeadExported':
+    case 'labHeadImported':
+    case 'labBiasReport':
+      return labTransferablesOf(message);
     default:
       return [];
   }

@@ -3,6 +3,7 @@ import { serveModelWorker } from '../../models/worker';
 import { audioTransferablesOf, type AudioTaskEvent, type AudioTaskRequest } from '../shared/protocol';
 import { type AudioWorkerStats } from '../../../lib/workerReports';
 import { AudioEngine } from './audioEngine';
+import { answerLabRequest } from './audioLab';
 import { disposeAudio, loadAudio, type LoadedAudio } from './loadAudioModel';
 
 serveModelWorker<LoadedAudio, AudioWorkerStats, AudioEngine, AudioTaskRequest, AudioTaskEvent>({
@@ -19,11 +20,11 @@ serveModelWorker<LoadedAudio, AudioWorkerStats, AudioEngine, AudioTaskRequest, A
           onProgress: (done, total) => post({ type: 'scoreProgress', requestId, done, total }),
           onStats: postStats,
         });
-        post({ type: 'scored', requestId, cancelled: result.cancelled });
+        post({ type: 'scored', requestId, cancelled: result.cancelled, missingHeadId: result.missingHeadId });
         return;
       }
       case 'zeroInput': {
-        const scores = await engine.zeroInputScores(request.prompts, request.aggregation);
+        const scores = await engine.zeroInputScores(request.classPrompts, request.aggregation);
         postStats(engine.currentStats());
         post({ type: 'zeroInputScores', requestId, scores });
         return;
@@ -33,8 +34,28 @@ serveModelWorker<LoadedAudio, AudioWorkerStats, AudioEngine, AudioTaskRequest, A
         post({ type: 'debugFeatures', requestId, dims: input?.dims ?? [], data: input ? input.data.slice() : null });
         return;
       }
+      default: {
+        try {
+          await answerLabRequest(engine, request, { isCancelled, post });
+        } finally {
+          // Lab work may encode clips again (the encoder cache is bounded): the counters say so.
+          postStats(engine.currentStats());
+        }
+        return;
+      }
     }
   },
-  cancelledReply: (request) => (request.type === 'score' ? { type: 'scored', requestId: request.requestId, cancelled: true } : null),
+  cancelledReply: (request) => {
+    switch (request.type) {
+      case 'score':
+        return { type: 'scored', requestId: request.requestId, cancelled: true, missingHeadId: null };
+      case 'labGridSearch':
+        return { type: 'labGridResult', requestId: request.requestId, result: null };
+      case 'labLearningCurve':
+        return { type: 'labLearningCurveResult', requestId: request.requestId, curve: null };
+      default:
+        return null;
+    }
+  },
   transferablesOf: audioTransferablesOf,
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TokenAggregation } from '../../../lib/audioScoring';
 import type { AudioClip, ClipOutcome, ScoreRequest } from '../shared/protocol';
 import { AudioEngine } from './audioEngine';
-import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
+import type { AudioScorer, CaptionSpace, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
 import type { LoadedAudio } from './loadAudioModel';
 
 const RATE_HZ = 1_000;
@@ -14,7 +14,8 @@ interface FakeWindow extends EncodedWindow {
 
 /** Scores a prompt by its length minus the window's mean sample: deterministic and cheap to check. */
 class FakeScorer implements AudioScorer<FakeWindow> {
-  readonly family = 'whisper';
+  readonly family: 'whisper' | 'clap' = 'whisper';
+  readonly captions: CaptionSpace | null = null;
   readonly sampleRate = RATE_HZ;
   readonly windowSeconds = WINDOW_SECONDS;
   encodeCalls = 0;
@@ -23,7 +24,13 @@ class FakeScorer implements AudioScorer<FakeWindow> {
   encode(samples: Float32Array, options: { transcribe: boolean }): Promise<EncodeResult<FakeWindow>> {
     this.encodeCalls++;
     const mean = samples.reduce((s, x) => s + x, 0) / samples.length;
-    return Promise.resolve({ encoded: { mean, bytes: 8 }, transcript: options.transcribe ? `heard ${mean.toFixed(2)}` : null, input: null });
+    // The pooled vector points along (mean, 1): the clip embedding's direction shows which windows went in.
+    return Promise.resolve({
+      encoded: { mean, bytes: 8 },
+      pooled: Float32Array.from([mean, 1]),
+      transcript: options.transcribe ? `heard ${mean.toFixed(2)}` : null,
+      input: null,
+    });
   }
 
   score(window: FakeWindow, prompts: readonly string[], _aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array> {
@@ -52,9 +59,14 @@ function clip(id: string, seconds: number, value: number, sampleRate = RATE_HZ):
   return { itemId: id, contentHash: `hash-${id}`, audio: { channels: [samples], sampleRate, durationSeconds: samples.length / sampleRate } };
 }
 
-async function run(engine: AudioEngine, prompts: string[], clips: AudioClip[]): Promise<Map<string, ClipOutcome>> {
+/** One prompt per label (a single template, plain labels). */
+function run(engine: AudioEngine, prompts: string[], clips: AudioClip[]): Promise<Map<string, ClipOutcome>> {
+  return runClasses(engine, prompts.map((prompt) => [prompt]), clips);
+}
+
+async function runClasses(engine: AudioEngine, classPrompts: string[][], clips: AudioClip[]): Promise<Map<string, ClipOutcome>> {
   const outcomes = new Map<string, ClipOutcome>();
-  const request: ScoreRequest = { type: 'score', requestId: 1, prompts, aggregation: 'mean', clips };
+  const request: ScoreRequest = { type: 'score', requestId: 1, classPrompts, aggregation: 'mean', clips, head: null };
   await engine.score(request, {
     isCancelled: () => false,
     onClip: (c, outcome) => outcomes.set(c.itemId, outcome),
@@ -115,8 +127,8 @@ describe('AudioEngine', () => {
   it('computes zero-input scores once per prompt from a silent window', async () => {
     const scorer = new FakeScorer();
     const engine = engineWith(scorer);
-    expect(Array.from(await engine.zeroInputScores([' a'], 'mean'))).toEqual([2]);
-    expect(Array.from(await engine.zeroInputScores([' a', ' bb'], 'mean'))).toEqual([2, 3]);
+    expect(Array.from(await engine.zeroInputScores([[' a']], 'mean'))).toEqual([2]);
+    expect(Array.from(await engine.zeroInputScores([[' a'], [' bb']], 'mean'))).toEqual([2, 3]);
     expect(scorer.encodeCalls).toBe(1);
     expect(scorer.scoredPrompts).toEqual([[' a'], [' bb']]);
   });
@@ -125,10 +137,88 @@ describe('AudioEngine', () => {
     const engine = engineWith(new FakeScorer());
     let calls = 0;
     const result = await engine.score(
-      { type: 'score', requestId: 1, prompts: [' a'], aggregation: 'mean', clips: [clip('a', 1, 0.5), clip('b', 1, 0.5)] },
+      { type: 'score', requestId: 1, classPrompts: [[' a']], aggregation: 'mean', clips: [clip('a', 1, 0.5), clip('b', 1, 0.5)], head: null },
       { isCancelled: () => calls > 0, onClip: () => calls++, onProgress: () => undefined, onStats: () => undefined },
     );
     expect(result.cancelled).toBe(true);
     expect(calls).toBe(1);
+  });
+
+  it("scores a label as the mean of its prompts' scores, each prompt scored once per window and cached", async () => {
+    const scorer = new FakeScorer();
+    const engine = engineWith(scorer);
+    // Two templates × one or two alternatives; ' a' appears under two labels and is scored once.
+    const classPrompts = [[' a', ' [a]'], [' bb', ' [bb]', ' a']];
+    const samples = new Float32Array(4 * RATE_HZ);
+    samples.fill(1, 0, 2 * RATE_HZ); // window 0 mean 1, window 1 mean 0
+    const outcomes = await runClasses(engine, classPrompts, [{ itemId: 'x', contentHash: 'hx', audio: { channels: [samples], sampleRate: RATE_HZ, durationSeconds: 4 } }]);
+    const outcome = outcomes.get('x');
+    // Per window w (mean m_w): label 0 = mean(2, 4) − m_w = 3 − m_w; label 1 = mean(3, 5, 2) − m_w = 10/3 − m_w; averaged over m = 1, 0.
+    expect(outcome?.ok && outcome.scores[0]).toBeCloseTo(2.5, 6);
+    expect(outcome?.ok && outcome.scores[1]).toBeCloseTo(10 / 3 - 0.5, 6);
+    expect(scorer.scoredPrompts).toEqual([
+      [' a', ' [a]', ' bb', ' [bb]'],
+      [' a', ' [a]', ' bb', ' [bb]'],
+    ]);
+
+    // The same prompts regrouped: nothing new for the decoder.
+    const regrouped = await runClasses(engine, [[' a'], [' [a]', ' bb']], [{ itemId: 'x', contentHash: 'hx', audio: null }]);
+    const again = regrouped.get('x');
+    expect(again?.ok && Array.from(again.scores)).toEqual([1.5, Math.fround(3.5 - 0.5)]);
+    expect(scorer.scoredPrompts).toHaveLength(2);
+
+    // Zero-input calibration averages the silent clip's prompt scores the same way.
+    expect(Array.from(await engine.zeroInputScores(classPrompts, 'mean'))).toEqual([3, Math.fround(10 / 3)]);
+  });
+
+  it('gives exactly the per-prompt scores for one template and plain labels', async () => {
+    const engine = engineWith(new FakeScorer());
+    const outcomes = await runClasses(engine, [[' a'], [' bb'], [' ccc']], [clip('x', 1, 0.25)]);
+    const outcome = outcomes.get('x');
+    expect(outcome?.ok && Array.from(outcome.scores)).toEqual([1.75, 2.75, 3.75]);
+  });
+
+  it("keeps each clip's embedding (its windows' pooled vectors averaged, unit length) beyond the encoder cache", async () => {
+    const engine = engineWith(new FakeScorer());
+    const samples = new Float32Array(4 * RATE_HZ);
+    samples.fill(3, 0, 2 * RATE_HZ); // window 0 pooled (3, 1), window 1 pooled (0, 1): mean (1.5, 1)
+    await run(engine, [' a'], [{ itemId: 'x', contentHash: 'hx', audio: { channels: [samples], sampleRate: RATE_HZ, durationSeconds: 4 } }]);
+    const embedding = await engine.clipEmbedding('hx');
+    const norm = Math.hypot(1.5, 1);
+    expect(embedding?.[0]).toBeCloseTo(1.5 / norm, 6);
+    expect(embedding?.[1]).toBeCloseTo(1 / norm, 6);
+    expect(engine.embeddingDim()).toBe(2);
+    expect(await engine.clipEmbedding('never-sent')).toBeNull();
+    expect(engine.holds('hx')).toBe(true);
+    expect(engine.holds('never-sent')).toBe(false);
+  });
+
+  it('CLAP ensembles a label the CLIP way: unit caption embeddings summed, normalised, then scaled cosine', async () => {
+    const logitScale = 10;
+    const captions = new Map<string, Float32Array>([
+      ['a dog', Float32Array.from([1, 0, 0])],
+      ['a puppy', Float32Array.from([0, 1, 0])],
+      ['a cat', Float32Array.from([0, 0, 1])],
+    ]);
+    class FakeClap extends FakeScorer {
+      override readonly family = 'clap';
+      override readonly captions: CaptionSpace = {
+        logitScale,
+        embedCaptions: (prompts) => Promise.resolve(prompts.map((prompt) => captions.get(prompt)!)),
+      };
+      /** The window's audio embedding is (0.6, 0.8, 0) whatever it holds. */
+      override score(_window: FakeWindow, prompts: readonly string[], _aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array> {
+        this.scoredPrompts.push([...prompts]);
+        counters.textsEmbedded += prompts.length;
+        const audio = [0.6, 0.8, 0];
+        return Promise.resolve(Float32Array.from(prompts, (prompt) => logitScale * captions.get(prompt)!.reduce((s, x, k) => s + x * audio[k]!, 0)));
+      }
+    }
+    const engine = engineWith(new FakeClap());
+    const outcomes = await runClasses(engine, [['a dog', 'a puppy'], ['a cat']], [clip('x', 1, 0.5)]);
+    const outcome = outcomes.get('x');
+    // dog: audio · normalise((1,1,0)) = 1.4/√2; cat: 0.
+    expect(outcome?.ok && outcome.scores[0]).toBeCloseTo((logitScale * 1.4) / Math.SQRT2, 5);
+    expect(outcome?.ok && outcome.scores[1]).toBeCloseTo(0, 6);
   });
 });

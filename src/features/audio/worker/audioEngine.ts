@@ -7,16 +7,24 @@ import {
   splitIntoWindows,
   type ClipProblem,
 } from '../../../lib/audio';
-import type { TokenAggregation } from '../../../lib/audioScoring';
+import { clipEmbeddingFromWindows } from '../../../lib/audioEmbedding';
+import { captionEnsembleScores, meanPromptScores, normOfSum, type TokenAggregation } from '../../../lib/audioScoring';
 import { modelVariantKey } from '../../../lib/cacheKeys';
+import { headProbabilities, type TrainedHead } from '../../../lib/fewShot';
+import type { HeadSummary } from '../../lab/shared';
 import { type AudioClip, type ClipOutcome, type DecodedAudio, type ScoreRequest } from '../shared/protocol';
 import { EMPTY_AUDIO_STATS, type AudioWorkerStats } from '../../../lib/workerReports';
 import type { EncodedWindow, ModelInput } from './audioScorer';
+import type { AudioLabEngine } from './audioLab';
 import type { LoadedAudio } from './loadAudioModel';
 
 /** Encoder outputs kept per worker; the least recently used go first (Whisper base: ~3 MB per window). */
 const MAX_ENCODED_CACHE_BYTES = 512 * 1024 * 1024;
 const SILENCE_KEY = 'silence';
+
+/** Per label, its prompts (every template × alternative, filled). */
+export type ClassPrompts = readonly (readonly string[])[];
+export type HeadEmbedding = HeadSummary['embedding'];
 
 interface PreparedClip {
   /** Mono, at the model's rate, cut at MAX_SCORED_SECONDS. */
@@ -34,16 +42,24 @@ export interface ScoreCallbacks {
 
 /**
  * Runs the encoder once per clip window and keeps everything it has computed: prepared audio,
- * encoder outputs (LRU, bounded), per-prompt scores and transcripts. A label edit therefore only
- * costs decoder (Whisper) or text-tower (CLAP) work for the new prompts.
+ * encoder outputs (LRU, bounded), per-prompt scores, transcripts and each clip's embedding for
+ * heads. A label or template edit therefore only costs decoder (Whisper) or text-tower (CLAP)
+ * work for the new prompts, and the prompt lab's grids and heads run on what is kept.
  */
-export class AudioEngine {
+export class AudioEngine implements AudioLabEngine {
   private readonly clips = new Map<string, PreparedClip>();
   private readonly encoded = new Map<string, EncodedWindow>();
   private encodedBytes = 0;
   private readonly scores = new Map<string, number>();
   private readonly transcripts = new Map<string, string>();
   private readonly inputs = new Map<string, ModelInput>();
+  /** Per clip, its unit embedding for heads (see windowAt), and the windows' pooled vectors until every window is encoded. */
+  private readonly embeddings = new Map<string, Float32Array>();
+  private readonly pooledWindows = new Map<string, Array<Float32Array | undefined>>();
+  /** CLAP: ‖Σ t_j‖ of a label's caption embeddings, by its prompts. */
+  private readonly captionSumNorms = new Map<string, number>();
+  /** Trained or imported heads, by id; they go with the worker (a new model is a new worker). */
+  private readonly heads = new Map<string, TrainedHead>();
   private readonly stats: AudioWorkerStats = { ...EMPTY_AUDIO_STATS };
   private readonly variantKey: string;
 
@@ -70,14 +86,30 @@ export class AudioEngine {
     return this.inputs.get(contentHash);
   }
 
-  async score(request: ScoreRequest, callbacks: ScoreCallbacks): Promise<{ cancelled: boolean }> {
+  get family(): 'whisper' | 'clap' {
+    return this.model.scorer.family;
+  }
+
+  embeddingDim(): number | null {
+    for (const embedding of this.embeddings.values()) return embedding.length;
+    return null;
+  }
+
+  /** The embedding heads read for this model family. */
+  get embeddingKind(): HeadEmbedding {
+    return this.model.scorer.family === 'clap' ? 'clap-audio' : 'whisper-encoder-mean';
+  }
+
+  async score(request: ScoreRequest, callbacks: ScoreCallbacks): Promise<{ cancelled: boolean; missingHeadId: string | null }> {
+    const head = request.head ? (this.heads.get(request.head.headId) ?? null) : null;
+    const missingHeadId = request.head && !head ? request.head.headId : null;
     let done = 0;
     callbacks.onProgress(0, request.clips.length);
     for (const clip of request.clips) {
-      if (callbacks.isCancelled()) return { cancelled: true };
+      if (callbacks.isCancelled()) return { cancelled: true, missingHeadId };
       let outcome: ClipOutcome;
       try {
-        outcome = await this.scoreClip(clip, request.prompts, request.aggregation);
+        outcome = await this.scoreClip(clip, request.classPrompts, request.aggregation, head);
       } catch (error) {
         if (this.model.info.backend === 'webgpu') throw error; // the host reloads on WASM and retries
         outcome = { ok: false, kind: 'error', message: `Scoring failed: ${error instanceof Error ? error.message : String(error)}` };
@@ -86,11 +118,17 @@ export class AudioEngine {
       callbacks.onStats(this.currentStats());
       callbacks.onProgress(++done, request.clips.length);
     }
-    return { cancelled: false };
+    return { cancelled: false, missingHeadId };
   }
 
-  /** The silent clip's scores for zero-input calibration; cached per prompt like any clip's. */
-  async zeroInputScores(prompts: readonly string[], aggregation: TokenAggregation): Promise<Float32Array> {
+  /** The silent clip's per-label scores for zero-input calibration; cached per prompt like any clip's. */
+  async zeroInputScores(classPrompts: readonly (readonly string[])[], aggregation: TokenAggregation): Promise<Float32Array> {
+    const [scores] = await this.silenceClassScores([classPrompts], aggregation);
+    return scores ?? new Float32Array(0);
+  }
+
+  /** The silent window's per-label scores for each set of class prompts (one encoder run per model, ever). */
+  async silenceClassScores(promptSets: readonly ClassPrompts[], aggregation: TokenAggregation): Promise<Float32Array[]> {
     const { scorer } = this.model;
     const key = `${this.variantKey}\u0000${SILENCE_KEY}#0`;
     let window = this.cachedWindow(key);
@@ -99,7 +137,58 @@ export class AudioEngine {
       this.stats.encoderRuns++;
       this.storeWindow(key, window);
     }
-    return this.scoresFor(key, window, prompts, aggregation);
+    return this.classScoresOnWindow(key, window, promptSets, aggregation);
+  }
+
+  /** Whether the worker holds this clip's audio, and it can be scored (not silent, not too short). */
+  holds(contentHash: string): boolean {
+    const prepared = this.clips.get(contentHash);
+    return !!prepared && !prepared.problem;
+  }
+
+  /**
+   * A held clip's per-label raw scores for each set of class prompts, averaged over its windows:
+   * all sets' prompts are scored in one batch per window, and only those not scored before.
+   * Null when the worker doesn't hold the clip. Windows that left the encoder cache are encoded again.
+   */
+  async clipClassScores(contentHash: string, promptSets: readonly ClassPrompts[], aggregation: TokenAggregation): Promise<Float32Array[] | null> {
+    const prepared = this.clips.get(contentHash);
+    if (!prepared || prepared.problem) return null;
+    const perWindow: Float32Array[][] = [];
+    for (const index of this.windowsOf(prepared).keys()) {
+      const { key, window } = await this.windowAt(contentHash, prepared, index, false);
+      perWindow.push(await this.classScoresOnWindow(key, window, promptSets, aggregation));
+    }
+    return promptSets.map((_, set) => averageWindowScores(perWindow.map((scores) => scores[set] as Float32Array)));
+  }
+
+  /** A held clip's unit embedding for heads (computed when it was encoded); null when the worker doesn't hold it. */
+  async clipEmbedding(contentHash: string): Promise<Float32Array | null> {
+    const known = this.embeddings.get(contentHash);
+    if (known) return known;
+    const prepared = this.clips.get(contentHash);
+    if (!prepared || prepared.problem) return null;
+    // Held but never encoded (it failed mid-run): encode it now.
+    for (const index of this.windowsOf(prepared).keys()) await this.windowAt(contentHash, prepared, index, false);
+    return this.embeddings.get(contentHash) ?? null;
+  }
+
+  /** CLAP's caption embeddings (unit vectors), or null for Whisper. */
+  async captionEmbeddings(prompts: readonly string[]): Promise<Float32Array[] | null> {
+    const { captions } = this.model.scorer;
+    return captions ? captions.embedCaptions(prompts, this.stats) : null;
+  }
+
+  get logitScale(): number | null {
+    return this.model.scorer.captions?.logitScale ?? null;
+  }
+
+  storeHead(headId: string, head: TrainedHead): void {
+    this.heads.set(headId, head);
+  }
+
+  headFor(headId: string): TrainedHead | undefined {
+    return this.heads.get(headId);
   }
 
   private prepare(audio: DecodedAudio): PreparedClip {
@@ -111,7 +200,53 @@ export class AudioEngine {
     return { samples, durationSeconds, problem: clipProblem(samples, scorer.sampleRate) };
   }
 
-  private async scoreClip(clip: AudioClip, prompts: readonly string[], aggregation: TokenAggregation): Promise<ClipOutcome> {
+  private windowsOf(prepared: PreparedClip) {
+    const { scorer } = this.model;
+    return splitIntoWindows(prepared.samples.length, Math.round(scorer.sampleRate * scorer.windowSeconds));
+  }
+
+  /**
+   * A window's encoding, from the cache or the encoder. Encoding the clip's last missing window
+   * pooled vector completes its embedding for heads, kept per clip (small) beyond the cache's life.
+   */
+  private async windowAt(
+    contentHash: string,
+    prepared: PreparedClip,
+    index: number,
+    transcribe: boolean,
+  ): Promise<{ key: string; window: EncodedWindow; encodedNow: boolean }> {
+    const { scorer } = this.model;
+    const key = `${this.variantKey}\u0000${contentHash}#${index}`;
+    const cached = this.cachedWindow(key);
+    if (cached) return { key, window: cached, encodedNow: false };
+    const windows = this.windowsOf(prepared);
+    const { start, end } = windows[index] as { start: number; end: number };
+    const firstWindow = index === 0;
+    const result = await scorer.encode(prepared.samples.subarray(start, end), {
+      transcribe: transcribe && firstWindow && scorer.family === 'whisper' && !this.transcripts.has(contentHash),
+      keepInput: firstWindow && this.keepInputsForDebug,
+    });
+    this.stats.encoderRuns++;
+    this.storeWindow(key, result.encoded);
+    if (result.transcript !== null) {
+      this.transcripts.set(contentHash, result.transcript);
+      this.stats.transcripts++;
+    }
+    if (result.input) this.inputs.set(contentHash, result.input);
+    if (!this.embeddings.has(contentHash)) {
+      const pooled = this.pooledWindows.get(contentHash) ?? new Array<Float32Array | undefined>(windows.length);
+      pooled[index] = result.pooled;
+      this.pooledWindows.set(contentHash, pooled);
+      const vectors = pooled.filter((vector) => vector !== undefined);
+      if (vectors.length === windows.length) {
+        this.embeddings.set(contentHash, clipEmbeddingFromWindows(vectors));
+        this.pooledWindows.delete(contentHash);
+      }
+    }
+    return { key, window: result.encoded, encodedNow: true };
+  }
+
+  private async scoreClip(clip: AudioClip, classPrompts: ClassPrompts, aggregation: TokenAggregation, head: TrainedHead | null): Promise<ClipOutcome> {
     const { scorer } = this.model;
     let prepared = this.clips.get(clip.contentHash);
     if (!prepared) {
@@ -121,36 +256,22 @@ export class AudioEngine {
     }
     if (prepared.problem) return { ok: false, kind: 'bad-clip', message: prepared.problem.message };
 
-    const windowLength = Math.round(scorer.sampleRate * scorer.windowSeconds);
-    const windows = splitIntoWindows(prepared.samples.length, windowLength);
+    const windows = this.windowsOf(prepared);
     const windowScores: Float32Array[] = [];
     let encodedNow = false;
-    for (const [index, { start, end }] of windows.entries()) {
-      const key = `${this.variantKey}\u0000${clip.contentHash}#${index}`;
-      let window = this.cachedWindow(key);
-      if (!window) {
-        const firstWindow = index === 0;
-        const result = await scorer.encode(prepared.samples.subarray(start, end), {
-          transcribe: firstWindow && scorer.family === 'whisper' && !this.transcripts.has(clip.contentHash),
-          keepInput: firstWindow && this.keepInputsForDebug,
-        });
-        window = result.encoded;
-        this.stats.encoderRuns++;
-        encodedNow = true;
-        this.storeWindow(key, window);
-        if (result.transcript !== null) {
-          this.transcripts.set(clip.contentHash, result.transcript);
-          this.stats.transcripts++;
-        }
-        if (result.input) this.inputs.set(clip.contentHash, result.input);
-      }
-      windowScores.push(await this.scoresFor(key, window, prompts, aggregation));
+    for (const index of windows.keys()) {
+      const encoded = await this.windowAt(clip.contentHash, prepared, index, true);
+      encodedNow ||= encoded.encodedNow;
+      const [scores] = await this.classScoresOnWindow(encoded.key, encoded.window, [classPrompts], aggregation);
+      windowScores.push(scores as Float32Array);
     }
     if (encodedNow) this.stats.clipsEncoded++;
+    const scores = averageWindowScores(windowScores);
     const scoredSeconds = prepared.samples.length / scorer.sampleRate;
     return {
       ok: true,
-      scores: averageWindowScores(windowScores),
+      scores,
+      headProbabilities: head ? this.headProbabilitiesFor(head, clip.contentHash, scores) : null,
       durationSeconds: prepared.durationSeconds,
       scoredSeconds,
       windows: windows.length,
@@ -160,15 +281,51 @@ export class AudioEngine {
     };
   }
 
-  /** Scores from the cache where this window was already scored against a prompt; one batched call for the rest. */
-  private async scoresFor(windowKey: string, window: EncodedWindow, prompts: readonly string[], aggregation: TokenAggregation): Promise<Float32Array> {
+  /** The head's class probabilities for one clip; Tip-Adapter adds to the clip's raw zero-shot scores. */
+  private headProbabilitiesFor(head: TrainedHead, contentHash: string, rawScores: Float32Array): Float32Array | null {
+    const embedding = this.embeddings.get(contentHash);
+    if (!embedding || embedding.length !== head.dim || rawScores.length !== head.classes) return null;
+    const features = { data: embedding, count: 1, dim: embedding.length };
+    return Float32Array.from(headProbabilities(head, features, [0], rawScores));
+  }
+
+  /**
+   * Per-label scores on one window for each set of class prompts: every prompt's raw score comes
+   * from the cache where this window was already scored against it, one batched call for the rest;
+   * then each label ensembles its prompts (Whisper: their mean; CLAP: the summed caption direction).
+   */
+  private async classScoresOnWindow(
+    windowKey: string,
+    window: EncodedWindow,
+    promptSets: readonly ClassPrompts[],
+    aggregation: TokenAggregation,
+  ): Promise<Float32Array[]> {
     const keyOf = (prompt: string) => `${windowKey}\u0000${aggregation}\u0000${prompt}`;
+    const prompts = promptSets.flatMap((set) => set.flat());
     const missing = [...new Set(prompts.filter((prompt) => !this.scores.has(keyOf(prompt))))];
     if (missing.length > 0) {
       const computed = await this.model.scorer.score(window, missing, aggregation, this.stats);
       missing.forEach((prompt, index) => this.scores.set(keyOf(prompt), computed[index] as number));
     }
-    return Float32Array.from(prompts, (prompt) => this.scores.get(keyOf(prompt)) as number);
+    const scoreOf = (prompt: string) => this.scores.get(keyOf(prompt)) as number;
+    const { captions } = this.model.scorer;
+    if (!captions) return promptSets.map((classPrompts) => meanPromptScores(classPrompts, scoreOf));
+    const results: Float32Array[] = [];
+    for (const classPrompts of promptSets) {
+      const norms = new Map<string, number>();
+      for (const labelPrompts of classPrompts) {
+        if (labelPrompts.length < 2) continue;
+        const normKey = labelPrompts.join('\u0000');
+        let norm = this.captionSumNorms.get(normKey);
+        if (norm === undefined) {
+          norm = normOfSum(await captions.embedCaptions(labelPrompts, this.stats));
+          this.captionSumNorms.set(normKey, norm);
+        }
+        norms.set(normKey, norm);
+      }
+      results.push(captionEnsembleScores(classPrompts, scoreOf, (labelPrompts) => norms.get(labelPrompts.join('\u0000')) ?? 0));
+    }
+    return results;
   }
 
   private cachedWindow(key: string): EncodedWindow | undefined {

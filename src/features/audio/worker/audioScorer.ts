@@ -12,6 +12,12 @@ export interface ModelInput {
 
 export interface EncodeResult<W extends EncodedWindow> {
   encoded: W;
+  /**
+   * The window's vector for the clip embedding few-shot heads read (small; kept when the
+   * encoding itself leaves the cache): CLAP's unit audio embedding, or Whisper's encoder
+   * output mean-pooled over the positions that hold the window's audio.
+   */
+  pooled: Float32Array;
   /** Greedy transcription, when asked for and the family can transcribe (Whisper). */
   transcript: string | null;
   /** The model's input (log-mel or CLAP features), when asked for: tests compare it with a reference runtime. */
@@ -29,8 +35,17 @@ export interface ScoreCounters {
  * What the audio engine needs from a model family: the rate and window length it reads, how a
  * window is encoded (once; the engine caches it), and how prompts are scored against it.
  */
+/** CLAP's text side: captions as unit vectors in the audio embedding space (cached by the scorer). */
+export interface CaptionSpace {
+  /** CLAP's scale from cosine to logit. */
+  readonly logitScale: number;
+  embedCaptions(prompts: readonly string[], counters: ScoreCounters): Promise<Float32Array[]>;
+}
+
 export interface AudioScorer<W extends EncodedWindow = EncodedWindow> {
   readonly family: 'whisper' | 'clap';
+  /** CLAP only: labels ensemble their captions' embeddings (Whisper averages its prompts' scores instead). */
+  readonly captions: CaptionSpace | null;
   readonly sampleRate: number;
   readonly windowSeconds: number;
   encode(windowSamples: Float32Array, options: { transcribe: boolean; keepInput: boolean }): Promise<EncodeResult<W>>;

@@ -1,7 +1,7 @@
 import { Tensor, type FeatureExtractor, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import type { TokenAggregation } from '../../../lib/audioScoring';
 import { dot, l2Normalize } from '../../../lib/scoring';
-import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
+import type { AudioScorer, CaptionSpace, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
 
 /** CLAP reads 48 kHz audio in 10 s windows (longer input would be cut at a random offset). */
 const CLAP_DEFAULT_SAMPLE_RATE_HZ = 48_000;
@@ -32,8 +32,9 @@ function firstRow(output: Record<string, unknown>, name: string): Float32Array[]
  * CLAP: audio and captions meet in one embedding space. Each window is embedded once (the engine
  * caches it) and each caption once (cached here), so a label edit costs one text-tower run.
  */
-export class ClapScorer implements AudioScorer<ClapWindow> {
+export class ClapScorer implements AudioScorer<ClapWindow>, CaptionSpace {
   readonly family = 'clap';
+  readonly captions: CaptionSpace = this;
   readonly sampleRate: number;
   readonly windowSeconds: number;
   private readonly textEmbeddings = new Map<string, Float32Array>();
@@ -43,7 +44,7 @@ export class ClapScorer implements AudioScorer<ClapWindow> {
     private readonly audioModel: PreTrainedModel,
     private readonly tokenizer: PreTrainedTokenizer,
     private readonly featureExtractor: FeatureExtractor,
-    private readonly logitScale: number,
+    readonly logitScale: number,
   ) {
     this.sampleRate = configNumber(featureExtractor, 'sampling_rate') ?? CLAP_DEFAULT_SAMPLE_RATE_HZ;
     this.windowSeconds = configNumber(featureExtractor, 'max_length_s') ?? CLAP_DEFAULT_WINDOW_SECONDS;
@@ -56,10 +57,16 @@ export class ClapScorer implements AudioScorer<ClapWindow> {
     if (!embedding) throw new Error('The CLAP audio model returned an empty batch.');
     const input = options.keepInput ? { dims: [...input_features.dims], data: Float32Array.from(input_features.data as Float32Array) } : null;
     input_features.dispose();
-    return { encoded: { embedding, bytes: embedding.byteLength }, transcript: null, input };
+    return { encoded: { embedding, bytes: embedding.byteLength }, pooled: embedding, transcript: null, input };
   }
 
   async score(window: ClapWindow, prompts: readonly string[], _aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array> {
+    const embeddings = await this.embedCaptions(prompts, counters);
+    return Float32Array.from(embeddings, (text) => this.logitScale * dot(window.embedding, text));
+  }
+
+  /** Unit caption embeddings, each caption through the text tower once per model. */
+  async embedCaptions(prompts: readonly string[], counters: ScoreCounters): Promise<Float32Array[]> {
     const missing = [...new Set(prompts.filter((prompt) => !this.textEmbeddings.has(prompt)))];
     if (missing.length > 0) {
       const inputs = this.tokenizer(missing, { padding: true, truncation: true });
@@ -68,7 +75,7 @@ export class ClapScorer implements AudioScorer<ClapWindow> {
       counters.textRuns++;
       counters.textsEmbedded += missing.length;
     }
-    return Float32Array.from(prompts, (prompt) => this.logitScale * dot(window.embedding, this.textEmbeddings.get(prompt)!));
+    return prompts.map((prompt) => this.textEmbeddings.get(prompt)!);
   }
 
   async warmUp(): Promise<void> {

@@ -20,6 +20,7 @@ function greedyGenerate(model: WhisperForConditionalGeneration, options: GreedyT
 }
 import { buildDecoderBatch, scoreDecoderBatch, type TokenAggregation } from '../../../lib/audioScoring';
 import { WHISPER_SAMPLE_RATE_HZ, WHISPER_WINDOW_SECONDS } from '../../../lib/audio';
+import { coveredEncoderPositions, meanPoolFrames } from '../../../lib/audioEmbedding';
 import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
 
 /** Whisper's text for one 30 s window stays well under this many tokens. */
@@ -81,6 +82,7 @@ function whisperTokens(model: WhisperForConditionalGeneration, multilingual: boo
  */
 export class WhisperScorer implements AudioScorer<WhisperWindow> {
   readonly family = 'whisper';
+  readonly captions = null;
   readonly sampleRate = WHISPER_SAMPLE_RATE_HZ;
   readonly windowSeconds = WHISPER_WINDOW_SECONDS;
   private readonly tokens: WhisperTokens;
@@ -123,6 +125,9 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
     const [, positions, width] = hiddenTensor.dims as [number, number, number];
     const hidden = Float32Array.from(hiddenTensor.data as Float32Array);
     const encoded: WhisperWindow = { hidden, positions, width, bytes: hidden.byteLength };
+    // The feature extractor pads the window to 30 s; only the positions over real audio are pooled.
+    const covered = coveredEncoderPositions(windowSamples.length, this.sampleRate, this.windowSeconds, positions);
+    const pooled = meanPoolFrames(hidden, positions, width, covered);
 
     let transcript: string | null = null;
     if (options.transcribe) {
@@ -141,7 +146,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
     const input = options.keepInput ? { dims: [...input_features.dims], data: Float32Array.from(input_features.data as Float32Array) } : null;
     hiddenTensor.dispose();
     input_features.dispose();
-    return { encoded, transcript, input };
+    return { encoded, pooled, transcript, input };
   }
 
   async score(window: WhisperWindow, prompts: readonly string[], aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array> {

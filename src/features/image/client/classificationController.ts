@@ -1,5 +1,5 @@
 import { createLimiter } from '../../../lib/concurrency';
-import { buildPrompts, parseLabels } from '../../../lib/labels';
+import { buildClassPrompts, parseLabels, parseTemplates } from '../../../lib/labels';
 import { rankLabels } from '../../../lib/scoring';
 import type { AppState } from '../../../store';
 import type { ImageItem } from '../../../store/itemsSlice';
@@ -8,6 +8,7 @@ import { Debouncer, RunTracker } from '../../models';
 import { TaskModelLoader, type ModelChooser } from '../../models';
 import { prepareImage } from './prepareImages';
 import type { ClassifyItem } from '../shared/protocol';
+import type { HeadUse } from '../../lab/shared';
 import { ClipBridge, SupersededError } from './clipBridge';
 import type { StoreApi } from 'zustand';
 
@@ -20,19 +21,40 @@ export const RERANK_DEBOUNCE_MS = 120;
  */
 const MAX_CONCURRENT_PREPARES = 8;
 
+/** Told to the user when the worker no longer has the head the items were to be ranked with. */
+export const HEAD_LOST_NOTICE =
+  'The trained head is gone (the model worker restarted), so the items show zero-shot scores again. Train the head again, or import it from its file.';
+
 export interface CurrentQuery {
   labels: string[];
+  /** Per label, every template filled with every one of its alternatives (ensembled into one class vector). */
+  classPrompts: string[][];
+  /** Every prompt, in label order. */
   prompts: string[];
-  /** Identifies the model run plus prompts a prediction was made for. */
+  /** The trained head the items are ranked with, if it is in use and fits the current model and labels. */
+  head: HeadUse | null;
+  /** Identifies the model run, prompts and head a prediction was made for. */
   key: string;
 }
 
+function sameLabels(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((label, index) => label === b[index]);
+}
+
 export function currentQuery(state: AppState): CurrentQuery {
-  const { labels } = parseLabels(state.labelsText);
-  const prompts = buildPrompts(state.template, labels);
+  const { labels, alternatives } = parseLabels(state.labelsText);
+  const classPrompts = buildClassPrompts(parseTemplates(state.template), alternatives);
   const status = state.models.image.status;
   const model = status.state === 'ready' ? `${status.info.modelId}@${status.info.backend}` : '';
-  return { labels, prompts, key: `${model}\u0000${prompts.join('\u0000')}` };
+  const active = state.heads.image;
+  const head =
+    active?.inUse && status.state === 'ready' && active.modelId === status.info.modelId && sameLabels(active.labels, labels)
+      ? { headId: active.headId, zeroShotWeight: active.zeroShotWeight }
+      : null;
+  // One prompt per label gives the same key as before ensembles: what was ranked then needs no re-ranking.
+  const promptsKey = classPrompts.map((prompts) => prompts.join('\u0001')).join('\u0000');
+  const headKey = head ? `\u0000\u0002head:${head.headId}@${head.zeroShotWeight}` : '';
+  return { labels, classPrompts, prompts: classPrompts.flat(), head, key: `${model}\u0000${promptsKey}${headKey}` };
 }
 
 function needsRanking(item: ImageItem, key: string): boolean {
@@ -80,6 +102,7 @@ export class ClassificationController implements ModelChooser {
         state.items !== previous.items ||
         state.labelsText !== previous.labelsText ||
         state.template !== previous.template ||
+        state.heads.image !== previous.heads.image ||
         state.models.image.status !== previous.models.image.status ||
         state.embeddingPaused !== previous.embeddingPaused
       )
@@ -155,20 +178,23 @@ export class ClassificationController implements ModelChooser {
     const run = this.runs.start(query.key, work.map((item) => item.id));
     const results = new PatchBatcher<ImageItem>((patches) => this.store.getState().updateItems(patches));
     const items: ClassifyItem[] = work.map((item) => ({ itemId: item.id, contentHash: item.contentHash!, image: item.blob }));
+    let headLost = false;
     try {
-      await this.bridge.classify(query.prompts, items, {
+      await this.bridge.classify(query, items, {
         signal: run.controller.signal,
         onItem: (itemId, _hash, outcome) => {
-          if (outcome.ok)
+          if (outcome.ok) {
+            if (query.head && outcome.classifier === 'zero-shot') headLost = true;
             results.add(itemId, {
               state: 'done',
               error: null,
-              predictions: rankLabels(query.labels, Array.from(outcome.scores)),
+              predictions: rankLabels(query.labels, Array.from(outcome.scores), Array.from(outcome.similarities)),
+              classifier: outcome.classifier,
               rankedPromptsKey: query.key,
               width: outcome.width,
               height: outcome.height,
             });
-          else results.add(itemId, { state: 'error', error: outcome.error, predictions: [], rankedPromptsKey: query.key });
+          } else results.add(itemId, { state: 'error', error: outcome.error, predictions: [], classifier: null, rankedPromptsKey: query.key });
         },
         onBatchProgress: (done, total) => {
           if (this.runs.isActive(run)) this.store.getState().setBatch(done < total ? { done, total } : null);
@@ -181,6 +207,15 @@ export class ClassificationController implements ModelChooser {
     } finally {
       results.flush();
       if (this.runs.finish(run)) this.store.getState().setBatch(null);
+      if (headLost) this.forgetLostHead(query.head!.headId);
     }
+  }
+
+  /** The worker ranked zero-shot because it no longer holds the head: stop asking for it, and say so. */
+  private forgetLostHead(headId: string): void {
+    const state = this.store.getState();
+    if (state.heads.image?.headId !== headId) return;
+    state.setHead('image', null);
+    state.setModelNotice('image', { text: HEAD_LOST_NOTICE });
   }
 }

@@ -4,12 +4,14 @@ import { ClipBridge, ModelLoadFailure, SupersededError, WorkerCrashedError } fro
 
 class FakeWorker {
   readonly sent: WorkerRequest[] = [];
+  readonly transfers: Transferable[][] = [];
   onmessage: ((message: MessageEvent<WorkerEvent>) => void) | null = null;
   onerror: ((event: ErrorEvent) => void) | null = null;
   onmessageerror: (() => void) | null = null;
   terminated = false;
-  postMessage(request: WorkerRequest) {
+  postMessage(request: WorkerRequest, transfer: Transferable[] = []) {
     this.sent.push(request);
+    this.transfers.push(transfer);
   }
   terminate() {
     this.terminated = true;
@@ -85,14 +87,14 @@ describe('ClipBridge', () => {
     const { bridge, workers } = setup();
     const abort = new AbortController();
     const onItem = vi.fn();
-    const running = bridge.classify(['a photo of a cat.'], [{ itemId: 'i1', contentHash: 'h1', image: new Blob(['x']) }], {
+    const running = bridge.classify({ classPrompts: [['a photo of a cat.']], head: null }, [{ itemId: 'i1', contentHash: 'h1', image: new Blob(['x']) }], {
       signal: abort.signal,
       onItem,
     });
     await flush();
     const worker = workers[0]!;
     const { requestId } = worker.last('classify');
-    worker.emit({ type: 'itemResult', requestId, itemId: 'i1', contentHash: 'h1', outcome: { ok: true, scores: new Float32Array([1]), embeddedNow: true, width: 1, height: 1 } });
+    worker.emit({ type: 'itemResult', requestId, itemId: 'i1', contentHash: 'h1', outcome: { ok: true, scores: new Float32Array([1]), similarities: new Float32Array([0.3]), classifier: 'zero-shot', embeddedNow: true, width: 1, height: 1 } });
     abort.abort();
     expect(worker.last('cancel')).toEqual({ type: 'cancel', targetRequestId: requestId });
     worker.emit({ type: 'classified', requestId, cancelled: true });
@@ -105,7 +107,7 @@ describe('ClipBridge', () => {
     const loading = bridge.load(loadOptions);
     workers[0]!.emit({ type: 'loaded', requestId: workers[0]!.last('load').requestId, info });
     await loading;
-    const running = bridge.classify(['p'], []);
+    const running = bridge.classify({ classPrompts: [['p']], head: null }, []);
     await flush();
     workers[0]!.crash();
     await expect(running).rejects.toBeInstanceOf(WorkerCrashedError);
@@ -116,7 +118,7 @@ describe('ClipBridge', () => {
     expect(workers).toHaveLength(2);
     const reload = workers[1]!.last('load');
     expect(reload.modelId).toBe('builtin/clip-shapes');
-    const next = bridge.classify(['p'], []);
+    const next = bridge.classify({ classPrompts: [['p']], head: null }, []);
     await flush();
     expect(workers[1]!.sent.map((r) => r.type)).toEqual(['load']);
     workers[1]!.emit({ type: 'loaded', requestId: reload.requestId, info });
@@ -124,6 +126,37 @@ describe('ClipBridge', () => {
     const classify = workers[1]!.last('classify');
     workers[1]!.emit({ type: 'classified', requestId: classify.requestId, cancelled: false });
     await expect(next).resolves.toEqual({ cancelled: false });
+  });
+
+  it('sends a lab request, forwards its progress, cancels it on abort and resolves with its terminal reply', async () => {
+    const { bridge, workers } = setup();
+    const abort = new AbortController();
+    const onProgress = vi.fn();
+    const request = { labels: ['a', 'b'], alternatives: [['a'], ['b']], templates: ['{}'], items: [], maxFolds: 5, seed: 1, audio: null };
+    const running = bridge.gridSearch(request, { signal: abort.signal, onProgress });
+    await flush();
+    const worker = workers[0]!;
+    const sent = worker.last('labGridSearch');
+    expect(sent).toMatchObject({ ...request, type: 'labGridSearch' });
+    worker.emit({ type: 'labProgress', requestId: sent.requestId, stage: 'Embedding prompts', done: 1, total: 2 });
+    expect(onProgress).toHaveBeenCalledWith({ stage: 'Embedding prompts', done: 1, total: 2 });
+    abort.abort();
+    expect(worker.last('cancel')).toEqual({ type: 'cancel', targetRequestId: sent.requestId });
+    worker.emit({ type: 'labGridResult', requestId: sent.requestId, result: null });
+    await expect(running).resolves.toBeNull();
+  });
+
+  it('moves an imported head\'s buffers to the worker and rejects with the worker\'s message when it refuses it', async () => {
+    const { bridge, workers } = setup();
+    const head = { kind: 'knn', classes: 2, dim: 3, k: 1, keys: new Float32Array(6), keyLabels: new Int32Array([0, 1]) } as const;
+    const importing = bridge.importHead('h1', head, 'image');
+    await flush();
+    const worker = workers[0]!;
+    const sent = worker.last('labImportHead');
+    expect(sent.head).toBe(head);
+    expect(worker.transfers[worker.sent.indexOf(sent)]).toEqual([head.keys.buffer, head.keyLabels.buffer]);
+    worker.emit({ type: 'failed', requestId: sent.requestId, message: 'This head reads 3-dimensional embeddings' });
+    await expect(importing).rejects.toThrow('3-dimensional');
   });
 
   it('answers a failed request instead of leaving it hanging', async () => {

@@ -1,4 +1,16 @@
 import { ModelWorkerBridge } from '../../models';
+import type { LabBackend, LabCallOptions } from '../../lab';
+import type {
+  BiasProbeRequest,
+  BiasReport,
+  GridSearchRequest,
+  GridSearchResult,
+  HeadSummary,
+  HeadUse,
+  LearningCurveRequest,
+  TrainHeadRequest,
+} from '../../lab/shared';
+import type { LearningCurve, TrainedHead } from '../../../lib/fewShot';
 import type { ClassifyItem, ClipTaskEvent, ClipTaskRequest, ItemOutcome } from '../shared/protocol';
 import type { WorkerStats } from '../../../lib/workerReports';
 
@@ -16,12 +28,23 @@ export interface ClassifyOptions {
   onBatchProgress?: (done: number, total: number) => void;
 }
 
-/** The CLIP worker's bridge: the shared worker life-cycle plus classify and the debug pixels. */
-export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent, WorkerStats> {
-  async classify(prompts: string[], items: ClassifyItem[], options: ClassifyOptions = {}): Promise<{ cancelled: boolean }> {
+/** What the items are ranked with: every label's prompts, and the trained head to use, if any. */
+export interface ClassifyQuery {
+  classPrompts: string[][];
+  head: HeadUse | null;
+}
+
+type Body<R> = Omit<R, 'type' | 'requestId'>;
+
+/** The terminal reply's value, when the event is the one the request waits for. */
+type PickReply<T> = (event: ClipTaskEvent) => { value: T } | null;
+
+/** The CLIP worker's bridge: the shared worker life-cycle plus classify, the debug pixels and the prompt lab's commands. */
+export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent, WorkerStats> implements LabBackend {
+  async classify(query: ClassifyQuery, items: ClassifyItem[], options: ClassifyOptions = {}): Promise<{ cancelled: boolean }> {
     if (options.signal?.aborted) return { cancelled: true };
     return this.call<{ cancelled: boolean }>(
-      (requestId) => ({ type: 'classify', requestId, prompts, items }),
+      (requestId) => ({ type: 'classify', requestId, classPrompts: query.classPrompts, head: query.head, items }),
       (event, settle) => {
         switch (event.type) {
           case 'batchProgress':
@@ -33,7 +56,7 @@ export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent
           case 'classified':
             settle.resolve({ cancelled: event.cancelled });
             return true;
-          case 'debugPixels':
+          default:
             return false;
         }
       },
@@ -49,6 +72,84 @@ export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent
         settle.resolve(event.data ? { dims: event.dims, data: event.data } : null);
         return true;
       },
+    );
+  }
+
+  gridSearch(request: Body<GridSearchRequest>, options: LabCallOptions = {}): Promise<GridSearchResult | null> {
+    if (options.signal?.aborted) return Promise.resolve(null);
+    return this.labCall(
+      (requestId) => ({ ...request, type: 'labGridSearch', requestId }),
+      (event) => (event.type === 'labGridResult' ? { value: event.result } : null),
+      options,
+    );
+  }
+
+  trainHead(request: Body<TrainHeadRequest>, options: LabCallOptions = {}): Promise<HeadSummary> {
+    return this.labCall(
+      (requestId) => ({ ...request, type: 'labTrainHead', requestId }),
+      (event) => (event.type === 'labHeadTrained' ? { value: event.summary } : null),
+      options,
+    );
+  }
+
+  learningCurve(request: Body<LearningCurveRequest>, options: LabCallOptions = {}): Promise<LearningCurve | null> {
+    if (options.signal?.aborted) return Promise.resolve(null);
+    return this.labCall(
+      (requestId) => ({ ...request, type: 'labLearningCurve', requestId }),
+      (event) => (event.type === 'labLearningCurveResult' ? { value: event.curve } : null),
+      options,
+    );
+  }
+
+  exportHead(headId: string): Promise<{ head: TrainedHead; embedding: HeadSummary['embedding'] } | null> {
+    return this.labCall(
+      (requestId) => ({ type: 'labExportHead', requestId, headId }),
+      (event) => {
+        if (event.type !== 'labHeadExported') return null;
+        return { value: event.head && event.embedding ? { head: event.head, embedding: event.embedding } : null };
+      },
+    );
+  }
+
+  /** The head's buffers move to the worker: the caller's copy is left empty. */
+  importHead(headId: string, head: TrainedHead, embedding: HeadSummary['embedding']): Promise<HeadSummary> {
+    return this.labCall(
+      (requestId) => ({ type: 'labImportHead', requestId, headId, head, embedding }),
+      (event) => (event.type === 'labHeadImported' ? { value: event.summary } : null),
+    );
+  }
+
+  biasProbe(request: Body<BiasProbeRequest>, options: LabCallOptions = {}): Promise<BiasReport> {
+    return this.labCall(
+      (requestId) => ({ ...request, type: 'labBiasProbe', requestId }),
+      (event) => (event.type === 'labBiasReport' ? { value: event.report } : null),
+      options,
+    );
+  }
+
+  protected override transferablesOf(request: ClipTaskRequest): Transferable[] {
+    if (request.type !== 'labImportHead') return [];
+    const { head } = request;
+    const buffers = head.kind === 'logistic' ? [head.model.weights.buffer, head.model.bias.buffer] : [head.keys.buffer, head.keyLabels.buffer];
+    // The same buffer listed twice would make postMessage throw.
+    return [...new Set(buffers)];
+  }
+
+  /** One lab request: progress to `onProgress`, the abort signal to the shared cancel request, settled by its terminal reply. */
+  private labCall<T>(build: (requestId: number) => ClipTaskRequest, pick: PickReply<T>, options: LabCallOptions = {}): Promise<T> {
+    return this.call<T>(
+      build,
+      (event, settle) => {
+        if (event.type === 'labProgress') {
+          options.onProgress?.({ stage: event.stage, done: event.done, total: event.total });
+          return false;
+        }
+        const reply = pick(event);
+        if (!reply) return false;
+        settle.resolve(reply.value);
+        return true;
+      },
+      options.signal,
     );
   }
 }

@@ -29,6 +29,7 @@ export function newImageItem(file: File, path?: string, truth: string | null = n
     error: null,
     predictions: [],
     rankedPromptsKey: null,
+    classifier: null,
     width: null,
     height: null,
   };

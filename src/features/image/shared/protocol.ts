@@ -5,6 +5,8 @@
  */
 import type { BaseWorkerEvent, CancelRequest, LoadModelRequest } from '../../models/shared';
 import type { WorkerStats } from '../../../lib/workerReports';
+import type { ClassifierKind } from '../../../lib/classifiers';
+import { labTransferablesOf, type HeadUse, type LabEvent, type LabRequest } from '../../lab/shared';
 
 export type { CancelRequest, LoadModelRequest, ModelSource } from '../../models/shared';
 
@@ -19,7 +21,10 @@ export interface ClassifyItem {
 export interface ClassifyRequest {
   type: 'classify';
   requestId: number;
-  prompts: string[];
+  /** Per label, every prompt (templates × the label's alternatives); their embeddings are ensembled into the class vector. */
+  classPrompts: string[][];
+  /** Rank with this trained head (blended with zero-shot) instead of zero-shot alone. */
+  head: HeadUse | null;
   items: ClassifyItem[];
 }
 
@@ -29,10 +34,24 @@ export interface DebugPixelsRequest {
   contentHash: string;
 }
 
-export type WorkerRequest = LoadModelRequest | ClassifyRequest | CancelRequest | DebugPixelsRequest;
+export type ClipTaskRequest = ClassifyRequest | DebugPixelsRequest | LabRequest;
+
+export type WorkerRequest = LoadModelRequest | CancelRequest | ClipTaskRequest;
+
+export type { ClassifierKind } from '../../../lib/classifiers';
 
 export type ItemOutcome =
-  | { ok: true; scores: Float32Array; embeddedNow: boolean; width: number; height: number }
+  | {
+      ok: true;
+      /** Per label, as the model scores (softmax or sigmoid), or the head's blended probabilities. */
+      scores: Float32Array;
+      /** Per label, the raw cosine of the image with the class vector (with one label, softmax always says 100%). */
+      similarities: Float32Array;
+      classifier: ClassifierKind;
+      embeddedNow: boolean;
+      width: number;
+      height: number;
+    }
   | { ok: false; error: string };
 
 /** The CLIP worker's own replies, on top of the load/stats/failed messages every model worker sends. */
@@ -40,15 +59,22 @@ export type ClipTaskEvent =
   | { type: 'batchProgress'; requestId: number; done: number; total: number }
   | { type: 'itemResult'; requestId: number; itemId: string; contentHash: string; outcome: ItemOutcome }
   | { type: 'classified'; requestId: number; cancelled: boolean }
-  | { type: 'debugPixels'; requestId: number; dims: number[]; data: Float32Array | null };
-
-export type ClipTaskRequest = ClassifyRequest | DebugPixelsRequest;
+  | { type: 'debugPixels'; requestId: number; dims: number[]; data: Float32Array | null }
+  | LabEvent;
 
 export type WorkerEvent = BaseWorkerEvent<WorkerStats> | ClipTaskEvent;
 
 /** Buffers inside a reply that should move to the other side instead of being copied. */
 export function transferablesOf(event: ClipTaskEvent): Transferable[] {
-  if (event.type === 'itemResult' && event.outcome.ok) return [event.outcome.scores.buffer];
-  if (event.type === 'debugPixels' && event.data) return [event.data.buffer];
-  return [];
+  switch (event.type) {
+    case 'itemResult':
+      return event.outcome.ok ? [event.outcome.scores.buffer, event.outcome.similarities.buffer] : [];
+    case 'debugPixels':
+      return event.data ? [event.data.buffer] : [];
+    case 'batchProgress':
+    case 'classified':
+      return [];
+    default:
+      return labTransferablesOf(event);
+  }
 }

@@ -2,6 +2,7 @@ import { memo, useRef } from 'react';
 import { useObjectUrlRef } from '../../../ui/useObjectUrl';
 import { useAppStore } from '../../../store';
 import { PredictionList } from '../../../ui/PredictionList';
+import { classifierName } from '../../../lib/classifiers';
 import {
   DecisionControls,
   ReviewToolbar,
@@ -82,6 +83,11 @@ const ItemCard = memo(function ItemCard({ id, labels, index, lane, lanes, topPx,
         {top && (
           <p data-testid="pre-label" className="truncate" title="The model's top label">
             <span className="font-semibold">{top.label}</span> <span className="tabular-nums text-slate-500">{(top.score * 100).toFixed(1)}%</span>
+          </p>
+        )}
+        {item.classifier !== null && item.predictions.length > 0 && (
+          <p data-testid="item-classifier" data-classifier={item.classifier} className="truncate text-[10px] text-slate-500" title="The classifier behind these predictions">
+            {classifierName(item.classifier)}
           </p>
         )}
         <DecisionControls task="image" id={id} decision={item.decision} finalLabel={item.finalLabel} predictions={item.predictions} labels={labels} />

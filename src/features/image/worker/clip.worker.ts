@@ -3,6 +3,7 @@ import { serveModelWorker } from '../../models/worker';
 import { transferablesOf, type ClipTaskEvent, type ClipTaskRequest } from '../shared/protocol';
 import { type WorkerStats } from '../../../lib/workerReports';
 import { ClipEngine } from './clipEngine';
+import { runBiasProbe, runExportHead, runGridSearch, runImportHead, runLearningCurve, runTrainHead } from './clipLab';
 import { disposeClip, loadClip, type LoadedClip } from './loadModel';
 import { PersistentEmbeddings } from './persistentEmbeddings';
 
@@ -14,6 +15,7 @@ serveModelWorker<LoadedClip, WorkerStats, ClipEngine, ClipTaskRequest, ClipTaskE
   dispose: disposeClip,
   createEngine: (model, request, previousStats) => new ClipEngine(model, request.keepInputsForDebug, previousStats, storedEmbeddings),
   async runTask(engine, request, { isCancelled, post, postStats }) {
+    const lab = { isCancelled, post };
     switch (request.type) {
       case 'classify': {
         const result = await engine.classify(request, {
@@ -31,8 +33,36 @@ serveModelWorker<LoadedClip, WorkerStats, ClipEngine, ClipTaskRequest, ClipTaskE
         post({ type: 'debugPixels', requestId: request.requestId, dims: pixels?.dims ?? [], data: pixels ? pixels.data.slice() : null });
         return;
       }
+      case 'labGridSearch':
+        await runGridSearch(engine, request, lab);
+        postStats(engine.currentStats());
+        return;
+      case 'labTrainHead':
+        return runTrainHead(engine, request, lab);
+      case 'labLearningCurve':
+        return runLearningCurve(engine, request, lab);
+      case 'labExportHead':
+        return runExportHead(engine, request, lab);
+      case 'labImportHead':
+        return runImportHead(engine, request, lab);
+      case 'labBiasProbe':
+        await runBiasProbe(engine, request, lab);
+        postStats(engine.currentStats());
+        return;
     }
   },
-  cancelledReply: (request) => (request.type === 'classify' ? { type: 'classified', requestId: request.requestId, cancelled: true } : null),
+  cancelledReply: (request) => {
+    switch (request.type) {
+      case 'classify':
+        return { type: 'classified', requestId: request.requestId, cancelled: true };
+      case 'labGridSearch':
+        return { type: 'labGridResult', requestId: request.requestId, result: null };
+      case 'labLearningCurve':
+        return { type: 'labLearningCurveResult', requestId: request.requestId, curve: null };
+      default:
+        // The rest are short and have no cancelled reply: they run.
+        return null;
+    }
+  },
   transferablesOf,
 });

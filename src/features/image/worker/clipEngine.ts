@@ -1,9 +1,12 @@
 import type { RawImage, Tensor } from '@huggingface/transformers';
 import { imageEmbeddingKey, modelVariantKey, textEmbeddingKey } from '../../../lib/cacheKeys';
 import { EmbeddingMatrix } from '../../../lib/embeddingMatrix';
-import { cosineSimilarities, l2Normalize, scoreLabels } from '../../../lib/scoring';
+import { l2Normalize, type ScoringRule } from '../../../lib/scoring';
+import type { FeatureMatrix } from '../../../lib/fewShot';
 import type { ImageEmbeddingEntry } from '../shared/embeddingStorage';
 import type { ClassifyItem, ClassifyRequest, ItemOutcome } from '../shared/protocol';
+import type { KeptHead } from './clipLab';
+import { ensembleClassVector, scoreImage, type HeadToApply } from './clipScoring';
 import { EMPTY_STATS, type WorkerStats } from '../../../lib/workerReports';
 import { decodeImage, ImageDecodeError } from './decodeImage';
 import type { LoadedClip } from './loadModel';
@@ -56,6 +59,8 @@ export class ClipEngine {
   private readonly imageSizes = new Map<string, ImageSize>();
   private readonly textEmbeddings = new Map<string, Float32Array>();
   private readonly debugPixels = new Map<string, { dims: number[]; data: Float32Array }>();
+  /** Heads trained or imported in this worker, by head id (lost with the worker: the client is told). */
+  readonly heads = new Map<string, KeptHead>();
   private readonly variantKey: string;
   private readonly stats: WorkerStats = { ...EMPTY_STATS };
 
@@ -84,18 +89,24 @@ export class ClipEngine {
     return this.debugPixels.get(contentHash);
   }
 
+  get scoring(): ScoringRule {
+    return this.model.entry.scoring;
+  }
+
   async classify(request: ClassifyRequest, callbacks: ClassifyCallbacks): Promise<{ cancelled: boolean }> {
-    const textEmbeddings = await this.embedPrompts(request.prompts);
+    const classVectors = await this.classVectors(request.classPrompts);
     callbacks.onStats(this.currentStats());
-    const score = (image: EmbeddedImage): Float32Array =>
-      Float32Array.from(scoreLabels(cosineSimilarities(image.embedding, textEmbeddings), this.model.entry.scoring));
+    // An unknown head (the worker restarted since it was trained) ranks zero-shot, and the outcome says so.
+    const kept = request.head ? this.heads.get(request.head.headId) : undefined;
+    const head: HeadToApply | null = kept && request.head ? { head: kept.head, zeroShotWeight: request.head.zeroShotWeight } : null;
+    const score = (image: EmbeddedImage) => scoreImage(image.embedding, classVectors, this.scoring, head);
 
     const notInMemory: ClassifyItem[] = [];
     let done = 0;
     const scoreCached = (item: ClassifyItem): boolean => {
       const cached = this.cachedImage(imageEmbeddingKey(this.variantKey, item.contentHash));
       if (!cached) return false;
-      callbacks.onItem(item, { ok: true, scores: score(cached), embeddedNow: false, width: cached.width, height: cached.height });
+      callbacks.onItem(item, { ok: true, ...score(cached), embeddedNow: false, width: cached.width, height: cached.height });
       done++;
       return true;
     };
@@ -114,7 +125,7 @@ export class ClipEngine {
         const outcome = outcomes.get(item.contentHash);
         if (!outcome) continue;
         if (outcome instanceof Error) callbacks.onItem(item, { ok: false, error: outcome.message });
-        else callbacks.onItem(item, { ok: true, scores: score(outcome), embeddedNow: true, width: outcome.width, height: outcome.height });
+        else callbacks.onItem(item, { ok: true, ...score(outcome), embeddedNow: true, width: outcome.width, height: outcome.height });
       }
       done += batch.length;
       callbacks.onBatchProgress(done, request.items.length);
@@ -122,10 +133,51 @@ export class ClipEngine {
     return { cancelled: false };
   }
 
+  /** Per class, the ensemble of its prompts' text embeddings (each prompt embedded once per model). */
+  async classVectors(classPrompts: readonly (readonly string[])[]): Promise<Float32Array[]> {
+    const embeddings = await this.embedTexts(classPrompts.flat());
+    const vectors: Float32Array[] = [];
+    let start = 0;
+    for (const prompts of classPrompts) {
+      vectors.push(ensembleClassVector(embeddings.slice(start, start + prompts.length)));
+      start += prompts.length;
+    }
+    return vectors;
+  }
+
+  /**
+   * The unit image embeddings of the items already embedded for this model (in memory, or in the
+   * on-disk cache), as one matrix; `found` are the indices (into contentHashes) of its rows. The
+   * vision model never runs here: items not embedded yet are left out.
+   */
+  async imageFeatures(contentHashes: readonly string[]): Promise<{ features: FeatureMatrix; found: number[] }> {
+    const keys = contentHashes.map((hash) => imageEmbeddingKey(this.variantKey, hash));
+    const missing = [...new Set(keys.filter((key) => !this.imageEmbeddings?.has(key)))];
+    await this.restoreKeys(missing);
+    const found: number[] = [];
+    keys.forEach((key, index) => {
+      if (this.imageEmbeddings?.has(key)) found.push(index);
+    });
+    const dim = this.imageEmbeddings?.width ?? 0;
+    const data = new Float32Array(found.length * dim);
+    found.forEach((index, row) => data.set(this.imageEmbeddings!.get(keys[index]!)!, row * dim));
+    return { features: { data, count: found.length, dim }, found };
+  }
+
+  /** The width of the model's embeddings (image and text share it), embedding a text if no image is known yet. */
+  async embeddingDim(): Promise<number> {
+    if (this.imageEmbeddings) return this.imageEmbeddings.width;
+    const [probe] = await this.embedTexts(['a photo.']);
+    return probe!.length;
+  }
+
   /** Loads the stored embeddings of these items into memory; true if any were found. */
   private async restoreStored(items: readonly ClassifyItem[]): Promise<boolean> {
-    if (!this.persistent || items.length === 0) return false;
-    const keys = [...new Set(items.map((item) => imageEmbeddingKey(this.variantKey, item.contentHash)))];
+    return this.restoreKeys([...new Set(items.map((item) => imageEmbeddingKey(this.variantKey, item.contentHash)))]);
+  }
+
+  private async restoreKeys(keys: readonly string[]): Promise<boolean> {
+    if (!this.persistent || keys.length === 0) return false;
     const { found: stored, skipped } = await this.persistent.getMany(keys, this.imageEmbeddings?.width ?? null);
     this.stats.storedEmbeddingsSkipped += skipped;
     for (const entry of stored.values()) {
@@ -148,7 +200,8 @@ export class ClipEngine {
     return embedding && size ? { embedding, ...size } : undefined;
   }
 
-  private async embedPrompts(prompts: readonly string[]): Promise<Float32Array[]> {
+  /** Unit text embeddings of the prompts, from the cache or one text-model run for the new ones. */
+  async embedTexts(prompts: readonly string[]): Promise<Float32Array[]> {
     const missing = [...new Set(prompts.filter((prompt) => !this.textEmbeddings.has(textEmbeddingKey(this.variantKey, prompt))))];
     if (missing.length > 0) {
       const { tokenizer, textModel, entry } = this.model;

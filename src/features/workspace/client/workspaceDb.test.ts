@@ -24,6 +24,7 @@ function record(id: string, name = id, openedAt = 1): WorkspaceRecord {
     settings: workspaceSettingsOf(DEFAULT_SETTINGS),
     imageOrder: [],
     audioOrder: [],
+    experiments: [],
   };
 }
 
@@ -44,6 +45,7 @@ function image(id: string, workspaceId: string): StoredImageItem {
     error: null,
     predictions: [{ label: 'cat', score: 0.9 }],
     rankedPromptsKey: 'prompts',
+    classifier: null,
     width: 10,
     height: 20,
   };
@@ -194,6 +196,19 @@ describe('WorkspaceDb', () => {
     expect(loaded.items.map((item) => item.id)).toEqual(['ok']);
     expect([...loaded.media.keys()]).toEqual(['ok']);
     expect(loaded.skipped).toBe(4);
+  });
+
+  it('keeps a workspace’s experiments with its record; a record from before the lab reads as having none', async () => {
+    const db = await WorkspaceDb.open();
+    const experiments = [{ id: 'e1', accuracy: 0.5 }];
+    await db.putWorkspace({ ...record('with'), experiments });
+    const { experiments: _none, ...beforeTheLab } = record('before');
+    await putRaw('workspaces', [beforeTheLab]);
+    const list = await db.listWorkspaces();
+    expect(list.skipped).toBe(0);
+    // Stored as given; each experiment is checked when the workspace is opened (see WorkspaceManager).
+    expect(list.records.find((r) => r.id === 'with')?.experiments).toEqual(experiments);
+    expect(list.records.find((r) => r.id === 'before')?.experiments).toEqual([]);
   });
 
   it('closes for another tab upgrading the database, then reopens on its next use and reports the newer version', async () => {

@@ -50,7 +50,9 @@ interface WorkspaceSchema extends DBSchema {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type StoredOnly = 'schemaVersion' | 'kind' | 'workspaceId' | 'mediaBytes';
 const imageFieldsMatch: Same<Omit<StoredImageItem, StoredOnly>, Omit<ImageItem, 'blob'>> = true;
-const audioFieldsMatch: Same<Omit<StoredAudioItem, StoredOnly>, Omit<AudioItem, 'blob' | 'url'>> = true;
+/** Session-only: a head's output (heads live in the worker and don't survive a reload). */
+type AudioSessionOnly = 'headProbabilities' | 'classifier';
+const audioFieldsMatch: Same<Omit<StoredAudioItem, StoredOnly>, Omit<AudioItem, 'blob' | 'url' | AudioSessionOnly>> = true;
 const settingsMatch: Same<v.InferOutput<typeof workspaceSettingsSchema>, WorkspaceSettings> = true;
 void [imageFieldsMatch, audioFieldsMatch, settingsMatch];
 

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoreApi } from 'zustand/vanilla';
 import type { AppState } from '../../../store';
 import type { ImageItem } from '../../../store/itemsSlice';
+import type { Experiment } from '../../../lib/experiments';
 import { WORKSPACE_DB_NAME, WORKSPACE_DB_VERSION, WorkspaceDb } from './workspaceDb';
 import { MAX_SAVE_DELAY_MS, SAVE_DEBOUNCE_MS, WorkspaceManager } from './workspaceSync';
 import { createUnpersistedStore } from '../../../store';
@@ -27,10 +28,41 @@ function imageItem(id: string, bytes = `bytes of ${id}`): ImageItem {
       { label: 'dog', score: 0.2 },
     ],
     rankedPromptsKey: 'prompts',
+    classifier: 'zero-shot',
     width: 4,
     height: 3,
   };
 }
+
+function experiment(id: string, accuracy = 0.5): Experiment {
+  return {
+    id,
+    runId: 'run-1',
+    task: 'image',
+    modelId: 'builtin/clip-shapes',
+    createdAt: 1,
+    kind: 'single',
+    name: 'a photo of a {}.',
+    templates: ['a photo of a {}.'],
+    labelsText: 'cat\ndog',
+    labels: ['cat', 'dog'],
+    calibration: null,
+    aggregation: null,
+    classifier: 'zero-shot',
+    evaluated: 4,
+    accuracy,
+    cvAccuracy: accuracy,
+    macroF1: null,
+    perClassRecall: [1, 0],
+    perClassSupport: [2, 2],
+    confusion: [
+      [2, 0],
+      [2, 0],
+    ],
+  };
+}
+
+const experimentIds = (store: StoreApi<AppState>) => store.getState().experiments.map((e) => e.id);
 
 /** Puts per object store, counted where IndexedDB is called (what is actually written). */
 function countPuts(): Map<string, number> {
@@ -186,6 +218,83 @@ describe('WorkspaceManager', () => {
     expect(store.getState().workspaces.map((w) => w.name)).toEqual(['Workspace 1']);
     expect(activeName(store)).toBe('Workspace 1');
     expect(names(store)).toEqual(['one.png', 'two.png']);
+  });
+
+  it('saves the lab’s experiments with the workspace when they change and restores them on the next start', async () => {
+    const first = await started();
+    await first.manager.flush();
+    const puts = countPuts();
+    first.store.getState().addExperiments([experiment('e1'), experiment('e2')]);
+    expect(first.store.getState().savePending).toBe(true);
+    await first.manager.flush();
+    expect(puts.get('workspaces')).toBe(1);
+    first.store.getState().removeExperiment('e1');
+    await first.manager.flush();
+    expect(puts.get('workspaces')).toBe(2);
+    // Nothing changed: nothing written.
+    await first.manager.flush();
+    expect(puts.get('workspaces')).toBe(2);
+
+    const second = await started();
+    expect(experimentIds(second.store)).toEqual(['e2']);
+    expect(second.store.getState().experiments[0]).toEqual(experiment('e2'));
+  });
+
+  it('keeps each workspace’s experiments to itself, and clears them with the workspace', async () => {
+    const { store, manager } = await started();
+    store.getState().addExperiments([experiment('first-1')]);
+    store.getState().setLastGridRun('image', 'run-1');
+    vi.advanceTimersByTime(1_000);
+    await manager.createWorkspace();
+    expect(experimentIds(store)).toEqual([]);
+    expect(store.getState().lastGridRun.image).toBeNull();
+    store.getState().addExperiments([experiment('second-1')]);
+    const [workspace1, workspace2] = store.getState().workspaces;
+    await manager.switchWorkspace(workspace1!.id);
+    expect(experimentIds(store)).toEqual(['first-1']);
+    await manager.switchWorkspace(workspace2!.id);
+    expect(experimentIds(store)).toEqual(['second-1']);
+
+    await manager.deleteWorkspace(workspace2!.id);
+    expect(experimentIds(store)).toEqual(['first-1']);
+    await manager.clearStorage();
+    expect(experimentIds(store)).toEqual([]);
+    expect(experimentIds((await started()).store)).toEqual([]);
+  });
+
+  it('restores a workspace saved before the lab with no experiments, and leaves out and counts an unreadable experiment', async () => {
+    const first = await started();
+    first.store.getState().addItems([imageItem('a')]);
+    first.store.getState().addExperiments([experiment('good'), experiment('damaged')]);
+    await first.manager.flush();
+    const workspaceId = first.store.getState().activeWorkspaceId!;
+    const rewrite = (change: (record: Record<string, unknown>) => Record<string, unknown>) =>
+      new Promise<void>((resolve, reject) => {
+        const request = indexedDB.open(WORKSPACE_DB_NAME);
+        request.onsuccess = () => {
+          const transaction = request.result.transaction('workspaces', 'readwrite');
+          const workspaces = transaction.objectStore('workspaces');
+          const read = workspaces.get(workspaceId);
+          read.onsuccess = () => workspaces.put(change(read.result as Record<string, unknown>));
+          transaction.oncomplete = () => {
+            request.result.close();
+            resolve();
+          };
+          transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
+        };
+      });
+
+    await rewrite((record) => ({ ...record, experiments: [experiment('good'), { ...experiment('damaged'), accuracy: 7 }] }));
+    const second = await started();
+    expect(experimentIds(second.store)).toEqual(['good']);
+    expect(second.store.getState().unreadableRecords).toBe(1);
+    await second.manager.flush();
+
+    await rewrite(({ experiments: _experiments, ...record }) => record);
+    const third = await started();
+    expect(names(third.store)).toEqual(['a.png']);
+    expect(experimentIds(third.store)).toEqual([]);
+    expect(third.store.getState().unreadableRecords).toBe(0);
   });
 
   it('reports a full disk, keeps the change in memory, and saves it all once there is room again', async () => {

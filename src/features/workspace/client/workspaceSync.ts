@@ -9,7 +9,9 @@
  * before is touched (each save is one transaction).
  */
 import type { StoreApi } from 'zustand';
+import { newestExperiments, parseStoredExperiments, type Experiment } from '../../../lib/experiments';
 import { errorMessage, storageFailureOf } from '../../../lib/storageErrors';
+import { TASKS } from '../../../lib/tasks';
 import { isEmptyPlan, limitPlan, planWorkspaceWrite, sameSettings, snapshotAfter, type WorkspaceSnapshot } from '../../../lib/workspaceDiff';
 import type { AppState } from '../../../store';
 import type { AudioItem } from '../../../store/audioItemsSlice';
@@ -65,6 +67,7 @@ function touchesWorkspace(state: AppState, previous: AppState): boolean {
     state.itemOrder !== previous.itemOrder ||
     state.audioItems !== previous.audioItems ||
     state.audioOrder !== previous.audioOrder ||
+    state.experiments !== previous.experiments ||
     !sameSettings(workspaceSettingsOf(state), workspaceSettingsOf(previous))
   );
 }
@@ -75,7 +78,8 @@ function storedImage(item: ImageItem, workspaceId: string): StoredImageItem {
 }
 
 function storedAudio(item: AudioItem, workspaceId: string): StoredAudioItem {
-  const { blob, url: _url, ...fields } = item;
+  // A head lives in the worker and doesn't survive a reload: what it produced isn't stored either.
+  const { blob, url: _url, headProbabilities: _head, classifier: _classifier, ...fields } = item;
   return { ...fields, schemaVersion: STORED_RECORD_VERSION, kind: 'audio', workspaceId, mediaBytes: blob.size };
 }
 
@@ -95,7 +99,7 @@ function restoredImage(stored: StoredImageItem, blob: Blob): ImageItem {
 
 function restoredAudio(stored: StoredAudioItem, blob: Blob): AudioItem {
   const { schemaVersion: _version, kind: _kind, workspaceId: _workspaceId, mediaBytes: _mediaBytes, ...fields } = stored;
-  return { ...fields, blob, url: URL.createObjectURL(blob) };
+  return { ...fields, blob, url: URL.createObjectURL(blob), headProbabilities: null, classifier: 'zero-shot' };
 }
 
 /** Items in the saved order (any the order misses go last); an item whose media is gone can't be shown, so it is left out. */
@@ -128,6 +132,7 @@ function newWorkspaceRecord(name: string, settings: WorkspaceSettings): Workspac
     settings,
     imageOrder: [],
     audioOrder: [],
+    experiments: [],
   };
 }
 
@@ -137,6 +142,8 @@ export class WorkspaceManager {
   private active: WorkspaceRecord | null = null;
   /** What IndexedDB holds for the open workspace: the base the next save diffs against. */
   private saved: Snapshot | null = null;
+  /** The experiments list IndexedDB holds for the open workspace (the store replaces the list on every change). */
+  private savedExperiments: readonly Experiment[] | null = null;
   private recordDirty = false;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   /** When the oldest unsaved change happened (ms since epoch), for the maximum delay. */
@@ -321,18 +328,28 @@ export class WorkspaceManager {
     await this.saving;
     this.active = null;
     this.saved = null;
+    this.savedExperiments = null;
   }
 
   private async writeChanges(): Promise<void> {
     const { db, active, saved } = this;
     if (!db || !active || !saved) return this.setPending(false);
-    const current = snapshotOf(this.store.getState());
+    const state = this.store.getState();
+    const current = snapshotOf(state);
+    const experiments = state.experiments;
+    const experimentsChanged = experiments !== this.savedExperiments;
     const whole = planWorkspaceWrite(saved, current);
-    if (isEmptyPlan(whole) && !this.recordDirty) return this.setPending(false);
+    if (isEmptyPlan(whole) && !this.recordDirty && !experimentsChanged) return this.setPending(false);
     const { plan, complete } = limitPlan(whole, MAX_ITEMS_PER_SAVE);
-    const record: WorkspaceRecord = { ...active, settings: current.settings, imageOrder: [...current.imageOrder], audioOrder: [...current.audioOrder] };
+    const record: WorkspaceRecord = {
+      ...active,
+      settings: current.settings,
+      imageOrder: [...current.imageOrder],
+      audioOrder: [...current.audioOrder],
+      experiments: newestExperiments(experiments),
+    };
     const write: WorkspaceWrite = {
-      workspace: plan.workspaceChanged || this.recordDirty ? record : undefined,
+      workspace: plan.workspaceChanged || this.recordDirty || experimentsChanged ? record : undefined,
       putMedia: [
         ...plan.images.added.map((id) => storedMedia(id, active.id, current.images[id]!.blob)),
         ...plan.audio.added.map((id) => storedMedia(id, active.id, current.audio[id]!.blob)),
@@ -353,6 +370,7 @@ export class WorkspaceManager {
     // A switch or delete may have replaced the workspace meanwhile: only then is this base stale.
     if (this.active?.id === active.id) {
       this.saved = snapshotAfter(saved, current, plan);
+      this.savedExperiments = experiments;
       this.active = { ...record, name: this.active.name };
       this.recordDirty = this.active.name !== record.name;
     }
@@ -376,13 +394,15 @@ export class WorkspaceManager {
     const audio = inOrder(withMedia(loaded.items.filter((item): item is StoredAudioItem => item.kind === 'audio')), record.audioOrder).map(
       (item) => restoredAudio(item, loaded.media.get(item.id)!),
     );
+    const experiments = parseStoredExperiments(record.experiments);
     this.swap(() => {
       if (replace) this.clearMemory();
       const state = this.store.getState();
       state.applySettings({ ...record.settings, ...overrides });
       if (images.length > 0) state.addItems(images);
       if (audio.length > 0) state.addAudioItems(audio);
-      this.skippedItems = loaded.skipped;
+      state.setExperiments(experiments.experiments);
+      this.skippedItems = loaded.skipped + experiments.skipped;
       this.beginWorkspace(record, true, {
         images: Object.fromEntries(images.map((item) => [item.id, item])),
         imageOrder: images.map((item) => item.id),
@@ -398,6 +418,8 @@ export class WorkspaceManager {
     this.active = { ...record, openedAt: Date.now() };
     if (!alreadyStored) this.skippedItems = 0;
     this.saved = saved ?? emptySnapshot(alreadyStored ? record.settings : workspaceSettingsOf(this.store.getState()));
+    // A stored workspace's experiments were just restored as they are stored; a new one's are written with the record.
+    this.savedExperiments = this.store.getState().experiments;
     // Its opening time (and, for a new one, the record itself) is written with the next save.
     this.recordDirty = true;
     this.store.getState().setStorageStatus({ state: 'saved' });
@@ -417,6 +439,9 @@ export class WorkspaceManager {
     const state = this.store.getState();
     state.clearItems();
     state.clearAudioItems();
+    // The lab's experiments belong to the workspace; the grid run "apply best" picks from goes with them.
+    state.setExperiments([]);
+    for (const task of TASKS) state.setLastGridRun(task, null);
   }
 
   private async publishList(): Promise<void> {

@@ -10,6 +10,7 @@
  */
 import * as v from 'valibot';
 import { CALIBRATIONS, TOKEN_AGGREGATIONS } from '../../../lib/audioScoring';
+import { CLASSIFIER_KINDS } from '../../../lib/classifiers';
 import { REVIEW_DECISIONS } from '../../../lib/review';
 import { TASKS } from '../../../lib/tasks';
 
@@ -46,10 +47,17 @@ export const workspaceRecordSchema = v.object({
   settings: workspaceSettingsSchema,
   imageOrder: v.array(v.string()),
   audioOrder: v.array(v.string()),
+  /**
+   * The prompt lab's experiments, newest first. Checked one by one when the workspace is opened
+   * (lib/experiments parseStoredExperiments), so one unreadable experiment is left out and
+   * counted rather than costing the whole workspace, and listing workspaces doesn't check them
+   * all. A record from before the lab has none.
+   */
+  experiments: v.optional(v.unknown(), () => []),
 });
 export type WorkspaceRecord = v.InferOutput<typeof workspaceRecordSchema>;
 
-const rankedLabelSchema = v.object({ label: v.string(), score: v.number() });
+const rankedLabelSchema = v.object({ label: v.string(), score: v.number(), similarity: v.optional(v.number()) });
 
 /** What every stored item has: where it came from, how it was reviewed, and which workspace holds it. */
 const storedItemFields = {
@@ -74,6 +82,8 @@ export const storedImageItemSchema = v.object({
   ...storedItemFields,
   kind: v.literal('image'),
   state: v.picklist(['pending', 'done', 'error']),
+  /** Records stored before heads existed have none: read as unknown (the next ranking sets it). */
+  classifier: v.optional(v.nullable(v.picklist(CLASSIFIER_KINDS)), null),
   width: nullableNumber,
   height: nullableNumber,
 });
