@@ -1,5 +1,4 @@
 /** The workspace feature's public API: other features and src/app import only from here. */
-export { downloadBlob } from './client/download';
 export type { WorkspaceSettings } from './client/workspaceDb';
 export { workspaceItemsOf } from './client/workspaceItems';
 export type { WorkspaceItem } from './client/workspaceItems';
