@@ -86,7 +86,6 @@ export interface TemplateSearchOptions {
   isCancelled?: () => boolean;
 }
 
-
 /**
  * A template set being grown over a fixed subset of the items (indices into the candidates).
  * `correctWith` tries one more template without changing the set; `add` keeps it. Both use the
@@ -95,8 +94,12 @@ export interface TemplateSearchOptions {
 interface RunningSelection {
   readonly size: number;
   reset(): void;
-  /** How many subset items the set plus `template` gets right (truth is per subset item). */
-  correctWith(template: number, truth: Int32Array): number;
+  /**
+   * How many subset items the set plus `template` gets right (truth is per subset item). Only a
+   * count above `mustExceed` matters to the caller: once the rest of the items could no longer
+   * lift it there, counting stops and some value ≤ `mustExceed` is returned.
+   */
+  correctWith(template: number, truth: Int32Array, mustExceed: number): number;
   add(template: number): void;
   /** Predicted class of every subset item under the current set. */
   predict(out: Int32Array): void;
@@ -191,25 +194,25 @@ class EmbeddingSelection implements RunningSelection {
     return squaredNorm > 0 ? 1 / Math.sqrt(squaredNorm) : 0;
   }
 
-  correctWith(template: number, truth: Int32Array): number {
+  correctWith(template: number, truth: Int32Array, mustExceed: number): number {
     const C = this.candidates.classes;
     const dots = this.candidates.dots[template] as Float32Array;
     const { numerators, inverseNorms, subset } = this;
     for (let k = 0; k < C; k++) inverseNorms[k] = EmbeddingSelection.inverseNorm(this.grownGramSum(k, template));
+    // An item is right when its true class wins the argmax: strictly above every lower class
+    // (ties go to the lower index) and at least level with every higher one. Checking that, and
+    // stopping at the first class that beats it, is cheaper than the full argmax.
     let correct = 0;
     for (let j = 0; j < subset.length; j++) {
       const row = j * C;
       const base = (subset[j] as number) * C;
-      let best = 0;
-      let bestValue = -Infinity;
-      for (let k = 0; k < C; k++) {
-        const value = ((numerators[row + k] as number) + (dots[base + k] as number)) * (inverseNorms[k] as number);
-        if (value > bestValue) {
-          bestValue = value;
-          best = k;
-        }
-      }
-      if (best === truth[j]) correct++;
+      const actual = truth[j] as number;
+      const target = ((numerators[row + actual] as number) + (dots[base + actual] as number)) * (inverseNorms[actual] as number);
+      let right = true;
+      for (let k = 0; k < actual && right; k++) right = ((numerators[row + k] as number) + (dots[base + k] as number)) * (inverseNorms[k] as number) < target;
+      for (let k = actual + 1; k < C && right; k++) right = ((numerators[row + k] as number) + (dots[base + k] as number)) * (inverseNorms[k] as number) <= target;
+      if (right) correct++;
+      else if (correct + (subset.length - 1 - j) <= mustExceed) return correct;
     }
     return correct;
   }
@@ -326,7 +329,7 @@ class ScoreSelection implements RunningSelection {
 
   private scratchPredictions: Int32Array | null = null;
 
-  correctWith(template: number, truth: Int32Array): number {
+  correctWith(template: number, truth: Int32Array, _mustExceed: number): number {
     this.fillMeans(template);
     const predictions = (this.scratchPredictions ??= new Int32Array(this.subset.length));
     this.predictFromMeans(predictions);
@@ -399,15 +402,23 @@ function greedySelect(selection: RunningSelection, templates: number, truth: Int
   selection.reset();
   const chosen = new Uint8Array(templates);
   const order: number[] = [];
+  // Candidates are tried in the order of last step's counts, so a strong one is met early and
+  // the weaker ones are cut short; `lastCounts` holds those counts (exact, or where counting stopped).
+  const lastCounts = new Float64Array(templates);
+  const tryOrder = Array.from({ length: templates }, (_, t) => t);
   let currentCorrect = -1;
   while (order.length < templates) {
     if (isCancelled?.()) return null;
+    tryOrder.sort((x, y) => (lastCounts[y] as number) - (lastCounts[x] as number) || x - y);
     let bestTemplate = -1;
     let bestCorrect = currentCorrect;
-    for (let t = 0; t < templates; t++) {
+    for (const t of tryOrder) {
       if (chosen[t]) continue;
-      const correct = selection.correctWith(t, truth);
-      if (correct > bestCorrect) {
+      // A lower index wins a tie with the best so far, so it only has to reach that count.
+      const mustExceed = bestTemplate >= 0 && t < bestTemplate ? bestCorrect - 1 : bestCorrect;
+      const correct = selection.correctWith(t, truth, mustExceed);
+      lastCounts[t] = correct;
+      if (correct > mustExceed) {
         bestCorrect = correct;
         bestTemplate = t;
       }
@@ -427,7 +438,7 @@ function bestSingleTemplate(selection: RunningSelection, templates: number, trut
   let best = 0;
   let bestCorrect = -1;
   for (let t = 0; t < templates; t++) {
-    const correct = selection.correctWith(t, truth);
+    const correct = selection.correctWith(t, truth, bestCorrect);
     if (correct > bestCorrect) {
       bestCorrect = correct;
       best = t;
