@@ -9,7 +9,7 @@ import { TaskModelLoader, type ModelChooser } from '../../models';
 import { prepareImage } from './prepareImages';
 import type { ClassifyItem } from '../shared/protocol';
 import type { HeadUse } from '../../lab/shared';
-import { ClipBridge, SupersededError } from './clipBridge';
+import { SupersededError, type ClipBridge } from './clipBridge';
 import type { StoreApi } from 'zustand';
 
 /** Typing pauses shorter than this are treated as one edit, so each keystroke doesn't re-rank. */
@@ -24,6 +24,9 @@ const MAX_CONCURRENT_PREPARES = 8;
 /** Told to the user when the worker no longer has the head the items were to be ranked with. */
 export const HEAD_LOST_NOTICE =
   'The trained head is gone (the model worker restarted), so the items show zero-shot scores again. Train the head again, or import it from its file.';
+
+/** What the controller uses of the CLIP worker's bridge (tests pass a fake). */
+export type ClipClassifyBridge = Pick<ClipBridge, 'load' | 'classify' | 'debugPixels' | 'terminate'>;
 
 export interface CurrentQuery {
   labels: string[];
@@ -85,7 +88,7 @@ export class ClassificationController implements ModelChooser {
 
   constructor(
     private readonly store: StoreApi<AppState>,
-    private readonly bridge: ClipBridge,
+    private readonly bridge: ClipClassifyBridge,
     appBaseUrl: string,
     debug: boolean,
     explicitModelChoice: boolean,

@@ -3,17 +3,22 @@ import { serveModelWorker } from '../../models/worker';
 import { transferablesOf, type ClipTaskEvent, type ClipTaskRequest } from '../shared/protocol';
 import { type WorkerStats } from '../../../lib/workerReports';
 import { ClipEngine } from './clipEngine';
-import { runBiasProbe, runExportHead, runGridSearch, runImportHead, runLearningCurve, runTrainHead } from './clipLab';
+import { runLabCommand, type KeptHead } from './clipLab';
 import { disposeClip, loadClip, type LoadedClip } from './loadModel';
 import { PersistentEmbeddings } from './persistentEmbeddings';
 
 /** One connection for the worker's life, shared by the engines of successive models (keys carry the model). */
 const storedEmbeddings = new PersistentEmbeddings();
+/**
+ * Trained heads outlive an engine, so a WebGPU failure that reloads the model on WASM keeps them
+ * (each model load gets a fresh worker, so they never meet another model).
+ */
+const keptHeads = new Map<string, KeptHead>();
 
 serveModelWorker<LoadedClip, WorkerStats, ClipEngine, ClipTaskRequest, ClipTaskEvent>({
   load: loadClip,
   dispose: disposeClip,
-  createEngine: (model, request, previousStats) => new ClipEngine(model, request.keepInputsForDebug, previousStats, storedEmbeddings),
+  createEngine: (model, request, previousStats) => new ClipEngine(model, request.keepInputsForDebug, previousStats, storedEmbeddings, keptHeads),
   async runTask(engine, request, { isCancelled, post, postStats }) {
     const lab = { isCancelled, post };
     switch (request.type) {
@@ -34,19 +39,13 @@ serveModelWorker<LoadedClip, WorkerStats, ClipEngine, ClipTaskRequest, ClipTaskE
         return;
       }
       case 'labGridSearch':
-        await runGridSearch(engine, request, lab);
-        postStats(engine.currentStats());
-        return;
       case 'labTrainHead':
-        return runTrainHead(engine, request, lab);
       case 'labLearningCurve':
-        return runLearningCurve(engine, request, lab);
       case 'labExportHead':
-        return runExportHead(engine, request, lab);
       case 'labImportHead':
-        return runImportHead(engine, request, lab);
       case 'labBiasProbe':
-        await runBiasProbe(engine, request, lab);
+        await runLabCommand(engine, request, lab);
+        // The lab embeds prompts (cached for the items' re-ranking too): the counters say so.
         postStats(engine.currentStats());
         return;
     }

@@ -59,8 +59,6 @@ export class ClipEngine {
   private readonly imageSizes = new Map<string, ImageSize>();
   private readonly textEmbeddings = new Map<string, Float32Array>();
   private readonly debugPixels = new Map<string, { dims: number[]; data: Float32Array }>();
-  /** Heads trained or imported in this worker, by head id (lost with the worker: the client is told). */
-  readonly heads = new Map<string, KeptHead>();
   private readonly variantKey: string;
   private readonly stats: WorkerStats = { ...EMPTY_STATS };
 
@@ -70,6 +68,8 @@ export class ClipEngine {
     previousStats?: WorkerStats,
     /** The on-disk cache behind the in-memory one (absent: memory only). */
     private readonly persistent?: PersistentEmbeddings,
+    /** Heads trained or imported in this worker, by head id; lost with the worker (the client is told when it asks for one). */
+    readonly heads: Map<string, KeptHead> = new Map(),
   ) {
     this.variantKey = modelVariantKey({
       modelId: model.info.modelId,

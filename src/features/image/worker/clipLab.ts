@@ -17,6 +17,7 @@ import { cosineSimilarities, type ScoringRule } from '../../../lib/scoring';
 import { embeddingCandidates, searchTemplates, summarizePredictions, type EvaluatedSelection } from '../../../lib/templateSearch';
 import type {
   BiasProbeRequest,
+  LabRequest,
   ExportHeadRequest,
   GridConfigResult,
   GridSearchRequest,
@@ -319,4 +320,22 @@ export async function runBiasProbe(engine: LabEngine, request: BiasProbeRequest,
   const attributeVectors = await engine.embedTexts(attributes);
   const cosines = labelVectors.map((label) => cosineSimilarities(label, attributeVectors));
   context.post({ type: 'labBiasReport', requestId, report: { pairs: reports, association: { labels: [...labels], attributes, cosines }, items: features.count } });
+}
+
+/** Runs one lab command (the worker's switch calls this for every lab request). */
+export async function runLabCommand(engine: LabEngine, request: LabRequest, context: LabContext): Promise<void> {
+  switch (request.type) {
+    case 'labGridSearch':
+      return runGridSearch(engine, request, context);
+    case 'labTrainHead':
+      return runTrainHead(engine, request, context);
+    case 'labLearningCurve':
+      return runLearningCurve(engine, request, context);
+    case 'labExportHead':
+      return runExportHead(engine, request, context);
+    case 'labImportHead':
+      return runImportHead(engine, request, context);
+    case 'labBiasProbe':
+      return runBiasProbe(engine, request, context);
+  }
 }

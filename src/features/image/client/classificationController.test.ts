@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StoreApi } from 'zustand';
+import type { LoadedModelInfo } from '../../../lib/workerReports';
+import { createUnpersistedStore, type AppState } from '../../../store';
+import type { ActiveHead } from '../../../store/labSlice';
+import type { LoadOptions } from '../../models';
+import type { ClassifyItem } from '../shared/protocol';
+import type { ClassifyOptions, ClassifyQuery } from './clipBridge';
+import { ClassificationController, HEAD_LOST_NOTICE, currentQuery, type ClipClassifyBridge } from './classificationController';
+import { newImageItem } from './prepareImages';
+
+const SETTLE_MS = 5_000;
+
+/** The worker's stand-in: records each classify request; answers with the head's kind only for heads it holds. */
+class FakeClip implements ClipClassifyBridge {
+  readonly requests: ClassifyQuery[] = [];
+  readonly heldHeads = new Set<string>();
+
+  load(options: LoadOptions): Promise<LoadedModelInfo> {
+    return Promise.resolve({ modelId: options.modelId, backend: 'wasm', dtype: 'fp32', threads: 1, loadMs: 0, warmupMs: 0 });
+  }
+
+  classify(query: ClassifyQuery, items: ClassifyItem[], options: ClassifyOptions = {}): Promise<{ cancelled: boolean }> {
+    this.requests.push(query);
+    const classes = query.classPrompts.length;
+    const kind = query.head && this.heldHeads.has(query.head.headId) ? 'knn' : 'zero-shot';
+    for (const item of items)
+      options.onItem?.(item.itemId, item.contentHash, {
+        ok: true,
+        scores: Float32Array.from({ length: classes }, (_, c) => (c === 0 ? 0.75 : 0.25 / (classes - 1))),
+        similarities: Float32Array.from({ length: classes }, (_, c) => 0.3 - c / 10),
+        classifier: kind,
+        embeddedNow: false,
+        width: 4,
+        height: 4,
+      });
+    return Promise.resolve({ cancelled: false });
+  }
+
+  debugPixels(): Promise<null> {
+    return Promise.resolve(null);
+  }
+
+  terminate(): void {}
+}
+
+function activeHead(state: AppState, patch: Partial<ActiveHead> = {}): ActiveHead {
+  const status = state.models.image.status;
+  return {
+    headId: 'head-1', kind: 'knn', modelId: status.state === 'ready' ? status.info.modelId : '', labels: ['red', 'blue'], dim: 4,
+    chosen: { k: 1 }, cvAccuracy: null, heldOutAccuracy: null, zeroShotHeldOutAccuracy: null, examples: 4, source: 'truth',
+    inUse: true, zeroShotWeight: 0.25, ...patch,
+  };
+}
+
+describe('ClassificationController with heads', () => {
+  let store: StoreApi<AppState>;
+  let clip: FakeClip;
+  let stop: () => void;
+
+  beforeEach(async () => {
+    vi.useFakeTimers();
+    store = createUnpersistedStore();
+    store.setState({ task: 'image', labelsText: 'red: a red thing | crimson, blue', template: 'a photo of a {}.\na drawing of a {}.' });
+    clip = new FakeClip();
+    stop = new ClassificationController(store, clip, '/', false, false).start();
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    expect(store.getState().models.image.status.state).toBe('ready');
+    const item = { ...newImageItem(new File(['x'], 'one.png', { type: 'image/png' })), contentHash: 'hash-1' };
+    store.getState().addItems([item]);
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+  });
+
+  afterEach(() => {
+    stop();
+    vi.useRealTimers();
+  });
+
+  const onlyItem = () => Object.values(store.getState().items)[0]!;
+
+  it('sends every label\'s templates × prompts, and fills the raw cosines and the classifier in', () => {
+    expect(clip.requests.at(-1)).toMatchObject({
+      classPrompts: [
+        ['a photo of a a red thing.', 'a photo of a crimson.', 'a drawing of a a red thing.', 'a drawing of a crimson.'],
+        ['a photo of a blue.', 'a drawing of a blue.'],
+      ],
+      head: null,
+    });
+    expect(onlyItem().classifier).toBe('zero-shot');
+    expect(onlyItem().predictions.map((p) => [p.label, p.similarity])).toEqual([['red', Math.fround(0.3)], ['blue', Math.fround(0.2)]]);
+  });
+
+  it('a head in use for this model and these labels re-ranks the items with it; a weight change re-ranks again', async () => {
+    clip.heldHeads.add('head-1');
+    store.getState().setHead('image', activeHead(store.getState()));
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    expect(clip.requests.at(-1)!.head).toEqual({ headId: 'head-1', zeroShotWeight: 0.25 });
+    expect(onlyItem().classifier).toBe('knn');
+
+    store.getState().updateHead('image', { zeroShotWeight: 0.5 });
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    expect(clip.requests.at(-1)!.head).toEqual({ headId: 'head-1', zeroShotWeight: 0.5 });
+
+    store.getState().updateHead('image', { inUse: false });
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    expect(clip.requests.at(-1)!.head).toBeNull();
+    expect(onlyItem().classifier).toBe('zero-shot');
+  });
+
+  it('a head for other labels or another model is not used', () => {
+    const state = store.getState();
+    expect(currentQuery({ ...state, heads: { ...state.heads, image: activeHead(state, { labels: ['red', 'green'] }) } }).head).toBeNull();
+    expect(currentQuery({ ...state, heads: { ...state.heads, image: activeHead(state, { modelId: 'other/model' }) } }).head).toBeNull();
+    expect(currentQuery({ ...state, heads: { ...state.heads, image: activeHead(state) } }).head).toEqual({ headId: 'head-1', zeroShotWeight: 0.25 });
+  });
+
+  it('a head the worker no longer holds is cleared, with a notice, and the items go back to zero-shot', async () => {
+    store.getState().setHead('image', activeHead(store.getState()));
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    expect(clip.requests.some((request) => request.head?.headId === 'head-1')).toBe(true);
+    expect(store.getState().heads.image).toBeNull();
+    expect(store.getState().models.image.notice).toEqual({ text: HEAD_LOST_NOTICE });
+    expect(clip.requests.at(-1)!.head).toBeNull();
+    expect(onlyItem().classifier).toBe('zero-shot');
+  });
+});
