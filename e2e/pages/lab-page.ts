@@ -110,11 +110,15 @@ export class LabPage {
   }
 
   /** Trains a head of this kind (on ground truth unless told otherwise) and waits until the new head is shown. */
-  async trainFewShot(kind: HeadKind, options: { source?: 'truth' | 'decisions'; initFromZeroShot?: boolean; useForItems?: boolean } = {}): Promise<void> {
+  async trainFewShot(
+    kind: HeadKind,
+    options: { source?: 'truth' | 'decisions'; initFromZeroShot?: boolean; useForItems?: boolean; examplesPerClass?: number } = {},
+  ): Promise<void> {
     await this.openTab('few-shot');
     await this.page.getByTestId('few-shot-kind').selectOption(kind);
     await this.page.getByTestId(options.source === 'decisions' ? 'few-shot-source-decisions' : 'few-shot-source-truth').check();
     if (kind === 'logistic' && options.initFromZeroShot !== undefined) await this.page.getByTestId('few-shot-init-zero-shot').setChecked(options.initFromZeroShot);
+    await this.page.getByTestId('few-shot-per-class').fill(options.examplesPerClass === undefined ? '' : String(options.examplesPerClass));
     const before = await this.fewShot.getAttribute('data-head-id');
     await this.page.getByTestId('train-few-shot').click();
     await expect

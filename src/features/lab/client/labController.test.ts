@@ -315,7 +315,7 @@ describe('LabController grid search', () => {
 
   it('stops a head from ranking the items when a zero-shot configuration is applied', async () => {
     const { image, lab, store } = imageSetup();
-    await lab.trainHead('image', { kind: 'knn', source: 'truth', initFromZeroShot: false });
+    await lab.trainHead('image', { kind: 'knn', source: 'truth', initFromZeroShot: false, examplesPerClass: null });
     expect(store.getState().heads.image?.inUse).toBe(true);
     image.gridResult = { folds: 2, evaluated: 4, configs: [config({})] };
     await lab.runGridSearch('image', ['a photo of a {}.']);
@@ -404,7 +404,7 @@ describe('LabController evaluateCurrent', () => {
 describe('LabController heads', () => {
   it('trains on the items with truth and keeps none back; the head is used by the items', async () => {
     const { image, lab, store } = imageSetup();
-    await lab.trainHead('image', { kind: 'logistic', source: 'truth', initFromZeroShot: true });
+    await lab.trainHead('image', { kind: 'logistic', source: 'truth', initFromZeroShot: true, examplesPerClass: null });
     const [request] = image.trainings;
     expect(request?.items.map((item) => [item.itemId, item.truth])).toEqual([
       ['c1', 0],
@@ -448,7 +448,7 @@ describe('LabController heads', () => {
     store.getState().updateItem('unlabelled', { decision: 'overridden', finalLabel: 'cat' });
     store.getState().updateItem('c2', { decision: 'rejected', finalLabel: null });
     store.getState().updateItem('bird', { decision: 'overridden', finalLabel: 'bird' });
-    await lab.trainHead('image', { kind: 'knn', source: 'decisions', initFromZeroShot: false });
+    await lab.trainHead('image', { kind: 'knn', source: 'decisions', initFromZeroShot: false, examplesPerClass: null });
     const [request] = image.trainings;
     expect(request?.items.map((item) => [item.itemId, item.truth])).toEqual([
       ['c1', 0],
@@ -465,15 +465,15 @@ describe('LabController heads', () => {
   it('refuses to train with decisions in fewer than 2 classes', async () => {
     const { image, lab, store } = imageSetup();
     store.getState().updateItem('c1', { decision: 'accepted', finalLabel: 'cat' });
-    await lab.trainHead('image', { kind: 'knn', source: 'decisions', initFromZeroShot: false });
+    await lab.trainHead('image', { kind: 'knn', source: 'decisions', initFromZeroShot: false, examplesPerClass: null });
     expect(store.getState().labErrors.image).toMatch(/accepted or relabelled items in at least 2 classes/);
     expect(image.trainings).toEqual([]);
   });
 
   it('gives every trained head a new id', async () => {
     const { image, lab } = imageSetup();
-    await lab.trainHead('image', { kind: 'knn', source: 'truth', initFromZeroShot: false });
-    await lab.trainHead('image', { kind: 'knn', source: 'truth', initFromZeroShot: false });
+    await lab.trainHead('image', { kind: 'knn', source: 'truth', initFromZeroShot: false, examplesPerClass: null });
+    await lab.trainHead('image', { kind: 'knn', source: 'truth', initFromZeroShot: false, examplesPerClass: null });
     const [first, second] = image.trainings;
     expect(first?.headId).not.toBe(second?.headId);
   });
@@ -481,7 +481,7 @@ describe('LabController heads', () => {
   it('builds Whisper’s class prompts spaced as it writes them, with its score rule and calibration', async () => {
     const { audio, lab, store } = audioSetup('whisper');
     store.getState().applySettings({ audioLabelsText: 'yes: yes | yeah\nno', audioTemplate: ' {}\n[{}]' });
-    await lab.trainHead('audio', { kind: 'logistic', source: 'truth', initFromZeroShot: false });
+    await lab.trainHead('audio', { kind: 'logistic', source: 'truth', initFromZeroShot: false, examplesPerClass: null });
     expect(audio.trainings[0]?.zeroShot).toEqual({
       labels: ['yes', 'no'],
       classPrompts: [
@@ -495,7 +495,7 @@ describe('LabController heads', () => {
 
   it('exports the head as <model>-<kind>-head.json with its model, labels and training', async () => {
     const { lab, saved, store } = imageSetup();
-    await lab.trainHead('image', { kind: 'logistic', source: 'truth', initFromZeroShot: true });
+    await lab.trainHead('image', { kind: 'logistic', source: 'truth', initFromZeroShot: true, examplesPerClass: null });
     await lab.exportHead('image');
     expect(store.getState().labErrors.image).toBeNull();
     expect(saved.map((file) => file.name)).toEqual(['builtin-clip-shapes-logistic-head.json']);

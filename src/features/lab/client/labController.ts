@@ -10,6 +10,7 @@
 import type { StoreApi } from 'zustand';
 import { CALIBRATIONS, TOKEN_AGGREGATIONS } from '../../../lib/audioScoring';
 import type { AttributePair } from '../../../lib/biasProbe';
+import { stratifiedSample } from '../../../lib/crossValidation';
 import { bestExperiment, type Experiment } from '../../../lib/experiments';
 import type { HeadKind } from '../../../lib/fewShot';
 import { HEAD_FILE_FORMAT, HEAD_FILE_VERSION, parseHead, serializeHead, type HeadFile, type HeadTraining } from '../../../lib/fewShotHead';
@@ -161,7 +162,8 @@ export class LabController implements LabService {
       const { modelId, labels } = this.readyFor(task);
       const candidates = labCandidatesOf(this.state, task);
       const truth = itemsWithTruth(candidates, labels).items;
-      const items = options.source === 'truth' ? truth : itemsFromDecisions(candidates, labels).items;
+      const examples = options.source === 'truth' ? truth : itemsFromDecisions(candidates, labels).items;
+      const items = limitPerClass(examples, options.examplesPerClass, this.seed);
       const classesTrained = countsPerClass(items, labels.length).filter((n) => n > 0).length;
       if (classesTrained < 2)
         throw new LabRefusal(
@@ -445,4 +447,11 @@ export class LabController implements LabService {
       zeroShotWeight: 0,
     };
   }
+}
+
+/** A seeded stratified sample of at most `perClass` items of each class (all of them when null). */
+function limitPerClass(items: readonly LabItem[], perClass: number | null, seed: number): LabItem[] {
+  if (perClass === null) return [...items];
+  const { train } = stratifiedSample(items.map((item) => item.truth), Math.max(1, Math.floor(perClass)), seed);
+  return train.map((index) => items[index]!);
 }

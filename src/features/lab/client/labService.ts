@@ -45,6 +45,11 @@ export interface TrainHeadOptions {
   /** truth: items with ground truth; decisions: the user's accepted and relabelled items. */
   source: 'truth' | 'decisions';
   initFromZeroShot: boolean;
+  /**
+   * At most this many training examples per class (a seeded stratified sample); the items with
+   * truth left over measure the head. Null: every example.
+   */
+  examplesPerClass: number | null;
 }
 
 /** The lab as the UI sees it. Results and progress land in the store (labSlice). */

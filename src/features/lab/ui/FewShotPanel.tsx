@@ -87,6 +87,10 @@ export function FewShotPanel({ task }: { task: Task }) {
   const [kind, setKind] = useState<HeadKind>('logistic');
   const [source, setSource] = useState<TrainHeadOptions['source']>('truth');
   const [initFromZeroShot, setInitFromZeroShot] = useState(true);
+  /** Blank: every example; a number: at most that many per class, the rest measure the head. */
+  const [perClassText, setPerClassText] = useState('');
+  const perClass = Number.parseInt(perClassText, 10);
+  const examplesPerClass = Number.isFinite(perClass) && perClass > 0 ? perClass : null;
   const onImport = (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
     event.target.value = '';
@@ -120,6 +124,18 @@ export function FewShotPanel({ task }: { task: Task }) {
             accepted and relabelled items
           </label>
         </fieldset>
+        <label className="text-xs" title="A seeded stratified sample; the labelled items left over measure the head">
+          Examples per class
+          <input
+            data-testid="few-shot-per-class"
+            className="input mt-1 w-20"
+            type="number"
+            min={1}
+            placeholder="all"
+            value={perClassText}
+            onChange={(e) => setPerClassText(e.target.value)}
+          />
+        </label>
         {kind === 'logistic' && (
           <label className="flex items-center gap-1 text-xs" title="The text embeddings (times the logit scale) as its initial weights">
             <input data-testid="few-shot-init-zero-shot" type="checkbox" checked={initFromZeroShot} onChange={(e) => setInitFromZeroShot(e.target.checked)} />
@@ -130,7 +146,7 @@ export function FewShotPanel({ task }: { task: Task }) {
           data-testid="train-few-shot"
           className="btn"
           disabled={job !== null}
-          onClick={() => startLabCall(task, () => lab.trainHead(task, { kind, source, initFromZeroShot: kind === 'logistic' && initFromZeroShot }))}
+          onClick={() => startLabCall(task, () => lab.trainHead(task, { kind, source, initFromZeroShot: kind === 'logistic' && initFromZeroShot, examplesPerClass }))}
         >
           Train
         </button>
