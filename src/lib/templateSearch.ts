@@ -630,24 +630,3 @@ export function embeddingCandidates(itemEmbeddings: Float32Array, items: number,
   });
   return { kind: 'embedding', templates, items, classes, dots, gram };
 }
-
-/** Accuracy, macro-F1, per-class recall and support, and the confusion matrix of class-index predictions. */
-export interface PredictionSummary {
-  accuracy: number;
-  macroF1: number | null;
-  perClassRecall: Array<number | null>;
-  perClassSupport: number[];
-  /** confusion[truth][predicted]. */
-  confusion: number[][];
-}
-
-export function summarizePredictions(truth: Int32Array, predictions: Int32Array, classes: number): PredictionSummary {
-  void truth; void predictions; void classes;
-  throw new Error('not implemented');
-}
-
-/** EmbeddingCandidates from unit item embeddings (items × dim) and, per template, s[t][c] (classes × dim). */
-export function embeddingCandidates(itemEmbeddings: Float32Array, items: number, dim: number, classTemplateSums: Float32Array[], classes: number): EmbeddingCandidates {
-  void itemEmbeddings; void items; void dim; void classTemplateSums; void classes;
-  throw new Error('not implemented');
-}

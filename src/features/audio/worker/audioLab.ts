@@ -303,7 +303,7 @@ async function zeroShotPredictions(
   }
   if (calibration === 'zero-input') {
     const [silence] = await engine.silenceClassScores([zeroShot.classPrompts], zeroShot.aggregation ?? DEFAULT_AGGREGATION);
-    for (const scores of rowScores) scores.forEach((value, label) => (scores[label] = value - ((silence?.[label] as number | undefined) ?? 0)));
+    for (const scores of rowScores) scores.forEach((value, label) => (scores[label] = value - (silence?.[label] ?? 0)));
   }
   return argmaxRows(rowScores.flat(), rows.length, classes);
 }
