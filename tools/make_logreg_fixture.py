@@ -25,6 +25,9 @@ CLASSES = 5
 MEAN_SCALE = 1.0
 NOISE_SCALE = 0.6
 C_VALUES = [0.5, 10.0]
+# Also fitted on the first rows alone, fewer than the dimension (fitLogistic then solves in the rows' span).
+FEW_ROWS = 30
+FEW_ROWS_C = 10.0
 OUT = os.path.join(os.path.dirname(__file__), '..', 'src', 'lib', 'fixtures', 'logreg-sklearn.json')
 
 
@@ -50,20 +53,23 @@ def main():
     X_test = np.array(rounded(X_test))
 
     fits = []
-    for C in C_VALUES:
+    for C, rows in [(C, TRAIN_ROWS) for C in C_VALUES] + [(FEW_ROWS_C, FEW_ROWS)]:
         model = LogisticRegression(penalty='l2', C=C, solver='lbfgs', multi_class='multinomial', max_iter=10000, tol=1e-10)
-        model.fit(X, y)
+        model.fit(X[:rows], y[:rows])
+        assert len(model.classes_) == CLASSES, 'every class needs rows in the fitted subset'
         fits.append({
             'C': C,
+            'rows': rows,
             'iterations': int(model.n_iter_[0]),
             'coef': rounded(model.coef_),
             'intercept': rounded(model.intercept_),
+            # On every training row (also those beyond `rows`, for the subset fit).
             'trainProba': rounded(model.predict_proba(X)),
             'testProba': rounded(model.predict_proba(X_test)),
             'trainAccuracy': float(model.score(X, y)),
             'testAccuracy': float(model.score(X_test, y_test)),
         })
-        print(f'C={C}: {model.n_iter_[0]} iterations, train accuracy {model.score(X, y):.3f}, test {model.score(X_test, y_test):.3f}', file=sys.stderr)
+        print(f'C={C}, {rows} rows: {model.n_iter_[0]} iterations, train accuracy {model.score(X, y):.3f}, test {model.score(X_test, y_test):.3f}', file=sys.stderr)
 
     fixture = {
         'about': 'scikit-learn LogisticRegression(penalty=l2, solver=lbfgs, multinomial, tol=1e-10) on seeded synthetic unit-norm embeddings; written by tools/make_logreg_fixture.py',

@@ -13,6 +13,8 @@
  *                                 for bench/.models/<folder>) with both towers and onnx/model.onnx
  *          --only=scale           the built app with 1,000 images, virtualised grid on and off (scale.ts);
  *                                 part of a full run too
+ *          --only=fewshot         the few-shot maths in Node: logistic regression against scikit-learn,
+ *                                 the learning curve (fewShotBench.ts); part of a full run too
  *          --dist=<dir>           scale only: serve this existing build instead of building into bench/.scale-dist
  *          --quick                fewer repetitions, CLAP pipeline on 5 clips scaled to 50 (a smoke run;
  *                                 results files are still written)
@@ -32,6 +34,7 @@ import { BENCH_MODELS_URL_PREFIX, startBenchServer } from './server';
 import { renderMarkdown } from './report';
 import { AUDIO_KEYS, benchAudio, mergeAudioResults, type AudioKey, type AudioResults } from './audio';
 import { benchScale, type ScaleRun } from './scale';
+import { benchFewShot, type FewShotRun } from './fewShotBench';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -252,24 +255,26 @@ export interface BenchResults {
   images: ImageRun | null;
   audio: AudioRun | null;
   scale: ScaleRun | null;
+  fewshot: FewShotRun | null;
 }
 
 const RESULTS_JSON = join(repoRoot, 'bench/results.json');
 
 /** The previous results, so a run of one part keeps the other's (the file of older runs held the image part only, at top level). */
 function previousResults(): BenchResults {
-  if (!existsSync(RESULTS_JSON)) return { images: null, audio: null, scale: null };
+  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null };
+  if (!existsSync(RESULTS_JSON)) return empty;
   try {
     const parsed = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as Partial<BenchResults> & Partial<ImageRun>;
-    if (Array.isArray(parsed.models)) return { images: parsed as ImageRun, audio: null, scale: null };
-    return { images: parsed.images ?? null, audio: parsed.audio ?? null, scale: parsed.scale ?? null };
+    if (Array.isArray(parsed.models)) return { ...empty, images: parsed as ImageRun };
+    return { images: parsed.images ?? null, audio: parsed.audio ?? null, scale: parsed.scale ?? null, fewshot: parsed.fewshot ?? null };
   } catch (error) {
     log(`ignoring unreadable ${RESULTS_JSON}: ${error instanceof Error ? error.message : String(error)}`);
-    return { images: null, audio: null, scale: null };
+    return empty;
   }
 }
 
-const VALID_ONLY = ['images', 'audio', 'scale', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
 
 function writeResults(results: BenchResults): void {
   const markdown = renderMarkdown(results);
@@ -287,16 +292,21 @@ async function main(): Promise<void> {
     : MODELS.filter((spec) => wants(spec.key, 'images'));
   const audioKeys: AudioKey[] = customModel ? [] : AUDIO_KEYS.filter((key) => wants(key, 'audio'));
   const wantsScale = !customModel && (!only || only.includes('scale'));
+  const wantsFewShot = !customModel && (!only || only.includes('fewshot'));
   const runnable = selected.filter((spec) => missingFiles(spec).length === 0);
   const skipped = selected.filter((spec) => missingFiles(spec).length > 0).map((spec) => ({ key: spec.key, missing: missingFiles(spec) }));
   for (const { key, missing } of skipped)
     log(`skipping ${key}: missing ${missing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale) throw new Error('No model to benchmark: every model has missing files.');
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot) throw new Error('No model to benchmark: every model has missing files.');
 
   const results = previousResults();
   if (wantsScale) {
     // Its own build, server and browser (the app as shipped, not the bench page).
     results.scale = await benchScale({ dist: scaleDist });
+  }
+  if (wantsFewShot) {
+    // Plain TypeScript in this process (and scikit-learn in a child); no browser.
+    results.fewshot = await benchFewShot({ quick });
   }
   if (runnable.length === 0 && audioKeys.length === 0) {
     writeResults(results);

@@ -1,5 +1,6 @@
 import type { AudioRun, BenchResults, ImageRun, RunInfo } from './main';
 import type { ScaleModeResult, ScaleRun } from './scale';
+import type { FewShotRun } from './fewShotBench';
 
 const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
 const ratio = (value: number): string => `${value >= 100 ? value.toFixed(0) : value.toFixed(value >= 10 ? 1 : 2)}×`;
@@ -149,11 +150,46 @@ function renderScale(run: ScaleRun): string[] {
   ];
 }
 
+const percent = (value: number): string => `${(100 * value).toFixed(1)}%`;
+const scientific = (value: number): string => value.toExponential(1);
+
+function renderFewShot(run: FewShotRun): string[] {
+  const { logistic, curve } = run;
+  const sameTol = logistic.sklearn.find((entry) => entry.tol === logistic.ours.tolerance);
+  const lines = [
+    '| Measurement | Zero-Shot Playground | Baseline (same run) | Ratio |',
+    '|---|---|---|---|',
+  ];
+  for (const entry of logistic.sklearn) {
+    lines.push(
+      `| Logistic regression, ${logistic.rows} × ${logistic.dim}, ${logistic.classes} classes, C = ${logistic.C}: fit time | fitLogistic (tol ${scientific(logistic.ours.tolerance)}): ${ms(logistic.ours.medianMs)}, ${logistic.ours.iterations} iterations | scikit-learn ${logistic.sklearnVersion} lbfgs (tol ${scientific(entry.tol)}): ${ms(entry.medianMs)}, ${entry.iterations} iterations | **${ratio(entry.medianMs / logistic.ours.medianMs)}** (scikit-learn time / ours) |`,
+    );
+  }
+  for (const entry of logistic.sklearn)
+    lines.push(
+      `| … agreement with scikit-learn at tol ${scientific(entry.tol)} | test accuracy ${percent(logistic.ours.testAccuracy)} (train ${percent(logistic.ours.trainAccuracy)}) | test accuracy ${percent(entry.testAccuracy)} (train ${percent(entry.trainAccuracy)}) | largest probability difference ${scientific(entry.maxProbabilityDifference.train)} train, ${scientific(entry.maxProbabilityDifference.test)} test; same class on ${percent(entry.sameClass.test)} of test rows |`,
+    );
+  const means = (values: number[]) => values.map((value) => percent(value)).join(' / ');
+  lines.push(
+    `| Learning curve, ${curve.items} items × ${curve.dim}, ${curve.classes} classes: ${curve.sizes.length} sizes (${curve.sizes.join(', ')} per class) × ${curve.splits} splits × ${curve.heads.length} heads, each with its cross-validated search | ${ms(curve.ms)} | — | — |`,
+    '',
+    `Learning-curve mean held-out accuracy per size (${curve.sizes.join(' / ')} per class): zero-shot ${means(curve.zeroShotMean)}; ` +
+      curve.heads.map((head) => `${head} ${means(curve.headMeans[head])}`).join('; ') + '.',
+    '',
+    `${run.generatedAt.slice(0, 16).replace('T', ' ')} UTC; ${run.quick ? 'quick run (one timed fit each)' : `medians of ${logistic.reps} timed fits each after an untimed one`}; ` +
+      `ours in Node ${run.machine.node} (V8, single thread), scikit-learn ${logistic.sklearnVersion} with numpy ${logistic.numpyVersion} (BLAS: ${logistic.blas.map((pool) => JSON.stringify(pool)).join(', ')}); ` +
+      `synthetic unit-norm embeddings (seeded); ${run.machine.logicalCpus} logical CPUs (${run.machine.cpuModel}), load average ${run.machine.loadavgAtStart[0]?.toFixed(2)} at start, ${run.machine.loadavgAtEnd[0]?.toFixed(2)} at end.` +
+      (sameTol ? '' : ' (scikit-learn was not run at our tolerance.)'),
+  );
+  return lines;
+}
+
 /** The results as Markdown tables plus the context needed to read them (threads, isolation, load). */
 export function renderMarkdown(results: BenchResults): string {
   const lines: string[] = [];
   if (results.images) lines.push('### Images', '', ...renderImages(results.images), '');
   if (results.audio) lines.push('### Audio', '', ...renderAudio(results.audio), '');
   if (results.scale) lines.push('### Scale', '', ...renderScale(results.scale), '');
+  if (results.fewshot) lines.push('### Few-shot', '', ...renderFewShot(results.fewshot), '');
   return lines.join('\n');
 }

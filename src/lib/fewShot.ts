@@ -5,7 +5,7 @@
  * zero-shot scores; and the learning curve.
  */
 import { foldCount, stratifiedFolds, stratifiedSample } from './crossValidation';
-import { fitLogistic, logisticLogits, softmaxRows, type LogisticModel } from './logisticRegression';
+import { fitLogistic, logisticLogits, projectRows, rowSpaceBasis, softmaxRows, type LogisticModel } from './logisticRegression';
 
 export type HeadKind = 'logistic' | 'knn' | 'tip-adapter';
 export const HEAD_KINDS: readonly HeadKind[] = ['logistic', 'knn', 'tip-adapter'];
@@ -54,6 +54,11 @@ export interface TrainHeadResult {
 
 /** Hyperparameters used when the training items are too few to cross-validate (a class with fewer than 2). */
 export const DEFAULT_HEAD_PARAMETERS = { C: 1, k: 1, alpha: 1, beta: 5.5 } as const;
+/**
+ * Gradient tolerance of the fits that only score a C on a held-out fold: scikit-learn's default
+ * tol, which the CLIP linear-probe recipe used. The final refit converges tightly (fitLogistic's default).
+ */
+export const CV_LOGISTIC_TOLERANCE = 1e-4;
 /** Folds of the cross-validation inside each learning-curve split (the k = 5 or fewer). */
 export const LEARNING_CURVE_MAX_FOLDS = 5;
 /**
@@ -201,15 +206,23 @@ function trainLogistic(input: Prepared, initialWeights: Float32Array | null, spl
       const fitY = fitPositions.map((position) => labels[position] as number);
       const testX = new Float64Array(testPositions.length * dim);
       testPositions.forEach((position, i) => testX.set(X.subarray(position * dim, (position + 1) * dim), i * dim));
+      // Fewer rows than dimensions: one row-space basis for the whole grid (fitLogistic would build it per fit).
+      const space = fitPositions.length < dim ? rowSpaceBasis(fitX, fitPositions.length, dim) : null;
+      const width = space?.rank ?? dim;
+      const fitFeatures = space?.coordinates ?? fitX;
+      const testFeatures = space === null ? testX : projectRows(testX, testPositions.length, dim, space);
+      const foldStart = start === undefined || space === null ? start : projectRows(start, classes, dim, space);
       // Along the grid (weakest C first) each fit starts from the previous one's solution.
       let warm: LogisticModel | null = null;
       LOGISTIC_C_GRID.forEach((gridC, g) => {
-        const model: LogisticModel = fitLogistic(fitX, fitPositions.length, dim, fitY, classes, {
+        const model: LogisticModel = fitLogistic(fitFeatures, fitPositions.length, width, fitY, classes, {
           C: gridC,
-          ...(warm !== null ? { initialWeights: warm.weights, initialBias: warm.bias } : start !== undefined ? { initialWeights: start } : {}),
+          tolerance: CV_LOGISTIC_TOLERANCE,
+          rowSpace: false,
+          ...(warm !== null ? { initialWeights: warm.weights, initialBias: warm.bias } : foldStart !== undefined ? { initialWeights: foldStart } : {}),
         });
         warm = model;
-        const logits = logisticLogits(model, testX, testPositions.length);
+        const logits = logisticLogits(model, testFeatures, testPositions.length);
         testPositions.forEach((position, i) => {
           if (argmax(logits, i * classes, classes) === labels[position]) correct[g] = (correct[g] as number) + 1;
         });

@@ -43,8 +43,12 @@ describe('fitLogistic against scikit-learn', () => {
   });
 
   for (const reference of fixture.fits) {
-    describe(`C = ${reference.C}`, () => {
-      const model = fitLogistic(X, n, dim, fixture.y, classes, { C: reference.C });
+    // The subset fit has fewer rows than dimensions: solved in the rows' span.
+    const rows = reference.rows;
+    const fitX = X.subarray(0, rows * dim);
+    const fitY = fixture.y.slice(0, rows);
+    describe(`C = ${reference.C}, ${rows} rows of dimension ${dim}`, () => {
+      const model = fitLogistic(fitX, rows, dim, fitY, classes, { C: reference.C });
 
       it('gives scikit-learn probabilities (within 1e-3) and classes on the training rows', () => {
         const probabilities = logisticProbabilities(model, X, n);
@@ -67,8 +71,8 @@ describe('fitLogistic against scikit-learn', () => {
 
       it('reaches the same optimum from a warm start', () => {
         // Start from a deliberately different point: the other C's solution, scaled, plus a bias offset.
-        const other = fitLogistic(X, n, dim, fixture.y, classes, { C: reference.C === 10 ? 0.5 : 10 });
-        const warm = fitLogistic(X, n, dim, fixture.y, classes, {
+        const other = fitLogistic(fitX, rows, dim, fitY, classes, { C: reference.C === 10 ? 0.5 : 10 });
+        const warm = fitLogistic(fitX, rows, dim, fitY, classes, {
           C: reference.C,
           initialWeights: other.weights.map((w) => 3 * w),
           initialBias: other.bias.map((b, c) => b + c),
@@ -98,6 +102,14 @@ describe('fitLogistic', () => {
       }
     }
     expect(maxGradient).toBeLessThan(1e-6);
+  });
+
+  it('solves in the rows\' span when there are fewer rows than dimensions, with the same result', () => {
+    const rows = 25;
+    const reduced = fitLogistic(X.subarray(0, rows * dim), rows, dim, fixture.y.slice(0, rows), classes, { C: 3, tolerance: 1e-8 });
+    const full = fitLogistic(X.subarray(0, rows * dim), rows, dim, fixture.y.slice(0, rows), classes, { C: 3, tolerance: 1e-8, rowSpace: false });
+    expect(maxAbsDifference(reduced.weights, full.weights)).toBeLessThan(1e-6);
+    expect(maxAbsDifference(logisticProbabilities(reduced, testX, testN), logisticProbabilities(full, testX, testN))).toBeLessThan(1e-6);
   });
 
   it('leaves a class without rows out of the fit and never predicts it', () => {

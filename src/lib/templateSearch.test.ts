@@ -193,7 +193,75 @@ describe('searchTemplates', () => {
         expect(result.bestSingle.templates).toEqual([singles.indexOf(Math.max(...singles))]);
         expect(result.greedy.accuracy).toBeGreaterThanOrEqual(result.bestSingle.accuracy);
       }),
-      { numRuns: 25 },
+      { numRuns: 60 },
+    );
+  });
+
+  it('breaks ties between equally good templates towards the lower index', () => {
+    const { candidates, truth } = informativeProblem(6);
+    // Templates: neutral, anti-informative, informative, and an exact copy of the informative one;
+    // then the same four reordered so the two copies sit at indices 1 and 3.
+    const duplicated = { ...candidates, templates: 4, dots: [...candidates.dots, candidates.dots[2] as Float32Array] };
+    duplicated.gram = candidates.gram.map((gram) => {
+      const source = [0, 1, 2, 2];
+      return Float64Array.from({ length: 16 }, (_, cell) => gram[(source[Math.floor(cell / 4)] as number) * 3 + (source[cell % 4] as number)] as number);
+    });
+    const reordered = { ...duplicated, dots: [duplicated.dots[0], duplicated.dots[3], duplicated.dots[1], duplicated.dots[2]] as Float32Array[] };
+    reordered.gram = duplicated.gram.map((gram) => {
+      const source = [0, 3, 1, 2];
+      return Float64Array.from({ length: 16 }, (_, cell) => gram[(source[Math.floor(cell / 4)] as number) * 4 + (source[cell % 4] as number)] as number);
+    });
+    for (const [problem, expected] of [[duplicated, 2], [reordered, 1]] as const) {
+      const result = searchTemplates(problem, truth, { maxFolds: 3, seed: 2 });
+      if (!result) throw new Error('not cancelled, so a result');
+      expect(result.greedy.templates).toEqual([expected]);
+      expect(result.bestSingle.templates).toEqual([expected]);
+    }
+  });
+
+  it.each(['none', 'zero-input', 'prior'] as const)('greedy over averaged scores (%s) matches the brute-force rule', (calibration) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1000 }), (seed) => {
+        const next = seededRandom(seed);
+        const templates = 4;
+        const items = 18;
+        const classes = 3;
+        const truth = Int32Array.from({ length: items }, (_, i) => i % classes);
+        const candidates: ScoreCandidates = {
+          kind: 'score-average',
+          templates,
+          items,
+          classes,
+          scores: Array.from({ length: templates }, () =>
+            Float32Array.from({ length: items * classes }, (_, cell) => (cell % classes === truth[Math.floor(cell / classes)] ? 0.5 : 0) + gaussian(next)),
+          ),
+          calibration,
+          zeroInput: Array.from({ length: templates }, () => Float32Array.from({ length: classes }, () => gaussian(next))),
+        };
+        const result = searchTemplates(candidates, truth, { maxFolds: 3, seed });
+        if (!result) throw new Error('not cancelled, so a result');
+        const score = (set: number[]) => accuracy(truth, predictWithTemplates(candidates, set));
+        const expected: number[] = [];
+        let current = -1;
+        for (;;) {
+          let bestT = -1;
+          let best = current;
+          for (let t = 0; t < templates; t++) {
+            if (expected.includes(t)) continue;
+            const a = score([...expected, t]);
+            if (a > best + 1e-12) {
+              best = a;
+              bestT = t;
+            }
+          }
+          if (bestT < 0) break;
+          expected.push(bestT);
+          current = best;
+        }
+        expect(result.greedy.templates).toEqual(expected);
+        expect(result.greedy.accuracy).toBeCloseTo(current, 12);
+      }),
+      { numRuns: 15 },
     );
   });
 

@@ -86,7 +86,6 @@ export interface TemplateSearchOptions {
   isCancelled?: () => boolean;
 }
 
-
 /**
  * A template set being grown over a fixed subset of the items (indices into the candidates).
  * `correctWith` tries one more template without changing the set; `add` keeps it. Both use the
