@@ -3,6 +3,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { TokenAggregation } from '../../../lib/audioScoring';
 import type { AppState } from '../../../store';
 import type { AudioItem } from '../../../store/audioItemsSlice';
+import type { ActiveHead } from '../../../store/labSlice';
 import type { LoadOptions } from '../../models/client/modelWorkerBridge';
 import { STORE_FLUSH_INTERVAL_MS } from '../../models/client/patchBatcher';
 import type { LoadedModelInfo } from '../../../lib/workerReports';
@@ -53,6 +54,9 @@ class FakeWorker implements AudioScoringBridge {
   /** Clips whose audio arrived, counted as the worker takes them in. */
   audioReceived = 0;
   private readonly held = new Set<string>();
+  /** Heads this worker holds (trained or imported here), and the head each score request named. */
+  readonly heads = new Set<string>();
+  readonly headsAsked: Array<HeadUse | null> = [];
 
   /** `scoredDelayMs`: how long the final reply lags the last clip's (a busy main thread handles it later). */
   constructor(private readonly scoredDelayMs = 0) {}
@@ -67,10 +71,13 @@ class FakeWorker implements AudioScoringBridge {
     classPrompts: string[][],
     _aggregation: TokenAggregation,
     clips: AudioClip[],
-    _head: HeadUse | null,
+    head: HeadUse | null,
     options: ScoreOptions = {},
   ): Promise<ScoreReply> {
     this.requests.push(clips.map((clip) => ({ itemId: clip.itemId, withAudio: clip.audio !== null })));
+    this.headsAsked.push(head);
+    const heldHead = head !== null && this.heads.has(head.headId);
+    const missingHeadId = head !== null && !heldHead ? head.headId : null;
     options.onProgress?.(0, clips.length);
     for (const [index, clip] of clips.entries()) {
       if (options.signal?.aborted) return { cancelled: true, missingHeadId: null };
@@ -88,7 +95,8 @@ class FakeWorker implements AudioScoringBridge {
               ok: true,
               // Even clips say the first label, odd ones the second.
               scores: Float32Array.from(classPrompts, (_, label) => (label === rank % 2 ? 0 : -5)),
-              headProbabilities: null,
+              // The head says the last label, whatever the clip.
+              headProbabilities: heldHead ? Float32Array.from(classPrompts, (_, label) => (label === classPrompts.length - 1 ? 0.9 : 0.1 / (classPrompts.length - 1))) : null,
               durationSeconds: 1,
               scoredSeconds: 1,
               windows: 1,
@@ -101,7 +109,7 @@ class FakeWorker implements AudioScoringBridge {
       options.onProgress?.(index + 1, clips.length);
     }
     if (this.scoredDelayMs > 0) await sleep(this.scoredDelayMs);
-    return { cancelled: false, missingHeadId: null };
+    return { cancelled: false, missingHeadId };
   }
 
   async zeroInputScores(classPrompts: string[][]): Promise<Float32Array> {
@@ -274,6 +282,82 @@ describe('AudioController', () => {
 
     expect(items(store).every((item) => item.state === 'done' && item.predictions.length === 3)).toBe(true);
   });
+
+  describe('with a few-shot head', () => {
+    function activeHead(headId: string, zeroShotWeight: number): ActiveHead {
+      const status = store.getState().models.audio.status;
+      if (status.state !== 'ready') throw new Error('model not ready');
+      return {
+        headId,
+        kind: 'knn',
+        modelId: status.info.modelId,
+        labels: ['yes', 'no'],
+        dim: 4,
+        chosen: { k: 1 },
+        cvAccuracy: null,
+        heldOutAccuracy: null,
+        zeroShotHeldOutAccuracy: null,
+        examples: 8,
+        source: 'truth',
+        inUse: true,
+        zeroShotWeight,
+      };
+    }
+
+    async function scoredClips(count: number): Promise<AudioItem[]> {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      store.getState().addAudioItems(clipFiles(count).map((file) => newAudioItem(file)));
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      return items(store);
+    }
+
+    it("ranks the clips by the head's probabilities (the rows say so), blends by the weight without asking the worker again", async () => {
+      const before = await scoredClips(4);
+      expect(before.map((item) => item.predictions[0]?.label)).toEqual(['yes', 'no', 'yes', 'no']);
+      expect(before.every((item) => item.classifier === 'zero-shot')).toBe(true);
+
+      worker.heads.add('head-1');
+      store.getState().setHead('audio', activeHead('head-1', 0));
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      expect(worker.headsAsked.at(-1)).toEqual({ headId: 'head-1', zeroShotWeight: 0 });
+      expect(items(store).map((item) => item.predictions[0]?.label)).toEqual(['no', 'no', 'no', 'no']);
+      expect(items(store).every((item) => item.classifier === 'knn')).toBe(true);
+      expect(items(store)[0]?.predictions[0]?.score).toBeCloseTo(0.9, 6);
+
+      const requests = worker.requests.length;
+      // Half and half: even clips' zero-shot [0.9933, 0.0067] with the head's [0.1, 0.9] → 'yes' at 0.5467.
+      store.getState().updateHead('audio', { zeroShotWeight: 0.5 });
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      const blended = items(store)[0]!;
+      expect(blended.predictions[0]?.label).toBe('yes');
+      expect(blended.predictions[0]?.score).toBeCloseTo(0.5 * (1 / (1 + Math.exp(-5))) + 0.05, 4);
+      expect(blended.classifier).toBe('knn');
+
+      store.getState().updateHead('audio', { zeroShotWeight: 1 });
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      expect(items(store).map((item) => item.predictions[0]?.label)).toEqual(['yes', 'no', 'yes', 'no']);
+      expect(items(store).every((item) => item.classifier === 'zero-shot')).toBe(true);
+      expect(worker.requests.length).toBe(requests);
+
+      // A head for other labels is not used.
+      store.getState().setTaskLabelsText('audio', 'yes, no, up');
+      store.getState().updateHead('audio', { zeroShotWeight: 0 });
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      expect(worker.headsAsked.at(-1)).toBeNull();
+      expect(items(store).every((item) => item.classifier === 'zero-shot')).toBe(true);
+    });
+
+    it('falls back to zero-shot and drops the head, with a notice, when the worker no longer holds it', async () => {
+      await scoredClips(2);
+      store.getState().setHead('audio', activeHead('lost-head', 0));
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      expect(store.getState().heads.audio).toBeNull();
+      expect(store.getState().models.audio.notice?.text).toMatch(/lost the trained head/);
+      expect(items(store).map((item) => item.predictions[0]?.label)).toEqual(['yes', 'no']);
+      expect(items(store).every((item) => item.classifier === 'zero-shot')).toBe(true);
+    });
+  });
 });
 
 describe('planScoreRequests', () => {
@@ -293,4 +377,5 @@ describe('planScoreRequests', () => {
     expect(planScoreRequests(work, () => true, 3)).toHaveLength(1);
     expect(planScoreRequests([], () => true, 3)).toEqual([]);
   });
+
 });

@@ -61,4 +61,23 @@ describe('WhisperScorer (built-in model, Node)', () => {
     // Log-probs: finite and at most 0.
     for (const score of batched) expect(score).toBeLessThanOrEqual(0);
   });
+
+  it("pools the encoder output over the positions that hold the clip's audio, not the 30 s padding", async () => {
+    const { encoded, pooled } = await scorer.encode(tone(3), { transcribe: false, keepInput: false });
+    const { hidden, positions, width } = encoded;
+    expect(pooled).toHaveLength(width);
+    // 3 s of a 30 s window: a tenth of the positions.
+    const covered = Math.ceil(positions / 10);
+    const meanOfRows = (rows: number) =>
+      Array.from({ length: width }, (_, k) => {
+        let sum = 0;
+        for (let row = 0; row < rows; row++) sum += hidden[row * width + k]!;
+        return sum / rows;
+      });
+    const expected = meanOfRows(covered);
+    pooled.forEach((value, k) => expect(value).toBeCloseTo(expected[k]!, 4));
+    // Pooling the padding too would give something else.
+    const everything = meanOfRows(positions);
+    expect(Math.max(...everything.map((value, k) => Math.abs(value - pooled[k]!)))).toBeGreaterThan(1e-3);
+  });
 });
