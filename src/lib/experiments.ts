@@ -129,17 +129,6 @@ export function newestExperiments(experiments: readonly Experiment[]): Experimen
   return experiments.slice(0, MAX_EXPERIMENTS);
 }
 
-const CLASSIFIER_NAMES: Record<Experiment['classifier'], string> = {
-  'zero-shot': 'zero-shot',
-  logistic: 'logistic regression',
-  knn: 'k-nearest neighbours',
-  'tip-adapter': 'Tip-Adapter',
-};
-
-export function classifierName(classifier: Experiment['classifier']): string {
-  return CLASSIFIER_NAMES[classifier];
-}
-
 export const EXPERIMENT_CSV_HEADER = [
   'name',
   'kind',

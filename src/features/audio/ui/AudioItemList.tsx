@@ -1,7 +1,7 @@
+import { classifierName } from '../../../lib/classifiers';
 import { memo, useRef, useState } from 'react';
 import { formatDuration } from '../../../lib/audio';
 import { useAppStore } from '../../../store';
-import type { AudioItem } from '../../../store/audioItemsSlice';
 import { PredictionList } from '../../../ui/PredictionList';
 import {
   DecisionControls,
@@ -20,13 +20,6 @@ import {
 } from '../../review';
 
 const ROW_GAP_PX = 8;
-/** What produced a row's predictions, as the row says it. */
-const CLASSIFIER_NAMES: Record<AudioItem['classifier'], string> = {
-  'zero-shot': 'Zero-shot',
-  logistic: 'Few-shot head: logistic regression',
-  knn: 'Few-shot head: nearest neighbours',
-  'tip-adapter': 'Few-shot head: Tip-Adapter',
-};
 /** A scored row (waveform, transcript, five predictions); rows are measured once rendered, so this only places the ones not rendered yet. */
 const ROW_ESTIMATED_HEIGHT_PX = 180;
 /** One lane: a list, whose arrow keys move up and down it. */
@@ -131,7 +124,7 @@ const AudioItemRow = memo(function AudioItemRow({ id, labels, index, topPx, meas
           <PredictionList predictions={item.predictions} />
           {item.predictions.length > 0 && (
             <p data-testid="item-classifier" data-classifier={item.classifier} className="text-slate-500">
-              {CLASSIFIER_NAMES[item.classifier]}
+              {classifierName(item.classifier)}
             </p>
           )}
         </div>

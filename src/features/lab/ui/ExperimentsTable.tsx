@@ -1,9 +1,9 @@
 import { useMemo, useState } from 'react';
-import type { Experiment } from '../../../lib/experiments';
+import { experimentsToCsv, experimentsToJson, type Experiment } from '../../../lib/experiments';
 import type { Task } from '../../../lib/tasks';
 import { useAppStore } from '../../../store';
 import { downloadBlob, exportFileStem } from '../../workspace';
-import { experimentsCsv, experimentsJson, recallComparison } from '../client/experimentFiles';
+import { recallComparison } from '../client/experimentFiles';
 import { percentText } from './labCalls';
 import { LabServiceContext } from './labServices';
 
@@ -114,13 +114,13 @@ export function ExperimentsTable({ task }: { task: Task }) {
     <div className="space-y-2">
       <div className="flex flex-wrap items-center gap-1 text-xs">
         <span className="font-medium">{experiments.length} experiments</span>
-        <button data-testid="export-experiments-csv" className="btn text-xs" onClick={() => downloadBlob(new Blob([experimentsCsv(sorted)], { type: 'text/csv' }), `${stem}.csv`)}>
+        <button data-testid="export-experiments-csv" className="btn text-xs" onClick={() => downloadBlob(new Blob([experimentsToCsv(sorted)], { type: 'text/csv' }), `${stem}.csv`)}>
           CSV
         </button>
         <button
           data-testid="export-experiments-json"
           className="btn text-xs"
-          onClick={() => downloadBlob(new Blob([experimentsJson(sorted)], { type: 'application/json' }), `${stem}.json`)}
+          onClick={() => downloadBlob(new Blob([experimentsToJson(sorted)], { type: 'application/json' }), `${stem}.json`)}
         >
           JSON
         </button>
@@ -164,6 +164,10 @@ export function ExperimentsTable({ task }: { task: Task }) {
                 data-kind={e.kind}
                 data-accuracy={e.accuracy}
                 data-cv-accuracy={e.cvAccuracy ?? ''}
+                data-calibration={e.calibration ?? ''}
+                data-aggregation={e.aggregation ?? ''}
+                data-evaluated={e.evaluated}
+                data-templates={e.templates.join('\n')}
                 className="border-t border-slate-100"
               >
                 <th className="p-1 text-left font-normal">

@@ -4,7 +4,7 @@ import type { Task } from '../../../lib/tasks';
 import { useAppStore } from '../../../store';
 import type { ActiveHead } from '../../../store/labSlice';
 import type { TrainHeadOptions } from '../client/labService';
-import { HEAD_TITLES } from './headTitles';
+import { classifierName } from '../../../lib/classifiers';
 import { LabJobStatus } from './LabJobStatus';
 import { percentText, startLabCall } from './labCalls';
 import { LabServiceContext } from './labServices';
@@ -20,7 +20,7 @@ const HEAD_NOTES: Record<HeadKind, string> = {
 function HeadAccuracy({ head }: { head: ActiveHead }) {
   if (head.heldOutAccuracy !== null) {
     return (
-      <p data-testid="few-shot-accuracy" data-value={head.heldOutAccuracy} data-measure="held-out" className="text-sm">
+      <p data-testid="few-shot-accuracy" data-value={head.heldOutAccuracy} data-zero-shot-value={head.zeroShotHeldOutAccuracy ?? ''} data-measure="held-out" className="text-sm">
         Held-out accuracy <strong>{percentText(head.heldOutAccuracy)}</strong>{' '}
         <span className="text-slate-600">(zero-shot on the same items: {percentText(head.zeroShotHeldOutAccuracy)})</span>
       </p>
@@ -41,7 +41,7 @@ function ActiveHeadView({ task, head }: { task: Task; head: ActiveHead }) {
   return (
     <div data-testid="few-shot-head" data-kind={head.kind} data-in-use={head.inUse} className="space-y-2 rounded border border-slate-200 p-2">
       <p className="text-xs text-slate-600">
-        {HEAD_TITLES[head.kind]} on {head.examples} examples ({head.source === 'truth' ? 'ground truth' : head.source === 'decisions' ? 'your decisions' : 'imported'}
+        {classifierName(head.kind)} on {head.examples} examples ({head.source === 'truth' ? 'ground truth' : head.source === 'decisions' ? 'your decisions' : 'imported'}
         ), {head.dim}-dimensional embeddings of {head.modelId}
         {chosen.length > 0 && `; ${chosen.join(', ')}`}
       </p>
@@ -109,7 +109,7 @@ export function FewShotPanel({ task }: { task: Task }) {
           <select data-testid="few-shot-kind" className="input mt-1" value={kind} onChange={(e) => setKind(HEAD_KINDS.find((k) => k === e.target.value) ?? 'logistic')}>
             {HEAD_KINDS.map((candidate) => (
               <option key={candidate} value={candidate}>
-                {HEAD_TITLES[candidate]}
+                {classifierName(candidate)}
               </option>
             ))}
           </select>

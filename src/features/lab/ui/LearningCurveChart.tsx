@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { HEAD_KINDS, type CurvePoint, type HeadKind, type LearningCurve } from '../../../lib/fewShot';
 import { UPlotChart } from './UPlotChart';
-import { HEAD_TITLES } from './headTitles';
+import { classifierName } from '../../../lib/classifiers';
 
 const CHART_HEIGHT_PX = 240;
 const COLOURS: Record<'zero-shot' | HeadKind, string> = { 'zero-shot': '#64748b', logistic: '#0ea5e9', knn: '#f59e0b', 'tip-adapter': '#16a34a' };
@@ -21,7 +21,7 @@ export function LearningCurveChart({ curve }: { curve: LearningCurve }) {
   const lines = useMemo(
     (): Line[] => [
       { key: 'zero-shot', title: 'zero-shot', points: curve.zeroShot },
-      ...HEAD_KINDS.filter((kind) => (curve.heads[kind]?.length ?? 0) > 0).map((kind) => ({ key: kind, title: HEAD_TITLES[kind], points: curve.heads[kind] })),
+      ...HEAD_KINDS.filter((kind) => (curve.heads[kind]?.length ?? 0) > 0).map((kind) => ({ key: kind, title: classifierName(kind), points: curve.heads[kind] })),
     ],
     [curve],
   );
@@ -50,7 +50,7 @@ export function LearningCurveChart({ curve }: { curve: LearningCurve }) {
     const bands: uPlot.Band[] = [];
     keys.forEach((key, index) => {
       const colour = COLOURS[key];
-      const title = key === 'zero-shot' ? 'zero-shot' : HEAD_TITLES[key];
+      const title = key === 'zero-shot' ? 'zero-shot' : classifierName(key);
       series.push({ label: title, stroke: colour, width: 2, value: percent, points: { show: true, size: 5 } });
       series.push({ label: `${title} + 1 sd`, stroke: 'transparent', points: { show: false }, value: percent, show: true });
       series.push({ label: `${title} − 1 sd`, stroke: 'transparent', points: { show: false }, value: percent, show: true });
