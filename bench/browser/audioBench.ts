@@ -174,7 +174,7 @@ export const audioHandlers: AudioHandlers = {
       const encoded = await scorer.encode(samples, { transcribe: false, keepInput: keepInput && rep === 0 });
       const encodedAt = now();
       const counters = { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 };
-      scores = await scorer.score(encoded.encoded, prompts, 'mean', counters);
+      scores = (await scorer.score(encoded.encoded, prompts, counters)).mean;
       scoreMs.push(now() - encodedAt);
       encodeMs.push(encodedAt - started);
       decoderRunsPerRep = counters.decoderRuns;

@@ -59,12 +59,16 @@ export function aggregateTokenScores(labelTokenLogProbs: readonly number[], eotL
   return labelTokenLogProbs.length > 0 ? sum / labelTokenLogProbs.length : eotLogProb;
 }
 
+/** Each score rule's scores from the same decoder batch (one log-softmax per position serves both). */
+export type ScoresByRule = Record<TokenAggregation, Float32Array>;
+
 /**
  * Scores every row of a decoder batch from its logits ([rows, length, vocab], row-major): token t
- * at position i is predicted by the logits at position i − 1.
+ * at position i is predicted by the logits at position i − 1. Both score rules come from the same
+ * log-probabilities, so switching rule (or a grid over both) needs no second decoder run.
  */
-export function scoreDecoderBatch(batch: DecoderBatch, logits: ArrayLike<number>, vocabSize: number, aggregation: TokenAggregation): Float32Array {
-  const scores = new Float32Array(batch.rows);
+export function scoreDecoderBatchByRule(batch: DecoderBatch, logits: ArrayLike<number>, vocabSize: number): ScoresByRule {
+  const byRule: ScoresByRule = { mean: new Float32Array(batch.rows), 'sum-with-eot': new Float32Array(batch.rows) };
   for (let row = 0; row < batch.rows; row++) {
     const labelLength = batch.labelLengths[row] as number;
     const logProbs: number[] = [];
@@ -77,9 +81,14 @@ export function scoreDecoderBatch(batch: DecoderBatch, logits: ArrayLike<number>
       if (k < labelLength) logProbs.push(logProb);
       else eotLogProb = logProb;
     }
-    scores[row] = aggregateTokenScores(logProbs, eotLogProb, aggregation);
+    for (const rule of TOKEN_AGGREGATIONS) byRule[rule][row] = aggregateTokenScores(logProbs, eotLogProb, rule);
   }
-  return scores;
+  return byRule;
+}
+
+/** One rule's scores of a decoder batch (see scoreDecoderBatchByRule). */
+export function scoreDecoderBatch(batch: DecoderBatch, logits: ArrayLike<number>, vocabSize: number, aggregation: TokenAggregation): Float32Array {
+  return scoreDecoderBatchByRule(batch, logits, vocabSize)[aggregation];
 }
 
 /** Zero-input calibration: how much more likely each label is given this clip than given silence. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TokenAggregation } from '../../../lib/audioScoring';
+import type { ScoresByRule } from '../../../lib/audioScoring';
 import type { AudioClip, ClipOutcome, ScoreRequest } from '../shared/protocol';
 import { AudioEngine } from './audioEngine';
 import type { AudioScorer, CaptionSpace, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
@@ -33,11 +33,13 @@ class FakeScorer implements AudioScorer<FakeWindow> {
     });
   }
 
-  score(window: FakeWindow, prompts: readonly string[], _aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array> {
+  /** The two rules differ (sum = mean − 1), so a test can tell which one the engine used. */
+  score(window: FakeWindow, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule> {
     this.scoredPrompts.push([...prompts]);
     counters.decoderRuns++;
     counters.labelRowsScored += prompts.length;
-    return Promise.resolve(Float32Array.from(prompts, (p) => p.length - window.mean));
+    const mean = Float32Array.from(prompts, (p) => p.length - window.mean);
+    return Promise.resolve({ mean, 'sum-with-eot': mean.map((x) => x - 1) });
   }
 
   async warmUp(): Promise<void> {}
@@ -64,9 +66,9 @@ function run(engine: AudioEngine, prompts: string[], clips: AudioClip[]): Promis
   return runClasses(engine, prompts.map((prompt) => [prompt]), clips);
 }
 
-async function runClasses(engine: AudioEngine, classPrompts: string[][], clips: AudioClip[]): Promise<Map<string, ClipOutcome>> {
+async function runClasses(engine: AudioEngine, classPrompts: string[][], clips: AudioClip[], aggregation: ScoreRequest['aggregation'] = 'mean'): Promise<Map<string, ClipOutcome>> {
   const outcomes = new Map<string, ClipOutcome>();
-  const request: ScoreRequest = { type: 'score', requestId: 1, classPrompts, aggregation: 'mean', clips, head: null };
+  const request: ScoreRequest = { type: 'score', requestId: 1, classPrompts, aggregation, clips, head: null };
   await engine.score(request, {
     isCancelled: () => false,
     onClip: (c, outcome) => outcomes.set(c.itemId, outcome),
@@ -91,6 +93,18 @@ describe('AudioEngine', () => {
     expect(outcome?.ok && outcome.encodedNow).toBe(false);
     expect(scorer.encodeCalls).toBe(1);
     expect(scorer.scoredPrompts).toEqual([[' a', ' bb'], [' ccc']]);
+  });
+
+  it('keeps every score rule from one decoder pass: switching rule runs no decoder again', async () => {
+    const scorer = new FakeScorer();
+    const engine = engineWith(scorer);
+    const byMean = await runClasses(engine, [[' a'], [' bb']], [clip('x', 1, 0.5)], 'mean');
+    const bySum = await runClasses(engine, [[' a'], [' bb']], [{ itemId: 'x', contentHash: 'hash-x', audio: null }], 'sum-with-eot');
+    expect(scorer.scoredPrompts).toEqual([[' a', ' bb']]);
+    const mean = byMean.get('x');
+    const sum = bySum.get('x');
+    expect(mean?.ok && Array.from(mean.scores)).toEqual([1.5, 2.5]);
+    expect(sum?.ok && Array.from(sum.scores)).toEqual([0.5, 1.5]);
   });
 
   it('scores long clips window by window and averages; cuts at five minutes and says so', async () => {
@@ -207,11 +221,12 @@ describe('AudioEngine', () => {
         embedCaptions: (prompts) => Promise.resolve(prompts.map((prompt) => captions.get(prompt)!)),
       };
       /** The window's audio embedding is (0.6, 0.8, 0) whatever it holds. */
-      override score(_window: FakeWindow, prompts: readonly string[], _aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array> {
+      override score(_window: FakeWindow, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule> {
         this.scoredPrompts.push([...prompts]);
         counters.textsEmbedded += prompts.length;
         const audio = [0.6, 0.8, 0];
-        return Promise.resolve(Float32Array.from(prompts, (prompt) => logitScale * captions.get(prompt)!.reduce((s, x, k) => s + x * audio[k]!, 0)));
+        const scores = Float32Array.from(prompts, (prompt) => logitScale * captions.get(prompt)!.reduce((s, x, k) => s + x * audio[k]!, 0));
+        return Promise.resolve({ mean: scores, 'sum-with-eot': scores });
       }
     }
     const engine = engineWith(new FakeClap());

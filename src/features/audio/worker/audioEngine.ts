@@ -8,7 +8,7 @@ import {
   type ClipProblem,
 } from '../../../lib/audio';
 import { clipEmbeddingFromWindows } from '../../../lib/audioEmbedding';
-import { captionEnsembleScores, meanPromptScores, normOfSum, type TokenAggregation } from '../../../lib/audioScoring';
+import { TOKEN_AGGREGATIONS, captionEnsembleScores, meanPromptScores, normOfSum, type TokenAggregation } from '../../../lib/audioScoring';
 import { modelVariantKey } from '../../../lib/cacheKeys';
 import { headProbabilities, type TrainedHead } from '../../../lib/fewShot';
 import type { HeadSummary } from '../../lab/shared';
@@ -300,14 +300,15 @@ export class AudioEngine implements AudioLabEngine {
     promptSets: readonly ClassPrompts[],
     aggregation: TokenAggregation,
   ): Promise<Float32Array[]> {
-    const keyOf = (prompt: string) => `${windowKey}\u0000${aggregation}\u0000${prompt}`;
+    const keyOf = (rule: TokenAggregation, prompt: string) => `${windowKey}\u0000${rule}\u0000${prompt}`;
     const prompts = promptSets.flatMap((set) => set.flat());
-    const missing = [...new Set(prompts.filter((prompt) => !this.scores.has(keyOf(prompt))))];
+    const missing = [...new Set(prompts.filter((prompt) => !this.scores.has(keyOf(aggregation, prompt))))];
     if (missing.length > 0) {
-      const computed = await this.model.scorer.score(window, missing, aggregation, this.stats);
-      missing.forEach((prompt, index) => this.scores.set(keyOf(prompt), computed[index] as number));
+      // Every rule's scores are kept: switching rule, or a grid over both, runs no decoder again.
+      const computed = await this.model.scorer.score(window, missing, this.stats);
+      for (const rule of TOKEN_AGGREGATIONS) missing.forEach((prompt, index) => this.scores.set(keyOf(rule, prompt), computed[rule][index] as number));
     }
-    const scoreOf = (prompt: string) => this.scores.get(keyOf(prompt)) as number;
+    const scoreOf = (prompt: string) => this.scores.get(keyOf(aggregation, prompt)) as number;
     const { captions } = this.model.scorer;
     if (!captions) return promptSets.map((classPrompts) => meanPromptScores(classPrompts, scoreOf));
     const results: Float32Array[] = [];

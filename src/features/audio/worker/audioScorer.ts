@@ -1,4 +1,4 @@
-import type { TokenAggregation } from '../../../lib/audioScoring';
+import type { ScoresByRule } from '../../../lib/audioScoring';
 
 /** A window's encoding, kept in the engine's cache: Whisper's encoder output or CLAP's audio embedding. */
 export interface EncodedWindow {
@@ -49,8 +49,8 @@ export interface AudioScorer<W extends EncodedWindow = EncodedWindow> {
   readonly sampleRate: number;
   readonly windowSeconds: number;
   encode(windowSamples: Float32Array, options: { transcribe: boolean; keepInput: boolean }): Promise<EncodeResult<W>>;
-  /** Raw log-space scores of each prompt against the window. */
-  score(window: W, prompts: readonly string[], aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array>;
+  /** Raw log-space scores of each prompt against the window, under every score rule (one decoder pass serves them all). */
+  score(window: W, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule>;
   warmUp(): Promise<void>;
   dispose(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { Tensor, type FeatureExtractor, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
-import type { TokenAggregation } from '../../../lib/audioScoring';
+import type { ScoresByRule } from '../../../lib/audioScoring';
 import { dot, l2Normalize } from '../../../lib/scoring';
 import type { AudioScorer, CaptionSpace, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
 
@@ -60,9 +60,11 @@ export class ClapScorer implements AudioScorer<ClapWindow>, CaptionSpace {
     return { encoded: { embedding, bytes: embedding.byteLength }, pooled: embedding, transcript: null, input };
   }
 
-  async score(window: ClapWindow, prompts: readonly string[], _aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array> {
+  /** CLAP has no score rule: both rules read the same scaled cosines. */
+  async score(window: ClapWindow, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule> {
     const embeddings = await this.embedCaptions(prompts, counters);
-    return Float32Array.from(embeddings, (text) => this.logitScale * dot(window.embedding, text));
+    const scores = Float32Array.from(embeddings, (text) => this.logitScale * dot(window.embedding, text));
+    return { mean: scores, 'sum-with-eot': scores };
   }
 
   /** Unit caption embeddings, each caption through the text tower once per model. */
@@ -80,7 +82,7 @@ export class ClapScorer implements AudioScorer<ClapWindow>, CaptionSpace {
 
   async warmUp(): Promise<void> {
     const { encoded } = await this.encode(new Float32Array(this.sampleRate), { transcribe: false, keepInput: false });
-    await this.score(encoded, ['warm up'], 'mean', { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
+    await this.score(encoded, ['warm up'], { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
     this.textEmbeddings.clear();
   }
 

@@ -51,12 +51,13 @@ describe('WhisperScorer (built-in model, Node)', () => {
     const { encoded } = await scorer.encode(tone(1), { transcribe: false, keepInput: false });
     const prompts = [' yes', ' no', ' stop', ' [left]', ' This is a sound of go.'];
     const counters = NO_COUNTERS();
-    const batched = await scorer.score(encoded, prompts, 'mean', counters);
+    const { mean: batched, 'sum-with-eot': batchedSums } = await scorer.score(encoded, prompts, counters);
     expect(counters.decoderRuns).toBe(1);
     expect(counters.labelRowsScored).toBe(prompts.length);
     for (const [index, prompt] of prompts.entries()) {
-      const [single] = await scorer.score(encoded, [prompt], 'mean', NO_COUNTERS());
-      expect(batched[index]).toBeCloseTo(single!, 4);
+      const single = await scorer.score(encoded, [prompt], NO_COUNTERS());
+      expect(batched[index]).toBeCloseTo(single.mean[0]!, 4);
+      expect(batchedSums[index]).toBeCloseTo(single['sum-with-eot'][0]!, 4);
     }
     // Log-probs: finite and at most 0.
     for (const score of batched) expect(score).toBeLessThanOrEqual(0);

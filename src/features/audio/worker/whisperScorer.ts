@@ -18,7 +18,7 @@ interface GreedyTranscriptionOptions {
 function greedyGenerate(model: WhisperForConditionalGeneration, options: GreedyTranscriptionOptions) {
   return model.generate(options as unknown as WhisperGenerateParameters);
 }
-import { buildDecoderBatch, scoreDecoderBatch, type TokenAggregation } from '../../../lib/audioScoring';
+import { TOKEN_AGGREGATIONS, buildDecoderBatch, scoreDecoderBatchByRule, type ScoresByRule } from '../../../lib/audioScoring';
 import { WHISPER_SAMPLE_RATE_HZ, WHISPER_WINDOW_SECONDS } from '../../../lib/audio';
 import { coveredEncoderPositions, meanPoolFrames } from '../../../lib/audioEmbedding';
 import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
@@ -149,16 +149,17 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
     return { encoded, pooled, transcript, input };
   }
 
-  async score(window: WhisperWindow, prompts: readonly string[], aggregation: TokenAggregation, counters: ScoreCounters): Promise<Float32Array> {
+  async score(window: WhisperWindow, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule> {
     const labelIds = prompts.map((prompt) => this.labelTokenIds(prompt));
-    const scores = new Float32Array(prompts.length);
+    const scores: ScoresByRule = { mean: new Float32Array(prompts.length), 'sum-with-eot': new Float32Array(prompts.length) };
     const longest = this.tokens.prompt.length + Math.max(0, ...labelIds.map((ids) => ids.length)) + 1;
     const rowBytes =
       FLOAT32_BYTES * (longest * this.tokens.vocabSize + (2 * this.decoderLayers + 1) * window.positions * window.width);
     const rowsPerCall = Math.max(1, Math.floor(MAX_DECODER_CALL_BYTES / rowBytes));
     for (let first = 0; first < prompts.length; first += rowsPerCall) {
       const chunk = labelIds.slice(first, first + rowsPerCall);
-      scores.set(await this.scoreRows(window, chunk, aggregation), first);
+      const chunkScores = await this.scoreRows(window, chunk);
+      for (const rule of TOKEN_AGGREGATIONS) scores[rule].set(chunkScores[rule], first);
       counters.decoderRuns++;
       counters.labelRowsScored += chunk.length;
     }
@@ -166,7 +167,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
   }
 
   /** One decoder call: every row reads the same encoder output, tiled along the batch. */
-  private async scoreRows(window: WhisperWindow, labelIds: readonly number[][], aggregation: TokenAggregation): Promise<Float32Array> {
+  private async scoreRows(window: WhisperWindow, labelIds: readonly number[][]): Promise<ScoresByRule> {
     const batch = buildDecoderBatch(this.tokens.prompt, labelIds, this.tokens.endOfText);
     const tiled = new Float32Array(batch.rows * window.hidden.length);
     for (let row = 0; row < batch.rows; row++) tiled.set(window.hidden, row * window.hidden.length);
@@ -177,7 +178,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
       const logits = output.logits;
       if (!(logits instanceof Tensor)) throw new Error('The Whisper decoder returned no logits.');
       const vocabSize = logits.dims.at(-1) ?? this.tokens.vocabSize;
-      return scoreDecoderBatch(batch, logits.data as Float32Array, vocabSize, aggregation);
+      return scoreDecoderBatchByRule(batch, logits.data as Float32Array, vocabSize);
     } finally {
       // The merged decoder also returns its key/value cache; free it (GPU buffers on WebGPU).
       for (const value of Object.values(output)) if (value instanceof Tensor) value.dispose();
@@ -188,7 +189,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
 
   async warmUp(): Promise<void> {
     const { encoded } = await this.encode(new Float32Array(this.sampleRate), { transcribe: false, keepInput: false });
-    await this.score(encoded, [' warm up'], 'mean', { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
+    await this.score(encoded, [' warm up'], { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
   }
 
   async dispose(): Promise<void> {
