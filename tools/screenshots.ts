@@ -42,14 +42,18 @@ function argument(name: string, fallback: string): string {
   return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length) ?? fallback;
 }
 
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
+}
+
 async function waitForServer(url: string): Promise<void> {
   const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // Not listening yet.
-    }
+    if (await answers(url)) return;
     await new Promise((resolve) => setTimeout(resolve, SERVER_POLL_MS));
   }
   throw new Error(`${url} did not answer within ${SERVER_START_TIMEOUT_MS} ms`);
@@ -112,6 +116,8 @@ async function main(): Promise<void> {
   const dist = argument('dist', 'dist-docs');
   const port = Number(argument('port', '4198'));
   const baseUrl = `http://127.0.0.1:${port}`;
+  // Another server on the port would be screenshotted instead of this build: refuse.
+  if (await answers(baseUrl)) throw new Error(`something already answers on ${baseUrl}: pick another --port`);
   const server = spawn(join(ROOT, 'node_modules', '.bin', 'vite'), ['preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1', '--outDir', dist], { stdio: 'ignore', cwd: ROOT });
   const dataset = mkdtempSync(join(tmpdir(), 'zsp-screenshots-'));
   try {
