@@ -99,12 +99,6 @@ declare global {
       audioRawScores: (itemName: string) => number[] | null;
       /** Applies a review decision to the current task's items with these names (the store action the review UI calls). */
       review: (itemNames: string[], action: ReviewAction) => number;
-      /** The prompt lab's calls, for tests that check its glue before (or without) its panels. */
-      lab: {
-        runGridSearch: (task: 'image' | 'audio', templates: string[]) => Promise<void>;
-        applyBest: (task: 'image' | 'audio') => void;
-        state: () => { experiments: Array<{ id: string; name: string; kind: string; templates: string[]; accuracy: number; cvAccuracy: number | null }>; error: string | null; template: string };
-      };
       /** The image items' workspace fields, in store order (what a saved workspace must give back). */
       imageItems: () => Array<{ name: string; path: string; truth: string | null; decision: string; finalLabel: string | null; top: string | null }>;
     };
@@ -127,18 +121,6 @@ if (urlState.debug) {
         .filter((item) => itemNames.includes(item.name))
         .map((item) => item.id);
       return state.review(state.task, ids, action);
-    },
-    lab: {
-      runGridSearch: (labTask, templates) => lab.runGridSearch(labTask, templates),
-      applyBest: (labTask) => lab.applyBest(labTask),
-      state: () => {
-        const state = store.getState();
-        return {
-          experiments: state.experiments.map(({ id, name, kind, templates, accuracy, cvAccuracy }) => ({ id, name, kind, templates, accuracy, cvAccuracy })),
-          error: state.labErrors[state.task],
-          template: state.task === 'audio' ? state.audioTemplate : state.template,
-        };
-      },
     },
     imageItems: () => {
       const state = store.getState();
