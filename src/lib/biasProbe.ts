@@ -3,7 +3,7 @@
  * model's scores move between them.
  */
 import { fillTemplate, TEMPLATE_SLOT } from './labels';
-import { sigmoid } from './scoring';
+import { argmaxAt, sigmoid } from './scoring';
 
 export const ATTRIBUTE_SLOT = '{attribute}';
 
@@ -45,19 +45,6 @@ export interface PairReport {
   items: number;
 }
 
-function argmaxRow(values: ArrayLike<number>, offset: number, classes: number): number {
-  let best = 0;
-  let bestValue = -Infinity;
-  for (let k = 0; k < classes; k++) {
-    const value = values[offset + k] as number;
-    if (value > bestValue) {
-      bestValue = value;
-      best = k;
-    }
-  }
-  return best;
-}
-
 /**
  * logitsA, logitsB: items × classes, row-major, the model's logits with the prompts filled with
  * a and with b. Returns the pair's report.
@@ -72,8 +59,8 @@ export function pairReport(pair: AttributePair, logitsA: ArrayLike<number>, logi
   const gaps = new Float64Array(items);
   for (let i = 0; i < items; i++) {
     const offset = i * classes;
-    const topA = argmaxRow(logitsA, offset, classes);
-    const topB = argmaxRow(logitsB, offset, classes);
+    const topA = argmaxAt(logitsA, offset, classes);
+    const topB = argmaxAt(logitsB, offset, classes);
     if (topA !== topB) flips++;
     const gap = (logitsA[offset + topA] as number) - (logitsB[offset + topA] as number);
     gaps[i] = gap;

@@ -4,6 +4,7 @@
  * hyperparameters chosen by stratified cross-validation on the training items; a blend with the
  * zero-shot scores; and the learning curve.
  */
+import { argmaxAt } from './scoring';
 import { foldCount, stratifiedFolds, stratifiedSample } from './crossValidation';
 import { fitLogistic, logisticLogits, projectRows, rowSpaceBasis, softmaxRows, type LogisticModel } from './logisticRegression';
 
@@ -96,12 +97,6 @@ function gatherRows32(features: FeatureMatrix, rows: readonly number[]): Float32
   const out = new Float32Array(rows.length * dim);
   rows.forEach((row, i) => out.set(data.subarray(row * dim, (row + 1) * dim), i * dim));
   return out;
-}
-
-function argmax(values: ArrayLike<number>, start: number, width: number): number {
-  let best = 0;
-  for (let c = 1; c < width; c++) if ((values[start + c] as number) > (values[start + best] as number)) best = c;
-  return best;
 }
 
 /** f·k for a feature row against `keyCount` keys (row-major, dim wide). */
@@ -224,7 +219,7 @@ function trainLogistic(input: Prepared, initialWeights: Float32Array | null, spl
         warm = model;
         const logits = logisticLogits(model, testFeatures, testPositions.length);
         testPositions.forEach((position, i) => {
-          if (argmax(logits, i * classes, classes) === labels[position]) correct[g] = (correct[g] as number) + 1;
+          if (argmaxAt(logits, i * classes, classes) === labels[position]) correct[g] = (correct[g] as number) + 1;
         });
       });
     }
@@ -258,7 +253,7 @@ function trainKnn(input: Prepared, splits: Split[] | null): TrainHeadResult {
         similarities(features, train[position] as number, fitKeys, fitPositions.length, sims);
         const order = nearest(sims, fitPositions.length, maxK);
         grid.forEach((gridK, g) => {
-          if (argmax(knnScores(order, sims, fitLabels, gridK, scores), 0, classes) === labels[position]) correct[g] = (correct[g] as number) + 1;
+          if (argmaxAt(knnScores(order, sims, fitLabels, gridK, scores), 0, classes) === labels[position]) correct[g] = (correct[g] as number) + 1;
         });
       }
     }
@@ -490,7 +485,7 @@ export function learningCurve(input: LearningCurveInput): LearningCurve | null {
       if (zeroShotLogits !== null) {
         let correct = 0;
         heldRows.forEach((row, i) => {
-          if (argmax(zeroShotLogits, row * classes, classes) === heldLabels[i]) correct++;
+          if (argmaxAt(zeroShotLogits, row * classes, classes) === heldLabels[i]) correct++;
         });
         zeroShotAccuracies[s]?.push(correct / heldRows.length);
       }
@@ -503,7 +498,7 @@ export function learningCurve(input: LearningCurveInput): LearningCurve | null {
         const probabilities = headProbabilities(head, features, heldRows, zeroShotLogits);
         let correct = 0;
         heldLabels.forEach((label, i) => {
-          if (argmax(probabilities, i * classes, classes) === label) correct++;
+          if (argmaxAt(probabilities, i * classes, classes) === label) correct++;
         });
         accuracies.get(kind)?.[s]?.push(correct / heldRows.length);
         input.onProgress?.(++done, total);

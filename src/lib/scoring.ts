@@ -11,6 +11,13 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>, bOffset = 0, len
   return sum;
 }
 
+/** Index of the largest of `width` values starting at `offset`; ties go to the lower index. */
+export function argmaxAt(values: ArrayLike<number>, offset: number, width: number): number {
+  let best = 0;
+  for (let c = 1; c < width; c++) if ((values[offset + c] as number) > (values[offset + best] as number)) best = c;
+  return best;
+}
+
 /** Returns a unit-length copy (a zero vector stays zero rather than becoming NaN). */
 export function l2Normalize(vector: ArrayLike<number>): Float32Array {
   const out = Float32Array.from(vector);

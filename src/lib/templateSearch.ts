@@ -8,6 +8,7 @@
  * Σ_{t,t'∈S} s[t][c]·s[t'][c], so trying one more template costs O(items · classes).
  * Predictions are the argmax over classes; ties go to the lower class index.
  */
+import { argmaxAt } from './scoring';
 import { calibratedProbabilities, type Calibration } from './audioScoring';
 import { foldCount, stratifiedFolds } from './crossValidation';
 
@@ -144,20 +145,6 @@ function checkTemplateSet(candidates: TemplateCandidates, templates: readonly nu
   for (const t of templates) if (!Number.isInteger(t) || t < 0 || t >= candidates.templates) throw new RangeError(`template ${t} is outside 0..${candidates.templates - 1}`);
 }
 
-/** Index of the largest of `classes` values from `offset`; ties go to the lower index. */
-function argmaxRow(values: ArrayLike<number>, offset: number, classes: number): number {
-  let best = 0;
-  let bestValue = -Infinity;
-  for (let k = 0; k < classes; k++) {
-    const value = values[offset + k] as number;
-    if (value > bestValue) {
-      bestValue = value;
-      best = k;
-    }
-  }
-  return best;
-}
-
 /** Cosine of the ensemble: (Σ_t x·s[t][c]) / √(Σ_{t,t'} s[t][c]·s[t'][c]). */
 class EmbeddingSelection implements RunningSelection {
   size = 0;
@@ -246,7 +233,7 @@ class EmbeddingSelection implements RunningSelection {
   predict(out: Int32Array): void {
     const C = this.candidates.classes;
     const scores = this.scores();
-    for (let j = 0; j < this.subset.length; j++) out[j] = argmaxRow(scores, j * C, C);
+    for (let j = 0; j < this.subset.length; j++) out[j] = argmaxAt(scores, j * C, C);
   }
 }
 
@@ -309,7 +296,7 @@ class ScoreSelection implements RunningSelection {
     const { means, zeroMeans } = this;
     if (this.candidates.calibration === 'prior') {
       const probabilities = calibratedProbabilities(this.rows(means), 'prior', null);
-      for (let j = 0; j < probabilities.length; j++) out[j] = argmaxRow(probabilities[j] as number[], 0, C);
+      for (let j = 0; j < probabilities.length; j++) out[j] = argmaxAt(probabilities[j] as number[], 0, C);
       return;
     }
     for (let j = 0; j < this.subset.length; j++) {

@@ -14,7 +14,7 @@ import {
   type TrainedHead,
 } from '../../../lib/fewShot';
 import { buildClassPrompts } from '../../../lib/labels';
-import { l2Normalize } from '../../../lib/scoring';
+import { argmaxAt, l2Normalize } from '../../../lib/scoring';
 import {
   embeddingCandidates,
   searchTemplates,
@@ -273,9 +273,7 @@ async function captionClassifier(engine: AudioLabEngine, zeroShot: ZeroShotConfi
 function argmaxRows(values: ArrayLike<number>, rows: number, classes: number): Int32Array {
   const out = new Int32Array(rows);
   for (let row = 0; row < rows; row++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if ((values[row * classes + c] as number) > (values[row * classes + best] as number)) best = c;
-    out[row] = best;
+    out[row] = argmaxAt(values, row * classes, classes);
   }
   return out;
 }

@@ -13,7 +13,7 @@ import {
   type TrainedHead,
 } from '../../../lib/fewShot';
 import { fillTemplate } from '../../../lib/labels';
-import { cosineSimilarities, type ScoringRule } from '../../../lib/scoring';
+import { argmaxAt, cosineSimilarities, type ScoringRule } from '../../../lib/scoring';
 import { embeddingCandidates, searchTemplates, summarizePredictions, type EvaluatedSelection } from '../../../lib/templateSearch';
 import type {
   BiasProbeRequest,
@@ -98,13 +98,6 @@ export function cosineMatrix(features: FeatureMatrix, classVectors: readonly Flo
 
 function logitMatrix(cosines: Float32Array, rule: ScoringRule): Float32Array {
   return zeroShotLogits(cosines, rule);
-}
-
-/** Index of the largest of `classes` values starting at `offset` (ties: the lower index). */
-function argmaxAt(values: ArrayLike<number>, offset: number, classes: number): number {
-  let best = 0;
-  for (let c = 1; c < classes; c++) if ((values[offset + c] as number) > (values[offset + best] as number)) best = c;
-  return best;
 }
 
 function accuracyOf(scores: ArrayLike<number>, classes: number, truth: ArrayLike<number>): number | null {
