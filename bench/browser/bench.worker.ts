@@ -16,7 +16,8 @@ import type { ClassifyItem, ClassifyRequest } from '../../src/features/image/sha
 import type { WorkerStats } from '../../src/lib/workerReports';
 import { sha256Hex } from '../../src/lib/cacheKeys';
 import { buildPrompts } from '../../src/lib/labels';
-import { makeShapeImages } from './images';
+import { makeLabelledShapeImages, makeShapeImages } from './images';
+import { benchGridEngine, benchGridPipeline, type LabelledItem } from './gridBench';
 import { audioHandlers } from './audioBench';
 import { randomPixels } from '../shared/random';
 import type { BenchCommand, BenchCommandMap, BenchReply, BenchRequest, RerankResult, ThroughputResult } from '../shared/protocol';
@@ -30,6 +31,8 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 let items: ClassifyItem[] = [];
+/** The pictures of the grid-search bench, each with its class (set by makeLabelledImages). */
+let labelledItems: LabelledItem[] = [];
 let clip: LoadedClip | null = null;
 let zeroShot: ZeroShotImageClassificationPipeline | null = null;
 
@@ -103,6 +106,26 @@ const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Pro
       blobs.map(async (image, index) => ({ itemId: `img-${index}`, contentHash: await sha256Hex(await image.arrayBuffer()), image })),
     );
     return { count: items.length, totalBytes: blobs.reduce((sum, blob) => sum + blob.size, 0) };
+  },
+
+  async makeLabelledImages({ count, side, seed, classes, radius }) {
+    const made = await makeLabelledShapeImages(count, side, seed, classes, radius);
+    labelledItems = await Promise.all(
+      made.map(async ({ image, truth }, index) => ({ itemId: `shape-${index}`, contentHash: await sha256Hex(await image.arrayBuffer()), image, truth })),
+    );
+    // The pipeline's loadPipeline warms up on items[0].
+    items = labelledItems;
+    return { count: labelledItems.length, totalBytes: made.reduce((sum, { image }) => sum + image.size, 0), truth: labelledItems.map((item) => item.truth) };
+  },
+
+  async gridEngine(args) {
+    if (labelledItems.length === 0) throw new Error('makeLabelledImages first');
+    return await benchGridEngine(requireClip(), labelledItems, args);
+  },
+
+  async gridPipeline(args) {
+    if (labelledItems.length === 0) throw new Error('makeLabelledImages first');
+    return await benchGridPipeline(requirePipeline(), labelledItems, args);
   },
 
   async loadEngine({ modelId }) {

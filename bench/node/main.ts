@@ -15,8 +15,11 @@
  *                                 part of a full run too
  *          --only=fewshot         the few-shot maths in Node: logistic regression against scikit-learn,
  *                                 the learning curve (fewShotBench.ts); part of a full run too
+ *          --only=grid            the prompt lab's grid search (80 templates × 10 classes, 200 cached images)
+ *                                 against the pipeline run once per template (grid.ts); part of a full run too
  *          --dist=<dir>           scale only: serve this existing build instead of building into bench/.scale-dist
- *          --quick                fewer repetitions, CLAP pipeline on 5 clips scaled to 50 (a smoke run;
+ *          --quick                fewer repetitions, CLAP pipeline on 5 clips scaled to 50, grid baseline on
+ *                                 10 templates scaled to 80 (a smoke run;
  *                                 results files are still written)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +38,7 @@ import { renderMarkdown } from './report';
 import { AUDIO_KEYS, benchAudio, mergeAudioResults, type AudioKey, type AudioResults } from './audio';
 import { benchScale, type ScaleRun } from './scale';
 import { benchFewShot, type FewShotRun } from './fewShotBench';
+import { benchGrid, type GridResult } from './grid';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -250,31 +254,40 @@ export interface ImageRun extends RunInfo {
 
 export type AudioRun = RunInfo & AudioResults;
 
+export type GridRun = RunInfo & GridResult;
+
 /** bench/results.json. */
 export interface BenchResults {
   images: ImageRun | null;
   audio: AudioRun | null;
   scale: ScaleRun | null;
   fewshot: FewShotRun | null;
+  grid: GridRun | null;
 }
 
 const RESULTS_JSON = join(repoRoot, 'bench/results.json');
 
 /** The previous results, so a run of one part keeps the other's (the file of older runs held the image part only, at top level). */
 function previousResults(): BenchResults {
-  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null };
+  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null };
   if (!existsSync(RESULTS_JSON)) return empty;
   try {
     const parsed = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as Partial<BenchResults> & Partial<ImageRun>;
     if (Array.isArray(parsed.models)) return { ...empty, images: parsed as ImageRun };
-    return { images: parsed.images ?? null, audio: parsed.audio ?? null, scale: parsed.scale ?? null, fewshot: parsed.fewshot ?? null };
+    return {
+      images: parsed.images ?? null,
+      audio: parsed.audio ?? null,
+      scale: parsed.scale ?? null,
+      fewshot: parsed.fewshot ?? null,
+      grid: parsed.grid ?? null,
+    };
   } catch (error) {
     log(`ignoring unreadable ${RESULTS_JSON}: ${error instanceof Error ? error.message : String(error)}`);
     return empty;
   }
 }
 
-const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
 
 function writeResults(results: BenchResults): void {
   const markdown = renderMarkdown(results);
@@ -293,11 +306,17 @@ async function main(): Promise<void> {
   const audioKeys: AudioKey[] = customModel ? [] : AUDIO_KEYS.filter((key) => wants(key, 'audio'));
   const wantsScale = !customModel && (!only || only.includes('scale'));
   const wantsFewShot = !customModel && (!only || only.includes('fewshot'));
+  // The grid bench runs the built-in model (engine) and its combined export (pipeline), as the shapes figures do.
+  const gridModels = MODELS[0] as ModelSpec;
+  const gridMissing = missingFiles(gridModels);
+  const wantsGrid = !customModel && (!only || only.includes('grid')) && gridMissing.length === 0;
+  if (!customModel && (!only || only.includes('grid')) && gridMissing.length > 0)
+    log(`skipping grid: missing ${gridMissing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
   const runnable = selected.filter((spec) => missingFiles(spec).length === 0);
   const skipped = selected.filter((spec) => missingFiles(spec).length > 0).map((spec) => ({ key: spec.key, missing: missingFiles(spec) }));
   for (const { key, missing } of skipped)
     log(`skipping ${key}: missing ${missing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot) throw new Error('No model to benchmark: every model has missing files.');
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid) throw new Error('No model to benchmark: every model has missing files.');
 
   const results = previousResults();
   if (wantsScale) {
@@ -308,7 +327,7 @@ async function main(): Promise<void> {
     // Plain TypeScript in this process (and scikit-learn in a child); no browser.
     results.fewshot = await benchFewShot({ quick });
   }
-  if (runnable.length === 0 && audioKeys.length === 0) {
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsGrid) {
     writeResults(results);
     return;
   }
@@ -351,6 +370,14 @@ async function main(): Promise<void> {
       for (const spec of runnable) models.push(await benchModel(page, spec));
       results.images = { ...runInfo(loadavgAtStart, generatedAt), models, skipped };
       log(`images: load average at end ${results.images.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
+    }
+    if (wantsGrid) {
+      const generatedAt = new Date().toISOString();
+      const loadavgAtStart = loadavg();
+      log(`grid: load average at start ${loadavgAtStart.map((v) => v.toFixed(2)).join(' ')}`);
+      const grid = await benchGrid(page, gridModels, quick);
+      results.grid = { ...runInfo(loadavgAtStart, generatedAt), ...grid };
+      log(`grid: load average at end ${results.grid.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
     }
     if (audioKeys.length > 0) {
       const generatedAt = new Date().toISOString();

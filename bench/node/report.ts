@@ -1,6 +1,7 @@
-import type { AudioRun, BenchResults, ImageRun, RunInfo } from './main';
+import type { AudioRun, BenchResults, GridRun, ImageRun, RunInfo } from './main';
 import type { ScaleModeResult, ScaleRun } from './scale';
 import type { FewShotRun } from './fewShotBench';
+import { median } from '../shared/random';
 
 const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
 const ratio = (value: number): string => `${value >= 100 ? value.toFixed(0) : value.toFixed(value >= 10 ? 1 : 2)}×`;
@@ -184,6 +185,34 @@ function renderFewShot(run: FewShotRun): string[] {
   return lines;
 }
 
+function renderGrid(run: GridRun): string[] {
+  const { engine, pipeline, agreement } = run;
+  const calls = engine.perCall.slice(1);
+  const texts = unique(calls.map((c) => c.textsEmbedded));
+  const textRuns = unique(calls.map((c) => c.textRuns));
+  const visionRuns = calls.reduce((sum, c) => sum + c.visionRuns, 0);
+  const accuracies = engine.singleAccuracies;
+  const range = `${percent(Math.min(...accuracies))}–${percent(Math.max(...accuracies))}`;
+  const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const cv = (value: number | null) => (value === null ? 'no CV' : `CV ${percent(value)}`);
+  const baseline = pipeline.scaled
+    ? `${pipeline.templatesRun} templates timed: ${ms(pipeline.msRun)}, scaled linearly to ${run.templates}: ${ms(pipeline.msAllTemplates)}`
+    : `${run.templates} templates: ${ms(pipeline.msAllTemplates)}`;
+  const pipelineAccuracies = pipeline.accuracies;
+  return [
+    '| Measurement | Zero-Shot Playground | Baseline (same run) | Ratio | Target |',
+    '|---|---|---|---|---|',
+    `| Grid search, ${run.templates} templates × ${run.classes} classes on ${run.images} cached images | the CLIP worker's grid search (\`runGridSearch\`, as for \`labGridSearch\`): ${ms(engine.medianMs)} = embedding the prompts ${ms(median(engine.embedPromptsMs.slice(1)))} + the search ${ms(median(engine.searchMs.slice(1)))} (medians), with a fresh text cache (${texts} prompts through the text model in ${textRuns} runs, ${visionRuns} vision runs); it also does more than the baseline: the full ensemble, greedy selection, and ${run.maxFolds}-fold cross-validation of each | \`pipeline('zero-shot-image-classification')\`, one call per template over the ${run.images} images (that template as \`hypothesis_template\`): ${baseline}; single templates only (the pipeline has no ensemble) | **${ratio(run.speedup)}** faster | ≥ 200× |`,
+    `| … same accuracies | single templates ${range} (mean ${percent(mean(accuracies))}); ensemble of ${engine.ensemble.templates}: ${percent(engine.ensemble.accuracy)}; greedy (${engine.greedy.templates} template${engine.greedy.templates === 1 ? '' : 's'}): ${percent(engine.greedy.accuracy)}, ${cv(engine.greedy.cvAccuracy)}; best single: ${percent(engine.bestSingle.accuracy)}, ${cv(engine.bestSingle.cvAccuracy)} | single templates (the ${pipeline.templatesRun} run) ${percent(Math.min(...pipelineAccuracies))}–${percent(Math.max(...pipelineAccuracies))} | largest per-template accuracy difference ${agreement.maxAccuracyDifference.toFixed(4)} (${agreement.templatesDiffering} of ${agreement.compared} templates differ; ${pipeline.exactTies} exact ties in the pipeline's top two) | equal |`,
+    '',
+    `${run.generatedAt.slice(0, 16).replace('T', ' ')} UTC; engine: ${run.engineModelId}, median of ${calls.length} timed calls after an untimed one (all ${run.images} images embedded before, untimed: ${ms(engine.embedImagesMs)}); ` +
+      `pipeline: ${run.pipelineModelId} (the same weights with a combined model.onnx), each template timed once after one untimed call (${ms(pipeline.warmupMs)}); ` +
+      `headless Chromium (${/Chrome\/[\d.]+/.exec(run.browser.userAgent)?.[0] ?? 'Chromium'}), WASM, fp32, ORT-web threads ${run.browser.configuredThreads}; ` +
+      `${run.images} synthetic ${run.classes}-class shape pictures (seeded, 256 px; labels ${run.labels.join(', ')}); ` +
+      `${run.machine.logicalCpus} logical CPUs (${run.machine.cpuModel}), load average ${run.machine.loadavgAtStart[0]?.toFixed(2)} at start, ${run.machine.loadavgAtEnd[0]?.toFixed(2)} at end.`,
+  ];
+}
+
 /** The results as Markdown tables plus the context needed to read them (threads, isolation, load). */
 export function renderMarkdown(results: BenchResults): string {
   const lines: string[] = [];
@@ -191,5 +220,6 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.audio) lines.push('### Audio', '', ...renderAudio(results.audio), '');
   if (results.scale) lines.push('### Scale', '', ...renderScale(results.scale), '');
   if (results.fewshot) lines.push('### Few-shot', '', ...renderFewShot(results.fewshot), '');
+  if (results.grid) lines.push('### Grid search', '', ...renderGrid(results.grid), '');
   return lines.join('\n');
 }

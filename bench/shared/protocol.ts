@@ -5,6 +5,7 @@
 import type { WorkerStats } from '../../src/lib/workerReports';
 import type { AudioWorkerStats } from '../../src/lib/workerReports';
 import type { ClipKind } from './clips';
+import type { RadiusRange, ShapeClass } from '../browser/images';
 
 /** Model ids are resolved by transformers.js under `<origin>/models/` (see bench/node/server.ts). */
 export interface BenchCommandMap {
@@ -16,6 +17,10 @@ export interface BenchCommandMap {
   loadPipeline: { args: { modelId: string }; result: { loadMs: number; warmupMs: number } };
   pipelineAll: { args: { items: number; labels: string[]; template: string; reps: number }; result: TimedRuns };
   pipelineOneByOne: { args: { items: number; label: string; template: string; reps: number }; result: TimedRuns };
+  // Grid search over templates (benchmark 1 of the prompt lab).
+  makeLabelledImages: { args: { count: number; side: number; seed: number; classes: ShapeClass[]; radius: RadiusRange }; result: { count: number; totalBytes: number; truth: number[] } };
+  gridEngine: { args: GridArgs & { maxFolds: number; seed: number; reps: number }; result: GridEngineRuns };
+  gridPipeline: { args: GridArgs & { warmup: boolean }; result: GridPipelineRuns };
   visionThroughput: { args: { modelId: string; batch: number; minSeconds: number; reps: number; warmupRuns: number }; result: ThroughputResult };
   // Audio (bench/browser/audioBench.ts).
   makeClips: { args: ClipSpec; result: { count: number; totalSeconds: number; kinds: ClipKind[] } };
@@ -130,4 +135,49 @@ export interface ThroughputResult {
   ortNumThreads: number;
   pthreadWorkersSpawned: number;
   crossOriginIsolated: boolean;
+}
+
+/** The grid search's inputs: class labels (plain, one alternative each) and candidate templates (each with `{}`). */
+export interface GridArgs {
+  labels: string[];
+  templates: string[];
+}
+
+/** What one grid-search configuration scored, as the lab's worker reports it. */
+export interface GridConfigSummary {
+  templates: number;
+  accuracy: number;
+  cvAccuracy: number | null;
+}
+
+export interface GridEngineRuns {
+  /** The untimed classify that put every image through the vision model first ("cached images"). */
+  embedImagesMs: number;
+  imagesEmbedded: number;
+  /** Wall-clock per runGridSearch call; the first one is a warm-up (not counted). Each with a fresh text cache. */
+  ms: number[];
+  /** Per call, the two stages its progress events separate: the prompts through the text model, then the search (with CV). */
+  embedPromptsMs: number[];
+  searchMs: number[];
+  /** Per call: prompts through the text model, text-model runs, and vision runs (must be 0). */
+  perCall: Array<{ textsEmbedded: number; textRuns: number; visionRuns: number }>;
+  /** Of the last call, per template in input order: the single-template accuracy. */
+  singleAccuracies: number[];
+  ensemble: GridConfigSummary;
+  greedy: GridConfigSummary & { chosen: string[] };
+  bestSingle: GridConfigSummary & { chosen: string[] };
+  singleCvAccuracies: Array<number | null>;
+  folds: number | null;
+  evaluated: number;
+}
+
+export interface GridPipelineRuns {
+  /** The untimed call first, when asked for (the first template over every image): the pipeline's warm start; else 0. */
+  warmupMs: number;
+  /** Per template in input order: wall-clock of its one pipeline call over every image. */
+  ms: number[];
+  /** Per template: the predicted class (index into labels: the pipeline's top label) of every image. */
+  predictions: number[][];
+  /** Per template: images whose top two scores were exactly equal (the pipeline's order decides them). */
+  exactTies: number[];
 }
