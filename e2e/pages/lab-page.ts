@@ -16,6 +16,8 @@ export interface ExperimentRow {
   accuracy: number;
   /** Fraction 0–1; null when there was no cross-validated figure. */
   cvAccuracy: number | null;
+  /** Items with ground truth it was evaluated on. */
+  evaluated: number;
 }
 
 export interface AttributePair {
@@ -99,6 +101,7 @@ export class LabPage {
           kind: row.getAttribute('data-kind') ?? '',
           accuracy: Number(row.getAttribute('data-accuracy')),
           cvAccuracy: cv === '' ? null : Number(cv),
+          evaluated: Number(row.getAttribute('data-evaluated')),
         };
       }),
     );

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import { experimentsToCsv, experimentsToJson, type Experiment } from '../../../lib/experiments';
 import type { Task } from '../../../lib/tasks';
 import { useAppStore } from '../../../store';
@@ -93,7 +93,9 @@ function ComparePanel({ a, b }: { a: Experiment; b: Experiment }) {
 /** The task's experiments: sortable, two compared side by side, applied, exported. */
 export function ExperimentsTable({ task }: { task: Task }) {
   const lab = LabServiceContext.use();
-  const allExperiments = useAppStore((s) => s.experiments);
+  // A grid run adds some 83 rows at once: deferred, React renders them in slices that yield to
+  // the page (the store's own update renders synchronously, in the task the worker's reply came in).
+  const allExperiments = useDeferredValue(useAppStore((s) => s.experiments));
   const removeExperiment = useAppStore((s) => s.removeExperiment);
   const experiments = useMemo(() => allExperiments.filter((e) => e.task === task), [allExperiments, task]);
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'createdAt', descending: true });

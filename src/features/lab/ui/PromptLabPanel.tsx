@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import type { Task } from '../../../lib/tasks';
 import { useAppStore } from '../../../store';
 import { ExperimentsTable } from './ExperimentsTable';
@@ -19,7 +19,8 @@ export function PromptLabPanel({ task }: { task: Task }) {
   const savedTemplates = useAppStore((s) => s.savedTemplates);
   const job = useAppStore((s) => s.labJobs[task]);
   const lastRun = useAppStore((s) => s.lastGridRun[task]);
-  const experiments = useAppStore((s) => s.experiments);
+  // Deferred like the experiments table's: the chart of a new run is made after the reply's task.
+  const experiments = useDeferredValue(useAppStore((s) => s.experiments));
   const sets = useMemo(() => templateSets(task, savedTemplates), [task, savedTemplates]);
   const [setIds, setSetIds] = useState<Record<Task, string>>({ image: defaultTemplateSetId('image'), audio: defaultTemplateSetId('audio') });
   const [excluded, setExcluded] = useState<ReadonlySet<string>>(new Set());

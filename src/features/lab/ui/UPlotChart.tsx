@@ -8,7 +8,7 @@ const MIN_WIDTH_PX = 200;
 /**
  * One uPlot chart. The plot is made once per `options` (so callers memoise them; a new series
  * count needs a new plot, uPlot can't add series through setData), its data updated with
- * setData, its width kept to the container's by a ResizeObserver, and it is destroyed on unmount.
+ * setData, its width kept to the container's by a ResizeObserver (which also makes it), and it is destroyed on unmount.
  */
 export function UPlotChart({
   options,
@@ -35,14 +35,27 @@ export function UPlotChart({
   useEffect(() => {
     const container = containerRef.current;
     if (!container) return;
-    const width = () => Math.max(MIN_WIDTH_PX, Math.floor(container.clientWidth));
-    const plot = new uPlot({ ...options, width: width(), height }, dataRef.current, container);
-    plotRef.current = plot;
-    const observer = new ResizeObserver(() => plot.setSize({ width: width(), height }));
+    // The plot is made in the observer's first callback, with the width the layout just found:
+    // reading clientWidth here would force a layout of everything rendered with the chart (a grid
+    // run's whole experiments table) inside the task that rendered it.
+    let plot: uPlot | null = null;
+    let creating: ReturnType<typeof setTimeout> | undefined;
+    let width = MIN_WIDTH_PX;
+    const observer = new ResizeObserver((entries) => {
+      width = Math.max(MIN_WIDTH_PX, Math.floor(entries.at(-1)?.contentRect.width ?? 0));
+      if (plot) plot.setSize({ width, height });
+      // Made in a task of its own, not inside the frame that laid out what came with it.
+      else if (creating === undefined)
+        creating = setTimeout(() => {
+          plot = new uPlot({ ...options, width, height }, dataRef.current, container);
+          plotRef.current = plot;
+        }, 0);
+    });
     observer.observe(container);
     return () => {
       observer.disconnect();
-      plot.destroy();
+      clearTimeout(creating);
+      plot?.destroy();
       plotRef.current = null;
     };
   }, [options, height]);
