@@ -81,13 +81,16 @@ const ItemCard = memo(function ItemCard({ id, labels, index, lane, lanes, topPx,
           {item.width !== null && <span className="ml-1 font-normal text-slate-500">{item.width}×{item.height}</span>}
         </p>
         {top && (
-          <p data-testid="pre-label" className="truncate" title="The model's top label">
-            <span className="font-semibold">{top.label}</span> <span className="tabular-nums text-slate-500">{(top.score * 100).toFixed(1)}%</span>
-          </p>
-        )}
-        {item.classifier !== null && item.predictions.length > 0 && (
-          <p data-testid="item-classifier" data-classifier={item.classifier} className="truncate text-[10px] text-slate-500" title="The classifier behind these predictions">
-            {classifierName(item.classifier)}
+          // The classifier shares the pre-label's line: a card one line taller would push the first row off a 720 px screen.
+          <p className="flex items-baseline gap-1">
+            <span data-testid="pre-label" className="min-w-0 flex-1 truncate" title="The model's top label">
+              <span className="font-semibold">{top.label}</span> <span className="tabular-nums text-slate-500">{(top.score * 100).toFixed(1)}%</span>
+            </span>
+            {item.classifier !== null && (
+              <span data-testid="item-classifier" data-classifier={item.classifier} className="shrink-0 text-[10px] text-slate-500" title="The classifier behind these predictions">
+                {classifierName(item.classifier)}
+              </span>
+            )}
           </p>
         )}
         <DecisionControls task="image" id={id} decision={item.decision} finalLabel={item.finalLabel} predictions={item.predictions} labels={labels} />
