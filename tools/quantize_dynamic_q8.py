@@ -34,6 +34,10 @@ Usage (from the repo root):
         writes <out dir>/onnx/<name>_quantized.onnx for each <model dir>/onnx/<name>.onnx (default: both towers)
     /usr/bin/python3 tools/quantize_dynamic_q8.py --self-test
         onnxruntime's own compute_scale_zp test values, and a small model through the quantiser
+    /usr/bin/python3 tools/quantize_dynamic_q8.py --make-matmul M K N --out-dir <dir>
+        one MatMul [M, K] x constant [K, N] (seeded normal weights) as onnx/matmul.onnx, and its q8 file
+        through the same quantiser with QUInt8 weights (as in the vision towers, which have a Conv): the
+        bench's kernel probe
 
 After writing a model it checks it (onnx.checker full check; same graph inputs and outputs as the fp32
 file; every constant-B MatMul / Conv replaced; every quantised weight dequantises to within half a step
@@ -433,8 +437,8 @@ def weight_type_for(model):
     return TensorProto.UINT8 if graph_ops(model.graph) & set(QUINT8_OPS) else TensorProto.INT8
 
 
-def quantize_model(model):
-    """Returns (quantised model, summary). `model` is not modified."""
+def quantize_model(model, weight_qtype=None):
+    """Returns (quantised model, summary). `model` is not modified. `weight_qtype`: as mode q8 picks it unless given."""
     ops = graph_ops(model.graph)
     unsupported = sorted(ops & set(UNSUPPORTED_OPS))
     if unsupported:
@@ -442,7 +446,7 @@ def quantize_model(model):
     opset = [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")]
     if len(opset) != 1 or opset[0] < 11:
         raise NotImplementedError("needs one ai.onnx opset >= 11 (DynamicQuantizeLinear)")
-    weight_qtype = weight_type_for(model)
+    weight_qtype = weight_type_for(model) if weight_qtype is None else weight_qtype
     # BaseQuantizer: save_and_reload_model_with_shape_infer
     inferred = onnx.shape_inference.infer_shapes(model)
     value_types = {}
@@ -571,15 +575,40 @@ def self_test():
     print("self-test passed: onnxruntime's compute_scale_zp cases, rounding, and a small model (MatMul, Gather, Transpose, Conv)")
 
 
+def make_matmul(out_dir, m, k, n):
+    """A one-MatMul model with the shape of a transformer MLP layer, fp32 and q8."""
+    rng = np.random.default_rng(42)
+    weight = (rng.normal(size=(k, n)) / np.sqrt(k)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], "mlp")], "matmul",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])],
+        [numpy_helper.from_array(weight, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    model.ir_version = 7
+    os.makedirs(os.path.join(out_dir, "onnx"), exist_ok=True)
+    q8, summary = quantize_model(model, TensorProto.UINT8)
+    check_quantized(model, q8)
+    onnx.save(model, os.path.join(out_dir, "onnx", "matmul.onnx"))
+    onnx.save(q8, os.path.join(out_dir, "onnx", "matmul_quantized.onnx"))
+    print(f"MatMul [{m}, {k}] x [{k}, {n}] -> {out_dir}/onnx/matmul.onnx, matmul_quantized.onnx: {summary}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model_dir", nargs="?", help="a Hub-layout model folder with onnx/<name>.onnx")
     parser.add_argument("--out-dir", help="where to write onnx/<name>_quantized.onnx (default: model_dir)")
     parser.add_argument("--files", nargs="+", default=["vision_model", "text_model"], help="model names under onnx/")
     parser.add_argument("--self-test", action="store_true")
+    parser.add_argument("--make-matmul", nargs=3, type=int, metavar=("M", "K", "N"))
     args = parser.parse_args()
     if args.self_test:
         self_test()
+        return
+    if args.make_matmul:
+        if not args.out_dir:
+            parser.error("--make-matmul needs --out-dir")
+        make_matmul(args.out_dir, *args.make_matmul)
         return
     if not args.model_dir:
         parser.error("model_dir is required (or --self-test)")

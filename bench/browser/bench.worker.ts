@@ -19,6 +19,7 @@ import { buildPrompts } from '../../src/lib/labels';
 import { makeLabelledShapeImages, makeShapeImages } from './images';
 import { benchGridEngine, benchGridPipeline, type LabelledItem } from './gridBench';
 import { audioHandlers } from './audioBench';
+import { q8Handlers } from './q8Bench';
 import { randomPixels } from '../shared/random';
 import type { BenchCommand, BenchCommandMap, BenchReply, BenchRequest, RerankResult, ThroughputResult } from '../shared/protocol';
 
@@ -89,6 +90,7 @@ const RERANK_ADJECTIVES = ['dark', 'light', 'bright', 'pale', 'small', 'large', 
 
 const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Promise<BenchCommandMap[C]['result']> } = {
   ...audioHandlers,
+  ...q8Handlers,
 
   env() {
     return Promise.resolve({

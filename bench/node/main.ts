@@ -17,6 +17,8 @@
  *                                 the learning curve (fewShotBench.ts); part of a full run too
  *          --only=grid            the prompt lab's grid search (80 templates × 10 classes, 200 cached images)
  *                                 against the pipeline run once per template (grid.ts); part of a full run too
+ *          --only=q8              q8 in Chromium WASM vs fp32 onnxruntime-node, threads, kernel probe, q8/fp32 agreement
+ *                                 on the held-out shapes (q8.ts); part of a full run too
  *          --dist=<dir>           scale only: serve this existing build instead of building into bench/.scale-dist
  *          --quick                fewer repetitions, CLAP pipeline on 5 clips scaled to 50, grid baseline on
  *                                 10 templates scaled to 80 (a smoke run;
@@ -39,6 +41,7 @@ import { AUDIO_KEYS, benchAudio, mergeAudioResults, type AudioKey, type AudioRes
 import { benchScale, type ScaleRun } from './scale';
 import { benchFewShot, type FewShotRun } from './fewShotBench';
 import { benchGrid, type GridResult } from './grid';
+import { benchQ8, type Q8Result } from './q8';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -256,6 +259,8 @@ export type AudioRun = RunInfo & AudioResults;
 
 export type GridRun = RunInfo & GridResult;
 
+export type Q8Run = RunInfo & Q8Result;
+
 /** bench/results.json. */
 export interface BenchResults {
   images: ImageRun | null;
@@ -263,13 +268,14 @@ export interface BenchResults {
   scale: ScaleRun | null;
   fewshot: FewShotRun | null;
   grid: GridRun | null;
+  q8: Q8Run | null;
 }
 
 const RESULTS_JSON = join(repoRoot, 'bench/results.json');
 
 /** The previous results, so a run of one part keeps the other's (the file of older runs held the image part only, at top level). */
 function previousResults(): BenchResults {
-  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null };
+  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null, q8: null };
   if (!existsSync(RESULTS_JSON)) return empty;
   try {
     const parsed = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as Partial<BenchResults> & Partial<ImageRun>;
@@ -280,6 +286,7 @@ function previousResults(): BenchResults {
       scale: parsed.scale ?? null,
       fewshot: parsed.fewshot ?? null,
       grid: parsed.grid ?? null,
+      q8: parsed.q8 ?? null,
     };
   } catch (error) {
     log(`ignoring unreadable ${RESULTS_JSON}: ${error instanceof Error ? error.message : String(error)}`);
@@ -287,7 +294,7 @@ function previousResults(): BenchResults {
   }
 }
 
-const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'q8', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
 
 function writeResults(results: BenchResults): void {
   const markdown = renderMarkdown(results);
@@ -306,6 +313,7 @@ async function main(): Promise<void> {
   const audioKeys: AudioKey[] = customModel ? [] : AUDIO_KEYS.filter((key) => wants(key, 'audio'));
   const wantsScale = !customModel && (!only || only.includes('scale'));
   const wantsFewShot = !customModel && (!only || only.includes('fewshot'));
+  const wantsQ8 = !customModel && (!only || only.includes('q8'));
   // The grid bench runs the built-in model (engine) and its combined export (pipeline), as the shapes figures do.
   const gridModels = MODELS[0] as ModelSpec;
   const gridMissing = missingFiles(gridModels);
@@ -316,7 +324,7 @@ async function main(): Promise<void> {
   const skipped = selected.filter((spec) => missingFiles(spec).length > 0).map((spec) => ({ key: spec.key, missing: missingFiles(spec) }));
   for (const { key, missing } of skipped)
     log(`skipping ${key}: missing ${missing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid) throw new Error('No model to benchmark: every model has missing files.');
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsQ8) throw new Error('No model to benchmark: every model has missing files.');
 
   const results = previousResults();
   if (wantsScale) {
@@ -327,7 +335,7 @@ async function main(): Promise<void> {
     // Plain TypeScript in this process (and scikit-learn in a child); no browser.
     results.fewshot = await benchFewShot({ quick });
   }
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsGrid) {
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsGrid && !wantsQ8) {
     writeResults(results);
     return;
   }
@@ -378,6 +386,14 @@ async function main(): Promise<void> {
       const grid = await benchGrid(page, gridModels, quick);
       results.grid = { ...runInfo(loadavgAtStart, generatedAt), ...grid };
       log(`grid: load average at end ${results.grid.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
+    }
+    if (wantsQ8) {
+      const generatedAt = new Date().toISOString();
+      const loadavgAtStart = loadavg();
+      log(`q8: load average at start ${loadavgAtStart.map((v) => v.toFixed(2)).join(' ')}`);
+      const q8 = await benchQ8(page, quick, browserEnv.configuredThreads);
+      results.q8 = { ...runInfo(loadavgAtStart, generatedAt), ...q8 };
+      log(`q8: load average at end ${results.q8.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
     }
     if (audioKeys.length > 0) {
       const generatedAt = new Date().toISOString();

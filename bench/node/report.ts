@@ -2,6 +2,7 @@ import type { AudioRun, BenchResults, GridRun, ImageRun, RunInfo } from './main'
 import type { ScaleModeResult, ScaleRun } from './scale';
 import type { FewShotRun } from './fewShotBench';
 import { median } from '../shared/random';
+import { renderQ8 } from './q8Report';
 
 const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
 const ratio = (value: number): string => `${value >= 100 ? value.toFixed(0) : value.toFixed(value >= 10 ? 1 : 2)}×`;
@@ -221,5 +222,6 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.scale) lines.push('### Scale', '', ...renderScale(results.scale), '');
   if (results.fewshot) lines.push('### Few-shot', '', ...renderFewShot(results.fewshot), '');
   if (results.grid) lines.push('### Grid search', '', ...renderGrid(results.grid), '');
+  if (results.q8) lines.push('### q8 on WASM', '', ...renderQ8(results.q8), '');
   return lines.join('\n');
 }

@@ -32,6 +32,29 @@ export interface BenchCommandMap {
   clapRerank: { args: { labelsA: string[]; template: string; reps: number }; result: AudioRerankResult };
   loadClapPipeline: { args: { modelId: string }; result: { loadMs: number; warmupMs: number } };
   clapPipeline: { args: { clips: number; labels: string[]; template: string; reps: number }; result: TimedRuns & { probabilities: number[][] } };
+  // q8 on WASM (bench/browser/q8Bench.ts): each q8Throughput in a fresh worker (it sets ORT's threads).
+  q8Throughput: { args: { modelId: string; dtype: 'fp32' | 'q8'; threads: number; batch: number; minSeconds: number; reps: number; warmupRuns: number }; result: Q8ThroughputResult };
+  q8MatMul: { args: { modelId: string; dtype: 'fp32' | 'q8'; rows: number; depth: number; minSeconds: number; reps: number }; result: Q8MatMulResult };
+}
+
+export interface Q8ThroughputResult {
+  /** Images per second, one figure per repetition. */
+  imagesPerSecond: number[];
+  inputDims: number[];
+  /** The embeddings of the first run, for the check against onnxruntime-node on the same input. */
+  outputDims: number[];
+  output: number[];
+  loadMs: number;
+  ortNumThreads: number;
+  pthreadWorkersSpawned: number;
+  /** Whether this browser validates relaxed-SIMD WebAssembly (ORT-web's own probe). */
+  relaxedSimdSupported: boolean;
+}
+
+export interface Q8MatMulResult {
+  /** Wall-clock milliseconds per session.run, one figure per repetition. */
+  msPerRun: number[];
+  ortNumThreads: number;
 }
 
 /** Synthetic clips the worker draws (bench/shared/clips.ts): `count` clips of min–max seconds, or one clip of a kind. */
