@@ -199,6 +199,8 @@ export class AudioController implements ModelChooser {
   private readonly zeroInputRequests = new Set<string>();
   /** At most one transcription request at a time; a score request cancels it (it is asked again after). */
   private transcription: TranscriptionRun | null = null;
+  /** True while transcripts go into the store (the subscription then knows nothing else changed). */
+  private applyingTranscripts = false;
   /** Content hashes the current worker could not transcribe (a bad clip, an error): not asked again. */
   private readonly untranscribable = new Set<string>();
 
@@ -218,9 +220,11 @@ export class AudioController implements ModelChooser {
       if (!this.loader.activateIfShown(state)) return;
       if (this.loader.needsReload(state, previous)) void this.loader.load();
       if (state.audioOrder !== previous.audioOrder) this.decodeNewItems();
-      if (state.audioItems !== previous.audioItems) this.stopTranscribingReviewed(state);
+      // Transcripts arriving change nothing to score, and must not keep pushing a label edit's debounce back.
+      const itemsChanged = state.audioItems !== previous.audioItems && !this.applyingTranscripts;
+      if (itemsChanged) this.stopTranscribingReviewed(state);
       if (
-        state.audioItems !== previous.audioItems ||
+        itemsChanged ||
         state.audioLabelsText !== previous.audioLabelsText ||
         state.audioTemplate !== previous.audioTemplate ||
         state.aggregation !== previous.aggregation ||
@@ -458,7 +462,12 @@ export class AudioController implements ModelChooser {
     // Transcripts reach the store in batches like scores; they patch only the transcript fields, so nothing moves.
     const transcripts = new PatchBatcher<AudioItem>((patches) => {
       const still = new Set([...this.store.getState().audioTranscribing].filter((id) => !patches.has(id) && run.unanswered.has(id)));
-      this.store.getState().updateAudioItems(patches, { audioTranscribing: still });
+      this.applyingTranscripts = true;
+      try {
+        this.store.getState().updateAudioItems(patches, { audioTranscribing: still });
+      } finally {
+        this.applyingTranscripts = false;
+      }
     });
     const clips = wanted.map((item) => ({ itemId: item.id, contentHash: item.contentHash }));
     void this.bridge
