@@ -256,7 +256,7 @@ export class AudioController implements ModelChooser {
     this.untranscribable.clear();
     this.zeroInputScores.clear();
     this.zeroInputRequests.clear();
-    this.store.getState().updateAudioItems(new Map(), { audioTranscribing: new Set() });
+    if (this.store.getState().audioTranscribing.size > 0) this.store.getState().updateAudioItems(new Map(), { audioTranscribing: new Set() });
   }
 
   async debugFeatures(itemName: string): Promise<{ dims: number[]; data: number[] }> {

@@ -81,7 +81,7 @@ describe('WhisperScorer (built-in model, Node)', () => {
     // Non-empty (the built-in model hears a word in it), so the comparison says something.
     expect(expected.length).toBeGreaterThan(0);
     expect(transcript).toBe(expected);
-  });
+  }, 60_000);
 
   it('a cancelled transcription stops and gives nothing', async () => {
     const { encoded } = await scorer.encode(speechLike(), { keepInput: false });
