@@ -62,7 +62,10 @@ export type ClipSpec =
   | { count: number; seed: number; minSeconds: number; maxSeconds: number }
   | { kind: ClipKind; seconds: number; seed: number };
 
+/** `ms`: score request, then the transcribe request the app sends after it, until the transcript is there. */
 export interface WhisperEngineRuns extends TimedRuns {
+  /** The same runs until the scores were there (the transcript follows them). */
+  scoresMs: number[];
   /** Engine stats after each repetition (a fresh AudioEngine each time: its caches start empty). */
   stats: AudioWorkerStats[];
   /** Raw label scores of the last repetition, and the greedy transcript the engine made of the clip. */

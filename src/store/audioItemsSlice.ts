@@ -41,12 +41,17 @@ export interface AudioItem extends WorkspaceItemFields {
 }
 
 /** Fields of the audio batch as a whole that a burst of clip results can change in the same update. */
-export type AudioBatchFields = Partial<Pick<AudioItemsSlice, 'audioBatch' | 'appliedCalibration'>>;
+export type AudioBatchFields = Partial<Pick<AudioItemsSlice, 'audioBatch' | 'appliedCalibration' | 'audioTranscribing'>>;
 
 export interface AudioItemsSlice {
   audioItems: Record<string, AudioItem>;
   audioOrder: string[];
   audioBatch: BatchProgress | null;
+  /**
+   * Clips whose Whisper transcript is on its way (it follows their scores); session only. Clips
+   * reviewed before it came are left out: they get none.
+   */
+  audioTranscribing: ReadonlySet<string>;
   /** The calibration actually in effect (zero-input waits for the silent clip's scores). */
   appliedCalibration: Calibration | 'zero-input-pending';
   setAppliedCalibration: (calibration: Calibration | 'zero-input-pending') => void;
@@ -68,6 +73,7 @@ export const createAudioItemsSlice: StateCreator<AppState, [], [], AudioItemsSli
   audioItems: {},
   audioOrder: [],
   audioBatch: null,
+  audioTranscribing: new Set(),
   appliedCalibration: 'none',
   setAppliedCalibration: (appliedCalibration) => set({ appliedCalibration }),
   recorderStatus: { state: 'idle' },
@@ -105,7 +111,7 @@ export const createAudioItemsSlice: StateCreator<AppState, [], [], AudioItemsSli
   },
   clearAudioItems: () => {
     for (const item of Object.values(get().audioItems)) URL.revokeObjectURL(item.url);
-    set({ audioItems: {}, audioOrder: [], audioBatch: null });
+    set({ audioItems: {}, audioOrder: [], audioBatch: null, audioTranscribing: new Set() });
     get().resetReview('audio');
   },
   setAudioBatch: (audioBatch) => set({ audioBatch }),

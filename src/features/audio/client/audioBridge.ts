@@ -10,7 +10,15 @@ import type {
   LearningCurveRequest,
   TrainHeadRequest,
 } from '../../lab/shared';
-import { audioTransferablesOf, type AudioClip, type AudioTaskEvent, type AudioTaskRequest, type ClipOutcome } from '../shared/protocol';
+import {
+  audioTransferablesOf,
+  type AudioClip,
+  type AudioTaskEvent,
+  type AudioTaskRequest,
+  type ClipOutcome,
+  type TranscribeClip,
+  type TranscriptOutcome,
+} from '../shared/protocol';
 import { type AudioWorkerStats } from '../../../lib/workerReports';
 
 export interface ScoreOptions {
@@ -25,10 +33,16 @@ export interface ScoreReply {
   missingHeadId: string | null;
 }
 
+export interface TranscribeOptions {
+  /** Aborting it (a new score request is coming) stops the worker at the next clip or token. */
+  signal?: AbortSignal;
+  onTranscript?: (itemId: string, contentHash: string, outcome: TranscriptOutcome) => void;
+}
+
 type Body<R> = Omit<R, 'type' | 'requestId'>;
 
 /**
- * The audio worker's bridge: the shared worker life-cycle plus scoring, zero-input scores, debug
+ * The audio worker's bridge: the shared worker life-cycle plus scoring, transcription, zero-input scores, debug
  * features, and the prompt lab's requests (the lab's LabBackend for audio).
  */
 export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEvent, AudioWorkerStats> implements LabBackend {
@@ -56,6 +70,27 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
             return false;
           case 'scored':
             settle.resolve({ cancelled: event.cancelled, missingHeadId: event.missingHeadId });
+            return true;
+          default:
+            return false;
+        }
+      },
+      options.signal,
+    );
+  }
+
+  /** Whisper transcripts of clips the worker holds, one event per clip; resolves with whether it was cancelled. */
+  async transcribe(clips: TranscribeClip[], options: TranscribeOptions = {}): Promise<{ cancelled: boolean }> {
+    if (options.signal?.aborted) return { cancelled: true };
+    return this.call<{ cancelled: boolean }>(
+      (requestId) => ({ type: 'transcribe', requestId, clips }),
+      (event, settle) => {
+        switch (event.type) {
+          case 'transcript':
+            options.onTranscript?.(event.itemId, event.contentHash, event.outcome);
+            return false;
+          case 'transcribed':
+            settle.resolve({ cancelled: event.cancelled });
             return true;
           default:
             return false;

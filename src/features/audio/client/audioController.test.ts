@@ -7,10 +7,11 @@ import type { ActiveHead } from '../../../store/labSlice';
 import type { LoadOptions } from '../../models/client/modelWorkerBridge';
 import { STORE_FLUSH_INTERVAL_MS } from '../../models/client/patchBatcher';
 import type { LoadedModelInfo } from '../../../lib/workerReports';
-import type { AudioClip } from '../shared/protocol';
+import type { AudioClip, TranscribeClip } from '../shared/protocol';
 import type { HeadUse } from '../../lab/shared';
-import type { ScoreOptions, ScoreReply } from './audioBridge';
+import type { ScoreOptions, ScoreReply, TranscribeOptions } from './audioBridge';
 import {
+  AUDIO_RESCORE_DEBOUNCE_MS,
   AudioController,
   MAX_AUDIO_CLIPS_PER_REQUEST,
   MAX_CONCURRENT_DECODES,
@@ -25,6 +26,8 @@ import { createUnpersistedStore } from '../../../store';
 /** Paces of the fakes (ms of fake time): decodes slower than scoring, as with short clips and a cached encoder. */
 const DECODE_MS = 5;
 const SCORE_MS_PER_CLIP = 2;
+/** A greedy transcription costs more than scoring a clip (a decoder pass per token). */
+const TRANSCRIBE_MS_PER_CLIP = 20;
 const CLIPS = 200;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -48,9 +51,18 @@ function fakeDecoder(failing: ReadonlySet<string> = new Set()) {
   return { stats, decode };
 }
 
-/** The worker's stand-in: holds the clips it was sent (per model), answers `needs-audio` like the real one. */
+/**
+ * The worker's stand-in: holds the clips it was sent (per model), answers `needs-audio` like the
+ * real one, and runs score and transcribe requests one after another, as the real worker does.
+ */
 class FakeWorker implements AudioScoringBridge {
   readonly requests: Array<Array<{ itemId: string; withAudio: boolean }>> = [];
+  /** Each transcribe request's clips (item ids) and those it answered before it ended. */
+  readonly transcribeRequests: Array<{ asked: string[]; answered: string[]; cancelled: boolean }> = [];
+  /** Score and transcribe requests in the order the worker started them. */
+  readonly started: Array<'score' | 'transcribe'> = [];
+  private readonly transcripts = new Map<string, string>();
+  private queue: Promise<unknown> = Promise.resolve();
   /** Clips whose audio arrived, counted as the worker takes them in. */
   audioReceived = 0;
   private readonly held = new Set<string>();
@@ -64,16 +76,54 @@ class FakeWorker implements AudioScoringBridge {
   async load(options: LoadOptions): Promise<LoadedModelInfo> {
     // A new model gets a new worker: it holds nothing.
     this.held.clear();
+    this.transcripts.clear();
     return { modelId: options.modelId, backend: 'wasm', dtype: 'fp32', family: 'whisper', threads: 1, loadMs: 0, warmupMs: 0 };
   }
 
-  async score(
+  /** One request at a time, in the order sent (only a cancel jumps the queue). */
+  private serially<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  score(classPrompts: string[][], aggregation: TokenAggregation, clips: AudioClip[], head: HeadUse | null, options: ScoreOptions = {}): Promise<ScoreReply> {
+    return this.serially(() => this.scoreNow(classPrompts, aggregation, clips, head, options));
+  }
+
+  transcribe(clips: TranscribeClip[], options: TranscribeOptions = {}): Promise<{ cancelled: boolean }> {
+    return this.serially(async () => {
+      this.started.push('transcribe');
+      const request = { asked: clips.map((clip) => clip.itemId), answered: [] as string[], cancelled: false };
+      this.transcribeRequests.push(request);
+      for (const clip of clips) {
+        if (options.signal?.aborted) {
+          request.cancelled = true;
+          return { cancelled: true };
+        }
+        if (!this.held.has(clip.contentHash)) {
+          options.onTranscript?.(clip.itemId, clip.contentHash, { ok: false, kind: 'needs-audio', message: 'The worker no longer holds this clip.' });
+          continue;
+        }
+        if (!this.transcripts.has(clip.contentHash)) {
+          await sleep(TRANSCRIBE_MS_PER_CLIP);
+          this.transcripts.set(clip.contentHash, `heard ${clip.contentHash}`);
+        }
+        request.answered.push(clip.itemId);
+        options.onTranscript?.(clip.itemId, clip.contentHash, { ok: true, transcript: this.transcripts.get(clip.contentHash)!, coveredSeconds: null });
+      }
+      return { cancelled: false };
+    });
+  }
+
+  private async scoreNow(
     classPrompts: string[][],
     _aggregation: TokenAggregation,
     clips: AudioClip[],
     head: HeadUse | null,
     options: ScoreOptions = {},
   ): Promise<ScoreReply> {
+    this.started.push('score');
     this.requests.push(clips.map((clip) => ({ itemId: clip.itemId, withAudio: clip.audio !== null })));
     this.headsAsked.push(head);
     const heldHead = head !== null && this.heads.has(head.headId);
@@ -101,7 +151,7 @@ class FakeWorker implements AudioScoringBridge {
               scoredSeconds: 1,
               windows: 1,
               windowSeconds: 30,
-              transcript: `heard ${clip.contentHash}`,
+              transcript: this.transcripts.get(clip.contentHash) ?? null,
               encodedNow: clip.audio !== null,
             }
           : { ok: false, kind: 'needs-audio', message: 'The worker no longer holds this clip.' },
@@ -165,7 +215,12 @@ describe('AudioController', () => {
     expect(store.getState().models.audio.status.state).toBe('ready');
 
     let updates = 0;
-    const unsubscribe = store.subscribe(() => (updates += 1));
+    /** Updates once the transcripts, which follow the scores, are coming. */
+    let transcriptUpdates = 0;
+    const unsubscribe = store.subscribe(() => {
+      if (worker.started.includes('transcribe')) transcriptUpdates += 1;
+      else updates += 1;
+    });
     const dropped = clipFiles(CLIPS).map((file) => newAudioItem(file));
     store.getState().addAudioItems(dropped);
     await vi.advanceTimersByTimeAsync(SETTLE_MS);
@@ -187,6 +242,9 @@ describe('AudioController', () => {
     const busyMs = (CLIPS * DECODE_MS) / MAX_CONCURRENT_DECODES + CLIPS * SCORE_MS_PER_CLIP;
     expect(updates).toBeLessThan(busyMs / STORE_FLUSH_INTERVAL_MS + 10);
     expect(updates).toBeLessThan(CLIPS / 5);
+    // The transcripts too: one update per flush interval, not one per clip.
+    expect(worker.started.filter((kind) => kind === 'transcribe')).toHaveLength(1);
+    expect(transcriptUpdates).toBeLessThan((CLIPS * TRANSCRIBE_MS_PER_CLIP) / STORE_FLUSH_INTERVAL_MS + 5);
   });
 
   it('decodes at most a few clips at once, and holds only a few decoded clips for the worker', async () => {
@@ -281,6 +339,115 @@ describe('AudioController', () => {
     await vi.advanceTimersByTimeAsync(SETTLE_MS);
 
     expect(items(store).every((item) => item.state === 'done' && item.predictions.length === 3)).toBe(true);
+  });
+
+  describe('transcripts', () => {
+    async function addClips(count: number): Promise<AudioItem[]> {
+      const added = clipFiles(count).map((file) => newAudioItem(file));
+      store.getState().addAudioItems(added);
+      return added;
+    }
+
+    it('are asked for in their own request after the scores, and arriving they change nothing but the transcript', async () => {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      // Every update that brings a transcript leaves order, ranks, probabilities and focus as they were.
+      const moved: string[] = [];
+      let transcriptsSeen = 0;
+      const unsubscribe = store.subscribe((state, previous) => {
+        for (const id of state.audioOrder) {
+          const now = state.audioItems[id];
+          const before = previous.audioItems[id];
+          if (!now || !before || now.transcript === before.transcript) continue;
+          transcriptsSeen += 1;
+          expect(before.state, 'scored before its transcript came').toBe('done');
+          if (now.predictions !== before.predictions || now.rawScores !== before.rawScores || now.rankedPromptsKey !== before.rankedPromptsKey) moved.push(id);
+          if (state.audioOrder !== previous.audioOrder || state.reviews.audio.focusedId !== previous.reviews.audio.focusedId) moved.push(id);
+        }
+      });
+      const added = await addClips(6);
+      store.getState().focusItem('audio', added[2]!.id);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      unsubscribe();
+
+      expect(worker.started).toEqual(['score', 'score', 'transcribe']);
+      expect(worker.transcribeRequests[0]?.asked).toEqual(added.map((item) => item.id));
+      expect(items(store).map((item) => item.transcript)).toEqual(added.map((_, index) => `heard clip${index}.wav`));
+      expect(transcriptsSeen).toBe(6);
+      expect(moved).toEqual([]);
+      expect(store.getState().audioTranscribing.size).toBe(0);
+    });
+
+    it('shows which clips are waiting for theirs, and a label edit keeps them without transcribing again', async () => {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      const added = await addClips(3);
+      // Scored, transcription under way: every clip is waiting, none has its transcript yet.
+      await vi.advanceTimersByTimeAsync(200);
+      expect(items(store).every((item) => item.state === 'done' && item.transcript === null)).toBe(true);
+      expect([...store.getState().audioTranscribing]).toEqual(added.map((item) => item.id));
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      expect(store.getState().audioTranscribing.size).toBe(0);
+
+      store.setState({ audioLabelsText: 'yes, no, maybe' });
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      expect(items(store).every((item) => item.predictions.length === 3 && item.transcript?.startsWith('heard '))).toBe(true);
+      expect(worker.transcribeRequests).toHaveLength(1);
+    });
+
+    it('are not asked for clips reviewed before theirs came, nor for one reviewed while it was on its way', async () => {
+      store.setState({ audioLabelsText: '' });
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      const added = await addClips(5);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      // No labels: decoded, not scored. Two clips reviewed before any score (and transcript) came.
+      const [rejected, relabelled, third, , last] = added.map((item) => item.id) as [string, string, string, string, string];
+      store.getState().review('audio', [rejected], { kind: 'reject' });
+      store.getState().review('audio', [relabelled], { kind: 'pick', label: 'no' });
+      store.setState({ audioLabelsText: 'yes, no' });
+      // Scores in, transcription started: the third clip is reviewed while the first transcript is being made.
+      await vi.waitFor(() => expect(worker.transcribeRequests).toHaveLength(1), { timeout: SETTLE_MS, interval: 1 });
+      expect(worker.transcribeRequests[0]?.asked).toEqual(added.slice(2).map((item) => item.id));
+      expect(store.getState().audioTranscribing.has(rejected)).toBe(false);
+      store.getState().review('audio', [third], { kind: 'accept' });
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+
+      // Cancelled at the next clip, and asked again without it.
+      expect(worker.transcribeRequests.map((request) => request.cancelled)).toEqual([true, false]);
+      expect(worker.transcribeRequests[1]?.asked).toEqual(added.slice(3).map((item) => item.id));
+      const byId = store.getState().audioItems;
+      expect(byId[rejected]?.transcript).toBeNull();
+      expect(byId[relabelled]?.transcript).toBeNull();
+      expect(byId[last]?.transcript).toBe('heard clip4.wav');
+      expect(byId[rejected]?.predictions.length).toBe(2);
+      // The third clip's transcript was being made as it was reviewed: it came, and is kept.
+      expect(worker.transcribeRequests[0]?.answered).toEqual([third]);
+      expect(byId[third]?.transcript).toBe('heard clip2.wav');
+    });
+
+    it('a new score request cancels the transcription in flight, goes first, and the missing transcripts are asked for again after', async () => {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      // Their transcription takes longer than the label edit's debounce.
+      const added = await addClips(Math.ceil((4 * AUDIO_RESCORE_DEBOUNCE_MS) / TRANSCRIBE_MS_PER_CLIP));
+      await vi.waitFor(() => expect(worker.transcribeRequests[0]?.answered.length).toBeGreaterThanOrEqual(2), { timeout: SETTLE_MS, interval: 1 });
+      const scoreRequests = worker.requests.length;
+      // A label edit: scoring the new label must not wait for the transcripts still to come.
+      store.setState({ audioLabelsText: 'yes, no, maybe' });
+      await vi.waitFor(() => expect(worker.requests.length).toBe(scoreRequests + 1), { timeout: SETTLE_MS, interval: 1 });
+      const first = worker.transcribeRequests[0]!;
+      expect(first.cancelled).toBe(true);
+      expect(first.answered.length).toBeLessThan(added.length);
+      expect(items(store).filter((item) => item.transcript === null).length).toBe(added.length - first.answered.length);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+
+      expect(worker.started.slice(-3)).toEqual(['transcribe', 'score', 'transcribe']);
+      const again = worker.transcribeRequests[1]!;
+      expect(again.cancelled).toBe(false);
+      expect(again.asked).toEqual(added.map((item) => item.id).filter((id) => !first.answered.includes(id)));
+      expect(items(store).every((item) => item.predictions.length === 3 && item.transcript === `heard ${item.name}`)).toBe(true);
+    });
   });
 
   describe('with a few-shot head', () => {

@@ -6,12 +6,13 @@ import { blendProbabilities } from '../../../lib/fewShot';
 import { buildClassPrompts, parseLabels, parseTemplates } from '../../../lib/labels';
 import { rankLabels, sameRanking } from '../../../lib/scoring';
 import type { AppState } from '../../../store';
+import type { ModelFamily } from '../../../lib/workerReports';
 import type { AudioBatchFields, AudioItem } from '../../../store/audioItemsSlice';
 import type { ActiveHead } from '../../../store/labSlice';
 import type { HeadUse } from '../../lab/shared';
 import type { BatchProgress } from '../../../store/itemsSlice';
 import { Debouncer, PatchBatcher, RunTracker, SupersededError, TaskModelLoader, audioCatalogEntryFor, type ModelChooser } from '../../models';
-import type { AudioClip, ClipOutcome, DecodedAudio } from '../shared/protocol';
+import type { AudioClip, ClipOutcome, DecodedAudio, TranscriptOutcome } from '../shared/protocol';
 import type { AudioBridge } from './audioBridge';
 import { AudioDecodeError, decodeAudioFile, type PreparedAudio } from './decodeAudio';
 
@@ -37,7 +38,7 @@ export const MAX_AUDIO_CLIPS_PER_REQUEST = MAX_CONCURRENT_DECODES;
 export const MAX_HELD_DECODED_CLIPS = 2 * MAX_AUDIO_CLIPS_PER_REQUEST;
 
 /** What the controller asks of the worker bridge (tests answer it without a worker). */
-export type AudioScoringBridge = Pick<AudioBridge, 'load' | 'score' | 'zeroInputScores' | 'debugFeatures' | 'terminate'>;
+export type AudioScoringBridge = Pick<AudioBridge, 'load' | 'score' | 'transcribe' | 'zeroInputScores' | 'debugFeatures' | 'terminate'>;
 
 /** The browser-decoder step, replaceable so tests can count and pace decodes. */
 export type AudioDecoder = (blob: Blob) => Promise<PreparedAudio>;
@@ -79,6 +80,9 @@ export function planScoreRequests(
 }
 
 export interface AudioQuery {
+  /** `modelId@backend` of the ready model ('' while none is): the first part of every key. */
+  model: string;
+  family: ModelFamily;
   labels: string[];
   /** Per label, every template × alternative filled: the label's raw score ensembles them. */
   classPrompts: string[][];
@@ -112,6 +116,8 @@ export function currentAudioQuery(state: AppState): AudioQuery {
   // A label's prompts are joined by one separator and labels by another, so regrouping the same prompts changes the key.
   const promptsKey = [model, state.aggregation, ...classPrompts.map((prompts) => prompts.join('\u0001'))].join('\u0000');
   return {
+    model,
+    family,
     labels,
     classPrompts,
     prompts: [...new Set(classPrompts.flat())],
@@ -119,6 +125,35 @@ export function currentAudioQuery(state: AppState): AudioQuery {
     promptsKey,
     key: head ? `${promptsKey}\u0000head:${head.headId}` : promptsKey,
   };
+}
+
+/** Whether results under `rankedPromptsKey` came from this model (keys start with it). */
+function rankedByModel(rankedPromptsKey: string | null, model: string): boolean {
+  return rankedPromptsKey !== null && rankedPromptsKey.split('\u0000', 1)[0] === model;
+}
+
+/**
+ * A clip still owed its Whisper transcript: scored by the current model, none yet, and not
+ * reviewed (a clip the user has already decided on isn't transcribed: nobody is waiting for it).
+ */
+function wantsTranscript(item: AudioItem, query: AudioQuery): item is AudioItem & { contentHash: string } {
+  return (
+    item.state === 'done' &&
+    item.contentHash !== null &&
+    item.transcript === null &&
+    item.decision === 'none' &&
+    rankedByModel(item.rankedPromptsKey, query.model)
+  );
+}
+
+function sameIds(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((id) => b.has(id));
+}
+
+/** The transcription request in flight: how to stop it and the clips it has yet to answer. */
+interface TranscriptionRun {
+  readonly controller: AbortController;
+  readonly unanswered: Set<string>;
 }
 
 function headUseOf(head: ActiveHead | null): HeadUse | null {
@@ -162,6 +197,12 @@ export class AudioController implements ModelChooser {
   private readonly delivered = new Set<string>();
   private readonly zeroInputScores = new Map<string, Float32Array>();
   private readonly zeroInputRequests = new Set<string>();
+  /** At most one transcription request at a time; a score request cancels it (it is asked again after). */
+  private transcription: TranscriptionRun | null = null;
+  /** True while transcripts go into the store (the subscription then knows nothing else changed). */
+  private applyingTranscripts = false;
+  /** Content hashes the current worker could not transcribe (a bad clip, an error): not asked again. */
+  private readonly untranscribable = new Set<string>();
 
   constructor(
     private readonly store: StoreApi<AppState>,
@@ -179,8 +220,11 @@ export class AudioController implements ModelChooser {
       if (!this.loader.activateIfShown(state)) return;
       if (this.loader.needsReload(state, previous)) void this.loader.load();
       if (state.audioOrder !== previous.audioOrder) this.decodeNewItems();
+      // Transcripts arriving change nothing to score, and must not keep pushing a label edit's debounce back.
+      const itemsChanged = state.audioItems !== previous.audioItems && !this.applyingTranscripts;
+      if (itemsChanged) this.stopTranscribingReviewed(state);
       if (
-        state.audioItems !== previous.audioItems ||
+        itemsChanged ||
         state.audioLabelsText !== previous.audioLabelsText ||
         state.audioTemplate !== previous.audioTemplate ||
         state.aggregation !== previous.aggregation ||
@@ -206,9 +250,13 @@ export class AudioController implements ModelChooser {
   /** The worker restarted (crash) or a new model loads: it holds none of our clips any more. */
   forgetWorkerState(): void {
     this.runs.abort();
+    this.transcription?.controller.abort();
+    this.transcription = null;
     this.delivered.clear();
+    this.untranscribable.clear();
     this.zeroInputScores.clear();
     this.zeroInputRequests.clear();
+    if (this.store.getState().audioTranscribing.size > 0) this.store.getState().updateAudioItems(new Map(), { audioTranscribing: new Set() });
   }
 
   async debugFeatures(itemName: string): Promise<{ dims: number[]; data: number[] }> {
@@ -288,8 +336,11 @@ export class AudioController implements ModelChooser {
       );
     if (work.length === 0) {
       this.applyCalibration();
+      this.transcribeMissing();
       return;
     }
+    // Scores first: a transcription in flight stops at its next clip (or token) and is asked again once these are in.
+    this.transcription?.controller.abort();
     const run = this.runs.start(query.key, work.map((item) => item.id));
     /** The progress bar's next value; undefined while it hasn't moved since the last flush. */
     let progress: BatchProgress | null | undefined;
@@ -337,11 +388,13 @@ export class AudioController implements ModelChooser {
     } finally {
       // Audio decoded for a request that will never be sent is dropped; a decode failure there was the run's to report.
       upcoming?.catch(() => undefined);
-      if (this.runs.finish(run)) {
+      const lastRun = this.runs.finish(run);
+      if (lastRun) {
         progress = null;
         results.requestFlush();
       }
       results.flush();
+      if (lastRun) this.transcribeMissing();
       // Passes while this run went on skipped its clips; those it couldn't score go again now (with audio).
       if (lostAudio) this.rescoreSoon.schedule();
     }
@@ -349,14 +402,20 @@ export class AudioController implements ModelChooser {
 
   private onClipScored(itemId: string, contentHash: string, outcome: ClipOutcome, query: AudioQuery, results: PatchBatcher<AudioItem>): void {
     if (outcome.ok) {
+      const item = this.store.getState().audioItems[itemId];
+      // The worker's transcript when it has one; else the clip's own if this model made it (a label
+      // edit keeps it); else none until the transcription request that follows the scores brings it.
+      const transcript =
+        outcome.transcript ??
+        (query.family === 'whisper' && item && rankedByModel(item.rankedPromptsKey, query.model) ? item.transcript : null);
       results.add(itemId, {
         state: 'done',
         error: null,
         rawScores: outcome.scores,
         headProbabilities: outcome.headProbabilities,
         rankedPromptsKey: query.key,
-        transcript: outcome.transcript,
-        transcriptSeconds: outcome.windows > 1 ? outcome.windowSeconds : null,
+        transcript,
+        transcriptSeconds: transcript !== null && outcome.windows > 1 ? outcome.windowSeconds : null,
         note: windowNote(outcome),
       });
       return;
@@ -375,6 +434,87 @@ export class AudioController implements ModelChooser {
       classifier: 'zero-shot',
       rankedPromptsKey: query.key,
     });
+  }
+
+  /**
+   * Asks the worker for the transcripts still owed (see wantsTranscript) of clips it holds, once no
+   * score run is going: scores never wait behind a transcription. One request at a time; when it
+   * ends (done, cancelled by a score request or a review) this runs again for what is still missing.
+   */
+  private transcribeMissing(): void {
+    if (this.transcription || this.runs.runningItemIds().size > 0) return;
+    const state = this.store.getState();
+    const query = currentAudioQuery(state);
+    const wanted =
+      state.models.audio.status.state === 'ready' && query.family === 'whisper'
+        ? state.audioOrder
+            .map((id) => state.audioItems[id])
+            .filter(
+              (item): item is AudioItem & { contentHash: string } =>
+                !!item && wantsTranscript(item, query) && this.delivered.has(item.contentHash) && !this.untranscribable.has(item.contentHash),
+            )
+        : [];
+    const transcribing = new Set(wanted.map((item) => item.id));
+    if (!sameIds(transcribing, state.audioTranscribing)) state.updateAudioItems(new Map(), { audioTranscribing: transcribing });
+    if (wanted.length === 0) return;
+    const run: TranscriptionRun = { controller: new AbortController(), unanswered: new Set(transcribing) };
+    this.transcription = run;
+    // Transcripts reach the store in batches like scores; they patch only the transcript fields, so nothing moves.
+    const transcripts = new PatchBatcher<AudioItem>((patches) => {
+      const still = new Set([...this.store.getState().audioTranscribing].filter((id) => !patches.has(id) && run.unanswered.has(id)));
+      this.applyingTranscripts = true;
+      try {
+        this.store.getState().updateAudioItems(patches, { audioTranscribing: still });
+      } finally {
+        this.applyingTranscripts = false;
+      }
+    });
+    const clips = wanted.map((item) => ({ itemId: item.id, contentHash: item.contentHash }));
+    void this.bridge
+      .transcribe(clips, {
+        signal: run.controller.signal,
+        onTranscript: (itemId, contentHash, outcome) => {
+          run.unanswered.delete(itemId);
+          this.onTranscript(itemId, contentHash, outcome, transcripts);
+        },
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof SupersededError))
+          this.store.getState().setModelNotice('audio', { text: `Transcription failed: ${error instanceof Error ? error.message : String(error)}` });
+      })
+      .finally(() => {
+        transcripts.flush();
+        if (this.transcription !== run) return;
+        this.transcription = null;
+        this.transcribeMissing();
+      });
+  }
+
+  private onTranscript(itemId: string, contentHash: string, outcome: TranscriptOutcome, transcripts: PatchBatcher<AudioItem>): void {
+    const item = this.store.getState().audioItems[itemId];
+    // Removed, or another file in its place since it was asked for.
+    if (!item || item.contentHash !== contentHash) return;
+    if (outcome.ok) {
+      transcripts.add(itemId, { transcript: outcome.transcript, transcriptSeconds: outcome.coveredSeconds });
+      return;
+    }
+    // The worker lost the clip (it restarted): the next score run sends its audio again.
+    if (outcome.kind === 'needs-audio') this.delivered.delete(contentHash);
+    else this.untranscribable.add(contentHash);
+    transcripts.requestFlush();
+  }
+
+  /** A clip reviewed (or removed) while its transcript is on its way doesn't get one: the request is cancelled and asked again without it. */
+  private stopTranscribingReviewed(state: AppState): void {
+    const run = this.transcription;
+    if (!run || run.controller.signal.aborted) return;
+    for (const id of run.unanswered) {
+      const item = state.audioItems[id];
+      if (!item || item.decision !== 'none') {
+        run.controller.abort();
+        return;
+      }
+    }
   }
 
   /** The worker restarted and no longer holds the head the items used: they go back to zero-shot, and the user is told. */

@@ -1,6 +1,6 @@
 /**
  * The message protocol between the app and the audio worker (Whisper or CLAP). As for images,
- * every request carries a requestId and gets exactly one terminal reply (`scored`,
+ * every request carries a requestId and gets exactly one terminal reply (`scored`, `transcribed`,
  * `zeroInputScores`, `debugFeatures`, the lab's replies or the shared `failed`).
  */
 import type { TokenAggregation } from '../../../lib/audioScoring';
@@ -40,6 +40,23 @@ export interface ScoreRequest {
   head: HeadUse | null;
 }
 
+/** A clip to transcribe: the worker must already hold it (it was scored); no audio travels with it. */
+export interface TranscribeClip {
+  itemId: string;
+  contentHash: string;
+}
+
+/**
+ * Whisper's greedy transcription of each clip's first window, from its cached encoder output. A
+ * request of its own, sent after the scores arrived and cancelled by the next score request, so
+ * scoring never waits behind it; one `transcript` event per clip it got to, then `transcribed`.
+ */
+export interface TranscribeRequest {
+  type: 'transcribe';
+  requestId: number;
+  clips: TranscribeClip[];
+}
+
 /** The scores of a silent clip for the same prompts: zero-input calibration subtracts them. */
 export interface ZeroInputRequest {
   type: 'zeroInput';
@@ -55,7 +72,7 @@ export interface DebugFeaturesRequest {
 }
 
 /** The audio worker answers the prompt lab's requests (not the bias probe, which is images only). */
-export type AudioTaskRequest = ScoreRequest | ZeroInputRequest | DebugFeaturesRequest | LabRequest;
+export type AudioTaskRequest = ScoreRequest | TranscribeRequest | ZeroInputRequest | DebugFeaturesRequest | LabRequest;
 export type AudioWorkerRequest = LoadModelRequest | CancelRequest | AudioTaskRequest;
 
 export interface ClipScores {
@@ -72,7 +89,11 @@ export interface ClipScores {
   scoredSeconds: number;
   windows: number;
   windowSeconds: number;
-  /** Whisper's greedy transcription of the first window; null for CLAP. */
+  /**
+   * Whisper's greedy transcription of the first window when the worker already has it (the same
+   * audio transcribed before); null for CLAP, and for a clip not transcribed yet: a separate
+   * `transcribe` request brings it after the scores.
+   */
   transcript: string | null;
   /** Whether the encoder ran for this request (false: served from the cache). */
   encodedNow: boolean;
@@ -82,11 +103,22 @@ export type ClipOutcome =
   | ClipScores
   | { ok: false; kind: 'needs-audio' | 'bad-clip' | 'error'; message: string };
 
+export interface ClipTranscript {
+  ok: true;
+  transcript: string;
+  /** Seconds the transcript covers when the clip is longer than one window (Whisper transcribes its first); else null. */
+  coveredSeconds: number | null;
+}
+
+export type TranscriptOutcome = ClipTranscript | Extract<ClipOutcome, { ok: false }>;
+
 export type AudioTaskEvent =
   | { type: 'scoreProgress'; requestId: number; done: number; total: number }
   | { type: 'clipResult'; requestId: number; itemId: string; contentHash: string; outcome: ClipOutcome }
   /** `missingHeadId`: the request's head, when the worker doesn't hold it (it restarted): the clips were scored zero-shot. */
   | { type: 'scored'; requestId: number; cancelled: boolean; missingHeadId: string | null }
+  | { type: 'transcript'; requestId: number; itemId: string; contentHash: string; outcome: TranscriptOutcome }
+  | { type: 'transcribed'; requestId: number; cancelled: boolean }
   | { type: 'zeroInputScores'; requestId: number; scores: Float32Array }
   | { type: 'debugFeatures'; requestId: number; dims: number[]; data: Float32Array | null }
   | LabEvent;

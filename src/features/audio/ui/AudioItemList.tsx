@@ -2,6 +2,7 @@ import { classifierName } from '../../../lib/classifiers';
 import { memo, useRef, useState } from 'react';
 import { formatDuration } from '../../../lib/audio';
 import { useAppStore } from '../../../store';
+import { audioCatalogEntryFor } from '../../models';
 import { PredictionList } from '../../../ui/PredictionList';
 import {
   DecisionControls,
@@ -72,6 +73,11 @@ const AudioItemRow = memo(function AudioItemRow({ id, labels, index, topPx, meas
   const item = useAppStore((s) => s.audioItems[id]);
   const remove = useAppStore((s) => s.removeAudioItem);
   const review = useItemReview('audio', id);
+  const transcribing = useAppStore((s) => s.audioTranscribing.has(id));
+  const whisper = useAppStore((s) => {
+    const status = s.models.audio.status;
+    return ((status.state === 'ready' ? status.info.family : undefined) ?? audioCatalogEntryFor(s.audioModelId).family) === 'whisper';
+  });
   const { focused, selected } = review;
   if (!item) return null;
   return (
@@ -99,13 +105,26 @@ const AudioItemRow = memo(function AudioItemRow({ id, labels, index, topPx, meas
           {item.peaks && <Waveform peaks={item.peaks} />}
           {item.state === 'decoding' && <p className="text-slate-500">Decoding…</p>}
           {item.state === 'pending' && <p className="text-slate-500">Waiting for the model…</p>}
-          {item.transcript !== null && (
+          {item.transcript !== null ? (
             <p className="text-slate-700">
               Whisper hears{item.transcriptSeconds !== null ? ` (first ${item.transcriptSeconds} s)` : ''}:{' '}
               <q data-testid="transcript" className="italic">
                 {item.transcript}
               </q>
             </p>
+          ) : transcribing ? (
+            // The scores come first; the transcript follows on its own request.
+            <p data-testid="transcript-pending" className="text-slate-500">
+              Whisper is transcribing…
+            </p>
+          ) : (
+            whisper &&
+            item.state === 'done' &&
+            item.decision !== 'none' && (
+              <p data-testid="transcript-skipped" className="text-slate-500">
+                Not transcribed: reviewed before its transcript came.
+              </p>
+            )
           )}
           {item.truth !== null && <p className="text-slate-600">Ground truth: {item.truth}</p>}
           {item.note && (

@@ -23,6 +23,15 @@ serveModelWorker<LoadedAudio, AudioWorkerStats, AudioEngine, AudioTaskRequest, A
         post({ type: 'scored', requestId, cancelled: result.cancelled, missingHeadId: result.missingHeadId });
         return;
       }
+      case 'transcribe': {
+        const result = await engine.transcribe(request, {
+          isCancelled,
+          onTranscript: (clip, outcome) => post({ type: 'transcript', requestId, itemId: clip.itemId, contentHash: clip.contentHash, outcome }),
+          onStats: postStats,
+        });
+        post({ type: 'transcribed', requestId, cancelled: result.cancelled });
+        return;
+      }
       case 'zeroInput': {
         const scores = await engine.zeroInputScores(request.classPrompts, request.aggregation);
         postStats(engine.currentStats());
@@ -49,6 +58,8 @@ serveModelWorker<LoadedAudio, AudioWorkerStats, AudioEngine, AudioTaskRequest, A
     switch (request.type) {
       case 'score':
         return { type: 'scored', requestId: request.requestId, cancelled: true, missingHeadId: null };
+      case 'transcribe':
+        return { type: 'transcribed', requestId: request.requestId, cancelled: true };
       case 'labGridSearch':
         return { type: 'labGridResult', requestId: request.requestId, result: null };
       case 'labLearningCurve':

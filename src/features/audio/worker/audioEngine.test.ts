@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ScoresByRule } from '../../../lib/audioScoring';
-import type { AudioClip, ClipOutcome, ScoreRequest } from '../shared/protocol';
+import type { AudioClip, ClipOutcome, ScoreRequest, TranscriptOutcome } from '../shared/protocol';
 import { AudioEngine } from './audioEngine';
-import type { AudioScorer, CaptionSpace, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
+import type { AudioScorer, CaptionSpace, EncodeResult, EncodedWindow, ScoreCounters, Transcriber } from './audioScorer';
 import type { LoadedAudio } from './loadAudioModel';
 
 const RATE_HZ = 1_000;
@@ -16,21 +16,26 @@ interface FakeWindow extends EncodedWindow {
 class FakeScorer implements AudioScorer<FakeWindow> {
   readonly family: 'whisper' | 'clap' = 'whisper';
   readonly captions: CaptionSpace | null = null;
+  /** "Hears" the window's mean sample; `onTranscribe` runs inside each transcription (a test cancels from there). */
+  readonly transcriber: Transcriber<FakeWindow> | null = {
+    transcribe: (window, cancelled) => {
+      this.transcribedWindows.push(window);
+      this.onTranscribe();
+      return Promise.resolve(cancelled() ? null : `heard ${window.mean.toFixed(2)}`);
+    },
+  };
   readonly sampleRate = RATE_HZ;
   readonly windowSeconds = WINDOW_SECONDS;
   encodeCalls = 0;
   scoredPrompts: string[][] = [];
+  transcribedWindows: FakeWindow[] = [];
+  onTranscribe: () => void = () => undefined;
 
-  encode(samples: Float32Array, options: { transcribe: boolean }): Promise<EncodeResult<FakeWindow>> {
+  encode(samples: Float32Array): Promise<EncodeResult<FakeWindow>> {
     this.encodeCalls++;
     const mean = samples.reduce((s, x) => s + x, 0) / samples.length;
     // The pooled vector points along (mean, 1): the clip embedding's direction shows which windows went in.
-    return Promise.resolve({
-      encoded: { mean, bytes: 8 },
-      pooled: Float32Array.from([mean, 1]),
-      transcript: options.transcribe ? `heard ${mean.toFixed(2)}` : null,
-      input: null,
-    });
+    return Promise.resolve({ encoded: { mean, bytes: 8 }, pooled: Float32Array.from([mean, 1]), input: null });
   }
 
   /** The two rules differ (sum = mean − 1), so a test can tell which one the engine used. */
@@ -66,6 +71,15 @@ function run(engine: AudioEngine, prompts: string[], clips: AudioClip[]): Promis
   return runClasses(engine, prompts.map((prompt) => [prompt]), clips);
 }
 
+async function transcribe(engine: AudioEngine, contentHashes: string[], isCancelled = () => false) {
+  const outcomes = new Map<string, TranscriptOutcome>();
+  const result = await engine.transcribe(
+    { type: 'transcribe', requestId: 2, clips: contentHashes.map((contentHash) => ({ itemId: contentHash, contentHash })) },
+    { isCancelled, onTranscript: (c, outcome) => outcomes.set(c.contentHash, outcome), onStats: () => undefined },
+  );
+  return { ...result, outcomes };
+}
+
 async function runClasses(engine: AudioEngine, classPrompts: string[][], clips: AudioClip[], aggregation: ScoreRequest['aggregation'] = 'mean'): Promise<Map<string, ClipOutcome>> {
   const outcomes = new Map<string, ClipOutcome>();
   const request: ScoreRequest = { type: 'score', requestId: 1, classPrompts, aggregation, clips, head: null };
@@ -83,7 +97,7 @@ describe('AudioEngine', () => {
     const scorer = new FakeScorer();
     const engine = engineWith(scorer);
     const first = await run(engine, [' a', ' bb'], [clip('x', 1, 0.5)]);
-    expect(first.get('x')).toMatchObject({ ok: true, windows: 1, transcript: 'heard 0.50', encodedNow: true });
+    expect(first.get('x')).toMatchObject({ ok: true, windows: 1, encodedNow: true });
     expect(scorer.encodeCalls).toBe(1);
 
     // The same clip again, without its audio: the worker already holds it.
@@ -93,6 +107,63 @@ describe('AudioEngine', () => {
     expect(outcome?.ok && outcome.encodedNow).toBe(false);
     expect(scorer.encodeCalls).toBe(1);
     expect(scorer.scoredPrompts).toEqual([[' a', ' bb'], [' ccc']]);
+  });
+
+  it('scores without transcribing; a transcribe request then reads the cached encoding, once per clip', async () => {
+    const scorer = new FakeScorer();
+    const engine = engineWith(scorer);
+    const samples = new Float32Array(3 * RATE_HZ);
+    samples.fill(1, 0, 2 * RATE_HZ); // window 0 mean 1, window 1 mean 0
+    const scored = await run(engine, [' a'], [clip('x', 1, 0.5), { itemId: 'long', contentHash: 'hash-long', audio: { channels: [samples], sampleRate: RATE_HZ, durationSeconds: 3 } }]);
+    expect(scored.get('x')).toMatchObject({ ok: true, transcript: null });
+    expect(scorer.transcribedWindows).toHaveLength(0);
+    expect(engine.currentStats().transcripts).toBe(0);
+    const encodes = scorer.encodeCalls;
+
+    const { cancelled, outcomes } = await transcribe(engine, ['hash-x', 'hash-long', 'never-sent']);
+    expect(cancelled).toBe(false);
+    expect(outcomes.get('hash-x')).toEqual({ ok: true, transcript: 'heard 0.50', coveredSeconds: null });
+    // A long clip: its first window is transcribed, and the outcome says how much that covers.
+    expect(outcomes.get('hash-long')).toEqual({ ok: true, transcript: 'heard 1.00', coveredSeconds: WINDOW_SECONDS });
+    expect(outcomes.get('never-sent')).toMatchObject({ ok: false, kind: 'needs-audio' });
+    expect(scorer.encodeCalls, 'the encoder does not run again for a transcript').toBe(encodes);
+    expect(engine.currentStats().transcripts).toBe(2);
+
+    // Kept per clip: asked again, or scored again, the transcript is there without another transcription.
+    expect((await transcribe(engine, ['hash-x'])).outcomes.get('hash-x')).toMatchObject({ ok: true, transcript: 'heard 0.50' });
+    expect((await run(engine, [' bb'], [{ itemId: 'x', contentHash: 'hash-x', audio: null }])).get('x')).toMatchObject({ ok: true, transcript: 'heard 0.50' });
+    expect(scorer.transcribedWindows).toHaveLength(2);
+    expect(engine.currentStats().transcripts).toBe(2);
+  });
+
+  it('a cancelled transcription stops: between clips, and mid-clip (its half transcript is dropped)', async () => {
+    const scorer = new FakeScorer();
+    const engine = engineWith(scorer);
+    await run(engine, [' a'], [clip('a', 1, 0.25), clip('b', 1, 0.5), clip('c', 1, 0.75)]);
+
+    // Cancelled while the second clip is being transcribed: it gets no transcript, the third isn't started.
+    let cancelled = false;
+    scorer.onTranscribe = () => {
+      if (scorer.transcribedWindows.length === 2) cancelled = true;
+    };
+    const first = await transcribe(engine, ['hash-a', 'hash-b', 'hash-c'], () => cancelled);
+    expect(first.cancelled).toBe(true);
+    expect([...first.outcomes.keys()]).toEqual(['hash-a']);
+    expect(scorer.transcribedWindows).toHaveLength(2);
+    expect(engine.currentStats().transcripts).toBe(1);
+
+    // Asked again: the clip already done is answered from what was kept; the others are transcribed.
+    scorer.onTranscribe = () => undefined;
+    const again = await transcribe(engine, ['hash-a', 'hash-b', 'hash-c']);
+    expect(again.cancelled).toBe(false);
+    expect([...again.outcomes.values()].map((outcome) => outcome.ok && outcome.transcript)).toEqual(['heard 0.25', 'heard 0.50', 'heard 0.75']);
+    expect(scorer.transcribedWindows).toHaveLength(4);
+    expect(engine.currentStats().transcripts).toBe(3);
+
+    // Cancelled before it starts: nothing runs.
+    const none = await transcribe(engine, ['hash-a'], () => true);
+    expect(none).toMatchObject({ cancelled: true });
+    expect(none.outcomes.size).toBe(0);
   });
 
   it('keeps every score rule from one decoder pass: switching rule runs no decoder again', async () => {
@@ -216,6 +287,7 @@ describe('AudioEngine', () => {
     ]);
     class FakeClap extends FakeScorer {
       override readonly family = 'clap';
+      override readonly transcriber = null;
       override readonly captions: CaptionSpace = {
         logitScale,
         embedCaptions: (prompts) => Promise.resolve(prompts.map((prompt) => captions.get(prompt)!)),

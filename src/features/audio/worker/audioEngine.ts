@@ -12,7 +12,15 @@ import { TOKEN_AGGREGATIONS, captionEnsembleScores, meanPromptScores, normOfSum,
 import { modelVariantKey } from '../../../lib/cacheKeys';
 import { headProbabilities, type TrainedHead } from '../../../lib/fewShot';
 import type { HeadSummary } from '../../lab/shared';
-import { type AudioClip, type ClipOutcome, type DecodedAudio, type ScoreRequest } from '../shared/protocol';
+import {
+  type AudioClip,
+  type ClipOutcome,
+  type DecodedAudio,
+  type ScoreRequest,
+  type TranscribeClip,
+  type TranscribeRequest,
+  type TranscriptOutcome,
+} from '../shared/protocol';
 import { EMPTY_AUDIO_STATS, type AudioWorkerStats } from '../../../lib/workerReports';
 import type { EncodedWindow, ModelInput } from './audioScorer';
 import type { AudioLabEngine } from './audioLab';
@@ -38,6 +46,20 @@ export interface ScoreCallbacks {
   onClip: (clip: AudioClip, outcome: ClipOutcome) => void;
   onProgress: (done: number, total: number) => void;
   onStats: (stats: AudioWorkerStats) => void;
+}
+
+export interface TranscribeCallbacks {
+  isCancelled: () => boolean;
+  onTranscript: (clip: TranscribeClip, outcome: TranscriptOutcome) => void;
+  onStats: (stats: AudioWorkerStats) => void;
+}
+
+/**
+ * Lets a waiting message in before the next clip: the worker's message handler (which marks a
+ * request cancelled) only runs between tasks, and a run of awaited model calls may never leave one.
+ */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**
@@ -121,6 +143,29 @@ export class AudioEngine implements AudioLabEngine {
     return { cancelled: false, missingHeadId };
   }
 
+  /**
+   * Whisper's transcription of each clip's first window, from its cached encoder output (encoded
+   * again only if it left the cache). Kept per clip: a clip transcribed once is answered at once.
+   * Stops between clips, or mid-generation, once the request is cancelled (a new score request).
+   */
+  async transcribe(request: TranscribeRequest, callbacks: TranscribeCallbacks): Promise<{ cancelled: boolean }> {
+    for (const clip of request.clips) {
+      await yieldToMessages();
+      if (callbacks.isCancelled()) return { cancelled: true };
+      let outcome: TranscriptOutcome | null;
+      try {
+        outcome = await this.transcribeClip(clip, callbacks.isCancelled);
+      } catch (error) {
+        if (this.model.info.backend === 'webgpu') throw error; // the host reloads on WASM and retries
+        outcome = { ok: false, kind: 'error', message: `Transcription failed: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      if (!outcome) return { cancelled: true };
+      callbacks.onTranscript(clip, outcome);
+      callbacks.onStats(this.currentStats());
+    }
+    return { cancelled: false };
+  }
+
   /** The silent clip's per-label scores for zero-input calibration; cached per prompt like any clip's. */
   async zeroInputScores(classPrompts: readonly (readonly string[])[], aggregation: TokenAggregation): Promise<Float32Array> {
     const [scores] = await this.silenceClassScores([classPrompts], aggregation);
@@ -133,7 +178,7 @@ export class AudioEngine implements AudioLabEngine {
     const key = `${this.variantKey}\u0000${SILENCE_KEY}#0`;
     let window = this.cachedWindow(key);
     if (!window) {
-      window = (await scorer.encode(new Float32Array(scorer.sampleRate * scorer.windowSeconds), { transcribe: false, keepInput: false })).encoded;
+      window = (await scorer.encode(new Float32Array(scorer.sampleRate * scorer.windowSeconds), { keepInput: false })).encoded;
       this.stats.encoderRuns++;
       this.storeWindow(key, window);
     }
@@ -156,7 +201,7 @@ export class AudioEngine implements AudioLabEngine {
     if (!prepared || prepared.problem) return null;
     const perWindow: Float32Array[][] = [];
     for (const index of this.windowsOf(prepared).keys()) {
-      const { key, window } = await this.windowAt(contentHash, prepared, index, false);
+      const { key, window } = await this.windowAt(contentHash, prepared, index);
       perWindow.push(await this.classScoresOnWindow(key, window, promptSets, aggregation));
     }
     return promptSets.map((_, set) => averageWindowScores(perWindow.map((scores) => scores[set] as Float32Array)));
@@ -169,7 +214,7 @@ export class AudioEngine implements AudioLabEngine {
     const prepared = this.clips.get(contentHash);
     if (!prepared || prepared.problem) return null;
     // Held but never encoded (it failed mid-run): encode it now.
-    for (const index of this.windowsOf(prepared).keys()) await this.windowAt(contentHash, prepared, index, false);
+    for (const index of this.windowsOf(prepared).keys()) await this.windowAt(contentHash, prepared, index);
     return this.embeddings.get(contentHash) ?? null;
   }
 
@@ -213,7 +258,6 @@ export class AudioEngine implements AudioLabEngine {
     contentHash: string,
     prepared: PreparedClip,
     index: number,
-    transcribe: boolean,
   ): Promise<{ key: string; window: EncodedWindow; encodedNow: boolean }> {
     const { scorer } = this.model;
     const key = `${this.variantKey}\u0000${contentHash}#${index}`;
@@ -222,16 +266,9 @@ export class AudioEngine implements AudioLabEngine {
     const windows = this.windowsOf(prepared);
     const { start, end } = windows[index] as { start: number; end: number };
     const firstWindow = index === 0;
-    const result = await scorer.encode(prepared.samples.subarray(start, end), {
-      transcribe: transcribe && firstWindow && scorer.family === 'whisper' && !this.transcripts.has(contentHash),
-      keepInput: firstWindow && this.keepInputsForDebug,
-    });
+    const result = await scorer.encode(prepared.samples.subarray(start, end), { keepInput: firstWindow && this.keepInputsForDebug });
     this.stats.encoderRuns++;
     this.storeWindow(key, result.encoded);
-    if (result.transcript !== null) {
-      this.transcripts.set(contentHash, result.transcript);
-      this.stats.transcripts++;
-    }
     if (result.input) this.inputs.set(contentHash, result.input);
     if (!this.embeddings.has(contentHash)) {
       const pooled = this.pooledWindows.get(contentHash) ?? new Array<Float32Array | undefined>(windows.length);
@@ -260,7 +297,7 @@ export class AudioEngine implements AudioLabEngine {
     const windowScores: Float32Array[] = [];
     let encodedNow = false;
     for (const index of windows.keys()) {
-      const encoded = await this.windowAt(clip.contentHash, prepared, index, true);
+      const encoded = await this.windowAt(clip.contentHash, prepared, index);
       encodedNow ||= encoded.encodedNow;
       const [scores] = await this.classScoresOnWindow(encoded.key, encoded.window, [classPrompts], aggregation);
       windowScores.push(scores as Float32Array);
@@ -276,9 +313,28 @@ export class AudioEngine implements AudioLabEngine {
       scoredSeconds,
       windows: windows.length,
       windowSeconds: scorer.windowSeconds,
-      transcript: scorer.family === 'whisper' ? (this.transcripts.get(clip.contentHash) ?? '') : null,
+      // Transcribed later, on its own request; a clip this worker already transcribed has it now.
+      transcript: this.transcripts.get(clip.contentHash) ?? null,
       encodedNow,
     };
+  }
+
+  /** One clip's transcript (kept, or made from its first window's encoding); null when cancelled before it was done. */
+  private async transcribeClip(clip: TranscribeClip, isCancelled: () => boolean): Promise<TranscriptOutcome | null> {
+    const { scorer } = this.model;
+    if (!scorer.transcriber) return { ok: false, kind: 'error', message: 'This model does not transcribe.' };
+    const prepared = this.clips.get(clip.contentHash);
+    if (!prepared) return { ok: false, kind: 'needs-audio', message: 'The worker no longer holds this clip.' };
+    if (prepared.problem) return { ok: false, kind: 'bad-clip', message: prepared.problem.message };
+    const coveredSeconds = this.windowsOf(prepared).length > 1 ? scorer.windowSeconds : null;
+    const known = this.transcripts.get(clip.contentHash);
+    if (known !== undefined) return { ok: true, transcript: known, coveredSeconds };
+    const { window } = await this.windowAt(clip.contentHash, prepared, 0);
+    const transcript = await scorer.transcriber.transcribe(window, isCancelled);
+    if (transcript === null) return null;
+    this.transcripts.set(clip.contentHash, transcript);
+    this.stats.transcripts++;
+    return { ok: true, transcript, coveredSeconds };
   }
 
   /** The head's class probabilities for one clip; Tip-Adapter adds to the clip's raw zero-shot scores. */

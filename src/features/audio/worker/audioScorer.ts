@@ -18,8 +18,6 @@ export interface EncodeResult<W extends EncodedWindow> {
    * output mean-pooled over the positions that hold the window's audio.
    */
   pooled: Float32Array;
-  /** Greedy transcription, when asked for and the family can transcribe (Whisper). */
-  transcript: string | null;
   /** The model's input (log-mel or CLAP features), when asked for: tests compare it with a reference runtime. */
   input: ModelInput | null;
 }
@@ -42,13 +40,21 @@ export interface CaptionSpace {
   embedCaptions(prompts: readonly string[], counters: ScoreCounters): Promise<Float32Array[]>;
 }
 
+/** Whisper's text side: what it hears in a window, from the window's cached encoding. */
+export interface Transcriber<W extends EncodedWindow = EncodedWindow> {
+  /** Greedy transcription; null when `cancelled` turned true before it finished. */
+  transcribe(window: W, cancelled: () => boolean): Promise<string | null>;
+}
+
 export interface AudioScorer<W extends EncodedWindow = EncodedWindow> {
   readonly family: 'whisper' | 'clap';
   /** CLAP only: labels ensemble their captions' embeddings (Whisper averages its prompts' scores instead). */
   readonly captions: CaptionSpace | null;
+  /** Whisper only: transcription, asked for apart from scoring (after the scores) so it never delays them. */
+  readonly transcriber: Transcriber<W> | null;
   readonly sampleRate: number;
   readonly windowSeconds: number;
-  encode(windowSamples: Float32Array, options: { transcribe: boolean; keepInput: boolean }): Promise<EncodeResult<W>>;
+  encode(windowSamples: Float32Array, options: { keepInput: boolean }): Promise<EncodeResult<W>>;
   /** Raw log-space scores of each prompt against the window, under every score rule (one decoder pass serves them all). */
   score(window: W, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule>;
   warmUp(): Promise<void>;

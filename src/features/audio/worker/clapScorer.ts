@@ -35,6 +35,7 @@ function firstRow(output: Record<string, unknown>, name: string): Float32Array[]
 export class ClapScorer implements AudioScorer<ClapWindow>, CaptionSpace {
   readonly family = 'clap';
   readonly captions: CaptionSpace = this;
+  readonly transcriber = null;
   readonly sampleRate: number;
   readonly windowSeconds: number;
   private readonly textEmbeddings = new Map<string, Float32Array>();
@@ -50,14 +51,14 @@ export class ClapScorer implements AudioScorer<ClapWindow>, CaptionSpace {
     this.windowSeconds = configNumber(featureExtractor, 'max_length_s') ?? CLAP_DEFAULT_WINDOW_SECONDS;
   }
 
-  async encode(windowSamples: Float32Array, options: { transcribe: boolean; keepInput: boolean }): Promise<EncodeResult<ClapWindow>> {
+  async encode(windowSamples: Float32Array, options: { keepInput: boolean }): Promise<EncodeResult<ClapWindow>> {
     const { input_features } = (await this.featureExtractor(windowSamples)) as { input_features: Tensor };
     const output = (await this.audioModel({ input_features })) as Record<string, unknown>;
     const [embedding] = firstRow(output, 'audio_embeds');
     if (!embedding) throw new Error('The CLAP audio model returned an empty batch.');
     const input = options.keepInput ? { dims: [...input_features.dims], data: Float32Array.from(input_features.data as Float32Array) } : null;
     input_features.dispose();
-    return { encoded: { embedding, bytes: embedding.byteLength }, pooled: embedding, transcript: null, input };
+    return { encoded: { embedding, bytes: embedding.byteLength }, pooled: embedding, input };
   }
 
   /** CLAP has no score rule: both rules read the same scaled cosines. */
@@ -81,7 +82,7 @@ export class ClapScorer implements AudioScorer<ClapWindow>, CaptionSpace {
   }
 
   async warmUp(): Promise<void> {
-    const { encoded } = await this.encode(new Float32Array(this.sampleRate), { transcribe: false, keepInput: false });
+    const { encoded } = await this.encode(new Float32Array(this.sampleRate), { keepInput: false });
     await this.score(encoded, ['warm up'], { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
     this.textEmbeddings.clear();
   }

@@ -1,4 +1,10 @@
-import { Tensor, type FeatureExtractor, type PreTrainedTokenizer, type WhisperForConditionalGeneration } from '@huggingface/transformers';
+import {
+  StoppingCriteria,
+  Tensor,
+  type FeatureExtractor,
+  type PreTrainedTokenizer,
+  type WhisperForConditionalGeneration,
+} from '@huggingface/transformers';
 
 type WhisperGenerateParameters = Parameters<WhisperForConditionalGeneration['generate']>[0];
 
@@ -7,6 +13,7 @@ interface GreedyTranscriptionOptions {
   encoder_outputs: Tensor;
   max_new_tokens: number;
   return_timestamps: false;
+  stopping_criteria: StoppingCriteria[];
   language?: string;
   task?: string;
 }
@@ -18,10 +25,21 @@ interface GreedyTranscriptionOptions {
 function greedyGenerate(model: WhisperForConditionalGeneration, options: GreedyTranscriptionOptions) {
   return model.generate(options as unknown as WhisperGenerateParameters);
 }
+
+/** Ends a generation at its next token once the request is cancelled (a half transcript is thrown away). */
+class StopWhenCancelled extends StoppingCriteria {
+  constructor(private readonly cancelled: () => boolean) {
+    super();
+  }
+
+  override _call(inputIds: number[][]): boolean[] {
+    return new Array<boolean>(inputIds.length).fill(this.cancelled());
+  }
+}
 import { TOKEN_AGGREGATIONS, buildDecoderBatch, scoreDecoderBatchByRule, type ScoresByRule } from '../../../lib/audioScoring';
 import { WHISPER_SAMPLE_RATE_HZ, WHISPER_WINDOW_SECONDS } from '../../../lib/audio';
 import { coveredEncoderPositions, meanPoolFrames } from '../../../lib/audioEmbedding';
-import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
+import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters, Transcriber } from './audioScorer';
 
 /** Whisper's text for one 30 s window stays well under this many tokens. */
 const MAX_TRANSCRIPT_TOKENS = 128;
@@ -80,9 +98,10 @@ function whisperTokens(model: WhisperForConditionalGeneration, multilingual: boo
  * window, then every label is read by the decoder after the transcription prompt, all labels in
  * one right-padded batch against the same encoder output, and scored by their tokens' log-probs.
  */
-export class WhisperScorer implements AudioScorer<WhisperWindow> {
+export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<WhisperWindow> {
   readonly family = 'whisper';
   readonly captions = null;
+  readonly transcriber: Transcriber<WhisperWindow> = this;
   readonly sampleRate = WHISPER_SAMPLE_RATE_HZ;
   readonly windowSeconds = WHISPER_WINDOW_SECONDS;
   private readonly tokens: WhisperTokens;
@@ -112,7 +131,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
     return this.tokenizer.encode(prompt, { add_special_tokens: false });
   }
 
-  async encode(windowSamples: Float32Array, options: { transcribe: boolean; keepInput: boolean }): Promise<EncodeResult<WhisperWindow>> {
+  async encode(windowSamples: Float32Array, options: { keepInput: boolean }): Promise<EncodeResult<WhisperWindow>> {
     const { input_features } = (await this.featureExtractor(windowSamples)) as { input_features: Tensor };
     const prepared: unknown = await this.model._prepare_encoder_decoder_kwargs_for_generation({
       inputs_tensor: input_features,
@@ -128,25 +147,39 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
     // The feature extractor pads the window to 30 s; only the positions over real audio are pooled.
     const covered = coveredEncoderPositions(windowSamples.length, this.sampleRate, this.windowSeconds, positions);
     const pooled = meanPoolFrames(hidden, positions, width, covered);
+    const input = options.keepInput ? { dims: [...input_features.dims], data: Float32Array.from(input_features.data as Float32Array) } : null;
+    hiddenTensor.dispose();
+    input_features.dispose();
+    return { encoded, pooled, input };
+  }
 
-    let transcript: string | null = null;
-    if (options.transcribe) {
+  /**
+   * Greedy transcription of an encoded window, from its encoder output (the encoder doesn't run
+   * again). Null when `cancelled` turned true before it finished.
+   */
+  async transcribe(window: WhisperWindow, cancelled: () => boolean): Promise<string | null> {
+    const encoderOutputs = new Tensor('float32', window.hidden, [1, window.positions, window.width]);
+    // Given encoder_outputs, generate() reads input_features only for the batch size (dims[0]):
+    // an empty batch of one stands in for the log-mel, which the encoder cache doesn't keep.
+    const batchOfOne = new Tensor('float32', new Float32Array(0), [1, 0, 0]);
+    try {
       const generated = await greedyGenerate(this.model, {
-        input_features,
-        encoder_outputs: hiddenTensor,
+        input_features: batchOfOne,
+        encoder_outputs: encoderOutputs,
         max_new_tokens: MAX_TRANSCRIPT_TOKENS,
         return_timestamps: false,
+        stopping_criteria: [new StopWhenCancelled(cancelled)],
         ...(this.multilingual ? { language: 'en', task: 'transcribe' } : {}),
       });
       if (!(generated instanceof Tensor)) throw new Error('Whisper generate returned no token ids.');
       const ids = Array.from(generated.data as BigInt64Array, Number);
-      transcript = this.tokenizer.decode(ids, { skip_special_tokens: true }).trim();
       generated.dispose();
+      if (cancelled()) return null;
+      return this.tokenizer.decode(ids, { skip_special_tokens: true }).trim();
+    } finally {
+      encoderOutputs.dispose();
+      batchOfOne.dispose();
     }
-    const input = options.keepInput ? { dims: [...input_features.dims], data: Float32Array.from(input_features.data as Float32Array) } : null;
-    hiddenTensor.dispose();
-    input_features.dispose();
-    return { encoded, pooled, transcript, input };
   }
 
   async score(window: WhisperWindow, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule> {
@@ -188,7 +221,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
   }
 
   async warmUp(): Promise<void> {
-    const { encoded } = await this.encode(new Float32Array(this.sampleRate), { transcribe: false, keepInput: false });
+    const { encoded } = await this.encode(new Float32Array(this.sampleRate), { keepInput: false });
     await this.score(encoded, [' warm up'], { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
   }
 
