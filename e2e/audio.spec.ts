@@ -5,7 +5,7 @@
  */
 import { test, expect } from './support/test';
 import { BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
-import { JFK_FLAC, WORD_FILES, audioFile, fixture, sharedDataFile } from './support/audio-fixtures';
+import { JFK_FLAC, RESAMPLINGS_BY_FILE, WORD_FILES, audioFile, fixture, sharedDataFile } from './support/audio-fixtures';
 import { WhisperReference } from './support/whisperReference';
 import type { Backend } from './pages/playground-page';
 
@@ -49,6 +49,23 @@ for (const backend of ['wasm', 'webgpu'] as const satisfies readonly Backend[]) 
   });
 }
 
+test('every format is resampled once on its way to 16 kHz (none at 16 kHz) and still ranks its word first', async ({ audio }) => {
+  await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm' });
+  await audio.expectModelReady({ backend: 'wasm' });
+  await audio.setLabels(WHISPER_WORDS);
+  // One file at a time, so the counter's step belongs to that file.
+  for (const { file, word, rateHz, resamplings } of RESAMPLINGS_BY_FILE) {
+    const before = await audio.audioStats();
+    await audio.addAudio([fixture(file)]);
+    await audio.expectItemState(file, 'done');
+    await audio.waitForPredictionLabels(file, WHISPER_WORDS);
+    expect(await audio.topLabel(file), `top label of ${file}`).toBe(word);
+    const after = await audio.audioStats();
+    expect(after.clipsEncoded - before.clipsEncoded, file).toBe(1);
+    expect(after.resamplings - before.resamplings, `rate changes of ${file} (${rateHz} Hz)`).toBe(resamplings);
+  }
+});
+
 test('scores equal a Node onnxruntime reference on the same features; real 44.1 kHz stereo speech decodes and scores', async ({ audio }) => {
   await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm', debug: true });
   await audio.expectModelReady({ backend: 'wasm' });
@@ -57,6 +74,8 @@ test('scores equal a Node onnxruntime reference on the same features; real 44.1 
 
   await expect(audio.transcript('jfk.flac')).toHaveCount(1);
   await expect(audio.item('jfk.flac').getByTestId('item-error')).toHaveCount(0);
+  // 22.05 kHz WAV and 44.1 kHz FLAC, each decoded at its own rate and resampled once to 16 kHz.
+  expect((await audio.audioStats()).resamplings).toBe(2);
 
   const reference = await WhisperReference.load(BUILTIN_WHISPER_ID);
   try {

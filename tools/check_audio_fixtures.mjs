@@ -24,7 +24,7 @@ const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const DIR = join(REPO, 'e2e', 'fixtures', 'audio');
 /** Expected decode result in Chromium (true = decodes). */
 const EXPECT = {
-  'left.wav': true, 'yes.mp3': true, 'stop.ogg': true, 'down.flac': true, 'go.webm': true, 'right.m4a': true,
+  'left.wav': true, 'left-44k.wav': true, 'yes.mp3': true, 'stop.ogg': true, 'down.flac': true, 'go.webm': true, 'right.m4a': true,
   'mic-up.wav': true, 'silence.wav': true, 'one-ms.wav': true, 'corrupt.mp3': false, 'unsupported.wma': false,
 };
 

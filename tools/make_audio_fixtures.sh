@@ -40,6 +40,8 @@ for w in left yes stop down go right up; do say "$w"; done
 # --- one spoken word per container / codec
 # left.wav: 16-bit PCM, 22050 Hz, mono (espeak-ng's native rate)
 "${FF[@]}" -i "$TMP/left.wav" -c:a pcm_s16le -ar 22050 -ac 1 "${FFOUT[@]}" "$OUT/left.wav"
+# left-44k.wav: the same word as 16-bit PCM at 44.1 kHz stereo (made from left.wav), the common CD rate
+"${FF[@]}" -i "$OUT/left.wav" -c:a pcm_s16le -ar 44100 -ac 2 "${FFOUT[@]}" "$OUT/left-44k.wav"
 # yes.mp3: MP3 (LAME), 44.1 kHz stereo, 96 kbit/s CBR
 "${FF[@]}" -i "$TMP/yes.wav" -c:a libmp3lame -b:a 96k -ar 44100 -ac 2 "${FFOUT[@]}" -write_xing 0 -id3v2_version 0 "$OUT/yes.mp3"
 # stop.ogg: Opus in Ogg, 48 kHz mono, 32 kbit/s

@@ -18,6 +18,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { AudioEngine, type ScoreCallbacks } from '../../src/features/audio/worker/audioEngine';
 import { disposeAudio, loadAudio, type LoadedAudio } from '../../src/features/audio/worker/loadAudioModel';
 import { WhisperScorer } from '../../src/features/audio/worker/whisperScorer';
+import { whisperLogMel } from '../../src/features/audio/worker/whisperLogMel';
 import type { AudioClip, ClipOutcome, ScoreRequest } from '../../src/features/audio/shared/protocol';
 import type { AudioWorkerStats } from '../../src/lib/workerReports';
 import { configureModelSource } from '../../src/features/models/worker/runtimeEnv';
@@ -27,13 +28,14 @@ import { sha256Hex } from '../../src/lib/cacheKeys';
 import { buildPrompts } from '../../src/lib/labels';
 import { softmax } from '../../src/lib/scoring';
 import { makeSyntheticClip, makeSyntheticClips, type ClipKind, type SyntheticClip } from '../shared/clips';
-import type { AudioRerankResult, BenchCommandMap, EngineLoadInfo, WhisperEngineRuns, WhisperSplitRuns } from '../shared/protocol';
+import type { AudioRerankResult, BenchCommandMap, EngineLoadInfo, WhisperEngineRuns, WhisperLogMelRuns, WhisperSplitRuns } from '../shared/protocol';
 
 type AudioCommand =
   | 'makeClips'
   | 'loadAudioEngine'
   | 'whisperEngineScore'
   | 'whisperScorerSplit'
+  | 'whisperLogMel'
   | 'loadWhisperBaseline'
   | 'whisperNaive'
   | 'clapRerank'
@@ -217,6 +219,33 @@ export const audioHandlers: AudioHandlers = {
       ortNumThreads: ort.env.wasm.numThreads ?? 0,
       pthreadWorkersSpawned: workersSpawned(),
     };
+  },
+
+  /** Log-mel alone on the first `seconds` of the clip: transformers.js's extractor on the 30 s padding vs the app's whisperLogMel. */
+  async whisperLogMel({ seconds, reps }): Promise<WhisperLogMelRuns[]> {
+    const scorer = whisperScorer();
+    const featureExtractor = await AutoFeatureExtractor.from_pretrained(requireLoaded().info.modelId);
+    const clip = atModelRate(firstClip(), scorer.sampleRate);
+    const runs: WhisperLogMelRuns[] = [];
+    for (const length of seconds) {
+      const samples = clip.slice(0, Math.round(length * scorer.sampleRate));
+      const run: WhisperLogMelRuns = { seconds: length, fullMs: [], partialMs: [], maxAbsDiff: 0 };
+      for (let rep = 0; rep < reps; rep++) {
+        const fullStarted = now();
+        const { input_features: full } = (await featureExtractor(samples)) as { input_features: Tensor };
+        run.fullMs.push(now() - fullStarted);
+        const partialStarted = now();
+        const partial = await whisperLogMel(featureExtractor, samples);
+        run.partialMs.push(now() - partialStarted);
+        const a = full.data as Float32Array;
+        const b = partial.data as Float32Array;
+        for (let i = 0; i < a.length; i++) run.maxAbsDiff = Math.max(run.maxAbsDiff, Math.abs((a[i] as number) - (b[i] as number)));
+        full.dispose();
+        partial.dispose();
+      }
+      runs.push(run);
+    }
+    return runs;
   },
 
   /** The baseline's model, loaded the plain transformers.js way (no app code), in its own worker. */

@@ -94,6 +94,8 @@ export interface WhisperResult {
     /** Naive per-label scores vs the engine's batched ones (same log-probs, up to float rounding). */
     scoresMaxAbsDiff: number;
   };
+  /** Log-mel alone on 1 s and 10 s clips: whisperLogMel (real frames only) vs WhisperFeatureExtractor on the 30 s padding. */
+  logMel: Array<{ seconds: number; fullMedianMs: number; partialMedianMs: number; speedup: number; maxAbsDiff: number }>;
   /** Figure 2 (when `native`): the scorer's work in Chromium WASM vs onnxruntime-node. */
   native: null | {
     browser: Medians & { decoderRuns: number; ortNumThreads: number; pthreadWorkersSpawned: number };
@@ -173,6 +175,9 @@ async function withRun<T>(quick: boolean, measure: () => Promise<T>): Promise<T 
   return { ...result, run: { generatedAt, quick, loadavgAtStart, loadavgAtEnd } };
 }
 
+/** Clip lengths of the log-mel figure. */
+const LOG_MEL_SECONDS = [1, 10];
+
 async function benchWhisper(page: Page, spec: WhisperSpec, quick: boolean): Promise<Omit<WhisperResult, 'run'>> {
   const reps = quick ? 2 : 5;
   const naiveReps = quick ? 1 : 3;
@@ -186,6 +191,7 @@ async function benchWhisper(page: Page, spec: WhisperSpec, quick: boolean): Prom
   const engineLoad = await call(page, 'loadAudioEngine', { modelId: spec.modelId });
   const engineRuns = await call(page, 'whisperEngineScore', { prompts, reps: reps + 1 });
   const split = await call(page, 'whisperScorerSplit', { prompts, reps: reps + 1, keepInput: spec.native });
+  const logMelRuns = await call(page, 'whisperLogMel', { seconds: LOG_MEL_SECONDS, reps: reps + 1 });
 
   // Phase 2: the naive loop with transformers.js's model API, in a fresh worker, on the same clip.
   log(`${spec.title}: model.forward once per label`);
@@ -242,7 +248,7 @@ async function benchWhisper(page: Page, spec: WhisperSpec, quick: boolean): Prom
     };
   }
 
-  const zero: AudioWorkerStats = { clipsEncoded: 0, encoderRuns: 0, decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0, transcripts: 0, encoderCacheSize: 0 };
+  const zero: AudioWorkerStats = { clipsEncoded: 0, encoderRuns: 0, decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0, transcripts: 0, encoderCacheSize: 0, resamplings: 0 };
   const clip = makeSyntheticClip(WHISPER_CLIP.kind, WHISPER_CLIP.seconds, WHISPER_CLIP.seed);
   return {
     key: spec.key,
@@ -266,6 +272,11 @@ async function benchWhisper(page: Page, spec: WhisperSpec, quick: boolean): Prom
       scoresMaxAbsDiff: maxAbsDiff(naive.scores, engineRuns.scores),
     },
     native,
+    logMel: logMelRuns.map((run) => {
+      const fullMedianMs = median(run.fullMs.slice(1));
+      const partialMedianMs = median(run.partialMs.slice(1));
+      return { seconds: run.seconds, fullMedianMs, partialMedianMs, speedup: fullMedianMs / partialMedianMs, maxAbsDiff: run.maxAbsDiff };
+    }),
   };
 }
 

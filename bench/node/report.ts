@@ -68,6 +68,11 @@ function renderAudio(results: AudioRun): string[] {
         `model.forward per label (encoder + decoder each), ${batched.naive.calls} calls: ${ms(batched.naive.medianMs)} | ` +
         `**${ratio(batched.speedup)}** faster (${ratio(batched.speedupWithoutTranscription)} without the transcription) | ≥ 5× |`,
     );
+    for (const logMel of model.logMel ?? [])
+      lines.push(
+        `| ${model.title} | Log-mel of a ${logMel.seconds} s clip | whisperLogMel (frames over audio only): ${ms(logMel.partialMedianMs)} | ` +
+          `WhisperFeatureExtractor on the 30 s padding: ${ms(logMel.fullMedianMs)} (max |Δ| ${logMel.maxAbsDiff.toExponential(1)}) | **${ratio(logMel.speedup)}** faster | — |`,
+      );
     if (model.native) {
       const { browser, native } = model.native;
       lines.push(

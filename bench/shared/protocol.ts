@@ -27,6 +27,7 @@ export interface BenchCommandMap {
   loadAudioEngine: { args: { modelId: string }; result: EngineLoadInfo };
   whisperEngineScore: { args: { prompts: string[]; reps: number }; result: WhisperEngineRuns };
   whisperScorerSplit: { args: { prompts: string[]; reps: number; keepInput: boolean }; result: WhisperSplitRuns };
+  whisperLogMel: { args: { seconds: number[]; reps: number }; result: WhisperLogMelRuns[] };
   loadWhisperBaseline: { args: { modelId: string }; result: { loadMs: number; warmupMs: number } };
   whisperNaive: { args: { promptIds: number[]; labelIds: number[][]; eotId: number; reps: number }; result: TimedRuns & { scores: number[] } };
   clapRerank: { args: { labelsA: string[]; template: string; reps: number }; result: AudioRerankResult };
@@ -71,6 +72,15 @@ export interface WhisperEngineRuns extends TimedRuns {
   /** Raw label scores of the last repetition, and the greedy transcript the engine made of the clip. */
   scores: number[];
   transcript: string;
+}
+
+/** The log-mel of the first `seconds` of the clip: the full 30 s extractor vs whisperLogMel (the app's, real frames only). */
+export interface WhisperLogMelRuns {
+  seconds: number;
+  fullMs: number[];
+  partialMs: number[];
+  /** The two feature arrays' max |difference| (the unit test's bar is 1e-6). */
+  maxAbsDiff: number;
 }
 
 export interface WhisperSplitRuns {

@@ -11,6 +11,8 @@ export interface AudioStats {
   decoderRuns: number;
   labelRows: number;
   transcripts: number;
+  /** Rate changes of the prepared clips: the browser decoder's plus the worker's. */
+  resamplings: number;
 }
 
 export const WHISPER_WORDS = ['yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go'] as const;
@@ -87,6 +89,7 @@ export class AudioPage extends PlaygroundPage {
       decoderRuns: await read('data-decoder-runs'),
       labelRows: await read('data-label-rows'),
       transcripts: await read('data-transcripts'),
+      resamplings: await read('data-resamplings'),
     };
   }
 

@@ -55,6 +55,21 @@ export const WORD_FILES = [
   { file: 'right.m4a', word: 'right' },
 ] as const;
 
+/**
+ * Each format's file and the rate changes it must go through on its way to Whisper's 16 kHz:
+ * decoded at its own rate (the header's; Opus always decodes at 48 kHz), then resampled once in
+ * the worker, or not at all when the file already is at 16 kHz.
+ */
+export const RESAMPLINGS_BY_FILE = [
+  { file: 'left.wav', word: 'left', rateHz: 22_050, resamplings: 1 },
+  { file: 'left-44k.wav', word: 'left', rateHz: 44_100, resamplings: 1 },
+  { file: 'yes.mp3', word: 'yes', rateHz: 44_100, resamplings: 1 },
+  { file: 'stop.ogg', word: 'stop', rateHz: 48_000, resamplings: 1 },
+  { file: 'down.flac', word: 'down', rateHz: 16_000, resamplings: 0 },
+  { file: 'go.webm', word: 'go', rateHz: 48_000, resamplings: 1 },
+  { file: 'right.m4a', word: 'right', rateHz: 44_100, resamplings: 1 },
+] as const;
+
 /** 16-bit PCM mono WAV bytes from float samples. */
 export function wavBytes(samples: Float32Array, sampleRate: number): Buffer {
   const data = Buffer.alloc(samples.length * 2);

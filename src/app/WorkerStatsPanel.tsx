@@ -33,10 +33,12 @@ function AudioStats() {
       data-label-rows={stats.labelRowsScored}
       data-text-runs={stats.textRuns}
       data-transcripts={stats.transcripts}
+      data-resamplings={stats.resamplings}
       className="text-xs text-slate-500"
     >
       Encoder: {stats.clipsEncoded} clips in {stats.encoderRuns} windows · decoder: {stats.labelRowsScored} label rows in {stats.decoderRuns}{' '}
-      calls · text model: {stats.textsEmbedded} prompts in {stats.textRuns} runs · cached windows: {stats.encoderCacheSize}
+      calls · text model: {stats.textsEmbedded} prompts in {stats.textRuns} runs · cached windows: {stats.encoderCacheSize} · resamplings:{' '}
+      {stats.resamplings}
     </p>
   );
 }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { averageWindowScores, clipProblem, downmixToMono, formatDuration, resample, splitIntoWindows, waveformPeaks, windowNote } from './audio';
+import {
+  averageWindowScores,
+  clipProblem,
+  downmixToMono,
+  formatDuration,
+  resample,
+  resamplingsForClip,
+  splitIntoWindows,
+  waveformPeaks,
+  windowNote,
+} from './audio';
 
 function sine(frequencyHz: number, rateHz: number, seconds: number): Float32Array {
   const out = new Float32Array(Math.round(rateHz * seconds));
@@ -126,5 +136,20 @@ describe('windowNote', () => {
     expect(windowNote({ durationSeconds: 600, scoredSeconds: 300, windows: 10, windowSeconds: 30 })).toContain(
       'only the first 5:00 of 10:00 were scored',
     );
+  });
+});
+
+describe('resamplingsForClip', () => {
+  it('counts the worker resampling to the model rate, and none when the file already is at it', () => {
+    expect(resamplingsForClip({ sampleRate: 44_100, fileSampleRate: 44_100 }, 16_000)).toBe(1);
+    expect(resamplingsForClip({ sampleRate: 16_000, fileSampleRate: 16_000 }, 16_000)).toBe(0);
+    expect(resamplingsForClip({ sampleRate: 48_000, fileSampleRate: 48_000 }, 48_000)).toBe(0);
+  });
+
+  it("counts the browser decoder's resampling: a decode at another rate than the file's, or at 48 kHz when the file's rate is unknown", () => {
+    expect(resamplingsForClip({ sampleRate: 48_000, fileSampleRate: 44_100 }, 16_000)).toBe(2);
+    expect(resamplingsForClip({ sampleRate: 48_000, fileSampleRate: null }, 16_000)).toBe(2);
+    expect(resamplingsForClip({ sampleRate: 48_000 }, 48_000)).toBe(1);
+    expect(resamplingsForClip({ sampleRate: 16_000, fileSampleRate: 44_100 }, 16_000)).toBe(1);
   });
 });

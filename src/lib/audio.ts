@@ -7,7 +7,10 @@
 export const WHISPER_SAMPLE_RATE_HZ = 16_000;
 /** Whisper's encoder sees exactly 30 s per window; longer clips are scored window by window. */
 export const WHISPER_WINDOW_SECONDS = 30;
-/** Clips are decoded once at this rate (OfflineAudioContext), then resampled per model in the worker. */
+/**
+ * Clips are decoded at the file's own rate where its header says it (so the browser doesn't
+ * resample), else at this rate (OfflineAudioContext); the worker resamples per model.
+ */
 export const DECODE_SAMPLE_RATE_HZ = 48_000;
 /** Longer clips are scored on their first five minutes only (and the item says so). */
 export const MAX_SCORED_SECONDS = 300;
@@ -121,6 +124,17 @@ export function resample(input: Float32Array, fromRate: number, toRate: number):
     out[n] = sum > 0 ? acc / sum : 0;
   }
   return out;
+}
+
+/**
+ * How many rate changes a clip goes through before the model reads it: the browser decoder's
+ * (a decode at a rate other than the file's, or at DECODE_SAMPLE_RATE_HZ when the file's rate is
+ * unknown and so may differ) plus the worker's resampling to the model's rate.
+ */
+export function resamplingsForClip(clip: { sampleRate: number; fileSampleRate?: number | null }, modelRate: number): number {
+  const byTheDecoder = clip.fileSampleRate === null || clip.fileSampleRate === undefined || clip.fileSampleRate !== clip.sampleRate ? 1 : 0;
+  const byTheWorker = clip.sampleRate !== modelRate ? 1 : 0;
+  return byTheDecoder + byTheWorker;
 }
 
 export interface SampleWindow {

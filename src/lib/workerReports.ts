@@ -70,6 +70,8 @@ export interface AudioWorkerStats {
   textsEmbedded: number;
   transcripts: number;
   encoderCacheSize: number;
+  /** Rate changes the prepared clips went through: the browser decoder's (as the main thread reports it) plus the worker's. */
+  resamplings: number;
 }
 
 export const EMPTY_AUDIO_STATS: AudioWorkerStats = {
@@ -81,4 +83,5 @@ export const EMPTY_AUDIO_STATS: AudioWorkerStats = {
   textsEmbedded: 0,
   transcripts: 0,
   encoderCacheSize: 0,
+  resamplings: 0,
 };

@@ -1,5 +1,5 @@
 import { DECODE_SAMPLE_RATE_HZ, MAX_SCORED_SECONDS, waveformPeaks } from '../../../lib/audio';
-import { decodeFailureMessage, sniffAudio } from '../../../lib/audioFormat';
+import { decodeFailureMessage, headerSampleRate, sniffAudio } from '../../../lib/audioFormat';
 import { sha256Hex } from '../../../lib/cacheKeys';
 import type { DecodedAudio } from '../shared/protocol';
 
@@ -20,19 +20,38 @@ export interface PreparedAudio {
 }
 
 /**
+ * An offline context at the file's own rate (so decodeAudioData doesn't resample), or at
+ * DECODE_SAMPLE_RATE_HZ when the header doesn't say or the browser refuses that rate.
+ */
+function decodingContext(fileSampleRate: number | null): OfflineAudioContext {
+  if (fileSampleRate !== null) {
+    try {
+      return new OfflineAudioContext(1, 1, fileSampleRate);
+    } catch {
+      // NotSupportedError: outside this browser's range of context rates.
+    }
+  }
+  return new OfflineAudioContext(1, 1, DECODE_SAMPLE_RATE_HZ);
+}
+
+/**
  * Decodes a file with the browser's own decoder. OfflineAudioContext needs no audio device and
- * decodes off the main thread, resampling to its rate on the way; the worker then down-mixes and
- * resamples to whatever rate the model reads (OfflineAudioContext doesn't exist in workers).
+ * decodes off the main thread, resampling to the context's rate on the way; the context runs at
+ * the rate the file's header gives, so the browser doesn't resample and the worker's down-mix
+ * and resampling to the model's rate is the clip's only rate change (OfflineAudioContext
+ * doesn't exist in workers).
  */
 export async function decodeAudioFile(blob: Blob): Promise<PreparedAudio> {
   const bytes = await blob.arrayBuffer();
   const contentHash = await sha256Hex(bytes);
   const head = new Uint8Array(bytes.slice(0, SNIFF_BYTES));
   if (bytes.byteLength === 0) throw new AudioDecodeError('This file is empty.');
+  // Read before decodeAudioData detaches the buffer.
+  const fileSampleRate = headerSampleRate(new Uint8Array(bytes))?.sampleRate ?? null;
   let buffer: AudioBuffer;
   try {
     // decodeAudioData detaches the buffer it is given.
-    buffer = await new OfflineAudioContext(1, 1, DECODE_SAMPLE_RATE_HZ).decodeAudioData(bytes);
+    buffer = await decodingContext(fileSampleRate).decodeAudioData(bytes);
   } catch {
     throw new AudioDecodeError(decodeFailureMessage(sniffAudio(head), blob.type));
   }
@@ -45,7 +64,7 @@ export async function decodeAudioFile(blob: Blob): Promise<PreparedAudio> {
   });
   return {
     contentHash,
-    decoded: { channels, sampleRate: buffer.sampleRate, durationSeconds: buffer.duration },
+    decoded: { channels, sampleRate: buffer.sampleRate, fileSampleRate, durationSeconds: buffer.duration },
     durationSeconds: buffer.duration,
     peaks: Array.from(waveformPeaks(buffer.getChannelData(0), WAVEFORM_BARS, WAVEFORM_READS_PER_BAR)),
   };

@@ -12,7 +12,13 @@ import type { AudioWorkerStats } from '../../../lib/workerReports';
 export interface DecodedAudio {
   /** At most the part that will be scored (the main thread doesn't copy what the worker would drop). */
   channels: Float32Array[];
+  /** The rate the browser decoded at. */
   sampleRate: number;
+  /**
+   * The file's own rate from its header; null (or absent) when the header doesn't say. A decode
+   * at another rate means the browser resampled once before the worker's own resampling.
+   */
+  fileSampleRate?: number | null;
   /** The whole file's duration. */
   durationSeconds: number;
 }

@@ -93,6 +93,22 @@ async function runClasses(engine: AudioEngine, classPrompts: string[][], clips: 
 }
 
 describe('AudioEngine', () => {
+  it("counts each prepared clip's rate changes: the browser's (as reported) and its own", async () => {
+    const engine = engineWith(new FakeScorer());
+    const atModelRate = clip('a', 1, 0.5);
+    const decodedAtFileRate = clip('b', 1, 0.5, 2 * RATE_HZ);
+    const resampledByTheBrowser = clip('c', 1, 0.5, 2 * RATE_HZ);
+    if (!atModelRate.audio || !decodedAtFileRate.audio || !resampledByTheBrowser.audio) throw new Error('clips carry audio');
+    atModelRate.audio.fileSampleRate = RATE_HZ;
+    decodedAtFileRate.audio.fileSampleRate = 2 * RATE_HZ;
+    resampledByTheBrowser.audio.fileSampleRate = 3 * RATE_HZ;
+    await run(engine, [' a'], [atModelRate, decodedAtFileRate, resampledByTheBrowser]);
+    // 0 + 1 (worker) + 2 (browser and worker); a label edit prepares nothing again.
+    expect(engine.currentStats().resamplings).toBe(3);
+    await run(engine, [' a', ' b'], [{ itemId: 'a', contentHash: 'hash-a', audio: null }]);
+    expect(engine.currentStats().resamplings).toBe(3);
+  });
+
   it('encodes each window once; a label edit scores only the new prompt against the cached encodings', async () => {
     const scorer = new FakeScorer();
     const engine = engineWith(scorer);

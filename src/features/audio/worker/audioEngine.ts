@@ -4,6 +4,7 @@ import {
   clipProblem,
   downmixToMono,
   resample,
+  resamplingsForClip,
   splitIntoWindows,
   type ClipProblem,
 } from '../../../lib/audio';
@@ -242,6 +243,7 @@ export class AudioEngine implements AudioLabEngine {
     const { durationSeconds } = audio;
     const kept = mono.subarray(0, Math.min(mono.length, Math.round(MAX_SCORED_SECONDS * audio.sampleRate)));
     const samples = resample(kept, audio.sampleRate, scorer.sampleRate);
+    this.stats.resamplings += resamplingsForClip(audio, scorer.sampleRate);
     return { samples, durationSeconds, problem: clipProblem(samples, scorer.sampleRate) };
   }
 

@@ -40,6 +40,7 @@ import { TOKEN_AGGREGATIONS, buildDecoderBatch, scoreDecoderBatchByRule, type Sc
 import { WHISPER_SAMPLE_RATE_HZ, WHISPER_WINDOW_SECONDS } from '../../../lib/audio';
 import { coveredEncoderPositions, meanPoolFrames } from '../../../lib/audioEmbedding';
 import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters, Transcriber } from './audioScorer';
+import { whisperLogMel } from './whisperLogMel';
 
 /** Whisper's text for one 30 s window stays well under this many tokens. */
 const MAX_TRANSCRIPT_TOKENS = 128;
@@ -132,7 +133,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
   }
 
   async encode(windowSamples: Float32Array, options: { keepInput: boolean }): Promise<EncodeResult<WhisperWindow>> {
-    const { input_features } = (await this.featureExtractor(windowSamples)) as { input_features: Tensor };
+    const input_features = await whisperLogMel(this.featureExtractor, windowSamples);
     const prepared: unknown = await this.model._prepare_encoder_decoder_kwargs_for_generation({
       inputs_tensor: input_features,
       model_inputs: { input_features },
