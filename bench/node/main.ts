@@ -17,6 +17,8 @@
  *                                 the learning curve (fewShotBench.ts); part of a full run too
  *          --only=grid            the prompt lab's grid search (80 templates × 10 classes, 200 cached images)
  *                                 against the pipeline run once per template (grid.ts); part of a full run too
+ *          --only=startup         time to the first result, the built app against a bare transformers.js page,
+ *                                 fresh profile and second load (startup.ts); part of a full run too
  *          --dist=<dir>           scale only: serve this existing build instead of building into bench/.scale-dist
  *          --quick                fewer repetitions, CLAP pipeline on 5 clips scaled to 50, grid baseline on
  *                                 10 templates scaled to 80 (a smoke run;
@@ -39,6 +41,7 @@ import { AUDIO_KEYS, benchAudio, mergeAudioResults, type AudioKey, type AudioRes
 import { benchScale, type ScaleRun } from './scale';
 import { benchFewShot, type FewShotRun } from './fewShotBench';
 import { benchGrid, type GridResult } from './grid';
+import { benchStartup, type StartupRun } from './startup';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -263,6 +266,7 @@ export interface BenchResults {
   scale: ScaleRun | null;
   fewshot: FewShotRun | null;
   grid: GridRun | null;
+  startup?: StartupRun | null;
 }
 
 const RESULTS_JSON = join(repoRoot, 'bench/results.json');
@@ -280,6 +284,7 @@ function previousResults(): BenchResults {
       scale: parsed.scale ?? null,
       fewshot: parsed.fewshot ?? null,
       grid: parsed.grid ?? null,
+      startup: parsed.startup ?? null,
     };
   } catch (error) {
     log(`ignoring unreadable ${RESULTS_JSON}: ${error instanceof Error ? error.message : String(error)}`);
@@ -287,7 +292,7 @@ function previousResults(): BenchResults {
   }
 }
 
-const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'startup', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
 
 function writeResults(results: BenchResults): void {
   const markdown = renderMarkdown(results);
@@ -306,6 +311,7 @@ async function main(): Promise<void> {
   const audioKeys: AudioKey[] = customModel ? [] : AUDIO_KEYS.filter((key) => wants(key, 'audio'));
   const wantsScale = !customModel && (!only || only.includes('scale'));
   const wantsFewShot = !customModel && (!only || only.includes('fewshot'));
+  const wantsStartup = !customModel && (!only || only.includes('startup'));
   // The grid bench runs the built-in model (engine) and its combined export (pipeline), as the shapes figures do.
   const gridModels = MODELS[0] as ModelSpec;
   const gridMissing = missingFiles(gridModels);
@@ -316,12 +322,16 @@ async function main(): Promise<void> {
   const skipped = selected.filter((spec) => missingFiles(spec).length > 0).map((spec) => ({ key: spec.key, missing: missingFiles(spec) }));
   for (const { key, missing } of skipped)
     log(`skipping ${key}: missing ${missing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid) throw new Error('No model to benchmark: every model has missing files.');
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsStartup) throw new Error('No model to benchmark: every model has missing files.');
 
   const results = previousResults();
   if (wantsScale) {
     // Its own build, server and browser (the app as shipped, not the bench page).
     results.scale = await benchScale({ dist: scaleDist });
+  }
+  if (wantsStartup) {
+    // Its own builds, server and one browser launch per load (fresh profiles).
+    results.startup = await benchStartup({ quick });
   }
   if (wantsFewShot) {
     // Plain TypeScript in this process (and scikit-learn in a child); no browser.
