@@ -372,7 +372,7 @@ export async function benchStartup(options: { quick: boolean }): Promise<Startup
   const loadavgAtStart = loadavg();
   const generatedAt = new Date().toISOString();
   const loads: StartupLoad[] = [];
-  let userAgent = '';
+  let userAgent: string | undefined;
   try {
     for (let rep = 0; rep < repetitions; rep++) {
       const order: StartupVariant[] = rep % 2 === 0 ? ['app', 'bare'] : ['bare', 'app'];
@@ -401,7 +401,7 @@ export async function benchStartup(options: { quick: boolean }): Promise<Startup
   return {
     generatedAt,
     machine: { cpuModel: cpu[0]?.model ?? 'unknown', logicalCpus: cpu.length, loadavgAtStart, loadavgAtEnd: loadavg(), node: process.version },
-    userAgent,
+    userAgent: userAgent ?? '',
     threads,
     repetitions,
     loads,
