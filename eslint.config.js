@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist*/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench/.scale-dist/**', 'e2e/.tmp/**', 'public/**'] },
+  { ignores: ['dist*/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench/.scale-dist/**', 'bench/.startup-dist/**', 'e2e/.tmp/**', 'public/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

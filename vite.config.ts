@@ -1,9 +1,9 @@
-import { defineConfig, type Plugin } from 'vite';
+import { defaultClientConditions, defineConfig, type Connect, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import tailwindcss from '@tailwindcss/vite';
-import { readFileSync, createReadStream, statSync } from 'node:fs';
+import { readFileSync, createReadStream, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, normalize, resolve, sep } from 'node:path';
 
 /**
  * The ONNX Runtime WebAssembly files loaded at run time: the asyncify build (WebGPU and CPU) that
@@ -34,8 +34,20 @@ function serveOrtRuntime(): Plugin {
         const file = match?.[1];
         if (!file || !(ORT_RUNTIME_FILES as readonly string[]).includes(file)) return next();
         const path = join(ortDist, file);
+        const stats = statSync(path);
+        // Validators, as `vite preview` sends them: the browser keeps the file in its HTTP cache (and
+        // the wasm's compiled code in its code cache, which hangs off that entry) and revalidates it.
+        const etag = `W/"${stats.size}-${stats.mtime.getTime()}"`;
+        res.setHeader('Cache-Control', 'no-cache');
+        res.setHeader('ETag', etag);
+        res.setHeader('Last-Modified', stats.mtime.toUTCString());
+        if (req.headers['if-none-match'] === etag) {
+          res.statusCode = 304;
+          res.end();
+          return;
+        }
         res.setHeader('Content-Type', file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
-        res.setHeader('Content-Length', statSync(path).size);
+        res.setHeader('Content-Length', stats.size);
         createReadStream(path).pipe(res);
       });
     },
@@ -47,6 +59,55 @@ function serveOrtRuntime(): Plugin {
   };
 }
 
+/**
+ * Answers `Range: bytes=0-0` with one byte. transformers.js asks every model file's size that way
+ * (when a progress callback is given, as the app does); the static server of `vite` and `vite
+ * preview` (sirv) reads the end 0 as "to the end" and sends the whole file as a 206, so each model
+ * file came down twice there. Static hosts (and the Hub) answer with the one byte.
+ */
+function answerFirstByteRanges(folderOf: () => string): Connect.NextHandleFunction {
+  return (req, res, next) => {
+    if (req.headers.range !== 'bytes=0-0' || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    const folder = resolve(folderOf());
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      return next();
+    }
+    const path = normalize(join(folder, pathname));
+    if (!path.startsWith(folder + sep) || !existsSync(path) || !statSync(path).isFile()) return next();
+    const { size } = statSync(path);
+    if (size === 0) return next();
+    for (const [name, value] of Object.entries(crossOriginIsolationHeaders)) res.setHeader(name, value);
+    res.statusCode = 206;
+    res.setHeader('Content-Range', `bytes 0-0/${size}`);
+    res.setHeader('Content-Length', 1);
+    res.setHeader('Content-Type', path.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+    res.setHeader('Cache-Control', 'no-cache');
+    if (req.method === 'HEAD') return res.end();
+    createReadStream(path, { start: 0, end: 0 }).pipe(res);
+  };
+}
+
+function serveFirstByteRanges(): Plugin {
+  let publicDir = '';
+  let outDir = '';
+  return {
+    name: 'zsp-first-byte-ranges',
+    configResolved(config) {
+      publicDir = config.publicDir;
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    configureServer(server) {
+      server.middlewares.use(answerFirstByteRanges(() => publicDir));
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(answerFirstByteRanges(() => outDir));
+    },
+  };
+}
+
 /** Cross-origin isolation enables SharedArrayBuffer, hence multithreaded WASM inference. */
 const crossOriginIsolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -54,10 +115,15 @@ const crossOriginIsolationHeaders = {
 };
 
 export default defineConfig({
-  plugins: [react(), tailwindcss(), serveOrtRuntime()],
+  plugins: [react(), tailwindcss(), serveOrtRuntime(), serveFirstByteRanges()],
   server: { headers: crossOriginIsolationHeaders },
   preview: { headers: crossOriginIsolationHeaders },
   worker: { format: 'es' },
+  // onnxruntime-web's own switch for an external runtime: without it its default "bundle" build
+  // inlines the asyncify glue, whose `new URL('ort-wasm-simd-threaded.asyncify.wasm', import.meta.url)`
+  // makes Vite emit a second, never-fetched 27 MB copy of that binary into assets/ (the app loads
+  // the runtime from /ort/ through wasmPaths, see runtimeEnv.ts).
+  resolve: { conditions: [...defaultClientConditions, 'onnxruntime-web-use-extern-wasm'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   optimizeDeps: { exclude: ['@huggingface/transformers', 'onnxruntime-web'] },
 });

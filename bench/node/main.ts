@@ -19,6 +19,8 @@
  *                                 against the pipeline run once per template (grid.ts); part of a full run too
  *          --only=q8              q8 in Chromium WASM vs fp32 onnxruntime-node, threads, kernel probe, q8/fp32 agreement
  *                                 on the held-out shapes (q8.ts); part of a full run too
+ *          --only=startup         time to the first result, the built app against a bare transformers.js page,
+ *                                 fresh profile and second load (startup.ts); part of a full run too
  *          --dist=<dir>           scale only: serve this existing build instead of building into bench/.scale-dist
  *          --quick                fewer repetitions, CLAP pipeline on 5 clips scaled to 50, grid baseline on
  *                                 10 templates scaled to 80 (a smoke run;
@@ -42,6 +44,7 @@ import { benchScale, type ScaleRun } from './scale';
 import { benchFewShot, type FewShotRun } from './fewShotBench';
 import { benchGrid, type GridResult } from './grid';
 import { benchQ8, type Q8Result } from './q8';
+import { benchStartup, type StartupRun } from './startup';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -269,13 +272,14 @@ export interface BenchResults {
   fewshot: FewShotRun | null;
   grid: GridRun | null;
   q8: Q8Run | null;
+  startup: StartupRun | null;
 }
 
 const RESULTS_JSON = join(repoRoot, 'bench/results.json');
 
 /** The previous results, so a run of one part keeps the other's (the file of older runs held the image part only, at top level). */
 function previousResults(): BenchResults {
-  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null, q8: null };
+  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null, q8: null, startup: null };
   if (!existsSync(RESULTS_JSON)) return empty;
   try {
     const parsed = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as Partial<BenchResults> & Partial<ImageRun>;
@@ -287,6 +291,7 @@ function previousResults(): BenchResults {
       fewshot: parsed.fewshot ?? null,
       grid: parsed.grid ?? null,
       q8: parsed.q8 ?? null,
+      startup: parsed.startup ?? null,
     };
   } catch (error) {
     log(`ignoring unreadable ${RESULTS_JSON}: ${error instanceof Error ? error.message : String(error)}`);
@@ -294,7 +299,7 @@ function previousResults(): BenchResults {
   }
 }
 
-const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'q8', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'q8', 'startup', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
 
 function writeResults(results: BenchResults): void {
   const markdown = renderMarkdown(results);
@@ -314,6 +319,7 @@ async function main(): Promise<void> {
   const wantsScale = !customModel && (!only || only.includes('scale'));
   const wantsFewShot = !customModel && (!only || only.includes('fewshot'));
   const wantsQ8 = !customModel && (!only || only.includes('q8'));
+  const wantsStartup = !customModel && (!only || only.includes('startup'));
   // The grid bench runs the built-in model (engine) and its combined export (pipeline), as the shapes figures do.
   const gridModels = MODELS[0] as ModelSpec;
   const gridMissing = missingFiles(gridModels);
@@ -324,12 +330,17 @@ async function main(): Promise<void> {
   const skipped = selected.filter((spec) => missingFiles(spec).length > 0).map((spec) => ({ key: spec.key, missing: missingFiles(spec) }));
   for (const { key, missing } of skipped)
     log(`skipping ${key}: missing ${missing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsQ8) throw new Error('No model to benchmark: every model has missing files.');
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsQ8 && !wantsStartup)
+    throw new Error('No model to benchmark: every model has missing files.');
 
   const results = previousResults();
   if (wantsScale) {
     // Its own build, server and browser (the app as shipped, not the bench page).
     results.scale = await benchScale({ dist: scaleDist });
+  }
+  if (wantsStartup) {
+    // Its own builds, server and one browser launch per load (fresh profiles).
+    results.startup = await benchStartup({ quick });
   }
   if (wantsFewShot) {
     // Plain TypeScript in this process (and scikit-learn in a child); no browser.

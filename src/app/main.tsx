@@ -14,6 +14,9 @@ import type { AudioWorkerStats, WorkerStats } from '../lib/workerReports';
 import { useAppStore } from '../store';
 import type { Settings } from '../store/settingsSlice';
 
+// On the page's timeline, for start-up profiling (bench/node/startup.ts): the app's bundle is loaded and evaluated.
+performance.mark('zsp:app-start');
+
 const urlState = parseUrlState(location.search);
 const store = useAppStore;
 const task = urlState.task ?? store.getState().task;

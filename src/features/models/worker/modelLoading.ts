@@ -107,6 +107,19 @@ export interface BackendLoad {
   warmupMs: number;
 }
 
+/**
+ * User-timing names of a model load, on the worker's timeline, for start-up profiling
+ * (bench/node/startup.ts reads them by these names): the whole load, and its session-creation and warm-up parts.
+ */
+const LOAD_TIMING = { start: 'zsp:model-load-start', sessions: 'zsp:model-sessions', warmup: 'zsp:model-warmup', ready: 'zsp:model-ready' } as const;
+
+/** Puts a finished load on the worker's performance timeline; the warm-up ends where the load ended. */
+function markLoaded(loaded: BackendLoad): void {
+  const ready = performance.mark(LOAD_TIMING.ready).startTime;
+  performance.measure(LOAD_TIMING.warmup, { end: ready, duration: loaded.warmupMs });
+  performance.measure(LOAD_TIMING.sessions, { end: ready - loaded.warmupMs, duration: loaded.loadMs });
+}
+
 export type LoadOnBackend<T extends BackendLoad> = (backend: Backend, adapter: GPUAdapter | null, tracker: FileProgressTracker) => Promise<T>;
 
 /**
@@ -118,6 +131,7 @@ export async function loadWithBackendFallback<T extends BackendLoad>(
   reportFiles: (files: FileProgress[]) => void,
   loadOn: LoadOnBackend<T>,
 ): Promise<T & { info: LoadedModelInfo; sourceKey: string }> {
+  performance.mark(LOAD_TIMING.start);
   const adapter = request.backend === 'wasm' ? null : await webGpuAdapter();
   const threads = configureOrtRuntime(adapter ? 'webgpu' : 'cpu');
   configureModelSource(request.source);
@@ -130,6 +144,7 @@ export async function loadWithBackendFallback<T extends BackendLoad>(
     if (adapter) {
       try {
         const loaded = await loadOn('webgpu', adapter, tracker);
+        markLoaded(loaded);
         return { ...loaded, sourceKey, info: infoOf(request, loaded, 'webgpu', threads) };
       } catch (error) {
         const classified = classifyLoadError(error);
@@ -143,6 +158,7 @@ export async function loadWithBackendFallback<T extends BackendLoad>(
   }
   try {
     const loaded = await loadOn('wasm', null, tracker);
+    markLoaded(loaded);
     return { ...loaded, sourceKey, info: infoOf(request, loaded, 'wasm', threads, fallbackReason) };
   } catch (error) {
     throw classifyLoadError(error);

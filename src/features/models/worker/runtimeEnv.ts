@@ -33,6 +33,10 @@ export function configureOrtRuntime(variant: OrtRuntimeVariant): number {
     configuredVariant ??= variant;
     const path = ORT_RUNTIME_PATHS[configuredVariant];
     onnx.wasm.wasmPaths = { mjs: `${base}${path}.mjs`, wasm: `${base}${path}.wasm` };
+    // transformers.js would otherwise fetch the binary itself and hand ORT the bytes (wasmBinary), so
+    // ORT compiles from an ArrayBuffer on every load: no streaming compilation while it downloads and
+    // no reuse of the browser's wasm code cache. The app serves /ort/ itself; the HTTP cache keeps it.
+    env.useWasmCache = false;
     // Threads need SharedArrayBuffer, which only cross-origin-isolated pages get.
     const threads = self.crossOriginIsolated ? Math.min(MAX_WASM_THREADS, self.navigator.hardwareConcurrency || 1) : 1;
     onnx.wasm.numThreads = threads;
