@@ -39,6 +39,7 @@ import { AUDIO_KEYS, benchAudio, mergeAudioResults, type AudioKey, type AudioRes
 import { benchScale, type ScaleRun } from './scale';
 import { benchFewShot, type FewShotRun } from './fewShotBench';
 import { benchGrid, type GridResult } from './grid';
+import { benchPreprocess, type PreprocessResult } from './preprocess';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -256,6 +257,8 @@ export type AudioRun = RunInfo & AudioResults;
 
 export type GridRun = RunInfo & GridResult;
 
+export type PreprocessRun = RunInfo & PreprocessResult;
+
 /** bench/results.json. */
 export interface BenchResults {
   images: ImageRun | null;
@@ -263,6 +266,7 @@ export interface BenchResults {
   scale: ScaleRun | null;
   fewshot: FewShotRun | null;
   grid: GridRun | null;
+  preprocess?: PreprocessRun | null;
 }
 
 const RESULTS_JSON = join(repoRoot, 'bench/results.json');
@@ -280,6 +284,7 @@ function previousResults(): BenchResults {
       scale: parsed.scale ?? null,
       fewshot: parsed.fewshot ?? null,
       grid: parsed.grid ?? null,
+      preprocess: parsed.preprocess ?? null,
     };
   } catch (error) {
     log(`ignoring unreadable ${RESULTS_JSON}: ${error instanceof Error ? error.message : String(error)}`);
@@ -287,7 +292,7 @@ function previousResults(): BenchResults {
   }
 }
 
-const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'preprocess', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
 
 function writeResults(results: BenchResults): void {
   const markdown = renderMarkdown(results);
@@ -312,11 +317,12 @@ async function main(): Promise<void> {
   const wantsGrid = !customModel && (!only || only.includes('grid')) && gridMissing.length === 0;
   if (!customModel && (!only || only.includes('grid')) && gridMissing.length > 0)
     log(`skipping grid: missing ${gridMissing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
+  const wantsPreprocess = !customModel && (!only || only.includes('preprocess'));
   const runnable = selected.filter((spec) => missingFiles(spec).length === 0);
   const skipped = selected.filter((spec) => missingFiles(spec).length > 0).map((spec) => ({ key: spec.key, missing: missingFiles(spec) }));
   for (const { key, missing } of skipped)
     log(`skipping ${key}: missing ${missing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid) throw new Error('No model to benchmark: every model has missing files.');
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsPreprocess) throw new Error('No model to benchmark: every model has missing files.');
 
   const results = previousResults();
   if (wantsScale) {
@@ -327,7 +333,7 @@ async function main(): Promise<void> {
     // Plain TypeScript in this process (and scikit-learn in a child); no browser.
     results.fewshot = await benchFewShot({ quick });
   }
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsGrid) {
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsGrid && !wantsPreprocess) {
     writeResults(results);
     return;
   }
@@ -378,6 +384,14 @@ async function main(): Promise<void> {
       const grid = await benchGrid(page, gridModels, quick);
       results.grid = { ...runInfo(loadavgAtStart, generatedAt), ...grid };
       log(`grid: load average at end ${results.grid.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
+    }
+    if (wantsPreprocess) {
+      const generatedAt = new Date().toISOString();
+      const loadavgAtStart = loadavg();
+      log(`preprocess: load average at start ${loadavgAtStart.map((v) => v.toFixed(2)).join(' ')}`);
+      const preprocess = await benchPreprocess(page, quick);
+      results.preprocess = { ...runInfo(loadavgAtStart, generatedAt), ...preprocess };
+      log(`preprocess: load average at end ${results.preprocess.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
     }
     if (audioKeys.length > 0) {
       const generatedAt = new Date().toISOString();

@@ -1,6 +1,7 @@
 import type { AudioRun, BenchResults, GridRun, ImageRun, RunInfo } from './main';
 import type { ScaleModeResult, ScaleRun } from './scale';
 import type { FewShotRun } from './fewShotBench';
+import { renderPreprocessRun } from './preprocess';
 import { median } from '../shared/random';
 
 const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
@@ -221,5 +222,6 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.scale) lines.push('### Scale', '', ...renderScale(results.scale), '');
   if (results.fewshot) lines.push('### Few-shot', '', ...renderFewShot(results.fewshot), '');
   if (results.grid) lines.push('### Grid search', '', ...renderGrid(results.grid), '');
+  if (results.preprocess) lines.push('### Image preprocessing', '', ...renderPreprocessRun(results.preprocess), '');
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import type { RawImage, Tensor } from '@huggingface/transformers';
+import type { Tensor } from '@huggingface/transformers';
 import { imageEmbeddingKey, modelVariantKey, textEmbeddingKey } from '../../../lib/cacheKeys';
 import { EmbeddingMatrix } from '../../../lib/embeddingMatrix';
 import { l2Normalize, type ScoringRule } from '../../../lib/scoring';
