@@ -13,7 +13,6 @@ import type { PreprocessRun } from './main';
 import { call, freshWorker, log } from './pageCalls';
 import { modelDir, repoRoot } from './paths';
 
-const IMAGES = 32;
 const IMAGE_SIDE_PX = 256;
 const IMAGE_SEED = 42;
 /** The template tools/train_clip_shapes.py evaluated the held-out set with (tools/clip_shapes_metrics.json). */
@@ -21,8 +20,9 @@ const HELD_OUT_TEMPLATE = 'a photo of a {}.';
 const HELD_OUT_DIR = 'bench/.heldout/clip-shapes';
 
 const PREPROCESS_MODELS = [
-  { key: 'shapes', title: 'clip-shapes (built-in)', modelId: 'builtin/clip-shapes', heldOut: true },
-  { key: 'vitb32', title: 'ViT-B/32-sized, random weights', modelId: 'bench/clip-vitb32-random', heldOut: false },
+  // 32 pictures = 4 batches of 8; at ViT-B/32 size 16 (2 batches: the second's decode overlaps the first's run) keep the run within minutes.
+  { key: 'shapes', title: 'clip-shapes (built-in)', modelId: 'builtin/clip-shapes', heldOut: true, images: 32, stageReps: 3 },
+  { key: 'vitb32', title: 'ViT-B/32-sized, random weights', modelId: 'bench/clip-vitb32-random', heldOut: false, images: 16, stageReps: 1 },
 ] as const;
 
 const STAGES: ReadonlyArray<[keyof StageTimes, string]> = [
@@ -49,7 +49,6 @@ export interface PreprocessModelResult {
 }
 
 export interface PreprocessResult {
-  images: number;
   imageSidePx: number;
   models: PreprocessModelResult[];
   skipped: Array<{ key: string; reason: string }>;
@@ -70,13 +69,14 @@ export async function benchPreprocess(page: Page, quick: boolean): Promise<Prepr
     }
     log(`preprocess: ${spec.title}`);
     await freshWorker(page);
-    await call(page, 'makeImages', { count: IMAGES, side: IMAGE_SIDE_PX, seed: IMAGE_SEED });
+    await call(page, 'makeImages', { count: spec.images, side: IMAGE_SIDE_PX, seed: IMAGE_SEED });
     await call(page, 'loadEngine', { modelId: spec.modelId });
-    const runs = await call(page, 'preprocessRuns', { items: IMAGES, reps: quick ? 2 : 5, prompt: 'a photo of a red circle.' });
+    const reps = quick ? 2 : 5;
+    const runs = await call(page, 'preprocessRuns', { items: spec.images, reps, stageReps: Math.min(reps, quick ? 1 : spec.stageReps), prompt: 'a photo of a red circle.' });
     let heldOut: HeldOutResult | null = null;
     if (spec.heldOut && runs.nativePlan) {
       if (existsSync(join(repoRoot, HELD_OUT_DIR, 'labels.json'))) {
-        heldOut = await call(page, 'heldOutComparison', { url: `/${HELD_OUT_DIR}`, template: HELD_OUT_TEMPLATE, limit: quick ? 300 : 100_000 });
+        heldOut = await call(page, 'heldOutComparison', { url: `/${HELD_OUT_DIR}`, template: HELD_OUT_TEMPLATE, limit: 100_000 });
       } else skipped.push({ key: `${spec.key}-heldout`, reason: `no ${HELD_OUT_DIR} (run: /usr/bin/python3 tools/make_clip_shapes_heldout.py)` });
     }
     const images = runs.images;
@@ -95,7 +95,7 @@ export async function benchPreprocess(page: Page, quick: boolean): Promise<Prepr
       heldOut,
     });
   }
-  return { images: IMAGES, imageSidePx: IMAGE_SIDE_PX, models, skipped };
+  return { imageSidePx: IMAGE_SIDE_PX, models, skipped };
 }
 
 const ms = (value: number): string => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
@@ -137,7 +137,7 @@ export function renderPreprocess(result: PreprocessResult): string[] {
 export function renderPreprocessRun(run: PreprocessRun): string[] {
   return [
     ...renderPreprocess(run),
-    `${run.generatedAt.slice(0, 16).replace('T', ' ')} UTC; ${run.quick ? 'quick run (2 repetitions)' : 'medians of 5 repetitions'} after an untimed pass of each path; ` +
+    `${run.generatedAt.slice(0, 16).replace('T', ' ')} UTC; ${run.quick ? 'quick run: 2 repetitions of app vs session.run, 1 stage pass' : 'medians of 5 repetitions of app vs session.run, 3 (built-in) or 1 (ViT-B/32) stage passes'}, after an untimed batch; ` +
       `the same bench worker and session for the app and its session.run baseline (interleaved per repetition); WASM, fp32, ${run.browser.configuredThreads} threads; ` +
       `${run.machine.logicalCpus} logical CPUs (${run.machine.cpuModel}), load average ${run.machine.loadavgAtStart[0]?.toFixed(2)} at start, ${run.machine.loadavgAtEnd[0]?.toFixed(2)} at end.`,
   ];

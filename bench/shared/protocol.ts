@@ -187,7 +187,10 @@ export interface GridPipelineRuns {
 /** The preprocessing figures (bench/browser/preprocessBench.ts). */
 export interface PreprocessArgs {
   items: number;
+  /** Repetitions of the app-vs-session.run pair. */
   reps: number;
+  /** Of those, how many also run the stage-by-stage pass (it runs the tower twice per batch). */
+  stageReps: number;
   prompt: string;
 }
 

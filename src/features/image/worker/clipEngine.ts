@@ -257,7 +257,7 @@ export class ClipEngine {
    * Decodes one batch (all its files at once: the browser decodes them in parallel) and builds its
    * input tensor; a file that fails to decode gets its own error and the rest go on.
    */
-  async prepareBatch(batch: readonly ClassifyItem[]): Promise<PreparedBatch> {
+  private async prepareBatch(batch: readonly ClassifyItem[]): Promise<PreparedBatch> {
     const mode = this.resizeMode;
     const unique = batch.filter((item, index) => batch.findIndex((other) => other.contentHash === item.contentHash) === index);
     const settled = await Promise.allSettled(unique.map((item) => decodePicture(item.image, mode, this.nativePlan)));
@@ -278,7 +278,7 @@ export class ClipEngine {
   }
 
   /** Runs the vision model once on a prepared batch and keeps (and stores) its embeddings. */
-  async embedPrepared(prepared: PreparedBatch): Promise<Map<string, EmbeddedImage | Error>> {
+  private async embedPrepared(prepared: PreparedBatch): Promise<Map<string, EmbeddedImage | Error>> {
     const outcomes = new Map<string, EmbeddedImage | Error>(prepared.errors);
     const { decoded, pixels } = prepared;
     if (!pixels) return outcomes;
