@@ -1,9 +1,10 @@
 /**
  * The native-resize option (model panel → Runtime → Image resizing): the same pictures ranked on the
  * exact path (transformers.js's processor, the default) and then on the native one (the browser
- * draws each picture at the model's input size). Native pixels differ a little, so the scores may
- * too; the tolerance below is the one the held-out comparison of `npm run bench -- --only=preprocess`
- * supports (1,200 held-out pictures: see bench/README.md, "Image preprocessing").
+ * draws each picture at the model's input size). Native pixels differ a little, so the scores do
+ * too. Measured on these 20 pictures (WASM, 30 labels): largest |Δ probability| 1.1e-3, no top label
+ * changed. The tolerance is about 9× that; on the 1,200 held-out pictures of
+ * `npm run bench -- --only=preprocess` one picture in 1,200 changes its top label (bench/README.md).
  */
 import { test, expect } from './support/test';
 import { ALL_LABELS } from './support/shapes';
@@ -12,9 +13,7 @@ import { expandModelPanel } from './pages/sections';
 import type { Prediction } from './pages/playground-page';
 
 /** Largest change of any label's probability allowed between the two paths. */
-const MAX_PROB_DELTA = 0.1;
-/** Hard pictures (noisy, rotated) whose top label may differ between the paths. */
-const HARD_TOP1_CHANGES_ALLOWED = 1;
+const MAX_PROB_DELTA = 0.01;
 
 test('native resizing ranks like the exact path, within the tolerance, and the setting persists', async ({ playground, page }) => {
   const images = [...CLEAN_SET, ...HARD_SET];
@@ -57,13 +56,11 @@ test('native resizing ranks like the exact path, within the tolerance, and the s
   test.info().annotations.push({ type: 'exact vs native', description: `max |Δ prob| ${maxDelta.toExponential(2)}; top-1 changed: ${changed.join(', ') || 'none'}` });
   expect(Number.isFinite(maxDelta)).toBe(true);
   expect(maxDelta, 'largest probability change exact → native').toBeLessThanOrEqual(MAX_PROB_DELTA);
-  const cleanNames = new Set(CLEAN_SET.map((image) => image.name));
-  expect(changed.filter((line) => cleanNames.has(line.split(':')[0]!)), 'clean pictures keep their top label').toEqual([]);
-  expect(changed.length, 'hard pictures whose top label changed').toBeLessThanOrEqual(HARD_TOP1_CHANGES_ALLOWED);
+  expect(changed, 'every picture keeps its top label').toEqual([]);
   // Native still ranks every clean picture right.
   for (const image of CLEAN_SET) expect(native.get(image.name)![0]?.label, image.name).toBe(image.label);
 
-  // The choice is a device setting: it survives a reload, and switching back re-ranks from the cached exact embeddings.
+  // The choice is a device setting: it survives a reload.
   await page.reload();
   await playground.expectModelReady({ backend: 'wasm', model: 'builtin/clip-shapes' });
   await expandModelPanel(page);
