@@ -20,6 +20,7 @@ import { makeLabelledShapeImages, makeShapeImages } from './images';
 import { benchGridEngine, benchGridPipeline, type LabelledItem } from './gridBench';
 import { audioHandlers } from './audioBench';
 import { q8Handlers } from './q8Bench';
+import { heldOutComparison, preprocessRuns } from './preprocessBench';
 import { randomPixels } from '../shared/random';
 import type { BenchCommand, BenchCommandMap, BenchReply, BenchRequest, RerankResult, ThroughputResult } from '../shared/protocol';
 
@@ -67,7 +68,7 @@ function noCallbacks(onItemError: (message: string) => void) {
 
 async function classifyTimed(engine: ClipEngine, prompts: string[], subset: ClassifyItem[]): Promise<number> {
   const errors: string[] = [];
-  const request: ClassifyRequest = { type: 'classify', requestId: 0, classPrompts: prompts.map((prompt) => [prompt]), head: null, items: subset };
+  const request: ClassifyRequest = { type: 'classify', requestId: 0, resizeMode: 'exact', classPrompts: prompts.map((prompt) => [prompt]), head: null, items: subset };
   const started = now();
   await engine.classify(request, noCallbacks((message) => errors.push(message)));
   const elapsed = now() - started;
@@ -91,6 +92,9 @@ const RERANK_ADJECTIVES = ['dark', 'light', 'bright', 'pale', 'small', 'large', 
 const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Promise<BenchCommandMap[C]['result']> } = {
   ...audioHandlers,
   ...q8Handlers,
+
+  preprocessRuns: (args) => preprocessRuns(requireClip(), items, args),
+  heldOutComparison: (args) => heldOutComparison(requireClip(), args),
 
   env() {
     return Promise.resolve({

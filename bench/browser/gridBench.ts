@@ -26,7 +26,7 @@ const now = (): number => performance.now();
 async function embedAll(engine: ClipEngine, items: readonly LabelledItem[], label: string): Promise<void> {
   const errors: string[] = [];
   await engine.classify(
-    { type: 'classify', requestId: 0, classPrompts: buildPrompts('{}', [label]).map((prompt) => [prompt]), head: null, items: [...items] },
+    { type: 'classify', requestId: 0, resizeMode: 'exact', classPrompts: buildPrompts('{}', [label]).map((prompt) => [prompt]), head: null, items: [...items] },
     {
       isCancelled: () => false,
       onItem: (_item, outcome) => {

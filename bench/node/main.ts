@@ -45,6 +45,7 @@ import { benchFewShot, type FewShotRun } from './fewShotBench';
 import { benchGrid, type GridResult } from './grid';
 import { benchQ8, type Q8Result } from './q8';
 import { benchStartup, type StartupRun } from './startup';
+import { benchPreprocess, type PreprocessResult } from './preprocess';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -263,6 +264,7 @@ export type AudioRun = RunInfo & AudioResults;
 export type GridRun = RunInfo & GridResult;
 
 export type Q8Run = RunInfo & Q8Result;
+export type PreprocessRun = RunInfo & PreprocessResult;
 
 /** bench/results.json. */
 export interface BenchResults {
@@ -273,13 +275,14 @@ export interface BenchResults {
   grid: GridRun | null;
   q8: Q8Run | null;
   startup: StartupRun | null;
+  preprocess: PreprocessRun | null;
 }
 
 const RESULTS_JSON = join(repoRoot, 'bench/results.json');
 
 /** The previous results, so a run of one part keeps the other's (the file of older runs held the image part only, at top level). */
 function previousResults(): BenchResults {
-  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null, q8: null, startup: null };
+  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null, q8: null, startup: null, preprocess: null };
   if (!existsSync(RESULTS_JSON)) return empty;
   try {
     const parsed = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as Partial<BenchResults> & Partial<ImageRun>;
@@ -292,6 +295,7 @@ function previousResults(): BenchResults {
       grid: parsed.grid ?? null,
       q8: parsed.q8 ?? null,
       startup: parsed.startup ?? null,
+      preprocess: parsed.preprocess ?? null,
     };
   } catch (error) {
     log(`ignoring unreadable ${RESULTS_JSON}: ${error instanceof Error ? error.message : String(error)}`);
@@ -299,7 +303,7 @@ function previousResults(): BenchResults {
   }
 }
 
-const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'q8', 'startup', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'q8', 'startup', 'preprocess', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
 
 function writeResults(results: BenchResults): void {
   const markdown = renderMarkdown(results);
@@ -326,11 +330,12 @@ async function main(): Promise<void> {
   const wantsGrid = !customModel && (!only || only.includes('grid')) && gridMissing.length === 0;
   if (!customModel && (!only || only.includes('grid')) && gridMissing.length > 0)
     log(`skipping grid: missing ${gridMissing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
+  const wantsPreprocess = !customModel && (!only || only.includes('preprocess'));
   const runnable = selected.filter((spec) => missingFiles(spec).length === 0);
   const skipped = selected.filter((spec) => missingFiles(spec).length > 0).map((spec) => ({ key: spec.key, missing: missingFiles(spec) }));
   for (const { key, missing } of skipped)
     log(`skipping ${key}: missing ${missing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsQ8 && !wantsStartup)
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsQ8 && !wantsStartup && !wantsPreprocess)
     throw new Error('No model to benchmark: every model has missing files.');
 
   const results = previousResults();
@@ -346,7 +351,7 @@ async function main(): Promise<void> {
     // Plain TypeScript in this process (and scikit-learn in a child); no browser.
     results.fewshot = await benchFewShot({ quick });
   }
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsGrid && !wantsQ8) {
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsGrid && !wantsQ8 && !wantsPreprocess) {
     writeResults(results);
     return;
   }
@@ -405,6 +410,14 @@ async function main(): Promise<void> {
       const q8 = await benchQ8(page, quick, browserEnv.configuredThreads);
       results.q8 = { ...runInfo(loadavgAtStart, generatedAt), ...q8 };
       log(`q8: load average at end ${results.q8.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
+    }
+    if (wantsPreprocess) {
+      const generatedAt = new Date().toISOString();
+      const loadavgAtStart = loadavg();
+      log(`preprocess: load average at start ${loadavgAtStart.map((v) => v.toFixed(2)).join(' ')}`);
+      const preprocess = await benchPreprocess(page, quick);
+      results.preprocess = { ...runInfo(loadavgAtStart, generatedAt), ...preprocess };
+      log(`preprocess: load average at end ${results.preprocess.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
     }
     if (audioKeys.length > 0) {
       const generatedAt = new Date().toISOString();

@@ -2,6 +2,7 @@ import type { AudioRun, BenchResults, GridRun, ImageRun, RunInfo } from './main'
 import type { ScaleModeResult, ScaleRun } from './scale';
 import type { FewShotRun } from './fewShotBench';
 import { renderStartup } from './startup';
+import { renderPreprocessRun } from './preprocess';
 import { median } from '../shared/random';
 import { renderQ8 } from './q8Report';
 
@@ -230,5 +231,6 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.grid) lines.push('### Grid search', '', ...renderGrid(results.grid), '');
   if (results.q8) lines.push('### q8 on WASM', '', ...renderQ8(results.q8), '');
   if (results.startup) lines.push('### Start-up', '', ...renderStartup(results.startup), '');
+  if (results.preprocess) lines.push('### Image preprocessing', '', ...renderPreprocessRun(results.preprocess), '');
   return lines.join('\n');
 }

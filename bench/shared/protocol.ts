@@ -22,6 +22,8 @@ export interface BenchCommandMap {
   gridEngine: { args: GridArgs & { maxFolds: number; seed: number; reps: number }; result: GridEngineRuns };
   gridPipeline: { args: GridArgs & { warmup: boolean }; result: GridPipelineRuns };
   visionThroughput: { args: { modelId: string; batch: number; minSeconds: number; reps: number; warmupRuns: number }; result: ThroughputResult };
+  preprocessRuns: { args: PreprocessArgs; result: PreprocessRuns };
+  heldOutComparison: { args: { url: string; template: string; limit: number }; result: HeldOutResult };
   // Audio (bench/browser/audioBench.ts).
   makeClips: { args: ClipSpec; result: { count: number; totalSeconds: number; kinds: ClipKind[] } };
   loadAudioEngine: { args: { modelId: string }; result: EngineLoadInfo };
@@ -216,4 +218,58 @@ export interface GridPipelineRuns {
   predictions: number[][];
   /** Per template: images whose top two scores were exactly equal (the pipeline's order decides them). */
   exactTies: number[];
+}
+
+/** The preprocessing figures (bench/browser/preprocessBench.ts). */
+export interface PreprocessArgs {
+  items: number;
+  /** Repetitions of the app-vs-session.run pair. */
+  reps: number;
+  /** Of those, how many also run the stage-by-stage pass (it runs the tower twice per batch). */
+  stageReps: number;
+  prompt: string;
+}
+
+/** Milliseconds over all the run's images, per stage, each stage awaited on its own. */
+export interface StageTimes {
+  /** SHA-256 of the file's bytes (crypto.subtle; the app hashes on the page, before the worker). */
+  hashMs: number;
+  /** createImageBitmap + OffscreenCanvas, the batch's files at once (native: drawn at the model's size). */
+  decodeMs: number;
+  /** To the batch's [n, 3, h, w] tensor: transformers.js's processor (exact) or the plan's crop/normalise (native). */
+  preprocessMs: number;
+  /** The vision model through transformers.js, as the engine calls it. */
+  visionMs: number;
+  /** ORT's session.run alone on the same input. */
+  sessionRunMs: number;
+  /** Unit rows into the embedding matrix, and the IndexedDB write (awaited here; the engine does not wait for it). */
+  storeMs: number;
+}
+
+export interface PreprocessRuns {
+  images: number;
+  batch: number;
+  inputDims: number[];
+  /** False when the model's processor config asks for steps the native path does not do (exact only). */
+  nativePlan: boolean;
+  stages: { exact: StageTimes[]; native: StageTimes[] };
+  /** ClipEngine.classify on a fresh engine (prompt already embedded), all images, per repetition. */
+  appMs: { exact: number[]; native: number[] };
+  /** session.run alone over the same batches of the app's own pixels, per repetition. */
+  sessionRunMs: number[];
+}
+
+export interface HeldOutResult {
+  images: number;
+  classes: number;
+  template: string;
+  top1Agreement: number;
+  accuracyExact: number;
+  accuracyNative: number;
+  maxAbsProbDelta: number;
+  meanAbsProbDelta: number;
+  /** At the exact path's top label. */
+  maxAbsTopProbDelta: number;
+  msExact: number;
+  msNative: number;
 }

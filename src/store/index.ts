@@ -13,9 +13,10 @@ export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice
 export const SETTINGS_STORAGE_KEY = 'zero-shot-playground/settings';
 /**
  * 2 added the audio task's settings (a version-1 record keeps its image settings and gains audio
- * defaults); 3 added the saved templates (an older record gains an empty list).
+ * defaults); 3 added the saved templates (an older record gains an empty list); 4 added the image
+ * resize mode (an older record gets the exact path).
  */
-export const SETTINGS_VERSION = 3;
+export const SETTINGS_VERSION = 4;
 
 /**
  * persist writes on every store change (each batch of results, each progress tick), but the
@@ -62,7 +63,7 @@ export const useAppStore = create<AppState>()(
       version: SETTINGS_VERSION,
       storage: createJSONStorage(() => skippingUnchangedWrites(localStorage)),
       partialize: (state) => settingsOf(state),
-      // Version 1 had the image settings only, version 2 no saved templates: what they have is kept,
+      // Version 1 had the image settings only, version 2 no saved templates, version 3 no resize mode: what they have is kept,
       // and the rest gets its defaults (storedSettings fills in what is missing). A newer version's record may mean anything else.
       migrate: (persisted, version) => (version <= SETTINGS_VERSION ? storedSettings(persisted) : { ...DEFAULT_SETTINGS }),
       // Every record is checked, the current version's too (persist only migrates other versions):

@@ -81,11 +81,11 @@ describe('settings storage', () => {
 });
 
 describe('settings records', () => {
-  it('localStorage keeps every setting; a workspace keeps all but the device choices (backend, host, saved templates)', async () => {
+  it('localStorage keeps every setting; a workspace keeps all but the device choices (backend, host, saved templates, image resize path)', async () => {
     const { DEFAULT_SETTINGS, settingsOf, workspaceSettingsOf } = await import('./settingsSlice');
     const state = { ...DEFAULT_SETTINGS, items: {}, unrelated: 1 };
     expect(settingsOf(state)).toEqual(DEFAULT_SETTINGS);
-    const { backendPreference: _backend, hubHost: _host, savedTemplates: _templates, ...workspace } = DEFAULT_SETTINGS;
+    const { backendPreference: _backend, hubHost: _host, savedTemplates: _templates, imageResizeMode: _resize, ...workspace } = DEFAULT_SETTINGS;
     expect(workspaceSettingsOf(state)).toEqual(workspace);
   });
 });

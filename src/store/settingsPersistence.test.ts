@@ -81,6 +81,18 @@ describe('settings from localStorage', () => {
     expect(wrong.settings).toEqual({ ...DEFAULT_SETTINGS, labelsText: 'kept' });
   });
 
+  it('gives a version-3 record the exact resize path, keeps a native choice and drops an unknown one', async () => {
+    const v3 = { ...DEFAULT_SETTINGS, labelsText: 'cat' } as Partial<typeof DEFAULT_SETTINGS>;
+    delete v3.imageResizeMode;
+    const migrated = await storeFrom(JSON.stringify({ state: v3, version: 3 }));
+    expect(migrated.settings).toEqual({ ...DEFAULT_SETTINGS, labelsText: 'cat', imageResizeMode: 'exact' });
+    expect(JSON.parse(migrated.storage.getItem(STORAGE_KEY) ?? 'null')).toEqual({ state: { ...DEFAULT_SETTINGS, labelsText: 'cat' }, version: migrated.version });
+    const native = await storeFrom(JSON.stringify({ state: { ...DEFAULT_SETTINGS, imageResizeMode: 'native' }, version: 4 }));
+    expect(native.settings.imageResizeMode).toBe('native');
+    const unknown = await storeFrom(JSON.stringify({ state: { ...DEFAULT_SETTINGS, imageResizeMode: 'bicubic' }, version: 4 }));
+    expect(unknown.settings).toEqual(DEFAULT_SETTINGS);
+  });
+
   it('starts from the defaults when the record is garbage, without throwing', async () => {
     for (const garbage of ['not json {', '"a string"', '42', 'null', '[1,2]', '{"state":[1,2],"version":2}', '{"state":"x","version":1}', '{"version":2}']) {
       const { settings } = await storeFrom(garbage);

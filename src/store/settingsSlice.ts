@@ -5,6 +5,7 @@ import { DEFAULT_TEMPLATE } from '../lib/labels';
 import { calibrationSchema, isPlainObject, taskSchema } from '../lib/schemas';
 import { BACKEND_PREFERENCES, normaliseHubHost, type BackendPreference } from '../lib/urlState';
 import { DEFAULT_AUDIO_MODEL_ID, DEFAULT_MODEL_ID, type Task } from '../lib/tasks';
+import { IMAGE_RESIZE_MODES, type ImageResizeMode } from '../lib/imagePreprocess';
 import type { AppState } from './index';
 
 export const HUGGING_FACE_HUB = 'https://huggingface.co/';
@@ -37,13 +38,15 @@ const SETTING_SCHEMAS = {
   calibration: calibrationSchema,
   /** The user's own templates for the prompt lab's library (one device's collection, not a workspace's). */
   savedTemplates: v.pipe(v.array(v.pipe(v.string(), v.maxLength(MAX_SAVED_TEMPLATE_CHARS))), v.maxLength(MAX_SAVED_TEMPLATES)),
+  /** How the CLIP worker brings a picture to the model's input size: the processor's exact path, or the browser's native resize. */
+  imageResizeMode: v.picklist(IMAGE_RESIZE_MODES),
 };
 
 /** What persists across visits in localStorage (a workspace keeps its own copy of most of it, see below). */
 export type Settings = v.InferOutput<v.ObjectSchema<typeof SETTING_SCHEMAS, undefined>>;
 
 /** Choices about this device, not about the work: they stay global rather than per workspace. */
-const DEVICE_SETTINGS = ['backendPreference', 'hubHost', 'savedTemplates'] as const satisfies readonly (keyof Settings)[];
+const DEVICE_SETTINGS = ['backendPreference', 'hubHost', 'savedTemplates', 'imageResizeMode'] as const satisfies readonly (keyof Settings)[];
 
 /** What a workspace remembers of the settings. */
 export type WorkspaceSettings = Omit<Settings, (typeof DEVICE_SETTINGS)[number]>;
@@ -77,6 +80,7 @@ export interface SettingsSlice extends Settings {
   setAggregation: (aggregation: TokenAggregation) => void;
   setCalibration: (calibration: Calibration) => void;
   setSavedTemplates: (templates: readonly string[]) => void;
+  setImageResizeMode: (mode: ImageResizeMode) => void;
   applySettings: (settings: Partial<Settings>) => void;
 }
 
@@ -93,6 +97,7 @@ export const DEFAULT_SETTINGS: Settings = {
   aggregation: 'mean',
   calibration: 'none',
   savedTemplates: [],
+  imageResizeMode: 'exact',
 };
 
 /**
@@ -114,6 +119,7 @@ const storedSettingsSchema = v.fallback(
     aggregation: v.fallback(SETTING_SCHEMAS.aggregation, DEFAULT_SETTINGS.aggregation),
     calibration: v.fallback(SETTING_SCHEMAS.calibration, DEFAULT_SETTINGS.calibration),
     savedTemplates: v.fallback(SETTING_SCHEMAS.savedTemplates, () => [...DEFAULT_SETTINGS.savedTemplates]),
+    imageResizeMode: v.fallback(SETTING_SCHEMAS.imageResizeMode, DEFAULT_SETTINGS.imageResizeMode),
   } satisfies Record<keyof Settings, v.GenericSchema>),
   () => ({ ...DEFAULT_SETTINGS }),
 );
@@ -151,5 +157,6 @@ export const createSettingsSlice: StateCreator<AppState, [], [], SettingsSlice> 
   setAggregation: (aggregation) => set({ aggregation }),
   setCalibration: (calibration) => set({ calibration }),
   setSavedTemplates: (templates) => set({ savedTemplates: [...new Set(templates)].slice(0, MAX_SAVED_TEMPLATES) }),
+  setImageResizeMode: (imageResizeMode) => set({ imageResizeMode }),
   applySettings: (settings) => set(settings),
 });

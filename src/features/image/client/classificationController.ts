@@ -7,7 +7,7 @@ import { PatchBatcher } from '../../models';
 import { Debouncer, RunTracker } from '../../models';
 import { TaskModelLoader, type ModelChooser } from '../../models';
 import { prepareImage } from './prepareImages';
-import type { ClassifyItem } from '../shared/protocol';
+import type { ClassifyItem, ImageResizeMode } from '../shared/protocol';
 import type { HeadUse } from '../../lab/shared';
 import { SupersededError, type ClipBridge } from './clipBridge';
 import type { StoreApi } from 'zustand';
@@ -36,7 +36,8 @@ export interface CurrentQuery {
   prompts: string[];
   /** The trained head the items are ranked with, if it is in use and fits the current model and labels. */
   head: HeadUse | null;
-  /** Identifies the model run, prompts and head a prediction was made for. */
+  resizeMode: ImageResizeMode;
+  /** Identifies the model run, resize path, prompts and head a prediction was made for. */
   key: string;
 }
 
@@ -57,7 +58,16 @@ export function currentQuery(state: AppState): CurrentQuery {
   // One prompt per label gives the same key as before ensembles: what was ranked then needs no re-ranking.
   const promptsKey = classPrompts.map((prompts) => prompts.join('\u0001')).join('\u0000');
   const headKey = head ? `\u0000\u0002head:${head.headId}@${head.zeroShotWeight}` : '';
-  return { labels, classPrompts, prompts: classPrompts.flat(), head, key: `${model}\u0000${promptsKey}${headKey}` };
+  // The exact path keeps the key it always had; native pictures are other embeddings, so a switch re-ranks.
+  const resizeKey = state.imageResizeMode === 'exact' ? '' : `\u0000\u0003resize:${state.imageResizeMode}`;
+  return {
+    labels,
+    classPrompts,
+    prompts: classPrompts.flat(),
+    head,
+    resizeMode: state.imageResizeMode,
+    key: `${model}\u0000${promptsKey}${headKey}${resizeKey}`,
+  };
 }
 
 function needsRanking(item: ImageItem, key: string): boolean {
@@ -105,6 +115,7 @@ export class ClassificationController implements ModelChooser {
         state.items !== previous.items ||
         state.labelsText !== previous.labelsText ||
         state.template !== previous.template ||
+        state.imageResizeMode !== previous.imageResizeMode ||
         state.heads.image !== previous.heads.image ||
         state.models.image.status !== previous.models.image.status ||
         state.embeddingPaused !== previous.embeddingPaused

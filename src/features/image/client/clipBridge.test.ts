@@ -87,7 +87,7 @@ describe('ClipBridge', () => {
     const { bridge, workers } = setup();
     const abort = new AbortController();
     const onItem = vi.fn();
-    const running = bridge.classify({ classPrompts: [['a photo of a cat.']], head: null }, [{ itemId: 'i1', contentHash: 'h1', image: new Blob(['x']) }], {
+    const running = bridge.classify({ classPrompts: [['a photo of a cat.']], head: null, resizeMode: 'exact' }, [{ itemId: 'i1', contentHash: 'h1', image: new Blob(['x']) }], {
       signal: abort.signal,
       onItem,
     });
@@ -107,7 +107,7 @@ describe('ClipBridge', () => {
     const loading = bridge.load(loadOptions);
     workers[0]!.emit({ type: 'loaded', requestId: workers[0]!.last('load').requestId, info });
     await loading;
-    const running = bridge.classify({ classPrompts: [['p']], head: null }, []);
+    const running = bridge.classify({ classPrompts: [['p']], head: null, resizeMode: 'exact' }, []);
     await flush();
     workers[0]!.crash();
     await expect(running).rejects.toBeInstanceOf(WorkerCrashedError);
@@ -118,7 +118,7 @@ describe('ClipBridge', () => {
     expect(workers).toHaveLength(2);
     const reload = workers[1]!.last('load');
     expect(reload.modelId).toBe('builtin/clip-shapes');
-    const next = bridge.classify({ classPrompts: [['p']], head: null }, []);
+    const next = bridge.classify({ classPrompts: [['p']], head: null, resizeMode: 'exact' }, []);
     await flush();
     expect(workers[1]!.sent.map((r) => r.type)).toEqual(['load']);
     workers[1]!.emit({ type: 'loaded', requestId: reload.requestId, info });

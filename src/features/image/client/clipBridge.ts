@@ -11,7 +11,7 @@ import type {
   TrainHeadRequest,
 } from '../../lab/shared';
 import type { LearningCurve, TrainedHead } from '../../../lib/fewShot';
-import type { ClassifyItem, ClipTaskEvent, ClipTaskRequest, ItemOutcome } from '../shared/protocol';
+import type { ClassifyItem, ImageResizeMode, ClipTaskEvent, ClipTaskRequest, ItemOutcome } from '../shared/protocol';
 import type { WorkerStats } from '../../../lib/workerReports';
 
 export {
@@ -32,6 +32,7 @@ export interface ClassifyOptions {
 export interface ClassifyQuery {
   classPrompts: string[][];
   head: HeadUse | null;
+  resizeMode: ImageResizeMode;
 }
 
 type Body<R> = Omit<R, 'type' | 'requestId'>;
@@ -44,7 +45,7 @@ export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent
   async classify(query: ClassifyQuery, items: ClassifyItem[], options: ClassifyOptions = {}): Promise<{ cancelled: boolean }> {
     if (options.signal?.aborted) return { cancelled: true };
     return this.call<{ cancelled: boolean }>(
-      (requestId) => ({ type: 'classify', requestId, classPrompts: query.classPrompts, head: query.head, items }),
+      (requestId) => ({ type: 'classify', requestId, classPrompts: query.classPrompts, head: query.head, resizeMode: query.resizeMode, items }),
       (event, settle) => {
         switch (event.type) {
           case 'batchProgress':

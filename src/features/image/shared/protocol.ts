@@ -6,6 +6,7 @@
 import type { BaseWorkerEvent, CancelRequest, LoadModelRequest } from '../../models/shared';
 import type { WorkerStats } from '../../../lib/workerReports';
 import type { ClassifierKind } from '../../../lib/classifiers';
+import type { ImageResizeMode } from '../../../lib/imagePreprocess';
 import { labTransferablesOf, type HeadUse, type LabEvent, type LabRequest } from '../../lab/shared';
 
 export type { CancelRequest, LoadModelRequest, ModelSource } from '../../models/shared';
@@ -18,9 +19,12 @@ export interface ClassifyItem {
   image: Blob;
 }
 
+export { IMAGE_RESIZE_MODES, type ImageResizeMode } from '../../../lib/imagePreprocess';
+
 export interface ClassifyRequest {
   type: 'classify';
   requestId: number;
+  resizeMode: ImageResizeMode;
   /** Per label, every prompt (templates × the label's alternatives); their embeddings are ensembled into the class vector. */
   classPrompts: string[][];
   /** Rank with this trained head (blended with zero-shot) instead of zero-shot alone. */

@@ -56,10 +56,10 @@ function fakeEngine(): ClipEngine {
 
 const ITEMS: ClassifyItem[] = Object.keys(IMAGES).map((hash) => ({ itemId: `item-${hash}`, contentHash: hash, image: new Blob() }));
 
-async function classify(engine: ClipEngine, request: Omit<ClassifyRequest, 'type' | 'requestId' | 'items'>) {
+async function classify(engine: ClipEngine, request: Omit<ClassifyRequest, 'type' | 'requestId' | 'items' | 'resizeMode'>) {
   const outcomes = new Map<string, Extract<ItemOutcome, { ok: true }>>();
   await engine.classify(
-    { type: 'classify', requestId: 1, items: ITEMS, ...request },
+    { type: 'classify', requestId: 1, resizeMode: 'exact', items: ITEMS, ...request },
     {
       isCancelled: () => false,
       onItem: (item, outcome) => {

@@ -1,14 +1,16 @@
-import type { RawImage, Tensor } from '@huggingface/transformers';
+import type { Tensor } from '@huggingface/transformers';
 import { imageEmbeddingKey, modelVariantKey, textEmbeddingKey } from '../../../lib/cacheKeys';
 import { EmbeddingMatrix } from '../../../lib/embeddingMatrix';
 import { l2Normalize, type ScoringRule } from '../../../lib/scoring';
 import type { FeatureMatrix } from '../../../lib/fewShot';
 import type { ImageEmbeddingEntry } from '../shared/embeddingStorage';
-import type { ClassifyItem, ClassifyRequest, ItemOutcome } from '../shared/protocol';
+import type { ClassifyItem, ClassifyRequest, ImageResizeMode, ItemOutcome } from '../shared/protocol';
 import type { KeptHead } from './clipLab';
 import { ensembleClassVector, scoreImage, type HeadToApply } from './clipScoring';
 import { EMPTY_STATS, type WorkerStats } from '../../../lib/workerReports';
-import { decodeImage, ImageDecodeError } from './decodeImage';
+import { ImageDecodeError } from './decodeImage';
+import { batchPixels, decodePicture, nativePlanOf, type BatchPixels, type DecodedPicture } from './imagePixels';
+import type { PixelPlan } from '../../../lib/imagePreprocess';
 import type { LoadedClip } from './loadModel';
 import type { PersistentEmbeddings } from './persistentEmbeddings';
 
@@ -25,6 +27,15 @@ interface EmbeddedImage {
 interface ImageSize {
   width: number;
   height: number;
+}
+
+/** One batch decoded and turned into the model's input, waiting for its vision run. */
+export interface PreparedBatch {
+  mode: ImageResizeMode;
+  decoded: Array<{ contentHash: string; picture: DecodedPicture }>;
+  errors: Map<string, Error>;
+  /** Null when no file of the batch could be decoded. */
+  pixels: BatchPixels | null;
 }
 
 export interface ClassifyCallbacks {
@@ -61,6 +72,10 @@ export class ClipEngine {
   private readonly debugPixels = new Map<string, { dims: number[]; data: Float32Array }>();
   private readonly variantKey: string;
   private readonly stats: WorkerStats = { ...EMPTY_STATS };
+  /** The resize path of the latest classify request; the lab's commands read the embeddings it made. */
+  private resizeMode: ImageResizeMode = 'exact';
+  /** What the native path needs from the model's preprocessor_config.json (null: it asks for steps only the processor does). */
+  readonly nativePlan: PixelPlan | null;
 
   constructor(
     readonly model: LoadedClip,
@@ -77,8 +92,17 @@ export class ClipEngine {
       dtype: model.info.dtype,
       backend: model.info.backend,
     });
+    this.nativePlan = nativePlanOf(model.imageProcessor);
     // Counters are cumulative for the worker's life, across model switches, so tests can diff them.
     if (previousStats) Object.assign(this.stats, previousStats, { imageCacheSize: 0, textCacheSize: 0 });
+  }
+
+  /**
+   * The native path's embeddings differ slightly from the processor's, so they are cached apart;
+   * the exact path keeps the key it always had (stored embeddings stay valid).
+   */
+  private imageVariantKey(mode: ImageResizeMode): string {
+    return mode === 'native' && this.nativePlan ? `${this.variantKey}|resize:native` : this.variantKey;
   }
 
   currentStats(): WorkerStats {
@@ -94,6 +118,7 @@ export class ClipEngine {
   }
 
   async classify(request: ClassifyRequest, callbacks: ClassifyCallbacks): Promise<{ cancelled: boolean }> {
+    this.resizeMode = request.resizeMode;
     const classVectors = await this.classVectors(request.classPrompts);
     callbacks.onStats(this.currentStats());
     // An unknown head (the worker restarted since it was trained) ranks zero-shot, and the outcome says so.
@@ -104,7 +129,7 @@ export class ClipEngine {
     const notInMemory: ClassifyItem[] = [];
     let done = 0;
     const scoreCached = (item: ClassifyItem): boolean => {
-      const cached = this.cachedImage(imageEmbeddingKey(this.variantKey, item.contentHash));
+      const cached = this.cachedImage(imageEmbeddingKey(this.imageVariantKey(this.resizeMode), item.contentHash));
       if (!cached) return false;
       callbacks.onItem(item, { ok: true, ...score(cached), embeddedNow: false, width: cached.width, height: cached.height });
       done++;
@@ -116,10 +141,20 @@ export class ClipEngine {
     const toEmbed = notInMemory.filter((item) => !scoreCached(item));
     callbacks.onBatchProgress(done, request.items.length);
 
-    for (let start = 0; start < toEmbed.length; start += IMAGE_BATCH_SIZE) {
+    // Batch n + 1 is decoded while batch n runs through the vision model: the browser decodes
+    // images on its own threads, so the model never waits for the files of the next batch.
+    const batches: ClassifyItem[][] = [];
+    for (let start = 0; start < toEmbed.length; start += IMAGE_BATCH_SIZE) batches.push(toEmbed.slice(start, start + IMAGE_BATCH_SIZE));
+    let next = batches[0] ? this.prepareBatch(batches[0]) : null;
+    for (let index = 0; index < batches.length; index++) {
+      const batch = batches[index]!;
+      const prepared = await next!;
       if (callbacks.isCancelled()) return { cancelled: true };
-      const batch = toEmbed.slice(start, start + IMAGE_BATCH_SIZE);
-      const outcomes = await this.embedImages(batch);
+      const following = batches[index + 1];
+      next = following ? this.prepareBatch(following) : null;
+      // Awaited at the next turn; a failure there must not count as unhandled while this batch runs.
+      next?.catch(() => {});
+      const outcomes = await this.embedPrepared(prepared);
       callbacks.onStats(this.currentStats());
       for (const item of batch) {
         const outcome = outcomes.get(item.contentHash);
@@ -151,7 +186,7 @@ export class ClipEngine {
    * vision model never runs here: items not embedded yet are left out.
    */
   async imageFeatures(contentHashes: readonly string[]): Promise<{ features: FeatureMatrix; found: number[] }> {
-    const keys = contentHashes.map((hash) => imageEmbeddingKey(this.variantKey, hash));
+    const keys = contentHashes.map((hash) => imageEmbeddingKey(this.imageVariantKey(this.resizeMode), hash));
     const missing = [...new Set(keys.filter((key) => !this.imageEmbeddings?.has(key)))];
     await this.restoreKeys(missing);
     const found: number[] = [];
@@ -173,7 +208,7 @@ export class ClipEngine {
 
   /** Loads the stored embeddings of these items into memory; true if any were found. */
   private async restoreStored(items: readonly ClassifyItem[]): Promise<boolean> {
-    return this.restoreKeys([...new Set(items.map((item) => imageEmbeddingKey(this.variantKey, item.contentHash)))]);
+    return this.restoreKeys([...new Set(items.map((item) => imageEmbeddingKey(this.imageVariantKey(this.resizeMode), item.contentHash)))]);
   }
 
   private async restoreKeys(keys: readonly string[]): Promise<boolean> {
@@ -218,32 +253,48 @@ export class ClipEngine {
     return prompts.map((prompt) => this.textEmbeddings.get(textEmbeddingKey(this.variantKey, prompt))!);
   }
 
-  /** Decodes and embeds one batch; a file that fails to decode gets its own error and the rest go on. */
-  private async embedImages(batch: readonly ClassifyItem[]): Promise<Map<string, EmbeddedImage | Error>> {
-    const outcomes = new Map<string, EmbeddedImage | Error>();
-    const decoded: Array<{ contentHash: string; image: RawImage; width: number; height: number }> = [];
-    for (const item of batch) {
-      if (outcomes.has(item.contentHash) || decoded.some((d) => d.contentHash === item.contentHash)) continue;
-      try {
-        decoded.push({ contentHash: item.contentHash, ...(await decodeImage(item.image)) });
-      } catch (error) {
-        outcomes.set(item.contentHash, error instanceof ImageDecodeError ? error : new Error(`Could not read this image: ${String(error)}`));
-      }
-    }
-    if (decoded.length === 0) return outcomes;
+  /**
+   * Decodes one batch (all its files at once: the browser decodes them in parallel) and builds its
+   * input tensor; a file that fails to decode gets its own error and the rest go on.
+   */
+  private async prepareBatch(batch: readonly ClassifyItem[]): Promise<PreparedBatch> {
+    const mode = this.resizeMode;
+    const unique = batch.filter((item, index) => batch.findIndex((other) => other.contentHash === item.contentHash) === index);
+    const settled = await Promise.allSettled(unique.map((item) => decodePicture(item.image, mode, this.nativePlan)));
+    const errors = new Map<string, Error>();
+    const decoded: PreparedBatch['decoded'] = [];
+    settled.forEach((result, index) => {
+      const { contentHash } = unique[index]!;
+      if (result.status === 'fulfilled') decoded.push({ contentHash, picture: result.value });
+      else errors.set(contentHash, result.reason instanceof ImageDecodeError ? result.reason : new Error(`Could not read this image: ${String(result.reason)}`));
+    });
+    if (decoded.length === 0) return { mode, decoded, errors, pixels: null };
+    const pixels = await batchPixels(
+      decoded.map((d) => d.picture),
+      this.model.imageProcessor,
+      this.nativePlan,
+    );
+    return { mode, decoded, errors, pixels };
+  }
 
-    const { pixel_values } = (await this.model.imageProcessor(decoded.map((d) => d.image))) as { pixel_values: Tensor };
+  /** Runs the vision model once on a prepared batch and keeps (and stores) its embeddings. */
+  private async embedPrepared(prepared: PreparedBatch): Promise<Map<string, EmbeddedImage | Error>> {
+    const outcomes = new Map<string, EmbeddedImage | Error>(prepared.errors);
+    const { decoded, pixels } = prepared;
+    if (!pixels) return outcomes;
+    const pixel_values = pixels.pixelValues;
     const output = (await this.model.visionModel({ pixel_values })) as Record<string, Tensor>;
     const rows = rowsOf(embeddingsOf(output, ['image_embeds', 'pooler_output']));
     this.stats.visionRuns++;
     this.stats.imagesEmbedded += decoded.length;
 
-    const perImage = (pixel_values.dims).slice(1);
+    const perImage = pixel_values.dims.slice(1);
     const perImageLength = perImage.reduce((a, b) => a * b, 1);
     const toStore: ImageEmbeddingEntry[] = [];
+    const variantKey = this.imageVariantKey(prepared.mode);
     decoded.forEach((d, index) => {
-      const embedded = { embedding: rows[index]!, width: d.width, height: d.height };
-      const key = imageEmbeddingKey(this.variantKey, d.contentHash);
+      const embedded = { embedding: rows[index]!, width: d.picture.width, height: d.picture.height };
+      const key = imageEmbeddingKey(variantKey, d.contentHash);
       this.remember(key, embedded);
       toStore.push({ key, ...embedded });
       outcomes.set(d.contentHash, embedded);

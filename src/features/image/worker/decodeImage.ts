@@ -12,18 +12,22 @@ export interface DecodedImage {
   height: number;
 }
 
-/**
- * Decodes in the worker with createImageBitmap (EXIF orientation applied, first frame of an
- * animation), flattens transparency onto white as a viewer would show it, and returns RGBA pixels.
- */
-export async function decodeImage(blob: Blob): Promise<DecodedImage> {
+/** createImageBitmap (EXIF orientation applied, first frame of an animation), with the app's error for a file it can't read. */
+export async function decodeBitmap(blob: Blob): Promise<ImageBitmap> {
   if (blob.size === 0) throw new ImageDecodeError('Empty file (0 bytes).');
-  let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+    return await createImageBitmap(blob, { imageOrientation: 'from-image' });
   } catch {
     throw new ImageDecodeError(`Not a readable image${blob.type ? ` (${blob.type})` : ''}: the browser could not decode it.`);
   }
+}
+
+/**
+ * Decodes in the worker, flattens transparency onto white as a viewer would show it, and returns
+ * RGBA pixels (the exact path: transformers.js's processor resizes them).
+ */
+export async function decodeImage(blob: Blob): Promise<DecodedImage> {
+  const bitmap = await decodeBitmap(blob);
   const { width, height } = bitmap;
   const scale = Math.min(1, MAX_DECODE_SIDE_PX / Math.max(width, height));
   const targetWidth = Math.max(1, Math.round(width * scale));

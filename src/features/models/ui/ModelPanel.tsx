@@ -214,6 +214,9 @@ function RuntimeSettings() {
   const setBackend = useAppStore((s) => s.setBackendPreference);
   const hubHost = useAppStore((s) => s.hubHost);
   const setHubHost = useAppStore((s) => s.setHubHost);
+  const task = useAppStore((s) => s.task);
+  const resizeMode = useAppStore((s) => s.imageResizeMode);
+  const setResizeMode = useAppStore((s) => s.setImageResizeMode);
   const [hostDraft, setHostDraft] = useState(hubHost);
   const [shownHubHost, setShownHubHost] = useState(hubHost);
   if (shownHubHost !== hubHost) {
@@ -237,6 +240,20 @@ function RuntimeSettings() {
           <option value="wasm">WebAssembly (CPU)</option>
         </select>
       </label>
+      {task === 'image' && (
+        <label className="mt-2 block">
+          Image resizing
+          <select
+            data-testid="resize-mode-select"
+            className="input mt-1"
+            value={resizeMode}
+            onChange={(e) => setResizeMode(e.target.value === 'native' ? 'native' : 'exact')}
+          >
+            <option value="exact">Exact (transformers.js preprocessing, the reference)</option>
+            <option value="native">Native (the browser resizes: faster, slightly different scores)</option>
+          </select>
+        </label>
+      )}
       <label className="mt-2 block">
         Model host (the Hub, or a mirror with the same URL layout)
         <input data-testid="hub-host-input" className="input mt-1" value={hostDraft} onChange={(e) => setHostDraft(e.target.value)} />

@@ -1,0 +1,81 @@
+import { Tensor, type ImageProcessor, type RawImage } from '@huggingface/transformers';
+import { centerCropOrigin, pixelPlanFromConfig, pixelValuesLength, resizedSize, writePixelValues, type PixelPlan } from '../../../lib/imagePreprocess';
+import type { ImageResizeMode } from '../shared/protocol';
+import { decodeBitmap, decodeImage, ImageDecodeError } from './decodeImage';
+
+/**
+ * A picture ready for the model's preprocessing: for the exact path the decoded RGBA picture (the
+ * processor resizes it), for the native path the model's input size already (the browser resized it).
+ */
+export type DecodedPicture =
+  | { mode: 'exact'; image: RawImage; width: number; height: number }
+  | { mode: 'native'; rgba: Uint8ClampedArray; inputWidth: number; inputHeight: number; width: number; height: number };
+
+/** The model's input: one [n, 3, height, width] tensor for the whole batch. */
+export interface BatchPixels {
+  pixelValues: Tensor;
+}
+
+/** The native path's plan for this processor, or null when its config asks for steps the plan doesn't model (the exact path then runs). */
+export function nativePlanOf(processor: ImageProcessor): PixelPlan | null {
+  return pixelPlanFromConfig(processor.config);
+}
+
+/**
+ * Decodes and draws the picture straight at the processor's resize size (then centre-cropped) in
+ * one canvas draw with the browser's high-quality downscaling, transparency flattened onto white.
+ */
+async function decodeNative(blob: Blob, plan: PixelPlan): Promise<DecodedPicture> {
+  const bitmap = await decodeBitmap(blob);
+  const { width, height } = bitmap;
+  try {
+    const resized = resizedSize(plan.resize, width, height);
+    const inputWidth = plan.crop?.width ?? resized.width;
+    const inputHeight = plan.crop?.height ?? resized.height;
+    const { left, top } = plan.crop ? centerCropOrigin(resized.width, resized.height, inputWidth, inputHeight) : { left: 0, top: 0 };
+    const canvas = new OffscreenCanvas(inputWidth, inputHeight);
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    if (!context) throw new ImageDecodeError('No 2D canvas available in this browser worker.');
+    context.fillStyle = '#ffffff';
+    context.fillRect(0, 0, inputWidth, inputHeight);
+    context.imageSmoothingQuality = 'high';
+    context.drawImage(bitmap, -left, -top, resized.width, resized.height);
+    const rgba = context.getImageData(0, 0, inputWidth, inputHeight).data;
+    return { mode: 'native', rgba, inputWidth, inputHeight, width, height };
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** Decodes one file for the chosen path (native falls back to exact when the processor has no plan). */
+export async function decodePicture(blob: Blob, mode: ImageResizeMode, plan: PixelPlan | null): Promise<DecodedPicture> {
+  if (mode === 'native' && plan) return await decodeNative(blob, plan);
+  return { mode: 'exact', ...(await decodeImage(blob)) };
+}
+
+/**
+ * The batch's input tensor. Exact pictures go through transformers.js's processor (the reference
+ * path: one call for the batch); native ones are rescaled and normalised straight into one
+ * Float32Array by the plan (src/lib/imagePreprocess.ts, the processor's arithmetic).
+ */
+export async function batchPixels(pictures: readonly DecodedPicture[], processor: ImageProcessor, plan: PixelPlan | null): Promise<BatchPixels> {
+  const first = pictures[0];
+  if (!first) throw new Error('an empty batch has no pixels');
+  if (first.mode === 'native' && plan) {
+    const { inputWidth, inputHeight } = first;
+    const perPicture = pixelValuesLength(inputWidth, inputHeight);
+    const data = new Float32Array(pictures.length * perPicture);
+    pictures.forEach((picture, index) => {
+      if (picture.mode !== 'native' || picture.inputWidth !== inputWidth || picture.inputHeight !== inputHeight)
+        throw new Error('a batch mixes pictures of different input sizes');
+      writePixelValues(data, index * perPicture, picture.rgba, inputWidth, inputHeight, plan.normalization);
+    });
+    return { pixelValues: new Tensor('float32', data, [pictures.length, 3, inputHeight, inputWidth]) };
+  }
+  const images = pictures.map((picture) => {
+    if (picture.mode !== 'exact') throw new Error('a batch mixes exact and native pictures');
+    return picture.image;
+  });
+  const { pixel_values } = (await processor(images)) as { pixel_values: Tensor };
+  return { pixelValues: pixel_values };
+}
