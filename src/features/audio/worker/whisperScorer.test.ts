@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { AutoFeatureExtractor, AutoTokenizer, WhisperForConditionalGeneration, env } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WhisperScorer } from './whisperScorer';
+import type { ScoresByRule } from '../../../lib/audioScoring';
 
 const MODELS_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../../../../public/models/');
 const MODEL_ID = 'builtin/whisper-words';
@@ -38,6 +39,13 @@ function tone(seconds: number): Float32Array {
   return samples;
 }
 
+function expectSameScores(actual: ScoresByRule, expected: ScoresByRule, tolerance: number): void {
+  for (const rule of ['mean', 'sum-with-eot'] as const) {
+    expect(actual[rule]).toHaveLength(expected[rule].length);
+    actual[rule].forEach((score, index) => expect(Math.abs(score - expected[rule][index]!)).toBeLessThanOrEqual(tolerance));
+  }
+}
+
 describe('WhisperScorer (built-in model, Node)', () => {
   it('transcribes from the encoder output it computed: one encoder run per window', async () => {
     const before = encoderRuns;
@@ -62,6 +70,37 @@ describe('WhisperScorer (built-in model, Node)', () => {
     // Log-probs: finite and at most 0.
     for (const score of batched) expect(score).toBeLessThanOrEqual(0);
   });
+
+  it('scores with the cross-attention cached per window exactly as the tiled batch, over labels of different lengths and several calls', async () => {
+    const { encoded } = await scorer.encode(tone(2), { transcribe: false, keepInput: false });
+    const words = ['yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go'];
+    // 40 prompts of 1 to ~8 tokens: more rows than one cached call takes under the memory bound.
+    const prompts = words.flatMap((word) => [` ${word}`, ` [${word}]`, ` This is a sound of ${word}.`, ` ${word} ${word}, and then ${word} again`]);
+    const lengths = new Set(prompts.map((prompt) => scorer.labelTokenIds(prompt).length));
+    expect(lengths.size).toBeGreaterThanOrEqual(3);
+    const cachedCounters = NO_COUNTERS();
+    const promptRunsBefore = scorer.promptRuns;
+    const cached = await scorer.scoreWith('cached-cross-attention', encoded, prompts, cachedCounters);
+    expect(scorer.promptRuns - promptRunsBefore).toBe(1);
+    expect(cachedCounters.decoderRuns).toBeGreaterThan(1);
+    expect(cachedCounters.labelRowsScored).toBe(prompts.length);
+    const tiledCounters = NO_COUNTERS();
+    const tiled = await scorer.scoreWith('tiled', encoded, prompts, tiledCounters);
+    expect(tiledCounters.labelRowsScored).toBe(prompts.length);
+    expectSameScores(cached, tiled, 1e-4);
+    // The default strategy is the cached one, and its prompt state is kept: a label edit on this
+    // window runs no prompt (no cross-attention) again.
+    expect(scorer.decoderStrategy).toBe('cached-cross-attention');
+    const edit = await scorer.score(encoded, [' maybe', ' left'], NO_COUNTERS());
+    expect(scorer.promptRuns - promptRunsBefore).toBe(1);
+    expect(edit.mean[1]).toBeCloseTo(cached.mean[prompts.indexOf(' left')]!, 5);
+    // Another window is another prompt run, and its scores differ (the cache is the window's own).
+    const { encoded: other } = await scorer.encode(tone(0.5).map((x) => -3 * x), { transcribe: false, keepInput: false });
+    const otherScores = await scorer.score(other, [' left'], NO_COUNTERS());
+    expect(scorer.promptRuns - promptRunsBefore).toBe(2);
+    expect(Math.abs(otherScores.mean[0]! - edit.mean[1]!)).toBeGreaterThan(1e-4);
+    expectSameScores(otherScores, await scorer.scoreWith('tiled', other, [' left'], NO_COUNTERS()), 1e-4);
+  }, 60_000);
 
   it("pools the encoder output over the positions that hold the clip's audio, not the 30 s padding", async () => {
     const { encoded, pooled } = await scorer.encode(tone(3), { transcribe: false, keepInput: false });

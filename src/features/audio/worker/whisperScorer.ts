@@ -18,16 +18,39 @@ interface GreedyTranscriptionOptions {
 function greedyGenerate(model: WhisperForConditionalGeneration, options: GreedyTranscriptionOptions) {
   return model.generate(options as unknown as WhisperGenerateParameters);
 }
-import { TOKEN_AGGREGATIONS, buildDecoderBatch, scoreDecoderBatchByRule, type ScoresByRule } from '../../../lib/audioScoring';
+import {
+  TOKEN_AGGREGATIONS,
+  buildDecoderBatch,
+  labelColumns,
+  scoreDecoderBatchAfterPromptByRule,
+  scoreDecoderBatchByRule,
+  type ScoresByRule,
+} from '../../../lib/audioScoring';
 import { WHISPER_SAMPLE_RATE_HZ, WHISPER_WINDOW_SECONDS } from '../../../lib/audio';
 import { coveredEncoderPositions, meanPoolFrames } from '../../../lib/audioEmbedding';
 import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
+import { PromptStateCache, cachedCallRowBytes, promptStateFromOutputs, tiledPastKeyValues, type PromptState } from './whisperPromptState';
 
 /** Whisper's text for one 30 s window stays well under this many tokens. */
 const MAX_TRANSCRIPT_TOKENS = 128;
-/** Memory allowed for one decoder call (logits plus the per-row cross-attention cache it returns). */
+/** Memory allowed for one decoder call (logits plus the per-row cross-attention cache it reads and returns). */
 const MAX_DECODER_CALL_BYTES = 192 * 1024 * 1024;
+/**
+ * Memory for the prompt states (cross-attention cache) of recently scored windows: a label edit
+ * on these windows runs no prompt again. Whisper-tiny's state is ~18 MB a window, the built-in's ~3 MB.
+ */
+const MAX_PROMPT_STATE_CACHE_BYTES = 128 * 1024 * 1024;
 const FLOAT32_BYTES = 4;
+
+/**
+ * How the decoder reads the labels. cached-cross-attention (the default): the prompt tokens run
+ * once per window with batch 1 and their key/value cache (cross-attention included) is tiled over
+ * the label rows, which decode only their own tokens. tiled: the reference, every row decodes
+ * prompt + label against the encoder output tiled along the batch (each row recomputes the
+ * cross-attention). Both give the same scores.
+ */
+export type WhisperDecoderStrategy = 'cached-cross-attention' | 'tiled';
+export const WHISPER_DECODER_STRATEGIES: readonly WhisperDecoderStrategy[] = ['cached-cross-attention', 'tiled'];
 
 export interface WhisperWindow extends EncodedWindow {
   /** Encoder output, [1, positions, width]. */
@@ -88,6 +111,8 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
   private readonly tokens: WhisperTokens;
   private readonly decoderLayers: number;
   private readonly multilingual: boolean;
+  private readonly promptStates = new PromptStateCache<WhisperWindow>(MAX_PROMPT_STATE_CACHE_BYTES);
+  private promptRunCount = 0;
 
   constructor(
     private readonly model: WhisperForConditionalGeneration,
@@ -95,6 +120,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
     private readonly featureExtractor: FeatureExtractor,
     /** The catalog's answer; the model's generation config overrides it when it says. */
     catalogMultilingual: boolean,
+    readonly decoderStrategy: WhisperDecoderStrategy = 'cached-cross-attention',
   ) {
     this.multilingual = booleanField(model.generation_config, 'is_multilingual') ?? catalogMultilingual;
     this.tokens = whisperTokens(model, this.multilingual);
@@ -150,15 +176,27 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
   }
 
   async score(window: WhisperWindow, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule> {
+    return this.scoreWith(this.decoderStrategy, window, prompts, counters);
+  }
+
+  /**
+   * Scores with the named decoder strategy. The engine uses the scorer's own (score()); tests, the
+   * debug check and the bench call both on one window to show they agree and what each costs.
+   */
+  async scoreWith(strategy: WhisperDecoderStrategy, window: WhisperWindow, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule> {
     const labelIds = prompts.map((prompt) => this.labelTokenIds(prompt));
     const scores: ScoresByRule = { mean: new Float32Array(prompts.length), 'sum-with-eot': new Float32Array(prompts.length) };
-    const longest = this.tokens.prompt.length + Math.max(0, ...labelIds.map((ids) => ids.length)) + 1;
-    const rowBytes =
-      FLOAT32_BYTES * (longest * this.tokens.vocabSize + (2 * this.decoderLayers + 1) * window.positions * window.width);
+    if (prompts.length === 0) return scores;
+    const labelColumnsLength = Math.max(0, ...labelIds.map((ids) => ids.length)) + 1;
+    const promptState = strategy === 'cached-cross-attention' ? await this.promptStateFor(window) : null;
+    const rowBytes = promptState
+      ? cachedCallRowBytes(promptState, this.tokens.prompt.length, labelColumnsLength, this.tokens.vocabSize)
+      : FLOAT32_BYTES *
+        ((this.tokens.prompt.length + labelColumnsLength) * this.tokens.vocabSize + (2 * this.decoderLayers + 1) * window.positions * window.width);
     const rowsPerCall = Math.max(1, Math.floor(MAX_DECODER_CALL_BYTES / rowBytes));
     for (let first = 0; first < prompts.length; first += rowsPerCall) {
       const chunk = labelIds.slice(first, first + rowsPerCall);
-      const chunkScores = await this.scoreRows(window, chunk);
+      const chunkScores = promptState ? await this.scoreRowsAfterPrompt(window, promptState, chunk) : await this.scoreRowsTiled(window, chunk);
       for (const rule of TOKEN_AGGREGATIONS) scores[rule].set(chunkScores[rule], first);
       counters.decoderRuns++;
       counters.labelRowsScored += chunk.length;
@@ -166,8 +204,64 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
     return scores;
   }
 
-  /** One decoder call: every row reads the same encoder output, tiled along the batch. */
-  private async scoreRows(window: WhisperWindow, labelIds: readonly number[][]): Promise<ScoresByRule> {
+  /** How many prompt runs (batch-1 decoder calls that compute a window's cross-attention cache) this scorer has made. */
+  get promptRuns(): number {
+    return this.promptRunCount;
+  }
+
+  /** The window's prompt state from the cache, or one batch-1 decoder run over the prompt tokens. */
+  private async promptStateFor(window: WhisperWindow): Promise<PromptState> {
+    const cached = this.promptStates.get(window);
+    if (cached) return cached;
+    const encoderOutputs = new Tensor('float32', window.hidden, [1, window.positions, window.width]);
+    const promptIds = new Tensor('int64', BigInt64Array.from(this.tokens.prompt, (id) => BigInt(id)), [1, this.tokens.prompt.length]);
+    try {
+      // No past_key_values: transformers.js sets use_cache_branch = false and the merged decoder
+      // returns the cross-attention keys/values it computed from the encoder output.
+      const output = (await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: promptIds })) as Record<string, unknown>;
+      this.promptRunCount++;
+      const state = await promptStateFromOutputs(output, this.tokens.prompt.length);
+      this.promptStates.set(window, state);
+      return state;
+    } finally {
+      encoderOutputs.dispose();
+      promptIds.dispose();
+    }
+  }
+
+  /**
+   * One decoder call over the label tokens only: the prompt's cache is tiled over the rows and
+   * passed as past_key_values (use_cache_branch = true), so no row recomputes the cross-attention.
+   */
+  private async scoreRowsAfterPrompt(window: WhisperWindow, state: PromptState, labelIds: readonly number[][]): Promise<ScoresByRule> {
+    const batch = buildDecoderBatch(this.tokens.prompt, labelIds, this.tokens.endOfText);
+    const columns = labelColumns(batch);
+    const pastKeyValues = tiledPastKeyValues(state, batch.rows);
+    // The merged decoder lists encoder_hidden_states as an input of both branches; the cache branch
+    // never reads it, so the batch-1 encoder output is enough.
+    const encoderOutputs = new Tensor('float32', window.hidden, [1, window.positions, window.width]);
+    const labelInputIds = new Tensor('int64', BigInt64Array.from(columns.ids, (id) => BigInt(id)), [batch.rows, columns.length]);
+    let output: Record<string, unknown> = {};
+    try {
+      output = (await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: labelInputIds, past_key_values: pastKeyValues })) as Record<
+        string,
+        unknown
+      >;
+      const logits = output.logits;
+      if (!(logits instanceof Tensor) || !(logits.data instanceof Float32Array)) throw new Error('The Whisper decoder returned no float32 logits.');
+      const vocabSize = logits.dims.at(-1) ?? this.tokens.vocabSize;
+      return scoreDecoderBatchAfterPromptByRule(batch, state.lastLogits, logits.data, vocabSize);
+    } finally {
+      // The present key/values (GPU buffers on WebGPU) and the tiled copies are this call's alone.
+      for (const value of Object.values(output)) if (value instanceof Tensor) value.dispose();
+      if (batch.rows > 1) for (const tensor of Object.values(pastKeyValues)) tensor.dispose();
+      encoderOutputs.dispose();
+      labelInputIds.dispose();
+    }
+  }
+
+  /** The reference strategy, one decoder call: every row reads the same encoder output, tiled along the batch, from the first prompt token. */
+  private async scoreRowsTiled(window: WhisperWindow, labelIds: readonly number[][]): Promise<ScoresByRule> {
     const batch = buildDecoderBatch(this.tokens.prompt, labelIds, this.tokens.endOfText);
     const tiled = new Float32Array(batch.rows * window.hidden.length);
     for (let row = 0; row < batch.rows; row++) tiled.set(window.hidden, row * window.hidden.length);
@@ -193,6 +287,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
   }
 
   async dispose(): Promise<void> {
+    this.promptStates.clear();
     await this.model.dispose();
   }
 }
