@@ -10,7 +10,7 @@ import type {
   LearningCurveRequest,
   TrainHeadRequest,
 } from '../../lab/shared';
-import { audioTransferablesOf, type AudioClip, type AudioTaskEvent, type AudioTaskRequest, type ClipOutcome } from '../shared/protocol';
+import { audioTransferablesOf, type AudioClip, type AudioTaskEvent, type AudioTaskRequest, type ClipOutcome, type DecoderStrategyScores } from '../shared/protocol';
 import { type AudioWorkerStats } from '../../../lib/workerReports';
 
 export interface ScoreOptions {
@@ -82,6 +82,17 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
       (event, settle) => {
         if (event.type !== 'debugFeatures') return false;
         settle.resolve(event.data ? { dims: event.dims, data: event.data } : null);
+        return true;
+      },
+    );
+  }
+
+  debugDecoderStrategies(contentHash: string, prompts: string[]): Promise<DecoderStrategyScores[] | null> {
+    return this.call<DecoderStrategyScores[] | null>(
+      (requestId) => ({ type: 'debugDecoderStrategies', requestId, contentHash, prompts }),
+      (event, settle) => {
+        if (event.type !== 'debugDecoderStrategies') return false;
+        settle.resolve(event.results);
         return true;
       },
     );

@@ -120,6 +120,10 @@ class FakeWorker implements AudioScoringBridge {
     return null;
   }
 
+  async debugDecoderStrategies(): Promise<null> {
+    return null;
+  }
+
   terminate(): void {}
 }
 

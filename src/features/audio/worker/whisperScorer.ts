@@ -29,6 +29,7 @@ import {
 } from '../../../lib/audioScoring';
 import { WHISPER_SAMPLE_RATE_HZ, WHISPER_WINDOW_SECONDS } from '../../../lib/audio';
 import { coveredEncoderPositions, meanPoolFrames } from '../../../lib/audioEmbedding';
+import type { DecoderStrategyScores } from '../shared/protocol';
 import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters } from './audioScorer';
 import {
   PromptStateCache,
@@ -217,6 +218,20 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
     } finally {
       this.promptStates.release(state);
     }
+  }
+
+  async scoreEachDecoderStrategy(window: WhisperWindow, prompts: readonly string[], counters: ScoreCounters): Promise<DecoderStrategyScores[]> {
+    const results: DecoderStrategyScores[] = [];
+    for (const strategy of ['cached-cross-attention', 'tiled'] as const) {
+      const scores = await this.scoreWith(strategy, window, prompts, counters);
+      results.push({
+        strategy,
+        crossAttentionFeed: strategy === 'tiled' ? null : this.crossAttentionFeed,
+        mean: Array.from(scores.mean),
+        sumWithEot: Array.from(scores['sum-with-eot']),
+      });
+    }
+    return results;
   }
 
   /** Label rows in as few decoder calls as the memory bound allows, after the prompt state when given (else tiled). */
