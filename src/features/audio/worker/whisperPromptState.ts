@@ -25,6 +25,13 @@ export type CrossAttentionFeed = 'broadcast' | 'tiled';
 const PRESENT_PREFIX = 'present.';
 const PAST_PREFIX = 'past_key_values.';
 
+/** Logits as float32 (an fp16 export's come as float16). */
+export function float32Logits(logits: Tensor): Float32Array {
+  const data = logits.to('float32').data;
+  if (!(data instanceof Float32Array)) throw new Error(`The Whisper decoder returned ${logits.type} logits.`);
+  return data;
+}
+
 function isCrossAttention(name: string): boolean {
   return name.includes('.encoder.');
 }
@@ -42,10 +49,10 @@ export async function promptStateFromOutputs(output: Record<string, unknown>, pr
   const kept = new Set<Tensor>();
   try {
     const logits = output.logits;
-    if (!(logits instanceof Tensor) || logits.dims.length !== 3 || logits.dims[1] !== promptLength || !(logits.data instanceof Float32Array))
-      throw new Error('The Whisper decoder returned no float32 logits for the prompt.');
+    if (!(logits instanceof Tensor) || logits.dims.length !== 3 || logits.dims[1] !== promptLength)
+      throw new Error('The Whisper decoder returned no logits for the prompt.');
     const vocabSize = logits.dims[2] as number;
-    const lastLogits = logits.data.slice((promptLength - 1) * vocabSize, promptLength * vocabSize);
+    const lastLogits = float32Logits(logits).slice((promptLength - 1) * vocabSize, promptLength * vocabSize);
     const past = new Map<string, Tensor>();
     let bytes = lastLogits.byteLength;
     for (const [name, value] of Object.entries(output)) {

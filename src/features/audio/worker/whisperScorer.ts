@@ -34,6 +34,7 @@ import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters } from './
 import {
   PromptStateCache,
   cachedCallRowBytes,
+  float32Logits,
   pastKeyValuesForRows,
   promptStateFromOutputs,
   type CrossAttentionFeed,
@@ -312,8 +313,8 @@ export class WhisperScorer implements AudioScorer<WhisperWindow> {
     try {
       output = (await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: labelInputIds, past_key_values: past })) as Record<string, unknown>;
       const logits = output.logits;
-      if (!(logits instanceof Tensor) || !(logits.data instanceof Float32Array)) throw new Error('The Whisper decoder returned no float32 logits.');
-      return read(logits.data, logits.dims.at(-1) ?? this.tokens.vocabSize);
+      if (!(logits instanceof Tensor)) throw new Error('The Whisper decoder returned no logits.');
+      return read(float32Logits(logits), logits.dims.at(-1) ?? this.tokens.vocabSize);
     } finally {
       // The present key/values (GPU buffers on WebGPU) and the tiled copies are this call's alone.
       for (const value of Object.values(output)) if (value instanceof Tensor) value.dispose();
