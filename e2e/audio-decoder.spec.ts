@@ -18,6 +18,7 @@ interface StrategyScores {
   crossAttentionFeed: string | null;
   mean: number[];
   sumWithEot: number[];
+  ms: number;
 }
 
 for (const backend of ['wasm', 'webgpu'] as const satisfies readonly Backend[]) {
@@ -46,6 +47,11 @@ for (const backend of ['wasm', 'webgpu'] as const satisfies readonly Backend[]) 
     expect(cached.mean).toHaveLength(prompts.length);
     expect(['broadcast', 'tiled']).toContain(cached.crossAttentionFeed);
     test.info().annotations.push({ type: `${backend} cross-attention feed`, description: String(cached.crossAttentionFeed) });
+    // Reported, never asserted: the decoder's time for these prompts on this backend, a new window each.
+    test.info().annotations.push({
+      type: `${backend} decoder ms for ${prompts.length} prompts`,
+      description: `cached cross-attention (prompt run + label call) ${cached.ms.toFixed(0)}, tiled ${tiled.ms.toFixed(0)}`,
+    });
 
     let worst = 0;
     for (const [rule, a, b] of [['mean', cached.mean, tiled.mean], ['sum-with-eot', cached.sumWithEot, tiled.sumWithEot]] as const) {

@@ -96,7 +96,7 @@ declare global {
       audioFeatures: (itemName: string) => Promise<{ dims: number[]; data: number[] }>;
       audioPrompts: () => string[];
       /** A clip's first window scored in the worker with each Whisper decoder strategy (cached cross-attention, tiled). */
-      audioDecoderStrategies: (itemName: string, prompts: string[]) => Promise<Array<{ strategy: string; crossAttentionFeed: string | null; mean: number[]; sumWithEot: number[] }>>;
+      audioDecoderStrategies: (itemName: string, prompts: string[]) => Promise<Array<{ strategy: string; crossAttentionFeed: string | null; mean: number[]; sumWithEot: number[]; ms: number }>>;
       /** Raw (uncalibrated) per-prompt scores of a clip, as the worker computed them. */
       audioRawScores: (itemName: string) => number[] | null;
       /** Applies a review decision to the current task's items with these names (the store action the review UI calls). */

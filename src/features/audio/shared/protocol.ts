@@ -68,6 +68,8 @@ export interface DecoderStrategyScores {
   crossAttentionFeed: string | null;
   mean: number[];
   sumWithEot: number[];
+  /** Wall time of this strategy's scoring in the worker (a debug measurement, never asserted). */
+  ms: number;
 }
 
 /** The audio worker answers the prompt lab's requests (not the bias probe, which is images only). */

@@ -72,4 +72,17 @@ describe('PromptStateCache', () => {
     cache.release(held);
     expect(cache.bytes).toBeLessThanOrEqual(150);
   });
+
+  it('forgets a state on request, so the next use computes it again', async () => {
+    const cache = new PromptStateCache<object>(1000);
+    const key = {};
+    let computed = 0;
+    const compute = async () => (computed++, state(10));
+    cache.release(await cache.acquire(key, compute));
+    cache.forget(key);
+    expect(cache.size).toBe(0);
+    expect(cache.bytes).toBe(0);
+    cache.release(await cache.acquire(key, compute));
+    expect(computed).toBe(2);
+  });
 });

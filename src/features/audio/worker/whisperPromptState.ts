@@ -25,11 +25,16 @@ export type CrossAttentionFeed = 'broadcast' | 'tiled';
 const PRESENT_PREFIX = 'present.';
 const PAST_PREFIX = 'past_key_values.';
 
-/** Logits as float32 (an fp16 export's come as float16). */
+/** Logits as float32: an fp16 export's come as a Float16Array (raw Uint16Array bits, where the engine lacks one, are refused). */
 export function float32Logits(logits: Tensor): Float32Array {
-  const data = logits.to('float32').data;
-  if (!(data instanceof Float32Array)) throw new Error(`The Whisper decoder returned ${logits.type} logits.`);
-  return data;
+  const data: unknown = logits.ort_tensor.data;
+  if (data instanceof Float32Array) return data;
+  if (logits.type !== 'float16' || !ArrayBuffer.isView(data) || data instanceof Uint16Array)
+    throw new Error(`The Whisper decoder returned ${logits.type} logits this scorer cannot read.`);
+  return Float32Array.from({ length: logits.size }, (_, index) => {
+    const value: unknown = Reflect.get(data, index);
+    return typeof value === 'number' ? value : Number.NaN;
+  });
 }
 
 function isCrossAttention(name: string): boolean {
@@ -161,9 +166,23 @@ export class PromptStateCache<Key extends object> {
 
   release(state: PromptState): void {
     const count = (this.inUse.get(state) ?? 1) - 1;
-    if (count > 0) this.inUse.set(state, count);
-    else this.inUse.delete(state);
+    if (count > 0) {
+      this.inUse.set(state, count);
+      return;
+    }
+    this.inUse.delete(state);
+    // Forgotten or cleared while in use: nothing else holds it.
+    if (![...this.states.values()].includes(state)) disposeState(state);
     this.evict();
+  }
+
+  /** Drops the key's state (freed now unless in use). */
+  forget(key: Key): void {
+    const state = this.states.get(key);
+    if (!state) return;
+    this.states.delete(key);
+    this.totalBytes -= state.bytes;
+    if (!this.inUse.has(state)) disposeState(state);
   }
 
   clear(): void {

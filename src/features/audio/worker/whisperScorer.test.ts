@@ -64,7 +64,7 @@ describe('WhisperScorer (built-in model, Node)', () => {
     expect(encoderRuns - before).toBe(1);
     expect(typeof transcript).toBe('string');
     expect(input?.dims).toEqual([1, 80, 3000]);
-  });
+  }, 60_000);
 
   it('scores all labels in batched decoder calls exactly as one label at a time', async () => {
     const { encoded } = await scorer.encode(tone(1), { transcribe: false, keepInput: false });
@@ -80,7 +80,7 @@ describe('WhisperScorer (built-in model, Node)', () => {
     }
     // Log-probs: finite and at most 0.
     for (const score of batched) expect(score).toBeLessThanOrEqual(0);
-  });
+  }, 60_000);
 
   it('scores with the cross-attention cached per window exactly as the tiled batch, over labels of different lengths and several calls', async () => {
     const { encoded } = await scorer.encode(tone(2), { transcribe: false, keepInput: false });
@@ -146,5 +146,5 @@ describe('WhisperScorer (built-in model, Node)', () => {
     // Pooling the padding too would give something else.
     const everything = meanOfRows(positions);
     expect(Math.max(...everything.map((value, k) => Math.abs(value - pooled[k]!)))).toBeGreaterThan(1e-3);
-  });
+  }, 60_000);
 });
