@@ -30,7 +30,7 @@ describe('prompt state', () => {
     const state = await promptStateFromOutputs(decoderOutputs(), PROMPT_LENGTH, 'tiled');
     const broadcast = pastKeyValuesForRows(state, 3, 'broadcast');
     expect(broadcast.past['past_key_values.0.decoder.key']?.dims).toEqual([3, 1, PROMPT_LENGTH, 2]);
-    expect(Array.from(broadcast.past['past_key_values.0.decoder.key']?.data ?? [])).toEqual([1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4]);
+    expect(Array.from(broadcast.past['past_key_values.0.decoder.key']?.data as Float32Array)).toEqual([1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4]);
     expect(broadcast.past['past_key_values.0.encoder.key']).toBe(state.past.get('past_key_values.0.encoder.key'));
     expect(broadcast.created).toHaveLength(1);
     const tiled = pastKeyValuesForRows(state, 3, 'tiled');
