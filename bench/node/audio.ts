@@ -87,6 +87,8 @@ export interface WhisperResult {
     transcript: string;
     /** WhisperScorer.encode (no transcription) + WhisperScorer.score: the engine's work minus its greedy transcription. */
     scorerOnly: { featuresMs: number[]; encodeMs: number[]; scoreMs: number[]; totalMs: number[]; medianMs: number; decoderRuns: number };
+    /** The decoder part alone: the cached cross-attention (default) vs the tiled reference on the same windows. */
+    decoder?: { cachedMedianMs: number; tiledMedianMs: number; tiledDecoderRuns: number; speedupVsTiled: number; scoresMaxAbsDiff: number };
     naiveWarmupMs: number;
     naive: { ms: number[]; medianMs: number; calls: number };
     speedup: number;
@@ -208,6 +210,14 @@ async function benchWhisper(page: Page, spec: WhisperSpec, quick: boolean): Prom
   const scoreMs = split.scoreMs.slice(1);
   const totalMs = encodeMs.map((ms, index) => ms + (scoreMs[index] as number));
   const scorerOnly = { featuresMs, encodeMs, scoreMs, totalMs, medianMs: median(totalMs), decoderRuns: split.decoderRunsPerRep };
+  const tiledMedianMs = median(split.tiledScoreMs.slice(1));
+  const decoder = {
+    cachedMedianMs: median(scoreMs),
+    tiledMedianMs,
+    tiledDecoderRuns: split.tiledDecoderRunsPerRep,
+    speedupVsTiled: tiledMedianMs / median(scoreMs),
+    scoresMaxAbsDiff: split.tiledScoresMaxAbsDiff,
+  };
 
   let native: WhisperResult['native'] = null;
   if (spec.native) {
@@ -265,6 +275,7 @@ async function benchWhisper(page: Page, spec: WhisperSpec, quick: boolean): Prom
       engineStats: engineRuns.stats.slice(1).map((stats) => statsDelta(stats, zero)),
       transcript: engineRuns.transcript,
       scorerOnly,
+      decoder,
       naiveWarmupMs: naive.ms[0] as number,
       naive: { ...naiveTimed, calls: WHISPER_LABELS.length },
       speedup: naiveTimed.medianMs / engineTimed.medianMs,

@@ -1,14 +1,14 @@
 import { basename, dirname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AutoFeatureExtractor, env as transformersEnv, type Tensor as TransformersTensor } from '@huggingface/transformers';
-import { buildDecoderBatch, scoreDecoderBatch } from '../../src/lib/audioScoring';
+import { buildDecoderBatch, labelColumns, scoreDecoderBatchAfterPromptByRule } from '../../src/lib/audioScoring';
 
 export interface NativeWhisperResult {
   /** The log-mel alone (inside encodeMs), per repetition. */
   featuresMs: number[];
   /** Log-mel (transformers.js's WhisperFeatureExtractor, in Node) + encoder session, per repetition. */
   encodeMs: number[];
-  /** Tiling the encoder output + one decoder session call over all rows + the log-prob maths, per repetition. */
+  /** The prompt run (batch 1) + one decoder call over the label rows after its cache + the log-prob maths, per repetition. */
   scoreMs: number[];
   totalMs: number[];
   scores: number[];
@@ -31,11 +31,30 @@ function emptyPast(session: ort.InferenceSession, rows: number): Record<string, 
   return feeds;
 }
 
+/** The prompt run's present.N… outputs as the past_key_values.N… inputs of the label call: self-attention tiled over the rows, cross-attention as it is (the decoder's MatMuls broadcast it). */
+function pastForRows(present: ort.InferenceSession.OnnxValueMapType, rows: number): Record<string, ort.Tensor> {
+  const past: Record<string, ort.Tensor> = {};
+  for (const [name, tensor] of Object.entries(present)) {
+    if (!name.startsWith('present.')) continue;
+    const pastName = `past_key_values.${name.slice('present.'.length)}`;
+    if (name.includes('.encoder.') || rows === 1) {
+      past[pastName] = tensor;
+      continue;
+    }
+    const single = tensor.data as Float32Array;
+    const tiled = new Float32Array(rows * single.length);
+    for (let row = 0; row < rows; row++) tiled.set(single, row * single.length);
+    past[pastName] = new ort.Tensor('float32', tiled, [rows, ...tensor.dims.slice(1)]);
+  }
+  return past;
+}
+
 /**
  * The computation the app's WhisperScorer does for a new clip (without its transcription), under
- * onnxruntime-node with the same ONNX files: log-mel, encoder once, the encoder output tiled over
- * the label rows, ONE decoder call on the right-padded batch (built by the app's
- * buildDecoderBatch), and the label log-probs (the app's scoreDecoderBatch).
+ * onnxruntime-node with the same ONNX files: log-mel, encoder once, the prompt tokens once with
+ * batch 1 (use_cache_branch false), then ONE decoder call over the right-padded label columns
+ * (the app's buildDecoderBatch / labelColumns) after the prompt's cache (use_cache_branch true),
+ * and the label log-probs (the app's scoreDecoderBatchAfterPromptByRule).
  */
 export async function nativeWhisperScoring(options: {
   modelDir: string;
@@ -64,9 +83,10 @@ export async function nativeWhisperScoring(options: {
   const encoder = await ort.InferenceSession.create(`${modelDir}/onnx/encoder_model.onnx`, sessionOptions);
   const decoder = await ort.InferenceSession.create(`${modelDir}/onnx/decoder_model_merged.onnx`, sessionOptions);
   const batch = buildDecoderBatch(promptIds, labelIds, eotId);
-  const inputIds = new ort.Tensor('int64', BigInt64Array.from(batch.ids, (id) => BigInt(id)), [batch.rows, batch.length]);
-  const past = emptyPast(decoder, batch.rows);
-  const useCacheBranch = new ort.Tensor('bool', [false], [1]);
+  const columns = labelColumns(batch);
+  const promptInputIds = new ort.Tensor('int64', BigInt64Array.from(promptIds, (id) => BigInt(id)), [1, promptIds.length]);
+  const labelInputIds = new ort.Tensor('int64', BigInt64Array.from(columns.ids, (id) => BigInt(id)), [batch.rows, columns.length]);
+  const emptyPromptPast = emptyPast(decoder, 1);
 
   let featuresMaxAbsDiffVsBrowser: number | null = null;
   const once = async () => {
@@ -81,19 +101,26 @@ export async function nativeWhisperScoring(options: {
     const { last_hidden_state: hidden } = await encoder.run({ input_features: new ort.Tensor('float32', features, input_features.dims) });
     if (!hidden || hidden.dims.length !== 3) throw new Error('the encoder returned no last_hidden_state');
     const encodedAt = performance.now();
-    const [, positions, width] = hidden.dims as [number, number, number];
-    const single = hidden.data as Float32Array;
-    const tiled = new Float32Array(batch.rows * single.length);
-    for (let row = 0; row < batch.rows; row++) tiled.set(single, row * single.length);
+    const promptOutput = await decoder.run({
+      input_ids: promptInputIds,
+      encoder_hidden_states: hidden,
+      use_cache_branch: new ort.Tensor('bool', [false], [1]),
+      ...emptyPromptPast,
+    });
+    const promptLogits = promptOutput.logits;
+    if (!promptLogits) throw new Error('the decoder returned no logits for the prompt');
+    const vocabSize = promptLogits.dims.at(-1) as number;
+    const promptLastLogits = (promptLogits.data as Float32Array).subarray((promptIds.length - 1) * vocabSize, promptIds.length * vocabSize);
     const output = await decoder.run({
-      input_ids: inputIds,
-      encoder_hidden_states: new ort.Tensor('float32', tiled, [batch.rows, positions, width]),
-      use_cache_branch: useCacheBranch,
-      ...past,
+      input_ids: labelInputIds,
+      encoder_hidden_states: hidden,
+      use_cache_branch: new ort.Tensor('bool', [true], [1]),
+      ...pastForRows(promptOutput, batch.rows),
     });
     const logits = output.logits;
     if (!logits) throw new Error('the decoder returned no logits');
-    const scores = scoreDecoderBatch(batch, logits.data as Float32Array, logits.dims.at(-1) as number, 'mean');
+    const scores = scoreDecoderBatchAfterPromptByRule(batch, promptLastLogits, logits.data as Float32Array, vocabSize).mean;
+    for (const tensor of Object.values(promptOutput)) tensor.dispose();
     for (const tensor of Object.values(output)) tensor.dispose();
     hidden.dispose();
     const done = performance.now();

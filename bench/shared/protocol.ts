@@ -93,6 +93,11 @@ export interface WhisperSplitRuns {
   /** WhisperScorer.score (the batched decoder calls + log-prob maths) per repetition. */
   scoreMs: number[];
   decoderRunsPerRep: number;
+  /** The same window scored again with the reference decoder strategy (tiled encoder output, every row from the first prompt token), per repetition. */
+  tiledScoreMs: number[];
+  tiledDecoderRunsPerRep: number;
+  /** Largest score difference, tiled vs the default (cached cross-attention), over every repetition and both score rules. */
+  tiledScoresMaxAbsDiff: number;
   scores: number[];
   /** What the Node side needs to run the same computation natively. */
   promptIds: number[];

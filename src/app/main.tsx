@@ -98,6 +98,8 @@ declare global {
       prompts: () => string[];
       audioFeatures: (itemName: string) => Promise<{ dims: number[]; data: number[] }>;
       audioPrompts: () => string[];
+      /** A clip's first window scored in the worker with each Whisper decoder strategy (cached cross-attention, tiled). */
+      audioDecoderStrategies: (itemName: string, prompts: string[]) => Promise<Array<{ strategy: string; crossAttentionFeed: string | null; mean: number[]; sumWithEot: number[]; ms: number }>>;
       /** Raw (uncalibrated) per-prompt scores of a clip, as the worker computed them. */
       audioRawScores: (itemName: string) => number[] | null;
       /** Applies a review decision to the current task's items with these names (the store action the review UI calls). */
@@ -114,6 +116,7 @@ if (urlState.debug) {
     prompts: () => currentQuery(store.getState()).prompts,
     audioFeatures: (itemName) => audio.debugFeatures(itemName),
     audioPrompts: () => currentAudioQuery(store.getState()).prompts,
+    audioDecoderStrategies: (itemName, prompts) => audio.debugDecoderStrategies(itemName, prompts),
     audioRawScores: (itemName) => {
       const item = Object.values(store.getState().audioItems).find((candidate) => candidate.name === itemName);
       return item?.rawScores ? Array.from(item.rawScores) : null;

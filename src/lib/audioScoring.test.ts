@@ -5,6 +5,9 @@ import {
   meanPromptScores,
   aggregateTokenScores,
   buildDecoderBatch,
+  labelColumns,
+  scoreDecoderBatchAfterPromptByRule,
+  scoreDecoderBatchByRule,
   calibratedProbabilities,
   priorMatch,
   scoreDecoderBatch,
@@ -52,6 +55,49 @@ describe('token scores', () => {
     const sum = scoreDecoderBatch(batch, logits, vocab, 'sum-with-eot');
     expect(sum[0]).toBeCloseTo(Math.log(0.5) + Math.log(0.25), 6);
     expect(sum[1]).toBeCloseTo(Math.log(1 / 3), 6);
+  });
+});
+
+describe('scoring after a cached prompt', () => {
+  // A causal decoder's logits at a prompt position depend only on the prompt, so they are the same
+  // in every row; the prompt-once path must read exactly what the full batch would.
+  const vocab = 7;
+  const prompt = [5, 6, 4];
+  const labels = [[1], [2, 3, 1], [], [3, 3]];
+  const batch = buildDecoderBatch(prompt, labels, 0);
+  const promptLogits = Array.from({ length: prompt.length * vocab }, (_, i) => Math.sin(3.1 * i) * 4);
+  const fullLogits = new Float32Array(batch.rows * batch.length * vocab);
+  for (let row = 0; row < batch.rows; row++)
+    for (let position = 0; position < batch.length; position++)
+      for (let v = 0; v < vocab; v++)
+        fullLogits[(row * batch.length + position) * vocab + v] =
+          position < prompt.length ? promptLogits[position * vocab + v]! : Math.cos(1.7 * row + 0.9 * position + 2.3 * v) * 5;
+
+  it('takes the label columns of each row, end-of-text and padding included', () => {
+    const { ids, length } = labelColumns(batch);
+    expect(length).toBe(4);
+    expect(ids).toEqual([1, 0, 0, 0, 2, 3, 1, 0, 0, 0, 0, 0, 3, 3, 0, 0]);
+  });
+
+  it("scores like the full batch from the prompt's last logits and the label run's logits", () => {
+    const { length } = labelColumns(batch);
+    const labelLogits = new Float32Array(batch.rows * length * vocab);
+    for (let row = 0; row < batch.rows; row++)
+      labelLogits.set(fullLogits.subarray((row * batch.length + prompt.length) * vocab, (row + 1) * batch.length * vocab), row * length * vocab);
+    const promptLast = promptLogits.slice((prompt.length - 1) * vocab);
+    const expected = scoreDecoderBatchByRule(batch, fullLogits, vocab);
+    const actual = scoreDecoderBatchAfterPromptByRule(batch, promptLast, labelLogits, vocab);
+    expect(Array.from(actual.mean)).toEqual(Array.from(expected.mean));
+    expect(Array.from(actual['sum-with-eot'])).toEqual(Array.from(expected['sum-with-eot']));
+    // The label with no tokens is scored by end-of-text alone, straight from the prompt's last position.
+    expect(actual.mean[2]).toBeCloseTo(tokenLogProb(promptLast, 0, vocab, 0), 6);
+    // Another prompt-last vector changes every row's score: it is really read.
+    const shifted = scoreDecoderBatchAfterPromptByRule(batch, promptLast.map((x, v) => (v === 1 ? x + 3 : x)), labelLogits, vocab);
+    expect(shifted.mean[0]).not.toBeCloseTo(actual.mean[0]!, 3);
+  });
+
+  it('refuses a batch without a prompt (nothing would predict the first token)', () => {
+    expect(() => scoreDecoderBatchAfterPromptByRule(buildDecoderBatch([], [[1]], 0), [], [], vocab)).toThrow();
   });
 });
 

@@ -68,6 +68,13 @@ export type ScoresByRule = Record<TokenAggregation, Float32Array>;
  * log-probabilities, so switching rule (or a grid over both) needs no second decoder run.
  */
 export function scoreDecoderBatchByRule(batch: DecoderBatch, logits: ArrayLike<number>, vocabSize: number): ScoresByRule {
+  return scoreRowsByRule(batch, vocabSize, (row, position) => ({ logits, offset: (row * batch.length + position) * vocabSize }));
+}
+
+/** Where the logits at one (row, position) of a decoder batch are: an array and the offset of their vocab-long run. */
+type LogitsAt = (row: number, position: number) => { logits: ArrayLike<number>; offset: number };
+
+function scoreRowsByRule(batch: DecoderBatch, vocabSize: number, logitsAt: LogitsAt): ScoresByRule {
   const byRule: ScoresByRule = { mean: new Float32Array(batch.rows), 'sum-with-eot': new Float32Array(batch.rows) };
   for (let row = 0; row < batch.rows; row++) {
     const labelLength = batch.labelLengths[row] as number;
@@ -76,7 +83,7 @@ export function scoreDecoderBatchByRule(batch: DecoderBatch, logits: ArrayLike<n
     for (let k = 0; k <= labelLength; k++) {
       const position = batch.labelStart + k;
       const token = batch.ids[row * batch.length + position] as number;
-      const offset = (row * batch.length + position - 1) * vocabSize;
+      const { logits, offset } = logitsAt(row, position - 1);
       const logProb = tokenLogProb(logits, offset, vocabSize, token);
       if (k < labelLength) logProbs.push(logProb);
       else eotLogProb = logProb;
@@ -84,6 +91,38 @@ export function scoreDecoderBatchByRule(batch: DecoderBatch, logits: ArrayLike<n
     for (const rule of TOKEN_AGGREGATIONS) byRule[rule][row] = aggregateTokenScores(logProbs, eotLogProb, rule);
   }
   return byRule;
+}
+
+/**
+ * The label part of a decoder batch, for a decoder that has already read the prompt (its key/value
+ * cache): row-major [rows, length − labelStart] ids, each row its label tokens + end-of-text, right-padded.
+ */
+export function labelColumns(batch: DecoderBatch): { ids: number[]; length: number } {
+  const length = batch.length - batch.labelStart;
+  const ids: number[] = [];
+  for (let row = 0; row < batch.rows; row++) ids.push(...batch.ids.slice(row * batch.length + batch.labelStart, (row + 1) * batch.length));
+  return { ids, length };
+}
+
+/**
+ * The same scores as scoreDecoderBatchByRule when the prompt was decoded once on its own and only
+ * the label columns (labelColumns) were decoded after its cache. A label's first token is predicted
+ * by the prompt's last position, the same for every row (`promptLastLogits`, [vocab]); every later
+ * token by the label run's logits ([rows, length − labelStart, vocab]) one position before it.
+ */
+export function scoreDecoderBatchAfterPromptByRule(
+  batch: DecoderBatch,
+  promptLastLogits: ArrayLike<number>,
+  labelLogits: ArrayLike<number>,
+  vocabSize: number,
+): ScoresByRule {
+  if (batch.labelStart < 1) throw new Error('A decoder batch scored after its prompt needs a prompt of at least one token.');
+  const labelLength = batch.length - batch.labelStart;
+  return scoreRowsByRule(batch, vocabSize, (row, position) =>
+    position < batch.labelStart
+      ? { logits: promptLastLogits, offset: 0 }
+      : { logits: labelLogits, offset: (row * labelLength + position - batch.labelStart) * vocabSize },
+  );
 }
 
 /** One rule's scores of a decoder batch (see scoreDecoderBatchByRule). */

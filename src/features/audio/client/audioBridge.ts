@@ -18,6 +18,7 @@ import {
   type ClipOutcome,
   type TranscribeClip,
   type TranscriptOutcome,
+  type DecoderStrategyScores,
 } from '../shared/protocol';
 import { type AudioWorkerStats } from '../../../lib/workerReports';
 
@@ -117,6 +118,17 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
       (event, settle) => {
         if (event.type !== 'debugFeatures') return false;
         settle.resolve(event.data ? { dims: event.dims, data: event.data } : null);
+        return true;
+      },
+    );
+  }
+
+  debugDecoderStrategies(contentHash: string, prompts: string[]): Promise<DecoderStrategyScores[] | null> {
+    return this.call<DecoderStrategyScores[] | null>(
+      (requestId) => ({ type: 'debugDecoderStrategies', requestId, contentHash, prompts }),
+      (event, settle) => {
+        if (event.type !== 'debugDecoderStrategies') return false;
+        settle.resolve(event.results);
         return true;
       },
     );

@@ -170,6 +170,10 @@ class FakeWorker implements AudioScoringBridge {
     return null;
   }
 
+  async debugDecoderStrategies(): Promise<null> {
+    return null;
+  }
+
   terminate(): void {}
 }
 

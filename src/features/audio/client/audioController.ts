@@ -12,7 +12,7 @@ import type { ActiveHead } from '../../../store/labSlice';
 import type { HeadUse } from '../../lab/shared';
 import type { BatchProgress } from '../../../store/itemsSlice';
 import { Debouncer, PatchBatcher, RunTracker, SupersededError, TaskModelLoader, audioCatalogEntryFor, type ModelChooser } from '../../models';
-import type { AudioClip, ClipOutcome, DecodedAudio, TranscriptOutcome } from '../shared/protocol';
+import type { AudioClip, ClipOutcome, DecodedAudio, DecoderStrategyScores, TranscriptOutcome } from '../shared/protocol';
 import type { AudioBridge } from './audioBridge';
 import { AudioDecodeError, decodeAudioFile, type PreparedAudio } from './decodeAudio';
 
@@ -38,7 +38,10 @@ export const MAX_AUDIO_CLIPS_PER_REQUEST = MAX_CONCURRENT_DECODES;
 export const MAX_HELD_DECODED_CLIPS = 2 * MAX_AUDIO_CLIPS_PER_REQUEST;
 
 /** What the controller asks of the worker bridge (tests answer it without a worker). */
-export type AudioScoringBridge = Pick<AudioBridge, 'load' | 'score' | 'transcribe' | 'zeroInputScores' | 'debugFeatures' | 'terminate'>;
+export type AudioScoringBridge = Pick<
+  AudioBridge,
+  'load' | 'score' | 'transcribe' | 'zeroInputScores' | 'debugFeatures' | 'debugDecoderStrategies' | 'terminate'
+>;
 
 /** The browser-decoder step, replaceable so tests can count and pace decodes. */
 export type AudioDecoder = (blob: Blob) => Promise<PreparedAudio>;
@@ -265,6 +268,15 @@ export class AudioController implements ModelChooser {
     const features = await this.bridge.debugFeatures(item.contentHash);
     if (!features) throw new Error(`No model input kept for ${itemName} (open the app with ?debug=1)`);
     return { dims: features.dims, data: Array.from(features.data) };
+  }
+
+  /** Debug: the clip's first window scored with each Whisper decoder strategy, in the worker (e2e: they must agree). */
+  async debugDecoderStrategies(itemName: string, prompts: string[]): Promise<DecoderStrategyScores[]> {
+    const item = Object.values(this.store.getState().audioItems).find((candidate) => candidate.name === itemName);
+    if (!item?.contentHash) throw new Error(`No decoded clip named ${itemName}`);
+    const results = await this.bridge.debugDecoderStrategies(item.contentHash, prompts);
+    if (!results) throw new Error(`The worker does not hold ${itemName}, or its model has one decoder strategy`);
+    return results;
   }
 
   private decodeNewItems(): void {

@@ -77,8 +77,32 @@ export interface DebugFeaturesRequest {
   contentHash: string;
 }
 
+/** Debug (?debug=1): a held clip's first window scored with each Whisper decoder strategy, to check they agree on this backend. */
+export interface DebugDecoderStrategiesRequest {
+  type: 'debugDecoderStrategies';
+  requestId: number;
+  contentHash: string;
+  prompts: string[];
+}
+
+/** One decoder strategy's raw scores of the prompts (both score rules), and how it fed the cross-attention cache. */
+export interface DecoderStrategyScores {
+  strategy: string;
+  crossAttentionFeed: string | null;
+  mean: number[];
+  sumWithEot: number[];
+  /** Wall time of this strategy's scoring in the worker (a debug measurement, never asserted). */
+  ms: number;
+}
+
 /** The audio worker answers the prompt lab's requests (not the bias probe, which is images only). */
-export type AudioTaskRequest = ScoreRequest | TranscribeRequest | ZeroInputRequest | DebugFeaturesRequest | LabRequest;
+export type AudioTaskRequest =
+  | ScoreRequest
+  | TranscribeRequest
+  | ZeroInputRequest
+  | DebugFeaturesRequest
+  | DebugDecoderStrategiesRequest
+  | LabRequest;
 export type AudioWorkerRequest = LoadModelRequest | CancelRequest | AudioTaskRequest;
 
 export interface ClipScores {
@@ -127,6 +151,8 @@ export type AudioTaskEvent =
   | { type: 'transcribed'; requestId: number; cancelled: boolean }
   | { type: 'zeroInputScores'; requestId: number; scores: Float32Array }
   | { type: 'debugFeatures'; requestId: number; dims: number[]; data: Float32Array | null }
+  /** Null when the worker doesn't hold the clip or its model has one decoder strategy (CLAP). */
+  | { type: 'debugDecoderStrategies'; requestId: number; results: DecoderStrategyScores[] | null }
   | LabEvent;
 
 export type AudioWorkerEvent = BaseWorkerEvent<AudioWorkerStats> | AudioTaskEvent;

@@ -43,6 +43,12 @@ serveModelWorker<LoadedAudio, AudioWorkerStats, AudioEngine, AudioTaskRequest, A
         post({ type: 'debugFeatures', requestId, dims: input?.dims ?? [], data: input ? input.data.slice() : null });
         return;
       }
+      case 'debugDecoderStrategies': {
+        const results = await engine.decoderStrategyScores(request.contentHash, request.prompts);
+        postStats(engine.currentStats());
+        post({ type: 'debugDecoderStrategies', requestId, results });
+        return;
+      }
       default: {
         try {
           await answerLabRequest(engine, request, { isCancelled, post });

@@ -21,6 +21,7 @@ import {
   type TranscribeClip,
   type TranscribeRequest,
   type TranscriptOutcome,
+  type DecoderStrategyScores,
 } from '../shared/protocol';
 import { EMPTY_AUDIO_STATS, type AudioWorkerStats } from '../../../lib/workerReports';
 import type { EncodedWindow, ModelInput } from './audioScorer';
@@ -206,6 +207,15 @@ export class AudioEngine implements AudioLabEngine {
       perWindow.push(await this.classScoresOnWindow(key, window, promptSets, aggregation));
     }
     return promptSets.map((_, set) => averageWindowScores(perWindow.map((scores) => scores[set] as Float32Array)));
+  }
+
+  /** Debug: a held clip's first window scored with each decoder strategy of the scorer; null for CLAP or a clip not held. */
+  async decoderStrategyScores(contentHash: string, prompts: readonly string[]): Promise<DecoderStrategyScores[] | null> {
+    const prepared = this.clips.get(contentHash);
+    const { scorer } = this.model;
+    if (!prepared || prepared.problem || !scorer.scoreEachDecoderStrategy) return null;
+    const { window } = await this.windowAt(contentHash, prepared, 0);
+    return scorer.scoreEachDecoderStrategy(window, prompts, this.stats);
   }
 
   /** A held clip's unit embedding for heads (computed when it was encoded); null when the worker doesn't hold it. */

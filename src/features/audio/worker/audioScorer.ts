@@ -1,4 +1,5 @@
 import type { ScoresByRule } from '../../../lib/audioScoring';
+import type { DecoderStrategyScores } from '../shared/protocol';
 
 /** A window's encoding, kept in the engine's cache: Whisper's encoder output or CLAP's audio embedding. */
 export interface EncodedWindow {
@@ -57,6 +58,8 @@ export interface AudioScorer<W extends EncodedWindow = EncodedWindow> {
   encode(windowSamples: Float32Array, options: { keepInput: boolean }): Promise<EncodeResult<W>>;
   /** Raw log-space scores of each prompt against the window, under every score rule (one decoder pass serves them all). */
   score(window: W, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule>;
+  /** Whisper: the window scored with each of its decoder strategies (the debug check that they agree); absent for CLAP. */
+  scoreEachDecoderStrategy?(window: W, prompts: readonly string[], counters: ScoreCounters): Promise<DecoderStrategyScores[]>;
   warmUp(): Promise<void>;
   dispose(): Promise<void>;
 }

@@ -16,6 +16,7 @@ import {
 } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WhisperScorer } from './whisperScorer';
+import type { ScoresByRule } from '../../../lib/audioScoring';
 
 const MODELS_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../../../../public/models/');
 const MODEL_ID = 'builtin/whisper-words';
@@ -25,6 +26,9 @@ let scorer: WhisperScorer;
 let model: WhisperForConditionalGeneration;
 let tokenizer: PreTrainedTokenizer;
 let featureExtractor: FeatureExtractor;
+/** Same model, a memory bound per decoder call that takes ~8 label rows, each cross-attention feed. */
+let smallCallScorers: Record<'broadcast' | 'tiled', WhisperScorer>;
+let freshScorer: () => WhisperScorer;
 let encoderRuns = 0;
 
 beforeAll(async () => {
@@ -44,6 +48,12 @@ beforeAll(async () => {
   tokenizer = await AutoTokenizer.from_pretrained(MODEL_ID);
   featureExtractor = await AutoFeatureExtractor.from_pretrained(MODEL_ID);
   scorer = new WhisperScorer(model, tokenizer, featureExtractor, true);
+  freshScorer = () => new WhisperScorer(model, tokenizer, featureExtractor, true);
+  const maxDecoderCallBytes = 16 * 2 ** 20;
+  smallCallScorers = {
+    broadcast: new WhisperScorer(model, tokenizer, featureExtractor, true, { maxDecoderCallBytes, crossAttentionFeed: 'broadcast' }),
+    tiled: new WhisperScorer(model, tokenizer, featureExtractor, true, { maxDecoderCallBytes, crossAttentionFeed: 'tiled' }),
+  };
 }, 60_000);
 
 function tone(seconds: number): Float32Array {
@@ -61,6 +71,13 @@ function speechLike(): Float32Array {
     samples[i] = 0.3 * envelope * (Math.sin(2 * Math.PI * 140 * t) + 0.5 * Math.sin(2 * Math.PI * 700 * t) + 0.3 * Math.sin(2 * Math.PI * 1200 * t));
   }
   return samples;
+}
+
+function expectSameScores(actual: ScoresByRule, expected: ScoresByRule, tolerance: number): void {
+  for (const rule of ['mean', 'sum-with-eot'] as const) {
+    expect(actual[rule]).toHaveLength(expected[rule].length);
+    actual[rule].forEach((score, index) => expect(Math.abs(score - expected[rule][index]!)).toBeLessThanOrEqual(tolerance));
+  }
 }
 
 describe('WhisperScorer (built-in model, Node)', () => {
@@ -102,7 +119,54 @@ describe('WhisperScorer (built-in model, Node)', () => {
     }
     // Log-probs: finite and at most 0.
     for (const score of batched) expect(score).toBeLessThanOrEqual(0);
-  });
+  }, 60_000);
+
+  it('scores with the cross-attention cached per window exactly as the tiled batch, over labels of different lengths and several calls', async () => {
+    const { encoded } = await scorer.encode(tone(2), { keepInput: false });
+    const words = ['yes', 'no', 'up', 'down', 'left', 'right', 'on', 'off', 'stop', 'go'];
+    const prompts = words.flatMap((word) => [` ${word}`, ` [${word}]`, ` This is a sound of ${word}.`, ` ${word} ${word}, and then ${word} again`]);
+    expect(new Set(prompts.map((prompt) => scorer.labelTokenIds(prompt).length)).size).toBeGreaterThanOrEqual(3);
+    const tiled = await scorer.scoreWith('tiled', encoded, prompts, NO_COUNTERS());
+
+    const checking = freshScorer();
+    const counters = NO_COUNTERS();
+    const cached = await checking.scoreWith('cached-cross-attention', encoded, prompts, counters);
+    // This export's attention broadcasts the batch-1 cross-attention cache (checked on first use: two prompt runs, then the window's).
+    expect(checking.crossAttentionFeed).toBe('broadcast');
+    expect(checking.promptRuns).toBe(3);
+    await checking.score(encoded, [' no'], NO_COUNTERS());
+    expect(checking.promptRuns).toBe(3);
+    const promptRunsBefore = scorer.promptRuns;
+    expect(counters.labelRowsScored).toBe(prompts.length);
+    expectSameScores(cached, tiled, 1e-4);
+
+    // More rows than one call takes, with the cache broadcast or tiled along the batch.
+    for (const feed of ['broadcast', 'tiled'] as const) {
+      const feedScorer = smallCallScorers[feed];
+      const feedCounters = NO_COUNTERS();
+      const scores = await feedScorer.scoreWith('cached-cross-attention', encoded, prompts, feedCounters);
+      expect(feedScorer.crossAttentionFeed).toBe(feed);
+      expect(feedCounters.decoderRuns).toBeGreaterThan(2);
+      expect(feedCounters.labelRowsScored).toBe(prompts.length);
+      expect(feedScorer.promptRuns).toBe(1);
+      expectSameScores(scores, tiled, 1e-4);
+    }
+
+    // The default strategy is the cached one, and its prompt state is kept: a label edit on this
+    // window runs no prompt (no cross-attention) again.
+    expect(scorer.decoderStrategy).toBe('cached-cross-attention');
+    await scorer.score(encoded, [' yes'], NO_COUNTERS());
+    expect(scorer.promptRuns - promptRunsBefore).toBe(1);
+    const edit = await scorer.score(encoded, [' maybe', ' left'], NO_COUNTERS());
+    expect(scorer.promptRuns - promptRunsBefore).toBe(1);
+    expect(Math.abs(edit.mean[1]! - cached.mean[prompts.indexOf(' left')]!)).toBeLessThanOrEqual(1e-5);
+    // Another window is another prompt run, and its scores differ (the cache is the window's own).
+    const { encoded: other } = await scorer.encode(tone(0.5).map((x) => -3 * x), { keepInput: false });
+    const otherScores = await scorer.score(other, [' left'], NO_COUNTERS());
+    expect(scorer.promptRuns - promptRunsBefore).toBe(2);
+    expect(Math.abs(otherScores.mean[0]! - edit.mean[1]!)).toBeGreaterThan(1e-4);
+    expectSameScores(otherScores, await scorer.scoreWith('tiled', other, [' left'], NO_COUNTERS()), 1e-4);
+  }, 120_000);
 
   it("pools the encoder output over the positions that hold the clip's audio, not the 30 s padding", async () => {
     const { encoded, pooled } = await scorer.encode(tone(3), { keepInput: false });
@@ -121,5 +185,5 @@ describe('WhisperScorer (built-in model, Node)', () => {
     // Pooling the padding too would give something else.
     const everything = meanOfRows(positions);
     expect(Math.max(...everything.map((value, k) => Math.abs(value - pooled[k]!)))).toBeGreaterThan(1e-3);
-  });
+  }, 60_000);
 });

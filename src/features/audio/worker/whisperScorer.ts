@@ -5,6 +5,29 @@ import {
   type PreTrainedTokenizer,
   type WhisperForConditionalGeneration,
 } from '@huggingface/transformers';
+import {
+  TOKEN_AGGREGATIONS,
+  buildDecoderBatch,
+  labelColumns,
+  scoreDecoderBatchAfterPromptByRule,
+  scoreDecoderBatchByRule,
+  type DecoderBatch,
+  type ScoresByRule,
+} from '../../../lib/audioScoring';
+import { WHISPER_SAMPLE_RATE_HZ, WHISPER_WINDOW_SECONDS } from '../../../lib/audio';
+import { coveredEncoderPositions, meanPoolFrames } from '../../../lib/audioEmbedding';
+import type { DecoderStrategyScores } from '../shared/protocol';
+import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters, Transcriber } from './audioScorer';
+import { whisperLogMel } from './whisperLogMel';
+import {
+  PromptStateCache,
+  cachedCallRowBytes,
+  float32Logits,
+  pastKeyValuesForRows,
+  promptStateFromOutputs,
+  type CrossAttentionFeed,
+  type PromptState,
+} from './whisperPromptState';
 
 type WhisperGenerateParameters = Parameters<WhisperForConditionalGeneration['generate']>[0];
 
@@ -36,17 +59,37 @@ class StopWhenCancelled extends StoppingCriteria {
     return new Array<boolean>(inputIds.length).fill(this.cancelled());
   }
 }
-import { TOKEN_AGGREGATIONS, buildDecoderBatch, scoreDecoderBatchByRule, type ScoresByRule } from '../../../lib/audioScoring';
-import { WHISPER_SAMPLE_RATE_HZ, WHISPER_WINDOW_SECONDS } from '../../../lib/audio';
-import { coveredEncoderPositions, meanPoolFrames } from '../../../lib/audioEmbedding';
-import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters, Transcriber } from './audioScorer';
-import { whisperLogMel } from './whisperLogMel';
 
 /** Whisper's text for one 30 s window stays well under this many tokens. */
 const MAX_TRANSCRIPT_TOKENS = 128;
-/** Memory allowed for one decoder call (logits plus the per-row cross-attention cache it returns). */
+/** Memory allowed for one decoder call (logits plus the per-row cross-attention cache it reads and returns). */
 const MAX_DECODER_CALL_BYTES = 192 * 1024 * 1024;
+/**
+ * Memory for the prompt states (cross-attention cache) of recently scored windows: a label edit
+ * on these windows runs no prompt again. Whisper-tiny's state is ~18 MB a window, the built-in's ~3 MB.
+ */
+const MAX_PROMPT_STATE_CACHE_BYTES = 128 * 1024 * 1024;
 const FLOAT32_BYTES = 4;
+/** Largest logit difference allowed between a broadcast and a tiled cross-attention cache (the same maths; float rounding only). */
+const BROADCAST_CHECK_TOLERANCE = 1e-4;
+
+/**
+ * How the decoder reads the labels. cached-cross-attention (the default): the prompt tokens run
+ * once per window with batch 1 and their key/value cache (cross-attention included) is tiled over
+ * the label rows, which decode only their own tokens. tiled: the reference, every row decodes
+ * prompt + label against the encoder output tiled along the batch (each row recomputes the
+ * cross-attention). Both give the same scores.
+ */
+export type WhisperDecoderStrategy = 'cached-cross-attention' | 'tiled';
+export interface WhisperScorerOptions {
+  /** The strategy score() uses (default cached-cross-attention); scoreWith() takes either. */
+  decoderStrategy?: WhisperDecoderStrategy;
+  /** Memory bound of one decoder call (default MAX_DECODER_CALL_BYTES); tests lower it to see several calls. */
+  maxDecoderCallBytes?: number;
+  /** How the cached strategy feeds the cross-attention cache, instead of checking the model once (tests of either feed). */
+  crossAttentionFeed?: CrossAttentionFeed;
+}
+
 
 export interface WhisperWindow extends EncodedWindow {
   /** Encoder output, [1, positions, width]. */
@@ -108,6 +151,11 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
   private readonly tokens: WhisperTokens;
   private readonly decoderLayers: number;
   private readonly multilingual: boolean;
+  private readonly promptStates = new PromptStateCache<WhisperWindow>(MAX_PROMPT_STATE_CACHE_BYTES);
+  private promptRunCount = 0;
+  private checkedCrossAttentionFeed: CrossAttentionFeed | null;
+  readonly decoderStrategy: WhisperDecoderStrategy;
+  private readonly maxDecoderCallBytes: number;
 
   constructor(
     private readonly model: WhisperForConditionalGeneration,
@@ -115,7 +163,11 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
     private readonly featureExtractor: FeatureExtractor,
     /** The catalog's answer; the model's generation config overrides it when it says. */
     catalogMultilingual: boolean,
+    options: WhisperScorerOptions = {},
   ) {
+    this.decoderStrategy = options.decoderStrategy ?? 'cached-cross-attention';
+    this.maxDecoderCallBytes = options.maxDecoderCallBytes ?? MAX_DECODER_CALL_BYTES;
+    this.checkedCrossAttentionFeed = options.crossAttentionFeed ?? null;
     this.multilingual = booleanField(model.generation_config, 'is_multilingual') ?? catalogMultilingual;
     this.tokens = whisperTokens(model, this.multilingual);
     this.decoderLayers = numberField(model.config, 'decoder_layers') ?? 12;
@@ -184,15 +236,68 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
   }
 
   async score(window: WhisperWindow, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule> {
+    return this.scoreWith(this.decoderStrategy, window, prompts, counters);
+  }
+
+  /**
+   * Scores with the named decoder strategy. The engine uses the scorer's own (score()); tests, the
+   * debug check and the bench call both on one window to show they agree and what each costs.
+   */
+  async scoreWith(strategy: WhisperDecoderStrategy, window: WhisperWindow, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule> {
+    if (prompts.length === 0) return { mean: new Float32Array(0), 'sum-with-eot': new Float32Array(0) };
+    if (strategy === 'tiled') return this.scoreInCalls(prompts, counters, window, null);
+    const feed = await this.crossAttentionFeedFor(window);
+    const state = await this.promptStates.acquire(window, () => this.runPrompt(window, feed));
+    try {
+      return await this.scoreInCalls(prompts, counters, window, { state, feed });
+    } finally {
+      this.promptStates.release(state);
+    }
+  }
+
+  async scoreEachDecoderStrategy(window: WhisperWindow, prompts: readonly string[], counters: ScoreCounters): Promise<DecoderStrategyScores[]> {
+    const results: DecoderStrategyScores[] = [];
+    // The once-per-model broadcast check is not part of either timing.
+    await this.crossAttentionFeedFor(window);
+    for (const strategy of ['cached-cross-attention', 'tiled'] as const) {
+      // Timed as for a new window: the cached strategy runs its prompt again.
+      if (strategy === 'cached-cross-attention') this.promptStates.forget(window);
+      const started = performance.now();
+      const scores = await this.scoreWith(strategy, window, prompts, counters);
+      results.push({
+        strategy,
+        crossAttentionFeed: strategy === 'tiled' ? null : this.crossAttentionFeed,
+        mean: Array.from(scores.mean),
+        sumWithEot: Array.from(scores['sum-with-eot']),
+        ms: performance.now() - started,
+      });
+    }
+    return results;
+  }
+
+  /** Label rows in as few decoder calls as the memory bound allows, after the prompt state when given (else tiled). */
+  private async scoreInCalls(
+    prompts: readonly string[],
+    counters: ScoreCounters,
+    window: WhisperWindow,
+    cached: { state: PromptState; feed: CrossAttentionFeed } | null,
+  ): Promise<ScoresByRule> {
     const labelIds = prompts.map((prompt) => this.labelTokenIds(prompt));
     const scores: ScoresByRule = { mean: new Float32Array(prompts.length), 'sum-with-eot': new Float32Array(prompts.length) };
-    const longest = this.tokens.prompt.length + Math.max(0, ...labelIds.map((ids) => ids.length)) + 1;
-    const rowBytes =
-      FLOAT32_BYTES * (longest * this.tokens.vocabSize + (2 * this.decoderLayers + 1) * window.positions * window.width);
-    const rowsPerCall = Math.max(1, Math.floor(MAX_DECODER_CALL_BYTES / rowBytes));
+    const labelColumnsLength = Math.max(0, ...labelIds.map((ids) => ids.length)) + 1;
+    const promptLength = this.tokens.prompt.length;
+    const rowBytes = cached
+      ? cachedCallRowBytes(cached.state, promptLength, labelColumnsLength, this.tokens.vocabSize, cached.feed)
+      : FLOAT32_BYTES * ((promptLength + labelColumnsLength) * this.tokens.vocabSize + (2 * this.decoderLayers + 1) * window.positions * window.width);
+    const rowsPerCall = Math.max(1, Math.floor(this.maxDecoderCallBytes / rowBytes));
     for (let first = 0; first < prompts.length; first += rowsPerCall) {
       const chunk = labelIds.slice(first, first + rowsPerCall);
-      const chunkScores = await this.scoreRows(window, chunk);
+      const batch = buildDecoderBatch(this.tokens.prompt, chunk, this.tokens.endOfText);
+      const chunkScores = cached
+        ? await this.decodeAfterPrompt(window, cached.state, cached.feed, labelColumns(batch), batch.rows, (logits, vocabSize) =>
+            scoreDecoderBatchAfterPromptByRule(batch, cached.state.lastLogits, logits, vocabSize),
+          )
+        : await this.scoreRowsTiled(window, batch);
       for (const rule of TOKEN_AGGREGATIONS) scores[rule].set(chunkScores[rule], first);
       counters.decoderRuns++;
       counters.labelRowsScored += chunk.length;
@@ -200,9 +305,105 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
     return scores;
   }
 
-  /** One decoder call: every row reads the same encoder output, tiled along the batch. */
-  private async scoreRows(window: WhisperWindow, labelIds: readonly number[][]): Promise<ScoresByRule> {
-    const batch = buildDecoderBatch(this.tokens.prompt, labelIds, this.tokens.endOfText);
+  /** How many prompt runs (batch-1 decoder calls that compute a window's cross-attention cache) this scorer has made. */
+  get promptRuns(): number {
+    return this.promptRunCount;
+  }
+
+  /** How the cached strategy feeds the cross-attention cache to the label rows (null until the first cached score). */
+  get crossAttentionFeed(): CrossAttentionFeed | null {
+    return this.checkedCrossAttentionFeed;
+  }
+
+  /** One batch-1 decoder run over the prompt tokens: the window's prompt state. */
+  private async runPrompt(window: WhisperWindow, feed: CrossAttentionFeed): Promise<PromptState> {
+    const encoderOutputs = new Tensor('float32', window.hidden, [1, window.positions, window.width]);
+    const promptIds = new Tensor('int64', BigInt64Array.from(this.tokens.prompt, (id) => BigInt(id)), [1, this.tokens.prompt.length]);
+    try {
+      // No past_key_values: transformers.js sets use_cache_branch = false and the merged decoder
+      // returns the cross-attention keys/values it computed from the encoder output.
+      const output = (await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: promptIds })) as Record<string, unknown>;
+      this.promptRunCount++;
+      return await promptStateFromOutputs(output, this.tokens.prompt.length, feed);
+    } finally {
+      encoderOutputs.dispose();
+      promptIds.dispose();
+    }
+  }
+
+  /**
+   * One decoder call over the label columns only, after the prompt's cache (use_cache_branch =
+   * true), so no row recomputes the cross-attention; `read` turns the logits into scores before
+   * the call's tensors are freed.
+   */
+  private async decodeAfterPrompt<T>(
+    window: WhisperWindow,
+    state: PromptState,
+    feed: CrossAttentionFeed,
+    columns: { ids: number[]; length: number },
+    rows: number,
+    read: (logits: Float32Array, vocabSize: number) => T,
+  ): Promise<T> {
+    const { past, created } = pastKeyValuesForRows(state, rows, feed);
+    // The merged decoder lists encoder_hidden_states as an input of both branches; the cache branch
+    // never reads it, so the batch-1 encoder output is enough.
+    const encoderOutputs = new Tensor('float32', window.hidden, [1, window.positions, window.width]);
+    const labelInputIds = new Tensor('int64', BigInt64Array.from(columns.ids, (id) => BigInt(id)), [rows, columns.length]);
+    let output: Record<string, unknown> = {};
+    try {
+      output = (await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: labelInputIds, past_key_values: past })) as Record<string, unknown>;
+      const logits = output.logits;
+      if (!(logits instanceof Tensor)) throw new Error('The Whisper decoder returned no logits.');
+      return read(float32Logits(logits), logits.dims.at(-1) ?? this.tokens.vocabSize);
+    } finally {
+      // The present key/values (GPU buffers on WebGPU) and the tiled copies are this call's alone.
+      for (const value of Object.values(output)) if (value instanceof Tensor) value.dispose();
+      for (const tensor of created) tensor.dispose();
+      encoderOutputs.dispose();
+      labelInputIds.dispose();
+    }
+  }
+
+  /**
+   * Whether this export's decoder broadcasts a batch-1 cross-attention cache over the label rows
+   * (its attention MatMuls broadcast) or needs it tiled (an attention that reshapes by the batch
+   * size would fail or, worse, attend to the wrong keys). Checked once per model, on its own
+   * device: three different label rows decoded both ways must give the same logits.
+   */
+  private async crossAttentionFeedFor(window: WhisperWindow): Promise<CrossAttentionFeed> {
+    if (this.checkedCrossAttentionFeed) return this.checkedCrossAttentionFeed;
+    const start = this.tokens.prompt[0] as number;
+    const last = this.tokens.prompt.at(-1) as number;
+    const { endOfText } = this.tokens;
+    // Three rows that differ, so a cache applied to the wrong rows would show.
+    const rows = 3;
+    const columns = { ids: [endOfText, start, start, endOfText, last, start], length: 2 };
+    const copy = (logits: Float32Array) => logits.slice();
+    const tiledState = await this.runPrompt(window, 'tiled');
+    let feed: CrossAttentionFeed = 'tiled';
+    try {
+      const reference = await this.decodeAfterPrompt(window, tiledState, 'tiled', columns, rows, copy);
+      const broadcastState = await this.runPrompt(window, 'broadcast');
+      try {
+        const broadcast = await this.decodeAfterPrompt(window, broadcastState, 'broadcast', columns, rows, copy);
+        let largest = broadcast.length === reference.length ? 0 : Infinity;
+        for (let i = 0; i < reference.length && largest <= BROADCAST_CHECK_TOLERANCE; i++)
+          largest = Math.max(largest, Math.abs((broadcast[i] as number) - (reference[i] as number)));
+        if (largest <= BROADCAST_CHECK_TOLERANCE) feed = 'broadcast';
+      } catch {
+        // An attention that reshapes by the batch size rejects the batch-1 cache: keep tiling.
+      } finally {
+        for (const tensor of broadcastState.past.values()) tensor.dispose();
+      }
+    } finally {
+      for (const tensor of tiledState.past.values()) tensor.dispose();
+    }
+    this.checkedCrossAttentionFeed = feed;
+    return feed;
+  }
+
+  /** The reference strategy, one decoder call: every row reads the same encoder output, tiled along the batch, from the first prompt token. */
+  private async scoreRowsTiled(window: WhisperWindow, batch: DecoderBatch): Promise<ScoresByRule> {
     const tiled = new Float32Array(batch.rows * window.hidden.length);
     for (let row = 0; row < batch.rows; row++) tiled.set(window.hidden, row * window.hidden.length);
     const encoderOutputs = new Tensor('float32', tiled, [batch.rows, window.positions, window.width]);
@@ -227,6 +428,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
   }
 
   async dispose(): Promise<void> {
+    this.promptStates.clear();
     await this.model.dispose();
   }
 }
