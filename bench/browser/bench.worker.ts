@@ -6,7 +6,7 @@
  * audioBench.ts) and the baselines next to it.
  */
 import { workersSpawned } from './countWorkers';
-import { MODEL_BASE_URL, builtinLoadRequest, engineLoadInfo, ortThreads } from './engineLoad';
+import { MODEL_BASE_URL, builtinLoadRequest, clipInputSide, engineLoadInfo, ortThreads } from './engineLoad';
 import { CLIPVisionModelWithProjection, env as transformersEnv, pipeline, type ZeroShotImageClassificationPipeline } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-web/webgpu';
 import { loadClip, disposeClip, type LoadedClip } from '../../src/features/image/worker/loadModel';
@@ -213,12 +213,7 @@ const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Pro
     await zeroShot?.dispose();
     zeroShot = null;
     configureModelSource({ kind: 'builtin', baseUrl: MODEL_BASE_URL });
-    const preprocessor = (await (await fetch(`${MODEL_BASE_URL}models/${modelId}/preprocessor_config.json`)).json()) as {
-      crop_size?: number | { height: number; width: number };
-    };
-    const crop = preprocessor.crop_size;
-    const side = typeof crop === 'number' ? crop : crop?.height;
-    if (!side) throw new Error(`no crop_size in ${modelId}/preprocessor_config.json`);
+    const side = await clipInputSide(modelId);
     // The session is created by transformers.js exactly as the app's loadClip creates it (same ORT
     // build, same wasm files, same options); the timing loop then calls ORT directly, without
     // transformers.js's tensor wrapping. (A raw ort.InferenceSession.create() before transformers.js

@@ -27,3 +27,14 @@ export function engineLoadInfo(info: LoadedModelInfo): EngineLoadInfo {
     pthreadWorkersSpawned: workersSpawned(),
   };
 }
+
+/** The square input side of a CLIP model served under /models/, from its preprocessor config's crop size. */
+export async function clipInputSide(modelId: string): Promise<number> {
+  const preprocessor = (await (await fetch(`${MODEL_BASE_URL}models/${modelId}/preprocessor_config.json`)).json()) as {
+    crop_size?: number | { height: number; width: number };
+  };
+  const crop = preprocessor.crop_size;
+  const side = typeof crop === 'number' ? crop : crop?.height;
+  if (!side) throw new Error(`no crop_size in ${modelId}/preprocessor_config.json`);
+  return side;
+}

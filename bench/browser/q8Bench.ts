@@ -6,11 +6,12 @@
  * ORT reads `numThreads` once, when its WASM runtime initialises.
  */
 import { workersSpawned } from './countWorkers';
-import { MODEL_BASE_URL, ortThreads } from './engineLoad';
+import { MODEL_BASE_URL, clipInputSide, ortThreads } from './engineLoad';
 import { CLIPVisionModelWithProjection, env as transformersEnv } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-web/webgpu';
 import { configureModelSource } from '../../src/features/models/worker/runtimeEnv';
 import { randomPixels } from '../shared/random';
+import { timeRepeatedRuns } from '../shared/timing';
 import type { BenchCommandMap, Q8MatMulResult, Q8ThroughputResult } from '../shared/protocol';
 
 type Q8Command = 'q8Throughput' | 'q8MatMul';
@@ -30,31 +31,12 @@ function setThreads(threads: number): void {
   initialisedThreads = threads;
 }
 
-async function timeRuns(run: () => Promise<void>, minSeconds: number, reps: number, warmupRuns: number): Promise<number[]> {
-  for (let i = 0; i < warmupRuns; i++) await run();
-  const msPerRun: number[] = [];
-  for (let rep = 0; rep < reps; rep++) {
-    let runs = 0;
-    const started = performance.now();
-    while (runs < 2 || performance.now() - started < minSeconds * 1000) {
-      await run();
-      runs++;
-    }
-    msPerRun.push((performance.now() - started) / runs);
-  }
-  return msPerRun;
-}
 
 export const q8Handlers: Q8Handlers = {
   async q8Throughput({ modelId, dtype, threads, batch, minSeconds, reps, warmupRuns }): Promise<Q8ThroughputResult> {
     setThreads(threads);
     configureModelSource({ kind: 'builtin', baseUrl: MODEL_BASE_URL });
-    const preprocessor = (await (await fetch(`${MODEL_BASE_URL}models/${modelId}/preprocessor_config.json`)).json()) as {
-      crop_size?: number | { height: number; width: number };
-    };
-    const crop = preprocessor.crop_size;
-    const side = typeof crop === 'number' ? crop : crop?.height;
-    if (!side) throw new Error(`no crop_size in ${modelId}/preprocessor_config.json`);
+    const side = await clipInputSide(modelId);
     // Created by transformers.js as the app creates its sessions (q8 picks onnx/vision_model_quantized.onnx);
     // the loop then calls ORT directly, as the fp32 "Vision tower throughput" figure does.
     const loadStarted = performance.now();
@@ -69,7 +51,7 @@ export const q8Handlers: Q8Handlers = {
     const first = await session.run(feeds);
     const output = first[outputName];
     if (!output) throw new Error(`no ${outputName} output`);
-    const msPerRun = await timeRuns(async () => void (await session.run(feeds)), minSeconds, reps, warmupRuns);
+    const msPerRun = await timeRepeatedRuns(async () => void (await session.run(feeds)), minSeconds, reps, warmupRuns);
     await tower.dispose();
     return {
       imagesPerSecond: msPerRun.map((ms) => (batch * 1000) / ms),
@@ -90,7 +72,7 @@ export const q8Handlers: Q8Handlers = {
     const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
     const inputName = session.inputNames[0] as string;
     const feeds = { [inputName]: new ort.Tensor('float32', randomPixels(rows * depth, 99), [rows, depth]) };
-    const msPerRun = await timeRuns(async () => void (await session.run(feeds)), minSeconds, reps, 2);
+    const msPerRun = await timeRepeatedRuns(async () => void (await session.run(feeds)), minSeconds, reps, 2);
     await session.release();
     return { msPerRun, ortNumThreads: ortThreads() };
   },

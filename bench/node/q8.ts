@@ -15,6 +15,7 @@ import * as ort from 'onnxruntime-node';
 import type { Page } from 'playwright-core';
 import type { Q8ThroughputResult } from '../shared/protocol';
 import { median, randomPixels } from '../shared/random';
+import { timeRepeatedRuns } from '../shared/timing';
 import { call, freshWorker, log } from './pageCalls';
 import { modelDir, repoRoot } from './paths';
 import { q8HeldOutAgreement, type Q8Agreement } from './q8Agreement';
@@ -78,20 +79,6 @@ async function nativeSession(path: string, threads: number, profilePrefix?: stri
   });
 }
 
-async function timeNative(run: () => Promise<unknown>, minSeconds: number, reps: number, warmupRuns: number): Promise<number[]> {
-  for (let i = 0; i < warmupRuns; i++) await run();
-  const msPerRun: number[] = [];
-  for (let rep = 0; rep < reps; rep++) {
-    let runs = 0;
-    const started = performance.now();
-    while (runs < 2 || performance.now() - started < minSeconds * 1000) {
-      await run();
-      runs++;
-    }
-    msPerRun.push((performance.now() - started) / runs);
-  }
-  return msPerRun;
-}
 
 /** The browser's input (same seed, same shape), the browser's timing loop, onnxruntime-node's CPU kernels. */
 async function nativeThroughput(path: string, inputDims: number[], threads: number, minSeconds: number, reps: number): Promise<NativeRun> {
@@ -99,7 +86,7 @@ async function nativeThroughput(path: string, inputDims: number[], threads: numb
   const feeds = { [session.inputNames[0] as string]: new ort.Tensor('float32', randomPixels(inputDims.reduce((a, b) => a * b, 1), 1234), inputDims) };
   const first = await session.run(feeds);
   const output = first[session.outputNames[0] as string]?.data as Float32Array;
-  const msPerRun = await timeNative(() => session.run(feeds), minSeconds, reps, 2);
+  const msPerRun = await timeRepeatedRuns(() => session.run(feeds), minSeconds, reps, 2);
   await session.release();
   return { imagesPerSecond: msPerRun.map((ms) => ((inputDims[0] as number) * 1000) / ms), output };
 }
@@ -278,7 +265,7 @@ export async function benchQ8(page: Page, quick: boolean, appThreads: number): P
         if (plan.key === 'shapes') {
           const session = await nativeSession(join(modelDir(MATMUL_MODEL_ID), onnxFile(dtype, 'matmul')), threads);
           const feeds = { x: new ort.Tensor('float32', randomPixels(MATMUL_SHAPE.rows * MATMUL_SHAPE.depth, 99), [MATMUL_SHAPE.rows, MATMUL_SHAPE.depth]) };
-          const msPerRun = median(await timeNative(() => session.run(feeds), minSeconds, reps, 2));
+          const msPerRun = median(await timeRepeatedRuns(() => session.run(feeds), minSeconds, reps, 2));
           await session.release();
           matmulRows.push({ side: 'native', dtype, threads, msPerRun, gflops: gflop / (msPerRun / 1000) });
         }

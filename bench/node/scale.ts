@@ -10,12 +10,13 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { build, preview } from 'vite';
+import { build } from 'vite';
 import { chromium, type Browser } from 'playwright-core';
 import { ALL_LABELS, COLOUR_NAMES, SHAPES, shapeImage, type ShapeImage } from '../../e2e/support/shapes';
 import { seededRandom } from '../../src/lib/random';
 import { log } from './pageCalls';
 import { repoRoot } from './paths';
+import { previewBuild } from './server';
 
 /** A long-animation-frame script field as text (they are strings or numbers; anything else is left out). */
 function shown(value: unknown): string {
@@ -250,16 +251,7 @@ async function builtApp(dist: string | undefined): Promise<string> {
 export async function benchScale(options: { dist?: string }): Promise<ScaleRun> {
   const dist = await builtApp(options.dist);
   const images = scaleImages();
-  const server = await preview({
-    root: repoRoot,
-    configFile: join(repoRoot, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir: dist },
-    preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
-  });
-  const address = server.httpServer.address();
-  if (!address || typeof address === 'string') throw new Error('vite preview has no TCP address');
-  const origin = `http://127.0.0.1:${address.port}`;
+  const { origin, close: closeServer } = await previewBuild(repoRoot, dist);
   log(`scale: serving ${dist} on ${origin}`);
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -296,6 +288,6 @@ export async function benchScale(options: { dist?: string }): Promise<ScaleRun> 
     };
   } finally {
     await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await closeServer();
   }
 }

@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
-import { createServer, type Plugin, type ViteDevServer } from 'vite';
+import { createServer, preview, type Plugin, type ViteDevServer } from 'vite';
 
 /** URL prefix under which bench/.models/<name>/ is served, so transformers.js sees it as model id `bench/<name>`. */
 export const BENCH_MODELS_URL_PREFIX = '/models/bench/';
@@ -54,4 +54,21 @@ export async function startBenchServer(repoRoot: string): Promise<{ server: Vite
   const address = server.httpServer?.address();
   if (!address || typeof address === 'string') throw new Error('Vite server has no TCP address');
   return { server, origin: `http://127.0.0.1:${address.port}` };
+}
+
+/** Serves a production build with `vite preview` and the app's config (COOP/COEP, `/ort/`), on a free port. */
+export async function previewBuild(repoRoot: string, dist: string): Promise<{ origin: string; close: () => Promise<void> }> {
+  const server = await preview({
+    root: repoRoot,
+    configFile: join(repoRoot, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir: dist },
+    preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
+  });
+  const address = server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('vite preview has no TCP address');
+  return {
+    origin: `http://127.0.0.1:${address.port}`,
+    close: () => new Promise<void>((resolve) => server.httpServer.close(() => resolve())),
+  };
 }

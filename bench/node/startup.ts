@@ -24,13 +24,14 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, preview } from 'vite';
+import { build } from 'vite';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ALL_LABELS, randomShapeSet, shapeImage } from '../../e2e/support/shapes';
 import { DEFAULT_TEMPLATE } from '../../src/lib/labels';
 import { median } from '../shared/random';
 import { log } from './pageCalls';
 import { repoRoot } from './paths';
+import { previewBuild } from './server';
 
 const APP_MODEL_ID = 'builtin/clip-shapes';
 /** Same weights as the built-in model with a combined onnx/model.onnx, which the pipeline loads. */
@@ -352,16 +353,7 @@ async function buildBoth(): Promise<string> {
 
 export async function benchStartup(options: { quick: boolean }): Promise<StartupRun> {
   const dist = await buildBoth();
-  const server = await preview({
-    root: repoRoot,
-    configFile: join(repoRoot, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir: dist },
-    preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
-  });
-  const address = server.httpServer.address();
-  if (!address || typeof address === 'string') throw new Error('vite preview has no TCP address');
-  const origin = `http://127.0.0.1:${address.port}`;
+  const { origin, close: closeServer } = await previewBuild(repoRoot, dist);
   const repetitions = options.quick ? 1 : 3;
   const spec = { shape: 'star', colour: 'blue', width: IMAGE_SIDE_PX, height: IMAGE_SIDE_PX, size: 0.7 } as const;
   const png = shapeImage('startup-blue-star.png', spec);
@@ -390,7 +382,7 @@ export async function benchStartup(options: { quick: boolean }): Promise<Startup
     userAgent = await probe.newPage().then((page) => page.evaluate(() => navigator.userAgent));
     await probe.close();
   } finally {
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await closeServer();
   }
   const pick = (variant: StartupVariant, visit: StartupVisit) => medianParts(loads.filter((load) => load.variant === variant && load.visit === visit));
   const medians = {

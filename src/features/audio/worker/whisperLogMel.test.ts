@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { WhisperFeatureExtractor, type FeatureExtractor, type Tensor } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appendPaddedFrames, paddedSamplesForClip, whisperFrameGeometry, whisperLogMel } from './whisperLogMel';
+import { seededRandom } from '../../../lib/random';
 
 const REPO_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../../../../');
 const BUILTIN_CONFIG = join(REPO_ROOT, 'public/models/builtin/whisper-words/preprocessor_config.json');
@@ -26,18 +27,6 @@ function sharedDataFile(relativePath: string): string {
   const found = SHARED_DATA_CANDIDATES.map((dir) => join(dir, relativePath)).find((path) => existsSync(path));
   if (!found) throw new Error(`${relativePath} is not in any shared data folder tried: ${SHARED_DATA_CANDIDATES.join(', ')}`);
   return found;
-}
-
-/** Mulberry32: small, seeded, reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function noise(seconds: number, seed: number, amplitude = 0.3): Float32Array {
