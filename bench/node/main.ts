@@ -21,6 +21,8 @@
  *                                 on the held-out shapes (q8.ts); part of a full run too
  *          --only=startup         time to the first result, the built app against a bare transformers.js page,
  *                                 fresh profile and second load (startup.ts); part of a full run too
+ *          --only=preprocess      where an image's time goes (decode, resize/crop/normalise, vision run, store), app vs
+ *                                 session.run per image, exact vs native resize on the held-out shapes (preprocess.ts)
  *          --dist=<dir>           scale only: serve this existing build instead of building into bench/.scale-dist
  *          --quick                fewer repetitions, CLAP pipeline on 5 clips scaled to 50, grid baseline on
  *                                 10 templates scaled to 80 (a smoke run;
