@@ -86,7 +86,7 @@ describe('nativeDrawOf', () => {
     const random = seededRandom(5);
     const rgb = Uint8ClampedArray.from({ length: 4 * 6 * 3 }, () => 1 + Math.floor(random() * 255));
     // The processor's own step (sharp in Node), on the picture already at the resize size and converted to RGB as it does.
-    const reference = await new RawImage(rgb, 4, 6, 3).center_crop(8, 8);
+    const reference = (await new RawImage(rgb, 4, 6, 3).center_crop(8, 8)) as RawImage;
     expect([reference.width, reference.height, reference.channels]).toEqual([8, 8, 3]);
     const drawn: number[] = [];
     for (let y = 0; y < draw.inputHeight; y++)
