@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageEmbeddingKey, modelVariantKey, sha256Hex, textEmbeddingKey } from './cacheKeys';
+import { imageEmbeddingKey, modelVariantKey, sha256Hex, textEmbeddingKey, withImageResizeMode } from './cacheKeys';
 
 const variant = { modelId: 'builtin/clip-shapes', sourceKey: 'builtin', dtype: 'fp32', backend: 'wasm' };
 
@@ -29,5 +29,14 @@ describe('cache keys', () => {
     expect(imageEmbeddingKey(v, 'ff')).toBe(imageEmbeddingKey(v, 'ff'));
     expect(imageEmbeddingKey(v, 'ff')).not.toBe(textEmbeddingKey(v, 'ff'));
     expect(textEmbeddingKey(v, 'a photo of a cat.')).not.toBe(textEmbeddingKey(v, 'a photo of a Cat.'));
+  });
+  it('keeps the exact resize path on the plain key and keys the native path apart', () => {
+    const v = modelVariantKey(variant);
+    expect(withImageResizeMode(v, 'exact')).toBe(v);
+    // The native path's stored keys from before this helper: byte-identical.
+    expect(withImageResizeMode(v, 'native')).toBe(`${v}|resize:native`);
+    expect(imageEmbeddingKey(withImageResizeMode(v, 'native'), 'ff')).not.toBe(imageEmbeddingKey(v, 'ff'));
+    // Encoded ids cannot end in the suffix, so no model's exact key is another's native one.
+    expect(modelVariantKey({ ...variant, backend: 'wasm|resize:native' })).not.toBe(withImageResizeMode(v, 'native'));
   });
 });
