@@ -36,7 +36,10 @@ export function configureOrtRuntime(variant: OrtRuntimeVariant): number {
     // transformers.js would otherwise fetch the binary itself and hand ORT the bytes (wasmBinary), so
     // ORT compiles from an ArrayBuffer on every load: no streaming compilation while it downloads and
     // no reuse of the browser's wasm code cache. The app serves /ort/ itself; the HTTP cache keeps it.
-    env.useWasmCache = false;
+    // Production builds only: under the Vite dev server (`npm start`, the bench's server) ORT's own
+    // fetch of the binary never completed the session (measured: the model stayed "loading"), so
+    // dev keeps transformers.js's fetch-and-hand-over path, which works there.
+    env.useWasmCache = !import.meta.env.PROD;
     // Threads need SharedArrayBuffer, which only cross-origin-isolated pages get.
     const threads = self.crossOriginIsolated ? Math.min(MAX_WASM_THREADS, self.navigator.hardwareConcurrency || 1) : 1;
     onnx.wasm.numThreads = threads;
