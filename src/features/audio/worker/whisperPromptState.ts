@@ -71,6 +71,11 @@ export async function promptStateFromOutputs(output: Record<string, unknown>, pr
     }
     if (past.size === 0) throw new Error('The Whisper decoder returned no key/value cache (is it a merged decoder?).');
     return { past, lastLogits, bytes };
+  } catch (error) {
+    // Nothing will hold the tensors kept so far (GPU buffers on WebGPU): free them too.
+    for (const tensor of kept) tensor.dispose();
+    kept.clear();
+    throw error;
   } finally {
     for (const value of Object.values(output)) if (value instanceof Tensor && !kept.has(value)) value.dispose();
   }

@@ -105,6 +105,47 @@ describe('WhisperScorer (built-in model, Node)', () => {
     expect(await scorer.transcribe(encoded, () => true)).toBeNull();
   });
 
+  it('a cancel that arrives as a task during transcription (the worker\'s message handler) stops it at the next token', async () => {
+    const { encoded } = await scorer.encode(speechLike(), { keepInput: false });
+    const decoder = model.sessions.decoder_model_merged as { run: (...args: unknown[]) => Promise<unknown> };
+    const ownRun = decoder.run;
+    let decoderSteps = 0;
+    decoder.run = (...args: unknown[]) => {
+      decoderSteps++;
+      return ownRun.apply(decoder, args);
+    };
+    try {
+      const full = await freshScorer().transcribe(encoded, () => false);
+      const fullSteps = decoderSteps;
+      expect(full).not.toBeNull();
+      // Enough tokens that stopping early can show.
+      expect(fullSteps).toBeGreaterThanOrEqual(2);
+      decoderSteps = 0;
+      let cancelled = false;
+      setTimeout(() => (cancelled = true), 0);
+      expect(await freshScorer().transcribe(encoded, () => cancelled)).toBeNull();
+      expect(decoderSteps).toBeLessThan(fullSteps);
+    } finally {
+      decoder.run = ownRun;
+    }
+  }, 60_000);
+
+  it("forgets a window's prompt state when the engine drops the window, and warm-up keeps none", async () => {
+    const forgetting = freshScorer();
+    await forgetting.warmUp();
+    expect(forgetting.promptStateCache).toEqual({ size: 0, bytes: 0 });
+    const { encoded } = await forgetting.encode(tone(1), { keepInput: false });
+    await forgetting.score(encoded, [' yes'], NO_COUNTERS());
+    expect(forgetting.promptStateCache.size).toBe(1);
+    expect(forgetting.promptStateCache.bytes).toBeGreaterThan(0);
+    const runs = forgetting.promptRuns;
+    forgetting.forgetWindow(encoded);
+    expect(forgetting.promptStateCache).toEqual({ size: 0, bytes: 0 });
+    // Scored again, the window runs its prompt again (the state really went).
+    await forgetting.score(encoded, [' no'], NO_COUNTERS());
+    expect(forgetting.promptRuns).toBe(runs + 1);
+  }, 60_000);
+
   it('scores all labels in batched decoder calls exactly as one label at a time', async () => {
     const { encoded } = await scorer.encode(tone(1), { keepInput: false });
     const prompts = [' yes', ' no', ' stop', ' [left]', ' This is a sound of go.'];

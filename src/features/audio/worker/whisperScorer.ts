@@ -28,6 +28,7 @@ import {
   type CrossAttentionFeed,
   type PromptState,
 } from './whisperPromptState';
+import { yieldingBeforeRuns, type RunnableSession } from './yieldBeforeRuns';
 
 type WhisperGenerateParameters = Parameters<WhisperForConditionalGeneration['generate']>[0];
 
@@ -47,6 +48,10 @@ interface GreedyTranscriptionOptions {
  */
 function greedyGenerate(model: WhisperForConditionalGeneration, options: GreedyTranscriptionOptions) {
   return model.generate(options as unknown as WhisperGenerateParameters);
+}
+
+function isRunnableSession(value: unknown): value is RunnableSession {
+  return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'run') === 'function';
 }
 
 /** Ends a generation at its next token once the request is cancelled (a half transcript is thrown away). */
@@ -75,8 +80,9 @@ const BROADCAST_CHECK_TOLERANCE = 1e-4;
 
 /**
  * How the decoder reads the labels. cached-cross-attention (the default): the prompt tokens run
- * once per window with batch 1 and their key/value cache (cross-attention included) is tiled over
- * the label rows, which decode only their own tokens. tiled: the reference, every row decodes
+ * once per window with batch 1 and the label rows, which decode only their own tokens, read that
+ * key/value cache: the self-attention part tiled over the rows, the cross-attention part broadcast
+ * over them (one copy) or, for exports that need it, tiled too (see CrossAttentionFeed). tiled: the reference, every row decodes
  * prompt + label against the encoder output tiled along the batch (each row recomputes the
  * cross-attention). Both give the same scores.
  */
@@ -215,15 +221,20 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
     // Given encoder_outputs, generate() reads input_features only for the batch size (dims[0]):
     // an empty batch of one stands in for the log-mel, which the encoder cache doesn't keep.
     const batchOfOne = new Tensor('float32', new Float32Array(0), [1, 0, 0]);
+    const decoder: unknown = Reflect.get(this.model.sessions, 'decoder_model_merged');
+    if (!isRunnableSession(decoder)) throw new Error('This Whisper export has no merged decoder session.');
     try {
-      const generated = await greedyGenerate(this.model, {
-        input_features: batchOfOne,
-        encoder_outputs: encoderOutputs,
-        max_new_tokens: MAX_TRANSCRIPT_TOKENS,
-        return_timestamps: false,
-        stopping_criteria: [new StopWhenCancelled(cancelled)],
-        ...(this.multilingual ? { language: 'en', task: 'transcribe' } : {}),
-      });
+      // Each decoder step first lets a waiting cancel message in, so StopWhenCancelled sees it at the next token.
+      const generated = await yieldingBeforeRuns(decoder, () =>
+        greedyGenerate(this.model, {
+          input_features: batchOfOne,
+          encoder_outputs: encoderOutputs,
+          max_new_tokens: MAX_TRANSCRIPT_TOKENS,
+          return_timestamps: false,
+          stopping_criteria: [new StopWhenCancelled(cancelled)],
+          ...(this.multilingual ? { language: 'en', task: 'transcribe' } : {}),
+        }),
+      );
       if (!(generated instanceof Tensor)) throw new Error('Whisper generate returned no token ids.');
       const ids = Array.from(generated.data as BigInt64Array, Number);
       generated.dispose();
@@ -408,12 +419,13 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
     for (let row = 0; row < batch.rows; row++) tiled.set(window.hidden, row * window.hidden.length);
     const encoderOutputs = new Tensor('float32', tiled, [batch.rows, window.positions, window.width]);
     const decoderInputIds = new Tensor('int64', BigInt64Array.from(batch.ids, (id) => BigInt(id)), [batch.rows, batch.length]);
-    const output = (await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: decoderInputIds })) as Record<string, unknown>;
+    let output: Record<string, unknown> = {};
     try {
+      output = (await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: decoderInputIds })) as Record<string, unknown>;
       const logits = output.logits;
       if (!(logits instanceof Tensor)) throw new Error('The Whisper decoder returned no logits.');
       const vocabSize = logits.dims.at(-1) ?? this.tokens.vocabSize;
-      return scoreDecoderBatchByRule(batch, logits.data as Float32Array, vocabSize);
+      return scoreDecoderBatchByRule(batch, float32Logits(logits), vocabSize);
     } finally {
       // The merged decoder also returns its key/value cache; free it (GPU buffers on WebGPU).
       for (const value of Object.values(output)) if (value instanceof Tensor) value.dispose();
@@ -422,9 +434,28 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
     }
   }
 
+  /**
+   * Keyed by the window object, which the engine's encoder cache holds: a window is forgotten here
+   * when that cache drops it, and a window encoded again is a new object, so no state outlives the
+   * window it was computed for.
+   */
+  forgetWindow(window: WhisperWindow): void {
+    this.promptStates.forget(window);
+  }
+
   async warmUp(): Promise<void> {
     const { encoded } = await this.encode(new Float32Array(this.sampleRate), { keepInput: false });
-    await this.score(encoded, [' warm up'], { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
+    try {
+      await this.score(encoded, [' warm up'], { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
+    } finally {
+      // Nothing scores the warm-up window again: its prompt state (GPU buffers on WebGPU) goes now.
+      this.forgetWindow(encoded);
+    }
+  }
+
+  /** Prompt states kept, and their bytes (tests and the stats read them). */
+  get promptStateCache(): { size: number; bytes: number } {
+    return { size: this.promptStates.size, bytes: this.promptStates.bytes };
   }
 
   async dispose(): Promise<void> {
