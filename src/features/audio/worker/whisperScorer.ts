@@ -28,7 +28,7 @@ import {
   type CrossAttentionFeed,
   type PromptState,
 } from './whisperPromptState';
-import { yieldingBeforeRuns, type RunnableSession } from './yieldBeforeRuns';
+import { yieldingAfterRuns, type RunnableSession } from './yieldAfterRuns';
 
 type WhisperGenerateParameters = Parameters<WhisperForConditionalGeneration['generate']>[0];
 
@@ -224,8 +224,8 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
     const decoder: unknown = Reflect.get(this.model.sessions, 'decoder_model_merged');
     if (!isRunnableSession(decoder)) throw new Error('This Whisper export has no merged decoder session.');
     try {
-      // Each decoder step first lets a waiting cancel message in, so StopWhenCancelled sees it at the next token.
-      const generated = await yieldingBeforeRuns(decoder, () =>
+      // Each decoder step then lets a waiting cancel message in, so StopWhenCancelled sees it at the next token.
+      const generated = await yieldingAfterRuns(decoder, () =>
         greedyGenerate(this.model, {
           input_features: batchOfOne,
           encoder_outputs: encoderOutputs,

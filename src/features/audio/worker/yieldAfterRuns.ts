@@ -4,14 +4,14 @@ export interface RunnableSession {
 }
 
 /**
- * Lets waiting messages in (a macrotask) before each run of `session` while `body` runs, then puts
+ * Lets waiting messages in (a macrotask) after each run of `session` while `body` runs, then puts
  * the session's own run back. Why: the worker marks a request cancelled from its message handler,
  * which only runs between tasks, and on WASM onnxruntime-web's run and transformers.js's generate
  * loop resolve through microtasks only (no postMessage, no timer: the worker doesn't proxy ORT and
  * pthreads are waited on synchronously), so a whole transcript would decode before a cancel is
  * seen. A MessageChannel message, unlike a nested setTimeout, isn't clamped to 4 ms.
  */
-export async function yieldingBeforeRuns<T>(session: RunnableSession, body: () => Promise<T>): Promise<T> {
+export async function yieldingAfterRuns<T>(session: RunnableSession, body: () => Promise<T>): Promise<T> {
   const ownRun = session.run;
   const channel = new MessageChannel();
   const waiting: Array<() => void> = [];
@@ -22,8 +22,10 @@ export async function yieldingBeforeRuns<T>(session: RunnableSession, body: () =
       channel.port2.postMessage(null);
     });
   session.run = async (...args: never[]) => {
+    const result = await ownRun.apply(session, args);
+    // After the run, so a cancel that came in during it is seen by the stop check that follows.
     await yieldToMessages();
-    return ownRun.apply(session, args);
+    return result;
   };
   try {
     return await body();

@@ -1,10 +1,10 @@
 /**
  * The cancel of a transcription arrives as a message-queue task (the worker's message handler).
  * A decoder whose run resolves through microtasks only, as onnxruntime-web's WASM run does in the
- * worker, never lets that task in during a generate loop; yieldingBeforeRuns does, before each run.
+ * worker, never lets that task in during a generate loop; yieldingAfterRuns does, before each run.
  */
 import { describe, expect, it } from 'vitest';
-import { yieldingBeforeRuns, type RunnableSession } from './yieldBeforeRuns';
+import { yieldingAfterRuns, type RunnableSession } from './yieldAfterRuns';
 
 /** Far more steps than a macrotask round trip allows before a 0 ms timer is due. */
 const MAX_STEPS = 10_000;
@@ -26,7 +26,7 @@ function microtaskSession(): RunnableSession & { steps: number } {
   return session;
 }
 
-describe('yieldingBeforeRuns', () => {
+describe('yieldingAfterRuns', () => {
   it('without it, a cancel scheduled as a task is seen only after the whole loop', async () => {
     const session = microtaskSession();
     let cancelled = false;
@@ -39,7 +39,7 @@ describe('yieldingBeforeRuns', () => {
     const ownRun = session.run;
     let cancelled = false;
     setTimeout(() => (cancelled = true), 0);
-    const steps = await yieldingBeforeRuns(session, () => generateLike(session, () => cancelled));
+    const steps = await yieldingAfterRuns(session, () => generateLike(session, () => cancelled));
     expect(cancelled).toBe(true);
     expect(steps).toBeLessThan(MAX_STEPS);
     expect(session.run).toBe(ownRun);
@@ -48,7 +48,7 @@ describe('yieldingBeforeRuns', () => {
   it('puts the run back when the body throws', async () => {
     const session = microtaskSession();
     const ownRun = session.run;
-    await expect(yieldingBeforeRuns(session, () => Promise.reject(new Error('decoder failed')))).rejects.toThrow('decoder failed');
+    await expect(yieldingAfterRuns(session, () => Promise.reject(new Error('decoder failed')))).rejects.toThrow('decoder failed');
     expect(session.run).toBe(ownRun);
   });
 });
