@@ -28,6 +28,7 @@ const DECODE_MS = 5;
 const SCORE_MS_PER_CLIP = 2;
 /** A greedy transcription costs more than scoring a clip (a decoder pass per token). */
 const TRANSCRIBE_MS_PER_CLIP = 20;
+const TRANSCRIPT_TOKENS = 4;
 const CLIPS = 200;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -106,7 +107,15 @@ class FakeWorker implements AudioScoringBridge {
           continue;
         }
         if (!this.transcripts.has(clip.contentHash)) {
-          await sleep(TRANSCRIBE_MS_PER_CLIP);
+          // A token at a time, like the real worker's generate, which stops at the next token once
+          // cancelled and throws the half transcript away.
+          for (let token = 0; token < TRANSCRIPT_TOKENS; token++) {
+            await sleep(TRANSCRIBE_MS_PER_CLIP / TRANSCRIPT_TOKENS);
+            if (options.signal?.aborted) {
+              request.cancelled = true;
+              return { cancelled: true };
+            }
+          }
           this.transcripts.set(clip.contentHash, `heard ${clip.contentHash}`);
         }
         request.answered.push(clip.itemId);
@@ -417,17 +426,33 @@ describe('AudioController', () => {
       store.getState().review('audio', [third], { kind: 'accept' });
       await vi.advanceTimersByTimeAsync(SETTLE_MS);
 
-      // Cancelled at the next clip, and asked again without it.
+      // Cancelled mid-clip (its half transcript thrown away, as the real worker does), and asked again without it.
       expect(worker.transcribeRequests.map((request) => request.cancelled)).toEqual([true, false]);
+      expect(worker.transcribeRequests[0]?.answered).toEqual([]);
       expect(worker.transcribeRequests[1]?.asked).toEqual(added.slice(3).map((item) => item.id));
       const byId = store.getState().audioItems;
       expect(byId[rejected]?.transcript).toBeNull();
       expect(byId[relabelled]?.transcript).toBeNull();
+      expect(byId[third]?.transcript).toBeNull();
       expect(byId[last]?.transcript).toBe('heard clip4.wav');
       expect(byId[rejected]?.predictions.length).toBe(2);
-      // The third clip's transcript was being made as it was reviewed: it came, and is kept.
-      expect(worker.transcribeRequests[0]?.answered).toEqual([third]);
-      expect(byId[third]?.transcript).toBe('heard clip2.wav');
+    });
+
+    it('a clip reviewed while another one is being transcribed: that one, cut off by the cancel, is asked again and gets its transcript', async () => {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      const added = await addClips(4);
+      const ids = added.map((item) => item.id);
+      await vi.waitFor(() => expect(worker.transcribeRequests).toHaveLength(1), { timeout: SETTLE_MS, interval: 1 });
+      // The first clip is being transcribed; the third is reviewed.
+      store.getState().review('audio', [ids[2]!], { kind: 'accept' });
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+
+      expect(worker.transcribeRequests.map((request) => request.cancelled)).toEqual([true, false]);
+      expect(worker.transcribeRequests[0]?.answered).toEqual([]);
+      expect(worker.transcribeRequests[1]?.asked).toEqual([ids[0], ids[1], ids[3]]);
+      expect(items(store).map((item) => item.transcript)).toEqual(['heard clip0.wav', 'heard clip1.wav', null, 'heard clip3.wav']);
+      expect(store.getState().audioTranscribing.size).toBe(0);
     });
 
     it('a new score request cancels the transcription in flight, goes first, and the missing transcripts are asked for again after', async () => {

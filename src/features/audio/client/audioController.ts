@@ -204,8 +204,10 @@ export class AudioController implements ModelChooser {
   private transcription: TranscriptionRun | null = null;
   /** True while transcripts go into the store (the subscription then knows nothing else changed). */
   private applyingTranscripts = false;
-  /** Content hashes the current worker could not transcribe (a bad clip, an error): not asked again. */
+  /** Content hashes the current worker could not transcribe (a bad clip, an error), with why: not asked again. */
   private readonly untranscribable = new Set<string>();
+  /** Items scored under the current key whose audio the worker lost before their transcript came: scored again, with audio. */
+  private readonly resendAudio = new Set<string>();
 
   constructor(
     private readonly store: StoreApi<AppState>,
@@ -257,6 +259,7 @@ export class AudioController implements ModelChooser {
     this.transcription = null;
     this.delivered.clear();
     this.untranscribable.clear();
+    this.resendAudio.clear();
     this.zeroInputScores.clear();
     this.zeroInputRequests.clear();
     if (this.store.getState().audioTranscribing.size > 0) this.store.getState().updateAudioItems(new Map(), { audioTranscribing: new Set() });
@@ -344,8 +347,13 @@ export class AudioController implements ModelChooser {
       .map((id) => state.audioItems[id])
       .filter(
         (item): item is AudioItem & { contentHash: string } =>
-          !!item && item.contentHash !== null && item.state !== 'error' && item.rankedPromptsKey !== query.key && !running.has(item.id),
+          !!item &&
+          item.contentHash !== null &&
+          item.state !== 'error' &&
+          (item.rankedPromptsKey !== query.key || this.resendAudio.has(item.id)) &&
+          !running.has(item.id),
       );
+    for (const item of work) this.resendAudio.delete(item.id);
     if (work.length === 0) {
       this.applyCalibration();
       this.transcribeMissing();
@@ -466,6 +474,19 @@ export class AudioController implements ModelChooser {
                 !!item && wantsTranscript(item, query) && this.delivered.has(item.contentHash) && !this.untranscribable.has(item.contentHash),
             )
         : [];
+    // Owed a transcript but no longer in the worker (it restarted, or answered needs-audio): their
+    // scores are current, so only a score request that carries their audio again brings them back.
+    const lost =
+      state.models.audio.status.state === 'ready' && query.family === 'whisper'
+        ? state.audioOrder.filter((id) => {
+            const item = state.audioItems[id];
+            return !!item && wantsTranscript(item, query) && !this.delivered.has(item.contentHash) && !this.untranscribable.has(item.contentHash);
+          })
+        : [];
+    if (lost.some((id) => !this.resendAudio.has(id))) {
+      for (const id of lost) this.resendAudio.add(id);
+      this.rescoreSoon.schedule();
+    }
     const transcribing = new Set(wanted.map((item) => item.id));
     if (!sameIds(transcribing, state.audioTranscribing)) state.updateAudioItems(new Map(), { audioTranscribing: transcribing });
     if (wanted.length === 0) return;
@@ -473,6 +494,8 @@ export class AudioController implements ModelChooser {
     this.transcription = run;
     // Transcripts reach the store in batches like scores; they patch only the transcript fields, so nothing moves.
     const transcripts = new PatchBatcher<AudioItem>((patches) => {
+      // A model switch or a worker restart ended this run: its transcripts are the old model's.
+      if (this.transcription !== run) return;
       const still = new Set([...this.store.getState().audioTranscribing].filter((id) => !patches.has(id) && run.unanswered.has(id)));
       this.applyingTranscripts = true;
       try {
