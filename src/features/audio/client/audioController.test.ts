@@ -64,6 +64,8 @@ class FakeWorker implements AudioScoringBridge {
   readonly started: Array<'score' | 'transcribe'> = [];
   private readonly transcripts = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** How the transcripts it makes begin (a test of a model switch tells the models' transcripts apart). */
+  hearing = 'heard';
   /** Clips whose audio arrived, counted as the worker takes them in. */
   audioReceived = 0;
   private readonly held = new Set<string>();
@@ -116,7 +118,7 @@ class FakeWorker implements AudioScoringBridge {
               return { cancelled: true };
             }
           }
-          this.transcripts.set(clip.contentHash, `heard ${clip.contentHash}`);
+          this.transcripts.set(clip.contentHash, `${this.hearing} ${clip.contentHash}`);
         }
         request.answered.push(clip.itemId);
         options.onTranscript?.(clip.itemId, clip.contentHash, { ok: true, transcript: this.transcripts.get(clip.contentHash)!, coveredSeconds: null });
@@ -476,6 +478,42 @@ describe('AudioController', () => {
       expect(again.cancelled).toBe(false);
       expect(again.asked).toEqual(added.map((item) => item.id).filter((id) => !first.answered.includes(id)));
       expect(items(store).every((item) => item.predictions.length === 3 && item.transcript === `heard ${item.name}`)).toBe(true);
+    });
+    it("after a model switch, the old model's transcripts still on their way are never written into the items", async () => {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      // Slower to transcribe than the flush interval, so some transcripts wait in the batch at the switch.
+      const added = await addClips(Math.ceil((8 * STORE_FLUSH_INTERVAL_MS) / TRANSCRIBE_MS_PER_CLIP));
+      await vi.waitFor(() => expect(worker.transcribeRequests[0]?.answered.length).toBeGreaterThanOrEqual(2), { timeout: SETTLE_MS, interval: 1 });
+      const written: string[] = [];
+      const unsubscribe = store.subscribe((state, previous) => {
+        for (const id of state.audioOrder) {
+          const transcript = state.audioItems[id]?.transcript;
+          if (transcript && transcript !== previous.audioItems[id]?.transcript) written.push(transcript);
+        }
+      });
+      worker.hearing = 'base heard';
+      store.getState().setTaskModelId('audio', 'onnx-community/whisper-base');
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      unsubscribe();
+
+      expect(written.filter((transcript) => !transcript.startsWith('base heard'))).toEqual([]);
+      expect(items(store).map((item) => item.transcript)).toEqual(added.map((item) => `base heard ${item.name}`));
+    });
+
+    it('clips whose audio the worker lost before their transcript came are sent again, and get their transcripts', async () => {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      const added = await addClips(4);
+      await vi.waitFor(() => expect(worker.transcribeRequests).toHaveLength(1), { timeout: SETTLE_MS, interval: 1 });
+      const received = worker.audioReceived;
+      // A worker restart the controller wasn't told about, during the transcription: it answers needs-audio.
+      await worker.load({ modelId: 'same', source: { kind: 'builtin', baseUrl: '/' }, backend: 'wasm', keepInputsForDebug: false });
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+
+      expect(worker.audioReceived - received).toBeGreaterThanOrEqual(added.length - 1);
+      expect(items(store).map((item) => item.transcript)).toEqual(added.map((item) => `heard ${item.name}`));
+      expect(store.getState().audioTranscribing.size).toBe(0);
     });
   });
 
