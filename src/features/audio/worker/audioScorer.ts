@@ -26,6 +26,7 @@ export interface EncodeResult<W extends EncodedWindow> {
 export interface ScoreCounters {
   decoderRuns: number;
   labelRowsScored: number;
+  promptRuns: number;
   textRuns: number;
   textsEmbedded: number;
 }

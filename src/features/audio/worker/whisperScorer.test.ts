@@ -20,7 +20,7 @@ import type { ScoresByRule } from '../../../lib/audioScoring';
 
 const MODELS_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../../../../public/models/');
 const MODEL_ID = 'builtin/whisper-words';
-const NO_COUNTERS = () => ({ decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
+const NO_COUNTERS = () => ({ decoderRuns: 0, labelRowsScored: 0, promptRuns: 0, textRuns: 0, textsEmbedded: 0 });
 
 let scorer: WhisperScorer;
 let model: WhisperForConditionalGeneration;
@@ -181,6 +181,8 @@ describe('WhisperScorer (built-in model, Node)', () => {
     // This export's attention broadcasts the batch-1 cross-attention cache (checked on first use: two prompt runs, then the window's).
     expect(checking.crossAttentionFeed).toBe('broadcast');
     expect(checking.promptRuns).toBe(3);
+    // The worker's stats count them too (the broadcast check's included).
+    expect(counters.promptRuns).toBe(3);
     await checking.score(encoded, [' no'], NO_COUNTERS());
     expect(checking.promptRuns).toBe(3);
     const promptRunsBefore = scorer.promptRuns;

@@ -257,8 +257,8 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
   async scoreWith(strategy: WhisperDecoderStrategy, window: WhisperWindow, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule> {
     if (prompts.length === 0) return { mean: new Float32Array(0), 'sum-with-eot': new Float32Array(0) };
     if (strategy === 'tiled') return this.scoreInCalls(prompts, counters, window, null);
-    const feed = await this.crossAttentionFeedFor(window);
-    const state = await this.promptStates.acquire(window, () => this.runPrompt(window, feed));
+    const feed = await this.crossAttentionFeedFor(window, counters);
+    const state = await this.promptStates.acquire(window, () => this.runPrompt(window, feed, counters));
     try {
       return await this.scoreInCalls(prompts, counters, window, { state, feed });
     } finally {
@@ -269,7 +269,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
   async scoreEachDecoderStrategy(window: WhisperWindow, prompts: readonly string[], counters: ScoreCounters): Promise<DecoderStrategyScores[]> {
     const results: DecoderStrategyScores[] = [];
     // The once-per-model broadcast check is not part of either timing.
-    await this.crossAttentionFeedFor(window);
+    await this.crossAttentionFeedFor(window, counters);
     for (const strategy of ['cached-cross-attention', 'tiled'] as const) {
       // Timed as for a new window: the cached strategy runs its prompt again.
       if (strategy === 'cached-cross-attention') this.promptStates.forget(window);
@@ -327,7 +327,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
   }
 
   /** One batch-1 decoder run over the prompt tokens: the window's prompt state. */
-  private async runPrompt(window: WhisperWindow, feed: CrossAttentionFeed): Promise<PromptState> {
+  private async runPrompt(window: WhisperWindow, feed: CrossAttentionFeed, counters: ScoreCounters): Promise<PromptState> {
     const encoderOutputs = new Tensor('float32', window.hidden, [1, window.positions, window.width]);
     const promptIds = new Tensor('int64', BigInt64Array.from(this.tokens.prompt, (id) => BigInt(id)), [1, this.tokens.prompt.length]);
     try {
@@ -335,6 +335,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
       // returns the cross-attention keys/values it computed from the encoder output.
       const output = (await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: promptIds })) as Record<string, unknown>;
       this.promptRunCount++;
+      counters.promptRuns++;
       return await promptStateFromOutputs(output, this.tokens.prompt.length, feed);
     } finally {
       encoderOutputs.dispose();
@@ -381,7 +382,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
    * size would fail or, worse, attend to the wrong keys). Checked once per model, on its own
    * device: three different label rows decoded both ways must give the same logits.
    */
-  private async crossAttentionFeedFor(window: WhisperWindow): Promise<CrossAttentionFeed> {
+  private async crossAttentionFeedFor(window: WhisperWindow, counters: ScoreCounters): Promise<CrossAttentionFeed> {
     if (this.checkedCrossAttentionFeed) return this.checkedCrossAttentionFeed;
     const start = this.tokens.prompt[0] as number;
     const last = this.tokens.prompt.at(-1) as number;
@@ -390,11 +391,11 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
     const rows = 3;
     const columns = { ids: [endOfText, start, start, endOfText, last, start], length: 2 };
     const copy = (logits: Float32Array) => logits.slice();
-    const tiledState = await this.runPrompt(window, 'tiled');
+    const tiledState = await this.runPrompt(window, 'tiled', counters);
     let feed: CrossAttentionFeed = 'tiled';
     try {
       const reference = await this.decodeAfterPrompt(window, tiledState, 'tiled', columns, rows, copy);
-      const broadcastState = await this.runPrompt(window, 'broadcast');
+      const broadcastState = await this.runPrompt(window, 'broadcast', counters);
       try {
         const broadcast = await this.decodeAfterPrompt(window, broadcastState, 'broadcast', columns, rows, copy);
         let largest = broadcast.length === reference.length ? 0 : Infinity;
@@ -446,7 +447,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
   async warmUp(): Promise<void> {
     const { encoded } = await this.encode(new Float32Array(this.sampleRate), { keepInput: false });
     try {
-      await this.score(encoded, [' warm up'], { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
+      await this.score(encoded, [' warm up'], { decoderRuns: 0, labelRowsScored: 0, promptRuns: 0, textRuns: 0, textsEmbedded: 0 });
     } finally {
       // Nothing scores the warm-up window again: its prompt state (GPU buffers on WebGPU) goes now.
       this.forgetWindow(encoded);
