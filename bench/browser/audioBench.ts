@@ -74,7 +74,7 @@ function asAudioClip(clip: BenchClip, withAudio: boolean): AudioClip {
   return {
     itemId: clip.itemId,
     contentHash: clip.contentHash,
-    audio: withAudio ? { channels: [clip.clip.samples], sampleRate: clip.clip.sampleRate, durationSeconds: clip.clip.samples.length / clip.clip.sampleRate } : null,
+    audio: withAudio ? { channels: [clip.clip.samples], sampleRate: clip.clip.sampleRate, fileSampleRate: null, durationSeconds: clip.clip.samples.length / clip.clip.sampleRate } : null,
   };
 }
 

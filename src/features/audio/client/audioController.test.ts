@@ -47,7 +47,7 @@ function fakeDecoder(failing: ReadonlySet<string> = new Set()) {
     const name = blob instanceof File ? blob.name : '';
     if (failing.has(name)) throw new AudioDecodeError(`cannot decode ${name}`);
     stats.completed += 1;
-    return { contentHash: name, decoded: { channels: [new Float32Array(8)], sampleRate: 48_000, durationSeconds: 1 }, durationSeconds: 1, peaks: [0.5] };
+    return { contentHash: name, decoded: { channels: [new Float32Array(8)], sampleRate: 48_000, fileSampleRate: null, durationSeconds: 1 }, durationSeconds: 1, peaks: [0.5] };
   };
   return { stats, decode };
 }

@@ -63,7 +63,7 @@ function engineWith(scorer: FakeScorer): AudioEngine {
 
 function clip(id: string, seconds: number, value: number, sampleRate = RATE_HZ): AudioClip {
   const samples = new Float32Array(Math.round(seconds * sampleRate)).fill(value);
-  return { itemId: id, contentHash: `hash-${id}`, audio: { channels: [samples], sampleRate, durationSeconds: samples.length / sampleRate } };
+  return { itemId: id, contentHash: `hash-${id}`, audio: { channels: [samples], sampleRate, fileSampleRate: null, durationSeconds: samples.length / sampleRate } };
 }
 
 /** One prompt per label (a single template, plain labels). */
@@ -130,7 +130,7 @@ describe('AudioEngine', () => {
     const engine = engineWith(scorer);
     const samples = new Float32Array(3 * RATE_HZ);
     samples.fill(1, 0, 2 * RATE_HZ); // window 0 mean 1, window 1 mean 0
-    const scored = await run(engine, [' a'], [clip('x', 1, 0.5), { itemId: 'long', contentHash: 'hash-long', audio: { channels: [samples], sampleRate: RATE_HZ, durationSeconds: 3 } }]);
+    const scored = await run(engine, [' a'], [clip('x', 1, 0.5), { itemId: 'long', contentHash: 'hash-long', audio: { channels: [samples], sampleRate: RATE_HZ, fileSampleRate: null, durationSeconds: 3 } }]);
     expect(scored.get('x')).toMatchObject({ ok: true, transcript: null });
     expect(scorer.transcribedWindows).toHaveLength(0);
     expect(engine.currentStats().transcripts).toBe(0);
@@ -199,7 +199,7 @@ describe('AudioEngine', () => {
     const engine = engineWith(scorer);
     const samples = new Float32Array(5 * RATE_HZ);
     samples.fill(1, 0, 2 * RATE_HZ); // window 0 mean 1, window 1 mean 0, window 2 (1 s) mean 0
-    const outcomes = await run(engine, [' a'], [{ itemId: 'long', contentHash: 'h', audio: { channels: [samples], sampleRate: RATE_HZ, durationSeconds: 5 } }]);
+    const outcomes = await run(engine, [' a'], [{ itemId: 'long', contentHash: 'h', audio: { channels: [samples], sampleRate: RATE_HZ, fileSampleRate: null, durationSeconds: 5 } }]);
     const outcome = outcomes.get('long');
     expect(outcome?.ok && outcome.windows).toBe(3);
     // (2 − 1) + (2 − 0) + (2 − 0), averaged
@@ -252,7 +252,7 @@ describe('AudioEngine', () => {
     const classPrompts = [[' a', ' [a]'], [' bb', ' [bb]', ' a']];
     const samples = new Float32Array(4 * RATE_HZ);
     samples.fill(1, 0, 2 * RATE_HZ); // window 0 mean 1, window 1 mean 0
-    const outcomes = await runClasses(engine, classPrompts, [{ itemId: 'x', contentHash: 'hx', audio: { channels: [samples], sampleRate: RATE_HZ, durationSeconds: 4 } }]);
+    const outcomes = await runClasses(engine, classPrompts, [{ itemId: 'x', contentHash: 'hx', audio: { channels: [samples], sampleRate: RATE_HZ, fileSampleRate: null, durationSeconds: 4 } }]);
     const outcome = outcomes.get('x');
     // Per window w (mean m_w): label 0 = mean(2, 4) − m_w = 3 − m_w; label 1 = mean(3, 5, 2) − m_w = 10/3 − m_w; averaged over m = 1, 0.
     expect(outcome?.ok && outcome.scores[0]).toBeCloseTo(2.5, 6);
@@ -283,7 +283,7 @@ describe('AudioEngine', () => {
     const engine = engineWith(new FakeScorer());
     const samples = new Float32Array(4 * RATE_HZ);
     samples.fill(3, 0, 2 * RATE_HZ); // window 0 pooled (3, 1), window 1 pooled (0, 1): mean (1.5, 1)
-    await run(engine, [' a'], [{ itemId: 'x', contentHash: 'hx', audio: { channels: [samples], sampleRate: RATE_HZ, durationSeconds: 4 } }]);
+    await run(engine, [' a'], [{ itemId: 'x', contentHash: 'hx', audio: { channels: [samples], sampleRate: RATE_HZ, fileSampleRate: null, durationSeconds: 4 } }]);
     const embedding = await engine.clipEmbedding('hx');
     const norm = Math.hypot(1.5, 1);
     expect(embedding?.[0]).toBeCloseTo(1.5 / norm, 6);

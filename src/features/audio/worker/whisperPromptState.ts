@@ -1,4 +1,5 @@
 import { DynamicCache, Tensor, cat } from '@huggingface/transformers';
+import type { CrossAttentionFeed } from '../shared/protocol';
 
 /**
  * What the merged Whisper decoder keeps after reading the transcription prompt once (batch 1):
@@ -14,13 +15,6 @@ export interface PromptState {
   readonly bytes: number;
 }
 
-/**
- * How the label rows of one decoder call read the prompt's cross-attention cache. broadcast: the
- * batch-1 keys/values go in as they are and the decoder's attention MatMuls broadcast them over
- * the rows (no copy; checked once per model against tiled, see WhisperScorer). tiled: one copy
- * per row along the batch, for exports whose attention reshapes by the batch size.
- */
-export type CrossAttentionFeed = 'broadcast' | 'tiled';
 
 const PRESENT_PREFIX = 'present.';
 const PAST_PREFIX = 'past_key_values.';

@@ -16,7 +16,7 @@ import {
 } from '../../../lib/audioScoring';
 import { WHISPER_SAMPLE_RATE_HZ, WHISPER_WINDOW_SECONDS } from '../../../lib/audio';
 import { coveredEncoderPositions, meanPoolFrames } from '../../../lib/audioEmbedding';
-import type { DecoderStrategyScores } from '../shared/protocol';
+import type { CrossAttentionFeed, DecoderStrategyScores, WhisperDecoderStrategy } from '../shared/protocol';
 import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters, Transcriber } from './audioScorer';
 import { whisperLogMel } from './whisperLogMel';
 import {
@@ -25,7 +25,6 @@ import {
   float32Logits,
   pastKeyValuesForRows,
   promptStateFromOutputs,
-  type CrossAttentionFeed,
   type PromptState,
 } from './whisperPromptState';
 import { yieldingAfterRuns, type RunnableSession } from './yieldAfterRuns';
@@ -78,15 +77,6 @@ const FLOAT32_BYTES = 4;
 /** Largest logit difference allowed between a broadcast and a tiled cross-attention cache (the same maths; float rounding only). */
 const BROADCAST_CHECK_TOLERANCE = 1e-4;
 
-/**
- * How the decoder reads the labels. cached-cross-attention (the default): the prompt tokens run
- * once per window with batch 1 and the label rows, which decode only their own tokens, read that
- * key/value cache: the self-attention part tiled over the rows, the cross-attention part broadcast
- * over them (one copy) or, for exports that need it, tiled too (see CrossAttentionFeed). tiled: the reference, every row decodes
- * prompt + label against the encoder output tiled along the batch (each row recomputes the
- * cross-attention). Both give the same scores.
- */
-export type WhisperDecoderStrategy = 'cached-cross-attention' | 'tiled';
 export interface WhisperScorerOptions {
   /** The strategy score() uses (default cached-cross-attention); scoreWith() takes either. */
   decoderStrategy?: WhisperDecoderStrategy;
