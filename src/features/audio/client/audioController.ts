@@ -1,6 +1,7 @@
 import type { StoreApi } from 'zustand';
 import { windowNote } from '../../../lib/audio';
 import { createLimiter } from '../../../lib/concurrency';
+import { audioRankingKey, audioRankingModel } from '../../../lib/cacheKeys';
 import { buildTranscriptClassPrompts, calibratedProbabilities, type Calibration } from '../../../lib/audioScoring';
 import { blendProbabilities } from '../../../lib/fewShot';
 import { buildClassPrompts, parseLabels, parseTemplates } from '../../../lib/labels';
@@ -116,8 +117,7 @@ export function currentAudioQuery(state: AppState): AudioQuery {
   const active = state.heads.audio;
   const head =
     active?.inUse && status.state === 'ready' && active.modelId === status.info.modelId && sameLabels(active.labels, labels) ? active : null;
-  // A label's prompts are joined by one separator and labels by another, so regrouping the same prompts changes the key.
-  const promptsKey = [model, state.aggregation, ...classPrompts.map((prompts) => prompts.join('\u0001'))].join('\u0000');
+  const promptsKey = audioRankingKey(model, state.aggregation, classPrompts);
   return {
     model,
     family,
@@ -132,7 +132,7 @@ export function currentAudioQuery(state: AppState): AudioQuery {
 
 /** Whether results under `rankedPromptsKey` came from this model (keys start with it). */
 function rankedByModel(rankedPromptsKey: string | null, model: string): boolean {
-  return rankedPromptsKey !== null && rankedPromptsKey.split('\u0000', 1)[0] === model;
+  return rankedPromptsKey !== null && audioRankingModel(rankedPromptsKey) === model;
 }
 
 /**
