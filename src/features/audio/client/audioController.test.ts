@@ -66,6 +66,8 @@ class FakeWorker implements AudioScoringBridge {
   private queue: Promise<unknown> = Promise.resolve();
   /** How the transcripts it makes begin (a test of a model switch tells the models' transcripts apart). */
   hearing = 'heard';
+  /** Content hashes its transcriber fails on (answered with an error). */
+  readonly failsToTranscribe = new Set<string>();
   /** Clips whose audio arrived, counted as the worker takes them in. */
   audioReceived = 0;
   private readonly held = new Set<string>();
@@ -106,6 +108,10 @@ class FakeWorker implements AudioScoringBridge {
         }
         if (!this.held.has(clip.contentHash)) {
           options.onTranscript?.(clip.itemId, clip.contentHash, { ok: false, kind: 'needs-audio', message: 'The worker no longer holds this clip.' });
+          continue;
+        }
+        if (this.failsToTranscribe.has(clip.contentHash)) {
+          options.onTranscript?.(clip.itemId, clip.contentHash, { ok: false, kind: 'error', message: 'Transcription failed: out of memory' });
           continue;
         }
         if (!this.transcripts.has(clip.contentHash)) {
@@ -499,6 +505,21 @@ describe('AudioController', () => {
 
       expect(written.filter((transcript) => !transcript.startsWith('base heard'))).toEqual([]);
       expect(items(store).map((item) => item.transcript)).toEqual(added.map((item) => `base heard ${item.name}`));
+    });
+
+    it('a clip the worker could not transcribe says why on its row, and is not asked again', async () => {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      worker.failsToTranscribe.add('clip1.wav');
+      const added = await addClips(3);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+
+      expect(items(store).map((item) => item.transcript)).toEqual(['heard clip0.wav', null, 'heard clip2.wav']);
+      expect([...store.getState().audioTranscriptFailures]).toEqual([[added[1]!.id, 'Transcription failed: out of memory']]);
+      store.setState({ audioLabelsText: 'yes, no, maybe' });
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      expect(worker.transcribeRequests).toHaveLength(1);
+      expect(store.getState().audioTranscriptFailures.get(added[1]!.id)).toBe('Transcription failed: out of memory');
     });
 
     it('clips whose audio the worker lost before their transcript came are sent again, and get their transcripts', async () => {

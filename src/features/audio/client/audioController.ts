@@ -262,7 +262,10 @@ export class AudioController implements ModelChooser {
     this.resendAudio.clear();
     this.zeroInputScores.clear();
     this.zeroInputRequests.clear();
-    if (this.store.getState().audioTranscribing.size > 0) this.store.getState().updateAudioItems(new Map(), { audioTranscribing: new Set() });
+    const state = this.store.getState();
+    // The next model may transcribe the clips this one could not.
+    if (state.audioTranscribing.size > 0 || state.audioTranscriptFailures.size > 0)
+      state.updateAudioItems(new Map(), { audioTranscribing: new Set(), audioTranscriptFailures: new Map() });
   }
 
   async debugFeatures(itemName: string): Promise<{ dims: number[]; data: number[] }> {
@@ -493,13 +496,18 @@ export class AudioController implements ModelChooser {
     const run: TranscriptionRun = { controller: new AbortController(), unanswered: new Set(transcribing) };
     this.transcription = run;
     // Transcripts reach the store in batches like scores; they patch only the transcript fields, so nothing moves.
+    /** Clips the worker could not transcribe in this run, with why, for their rows (written with the next flush). */
+    const failures = new Map<string, string>();
     const transcripts = new PatchBatcher<AudioItem>((patches) => {
       // A model switch or a worker restart ended this run: its transcripts are the old model's.
       if (this.transcription !== run) return;
-      const still = new Set([...this.store.getState().audioTranscribing].filter((id) => !patches.has(id) && run.unanswered.has(id)));
+      const state = this.store.getState();
+      const still = new Set([...state.audioTranscribing].filter((id) => !patches.has(id) && run.unanswered.has(id)));
+      const failed = failures.size > 0 ? { audioTranscriptFailures: new Map([...state.audioTranscriptFailures, ...failures]) } : {};
+      failures.clear();
       this.applyingTranscripts = true;
       try {
-        this.store.getState().updateAudioItems(patches, { audioTranscribing: still });
+        state.updateAudioItems(patches, { audioTranscribing: still, ...failed });
       } finally {
         this.applyingTranscripts = false;
       }
@@ -510,7 +518,7 @@ export class AudioController implements ModelChooser {
         signal: run.controller.signal,
         onTranscript: (itemId, contentHash, outcome) => {
           run.unanswered.delete(itemId);
-          this.onTranscript(itemId, contentHash, outcome, transcripts);
+          this.onTranscript(itemId, contentHash, outcome, transcripts, failures);
         },
       })
       .catch((error: unknown) => {
@@ -525,7 +533,13 @@ export class AudioController implements ModelChooser {
       });
   }
 
-  private onTranscript(itemId: string, contentHash: string, outcome: TranscriptOutcome, transcripts: PatchBatcher<AudioItem>): void {
+  private onTranscript(
+    itemId: string,
+    contentHash: string,
+    outcome: TranscriptOutcome,
+    transcripts: PatchBatcher<AudioItem>,
+    failures: Map<string, string>,
+  ): void {
     const item = this.store.getState().audioItems[itemId];
     // Removed, or another file in its place since it was asked for.
     if (!item || item.contentHash !== contentHash) return;
@@ -535,7 +549,10 @@ export class AudioController implements ModelChooser {
     }
     // The worker lost the clip (it restarted): the next score run sends its audio again.
     if (outcome.kind === 'needs-audio') this.delivered.delete(contentHash);
-    else this.untranscribable.add(contentHash);
+    else {
+      this.untranscribable.add(contentHash);
+      failures.set(itemId, outcome.message);
+    }
     transcripts.requestFlush();
   }
 
