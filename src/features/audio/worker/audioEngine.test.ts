@@ -30,12 +30,19 @@ class FakeScorer implements AudioScorer<FakeWindow> {
   scoredPrompts: string[][] = [];
   transcribedWindows: FakeWindow[] = [];
   onTranscribe: () => void = () => undefined;
+  /** What each encoded window claims to weigh (a test fills the engine's encoder cache without allocating it). */
+  windowBytes = 8;
+  forgottenWindows: FakeWindow[] = [];
 
   encode(samples: Float32Array): Promise<EncodeResult<FakeWindow>> {
     this.encodeCalls++;
     const mean = samples.reduce((s, x) => s + x, 0) / samples.length;
     // The pooled vector points along (mean, 1): the clip embedding's direction shows which windows went in.
-    return Promise.resolve({ encoded: { mean, bytes: 8 }, pooled: Float32Array.from([mean, 1]), input: null });
+    return Promise.resolve({ encoded: { mean, bytes: this.windowBytes }, pooled: Float32Array.from([mean, 1]), input: null });
+  }
+
+  forgetWindow(window: FakeWindow): void {
+    this.forgottenWindows.push(window);
   }
 
   /** The two rules differ (sum = mean − 1), so a test can tell which one the engine used. */
@@ -93,6 +100,23 @@ async function runClasses(engine: AudioEngine, classPrompts: string[][], clips: 
 }
 
 describe('AudioEngine', () => {
+  it('tells the scorer about every window its encoder cache drops, so what the scorer keeps per window goes with it', async () => {
+    const scorer = new FakeScorer();
+    // Three windows of 200 MB: the third pushes the first out of the 512 MB cache.
+    scorer.windowBytes = 200 * 1024 * 1024;
+    const engine = engineWith(scorer);
+    await run(engine, [' a'], [clip('x', 1, 0.1), clip('y', 1, 0.2)]);
+    expect(scorer.forgottenWindows).toEqual([]);
+    await run(engine, [' a'], [clip('z', 1, 0.3)]);
+    expect(scorer.forgottenWindows.map((window) => window.mean)).toEqual([expect.closeTo(0.1, 6)]);
+    expect(engine.currentStats().encoderCacheSize).toBe(2);
+    // Scored again, the dropped window is encoded again (a new window object, a new key for the scorer).
+    const encodedBefore = scorer.encodeCalls;
+    await run(engine, [' b'], [{ itemId: 'x', contentHash: 'hash-x', audio: null }]);
+    expect(scorer.encodeCalls - encodedBefore).toBe(1);
+    expect(scorer.forgottenWindows.map((window) => window.mean)).toEqual([expect.closeTo(0.1, 6), expect.closeTo(0.2, 6)]);
+  });
+
   it("counts each prepared clip's rate changes: the browser's (as reported) and its own", async () => {
     const engine = engineWith(new FakeScorer());
     const atModelRate = clip('a', 1, 0.5);
