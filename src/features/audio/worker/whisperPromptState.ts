@@ -66,8 +66,8 @@ export async function promptStateFromOutputs(output: Record<string, unknown>, pr
     if (past.size === 0) throw new Error('The Whisper decoder returned no key/value cache (is it a merged decoder?).');
     return { past, lastLogits, bytes };
   } catch (error) {
-    // Nothing will hold the tensors kept so far (GPU buffers on WebGPU): free them too.
-    for (const tensor of kept) tensor.dispose();
+    // Nothing will hold the outputs kept so far (GPU buffers on WebGPU): the finally frees them with
+    // the rest. Kept read-back copies are plain CPU memory.
     kept.clear();
     throw error;
   } finally {
