@@ -5,7 +5,7 @@
  * the picture and labels over in `window.__zspStartupInput` (an init script) and reads
  * `window.__zspStartup`.
  */
-import type { BareStartupReply, BareStartupRequest } from './bare-startup.worker';
+import type { BareStartupMessage, BareStartupReply, BareStartupRequest } from './bare-startup.worker';
 
 interface StartupInput {
   modelId: string;
@@ -29,14 +29,18 @@ if (!input) throw new Error('no __zspStartupInput (set by bench/node/startup.ts)
 const record: StartupRecord = { workerCreatedMs: performance.now() };
 page.__zspStartup = record;
 const worker = new Worker(new URL('./bare-startup.worker.ts', import.meta.url), { type: 'module', name: 'bare' });
-worker.onmessage = (event: MessageEvent<BareStartupReply | 'used'>) => {
-  if (event.data === 'used') {
-    document.title = 'bare used';
-    return;
+worker.onmessage = (event: MessageEvent<BareStartupMessage>) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'firstResult':
+      record.resultMs = performance.now();
+      record.reply = message.reply;
+      document.title = 'bare done';
+      return;
+    case 'used':
+      document.title = 'bare used';
+      return;
   }
-  record.resultMs = performance.now();
-  record.reply = event.data;
-  document.title = 'bare done';
 };
 worker.onerror = (event) => {
   record.error = event.message;

@@ -24,6 +24,12 @@ export interface BareStartupReply {
   pipelineReadyMs: number;
   resultMs: number;
 }
+/** What the worker posts: the first result (timed), then word that the untimed session of use is over. */
+export type BareStartupMessage = { type: 'firstResult'; reply: BareStartupReply } | { type: 'used' };
+
+function post(message: BareStartupMessage): void {
+  self.postMessage(message);
+}
 
 self.onmessage = async (event: MessageEvent<BareStartupRequest>) => {
   const { modelId, labels, template, image, more, threads, baseUrl } = event.data;
@@ -45,7 +51,7 @@ self.onmessage = async (event: MessageEvent<BareStartupRequest>) => {
   const best = (Array.isArray(output[0]) ? output[0][0] : output[0]) as { label: string; score: number } | undefined;
   if (!best) throw new Error('the pipeline returned no scores');
   const reply: BareStartupReply = { top: { label: best.label, score: best.score }, pipelineStartMs, pipelineReadyMs, resultMs };
-  self.postMessage(reply);
+  post({ type: 'firstResult', reply });
   for (const bytes of more) await classify(await RawImage.fromBlob(new Blob([bytes])), labels, { hypothesis_template: template });
-  self.postMessage('used');
+  post({ type: 'used' });
 };

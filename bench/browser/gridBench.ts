@@ -47,7 +47,7 @@ function labEngineWithFreshTextCache(images: ClipEngine, texts: ClipEngine): Lab
   return {
     scoring: texts.scoring,
     heads: texts.heads,
-    imageFeatures: (hashes) => images.imageFeatures(hashes),
+    imageFeatures: (hashes, source) => images.imageFeatures(hashes, source),
     embedTexts: (prompts) => texts.embedTexts(prompts),
     classVectors: (classPrompts) => texts.classVectors(classPrompts),
     embeddingDim: () => texts.embeddingDim(),
@@ -95,6 +95,8 @@ export async function benchGridEngine(
       maxFolds,
       seed,
       audio: null,
+      // embedAll ranks on the exact path.
+      imageEmbedding: { resizeMode: 'exact' as const },
     };
     const started = now();
     await runGridSearch(engine, request, { isCancelled: () => false, post });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { audioRankingKey, audioRankingModel, imageEmbeddingKey, modelVariantKey, sha256Hex, textEmbeddingKey } from './cacheKeys';
+import { audioRankingKey, audioRankingModel, imageEmbeddingKey, modelVariantKey, sha256Hex, textEmbeddingKey, withImageResizeMode } from './cacheKeys';
 
 const variant = { modelId: 'builtin/clip-shapes', sourceKey: 'builtin', dtype: 'fp32', backend: 'wasm' };
 
@@ -36,5 +36,14 @@ describe('cache keys', () => {
     expect(audioRankingModel(`${key}\u0000head:h1`)).toBe('builtin/whisper-words@wasm');
     expect(audioRankingModel(audioRankingKey('', 'mean', [[' a']]))).toBe('');
     expect(audioRankingKey('m', 'mean', [[' a', ' b']])).not.toBe(audioRankingKey('m', 'mean', [[' a'], [' b']]));
+  });
+  it('keeps the exact resize path on the plain key and keys the native path apart', () => {
+    const v = modelVariantKey(variant);
+    expect(withImageResizeMode(v, 'exact')).toBe(v);
+    // The native path's stored keys from before this helper: byte-identical.
+    expect(withImageResizeMode(v, 'native')).toBe(`${v}|resize:native`);
+    expect(imageEmbeddingKey(withImageResizeMode(v, 'native'), 'ff')).not.toBe(imageEmbeddingKey(v, 'ff'));
+    // Encoded ids cannot end in the suffix, so no model's exact key is another's native one.
+    expect(modelVariantKey({ ...variant, backend: 'wasm|resize:native' })).not.toBe(withImageResizeMode(v, 'native'));
   });
 });

@@ -1,3 +1,5 @@
+import type { ImageResizeMode } from './imagePreprocess';
+
 export interface ModelVariant {
   modelId: string;
   /** Where the files came from: the same id on another host may be other weights. */
@@ -9,6 +11,15 @@ export interface ModelVariant {
 /** Embeddings differ across weights, precision and backend, so all four are part of the key. */
 export function modelVariantKey(variant: ModelVariant): string {
   return [variant.sourceKey, variant.modelId, variant.dtype, variant.backend].map(encodeURIComponent).join('|');
+}
+
+/**
+ * A model key for image embeddings made on this resize path. The exact path's is the key itself
+ * (what was stored before the native path existed stays valid); native pictures have slightly
+ * other pixels, so their embeddings, and the rankings made from them, are keyed apart.
+ */
+export function withImageResizeMode(modelKey: string, mode: ImageResizeMode): string {
+  return mode === 'exact' ? modelKey : `${modelKey}|resize:${mode}`;
 }
 
 export function imageEmbeddingKey(variantKey: string, contentHash: string): string {

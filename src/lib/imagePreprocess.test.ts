@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLIPImageProcessor, RawImage, type Tensor } from '@huggingface/transformers';
-import { centerCropOrigin, pixelPlanFromConfig, pixelValuesLength, resizedSize, writePixelValues, type PixelPlan } from './imagePreprocess';
+import { CROP_PADDING_RGB, centerCropOrigin, nativeDrawOf, pixelPlanFromConfig, pixelValuesLength, resizedSize, writePixelValues, type PixelPlan } from './imagePreprocess';
 import { seededRandom } from './random';
 
 const BUILTIN_CONFIG = JSON.parse(readFileSync(new URL('../../public/models/builtin/clip-shapes/preprocessor_config.json', import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -50,6 +50,52 @@ describe('pixelPlanFromConfig', () => {
     expect(pixelPlanFromConfig({ ...VIT_B32_CONFIG, do_center_crop: true, crop_size: undefined })).toBeNull();
     expect(pixelPlanFromConfig({ ...VIT_B32_CONFIG, size: 'big' })).toBeNull();
     expect(pixelPlanFromConfig(null)).toBeNull();
+  });
+
+  it('reads the other processors\' steps switched off (false or null) as absent, and declines each one switched on', () => {
+    const off = { do_pad: false, do_thumbnail: null, do_crop_margin: false, do_flip_channel_order: false, keep_aspect_ratio: false, do_convert_grayscale: null, size_divisibility: null, pad_size: null };
+    expect(planOf({ ...VIT_B32_CONFIG, ...off })).toEqual(planOf(VIT_B32_CONFIG));
+    for (const flag of ['do_pad', 'do_thumbnail', 'do_crop_margin', 'do_flip_channel_order', 'keep_aspect_ratio', 'do_convert_grayscale'])
+      expect(pixelPlanFromConfig({ ...VIT_B32_CONFIG, [flag]: true }), flag).toBeNull();
+    expect(pixelPlanFromConfig({ ...VIT_B32_CONFIG, pad_size: { height: 32, width: 32 } })).toBeNull();
+  });
+
+  it('declines a plan that would leave pictures at different sizes (no centre crop and no fixed size)', () => {
+    const noCrop = { ...VIT_B32_CONFIG, do_center_crop: false };
+    expect(pixelPlanFromConfig(noCrop)).toBeNull();
+    expect(pixelPlanFromConfig({ ...noCrop, size: { shortest_edge: 224 } })).toBeNull();
+    expect(pixelPlanFromConfig({ ...noCrop, do_resize: false })).toBeNull();
+    // A fixed size alone, or a crop alone, gives every picture one size.
+    expect(planOf({ ...noCrop, size: { height: 224, width: 224 } }).crop).toBeNull();
+    expect(planOf({ ...VIT_B32_CONFIG, do_resize: false }).resize).toBeNull();
+  });
+});
+
+describe('nativeDrawOf', () => {
+  it('covers the input with the picture when the crop cuts into it', () => {
+    const plan = planOf({ ...VIT_B32_CONFIG, size: { shortest_edge: 224 } });
+    // 640 × 480 → 298 × 224 (transformers.js), cropped to 224 × 224 from x = 37.
+    expect(nativeDrawOf(plan, 640, 480)).toEqual({ inputWidth: 224, inputHeight: 224, x: -37, y: 0, width: 298, height: 224 });
+  });
+
+  it("leaves the border transformers.js's centre crop pads, in its padding colour", async () => {
+    // A fixed size smaller than the crop: the picture sits inside the input.
+    const plan = planOf({ ...VIT_B32_CONFIG, size: { height: 6, width: 4 }, crop_size: { height: 8, width: 8 } });
+    const draw = nativeDrawOf(plan, 4, 6);
+    expect(draw).toEqual({ inputWidth: 8, inputHeight: 8, x: 2, y: 1, width: 4, height: 6 });
+    const random = seededRandom(5);
+    const rgb = Uint8ClampedArray.from({ length: 4 * 6 * 3 }, () => 1 + Math.floor(random() * 255));
+    // The processor's own step (sharp in Node), on the picture already at the resize size and converted to RGB as it does.
+    const reference = (await new RawImage(rgb, 4, 6, 3).center_crop(8, 8)) as RawImage;
+    expect([reference.width, reference.height, reference.channels]).toEqual([8, 8, 3]);
+    const drawn: number[] = [];
+    for (let y = 0; y < draw.inputHeight; y++)
+      for (let x = 0; x < draw.inputWidth; x++) {
+        const inside = x >= draw.x && x < draw.x + draw.width && y >= draw.y && y < draw.y + draw.height;
+        const source = ((y - draw.y) * draw.width + (x - draw.x)) * 3;
+        drawn.push(...(inside ? rgb.subarray(source, source + 3) : CROP_PADDING_RGB));
+      }
+    expect(drawn).toEqual(Array.from(reference.data));
   });
 });
 

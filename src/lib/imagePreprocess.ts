@@ -45,6 +45,11 @@ const sizeSchema = v.union([
   v.object({ shortest_edge: positive, longest_edge: v.optional(positive) }),
   v.object({ height: positive, width: positive }),
 ]);
+/** A step of other processors that this plan does not model: absent, null or false. */
+const stepOff = v.optional(v.nullable(v.literal(false)));
+/** A setting of other processors that this plan does not model: absent or null. */
+const settingAbsent = v.optional(v.null());
+/** A config that asks for one of the steps the plan does not model fails this check and takes the processor's own path. */
 const configSchema = v.object({
   do_resize: v.optional(v.boolean(), true),
   size: v.optional(sizeSchema),
@@ -57,21 +62,27 @@ const configSchema = v.object({
   image_mean: v.optional(triple),
   image_std: v.optional(triple),
   do_convert_rgb: v.optional(v.boolean(), true),
+  do_pad: stepOff,
+  do_thumbnail: stepOff,
+  do_crop_margin: stepOff,
+  do_flip_channel_order: stepOff,
+  keep_aspect_ratio: stepOff,
+  do_convert_grayscale: stepOff,
+  size_divisibility: settingAbsent,
+  pad_size: settingAbsent,
 });
-/** Steps of other processors this plan does not model: a config with any of them on takes the processor's own path. */
-const UNSUPPORTED_FLAGS = ['do_pad', 'do_thumbnail', 'do_crop_margin', 'do_flip_channel_order', 'keep_aspect_ratio', 'do_convert_grayscale'] as const;
-const UNSUPPORTED_FIELDS = ['size_divisibility', 'pad_size'] as const;
 
 function asTriple(value: number | readonly [number, number, number]): readonly [number, number, number] {
   return typeof value === 'number' ? [value, value, value] : value;
 }
 
-/** The plan of a CLIP/SigLIP-style preprocessor_config.json, or null if it asks for a step this module doesn't do. */
+/**
+ * The plan of a CLIP/SigLIP-style preprocessor_config.json, or null if it asks for a step this
+ * module doesn't do, or would leave pictures at different sizes (no crop and no fixed size).
+ */
 export function pixelPlanFromConfig(config: unknown): PixelPlan | null {
   const parsed = v.safeParse(configSchema, config);
   if (!parsed.success) return null;
-  const raw = config as Record<string, unknown>;
-  if (UNSUPPORTED_FLAGS.some((flag) => raw[flag] === true) || UNSUPPORTED_FIELDS.some((field) => raw[field] !== undefined && raw[field] !== null)) return null;
   const c = parsed.output;
   if (!c.do_convert_rgb) return null;
   let resize: ResizeRule | null = null;
@@ -87,6 +98,9 @@ export function pixelPlanFromConfig(config: unknown): PixelPlan | null {
     if (c.crop_size === undefined) return null;
     crop = typeof c.crop_size === 'number' ? { width: c.crop_size, height: c.crop_size } : { width: c.crop_size.width, height: c.crop_size.height };
   }
+  // One tensor holds the whole batch, so every picture must come out at one size: without a crop or
+  // a fixed size, a shortest-edge resize (or none) keeps each picture's aspect ratio.
+  if (!crop && resize?.kind !== 'fixed') return null;
   let mean: PixelNormalization['mean'] = null;
   let std: PixelNormalization['std'] = null;
   if (c.do_normalize) {
@@ -117,6 +131,33 @@ export function resizedSize(rule: ResizeRule | null, sourceWidth: number, source
 export function centerCropOrigin(width: number, height: number, cropWidth: number, cropHeight: number): { left: number; top: number } {
   return { left: Math.floor((width - cropWidth) / 2), top: Math.floor((height - cropHeight) / 2) };
 }
+
+/**
+ * How the native path draws one picture: the model's input size, and the rectangle the resized
+ * picture covers in it (x, y negative where the centre crop cuts into the picture). Where the crop
+ * is larger than the picture the rectangle leaves a border, which the processor's centre crop pads
+ * with black (transparent black, its alpha then dropped); transparency inside the picture is
+ * flattened onto white, as the exact path's decode does.
+ */
+export interface NativeDraw {
+  inputWidth: number;
+  inputHeight: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export function nativeDrawOf(plan: PixelPlan, sourceWidth: number, sourceHeight: number): NativeDraw {
+  const resized = resizedSize(plan.resize, sourceWidth, sourceHeight);
+  const inputWidth = plan.crop?.width ?? resized.width;
+  const inputHeight = plan.crop?.height ?? resized.height;
+  const { left, top } = plan.crop ? centerCropOrigin(resized.width, resized.height, inputWidth, inputHeight) : { left: 0, top: 0 };
+  return { inputWidth, inputHeight, x: 0 - left, y: 0 - top, width: resized.width, height: resized.height };
+}
+
+/** The RGB the native path's input holds outside the picture (the processor's centre-crop padding). */
+export const CROP_PADDING_RGB = [0, 0, 0] as const;
 
 /** Floats per picture of the model's input: 3 channels × height × width. */
 export function pixelValuesLength(width: number, height: number): number {

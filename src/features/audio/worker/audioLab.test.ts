@@ -115,7 +115,7 @@ async function answer(engine: AudioLabEngine, request: Parameters<typeof answerL
 }
 
 function gridRequest(items: LabItem[], templates: string[], audio: GridSearchRequest['audio']): GridSearchRequest {
-  return { type: 'labGridSearch', requestId: 7, labels: LABELS, alternatives: LABELS.map((label) => [label]), templates, items, maxFolds: 5, seed: 1, audio };
+  return { type: 'labGridSearch', requestId: 7, labels: LABELS, alternatives: LABELS.map((label) => [label]), templates, items, maxFolds: 5, seed: 1, audio, imageEmbedding: null };
 }
 
 describe('audio lab: grid search', () => {
@@ -204,6 +204,7 @@ describe('audio lab: heads', () => {
       initFromZeroShot: false,
       maxFolds: 3,
       seed: 2,
+      imageEmbedding: null,
     };
   }
 
@@ -257,6 +258,7 @@ describe('audio lab: heads', () => {
       heads: ['knn'],
       splits: 2,
       seed: 3,
+      imageEmbedding: null,
     });
     const reply = events.at(-1);
     if (reply?.type !== 'labLearningCurveResult' || !reply.curve) throw new Error('no curve');
@@ -268,7 +270,7 @@ describe('audio lab: heads', () => {
   it('refuses the bias probe (images only)', async () => {
     const engine = new FakeLabEngine('whisper', new Set());
     await expect(
-      answer(engine, { type: 'labBiasProbe', requestId: 1, template: '{attribute} {}', labels: LABELS, pairs: [], items: [] }),
+      answer(engine, { type: 'labBiasProbe', requestId: 1, template: '{attribute} {}', labels: LABELS, pairs: [], items: [], imageEmbedding: { resizeMode: 'exact' } }),
     ).rejects.toThrow(/images/);
   });
 });

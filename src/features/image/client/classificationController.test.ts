@@ -107,6 +107,18 @@ describe('ClassificationController with heads', () => {
     expect(onlyItem().classifier).toBe('zero-shot');
   });
 
+  it('a switch of resize path re-ranks on the native embeddings; the exact key is the one it always was', async () => {
+    const state = store.getState();
+    const exactKey = currentQuery(state).key;
+    expect(exactKey.split('\u0000', 1)[0]).toBe('builtin/clip-shapes@wasm');
+    expect(currentQuery({ ...state, imageResizeMode: 'native' }).key).toBe(exactKey.replace('builtin/clip-shapes@wasm', 'builtin/clip-shapes@wasm|resize:native'));
+    const before = clip.requests.length;
+    store.getState().setImageResizeMode('native');
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    expect(clip.requests.length).toBe(before + 1);
+    expect(clip.requests.at(-1)!.resizeMode).toBe('native');
+  });
+
   it('a head for other labels or another model is not used', () => {
     const state = store.getState();
     expect(currentQuery({ ...state, heads: { ...state.heads, image: activeHead(state, { labels: ['red', 'green'] }) } }).head).toBeNull();

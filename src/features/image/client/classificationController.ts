@@ -1,4 +1,5 @@
 import { createLimiter } from '../../../lib/concurrency';
+import { withImageResizeMode } from '../../../lib/cacheKeys';
 import { buildClassPrompts, parseLabels, parseTemplates } from '../../../lib/labels';
 import { rankLabels } from '../../../lib/scoring';
 import type { AppState } from '../../../store';
@@ -58,15 +59,14 @@ export function currentQuery(state: AppState): CurrentQuery {
   // One prompt per label gives the same key as before ensembles: what was ranked then needs no re-ranking.
   const promptsKey = classPrompts.map((prompts) => prompts.join('\u0001')).join('\u0000');
   const headKey = head ? `\u0000\u0002head:${head.headId}@${head.zeroShotWeight}` : '';
-  // The exact path keeps the key it always had; native pictures are other embeddings, so a switch re-ranks.
-  const resizeKey = state.imageResizeMode === 'exact' ? '' : `\u0000\u0003resize:${state.imageResizeMode}`;
   return {
     labels,
     classPrompts,
     prompts: classPrompts.flat(),
     head,
     resizeMode: state.imageResizeMode,
-    key: `${model}\u0000${promptsKey}${headKey}${resizeKey}`,
+    // The exact path keeps the key it always had; native pictures are other embeddings, so a switch re-ranks.
+    key: `${withImageResizeMode(model, state.imageResizeMode)}\u0000${promptsKey}${headKey}`,
   };
 }
 

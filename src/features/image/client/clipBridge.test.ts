@@ -132,7 +132,7 @@ describe('ClipBridge', () => {
     const { bridge, workers } = setup();
     const abort = new AbortController();
     const onProgress = vi.fn();
-    const request = { labels: ['a', 'b'], alternatives: [['a'], ['b']], templates: ['{}'], items: [], maxFolds: 5, seed: 1, audio: null };
+    const request = { labels: ['a', 'b'], alternatives: [['a'], ['b']], templates: ['{}'], items: [], maxFolds: 5, seed: 1, audio: null, imageEmbedding: { resizeMode: 'native' as const } };
     const running = bridge.gridSearch(request, { signal: abort.signal, onProgress });
     await flush();
     const worker = workers[0]!;

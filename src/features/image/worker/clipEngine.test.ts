@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { imageCatalogEntryFor } from '../../models/shared';
+import { imageEmbeddingKey, modelVariantKey, withImageResizeMode } from '../../../lib/cacheKeys';
 import { cosineSimilarities, l2Normalize, scoreLabels } from '../../../lib/scoring';
 import type { ClassifyItem, ClassifyRequest, ItemOutcome } from '../shared/protocol';
 import { ClipEngine } from './clipEngine';
@@ -19,7 +21,17 @@ const TEXT_TABLE: Record<string, number[]> = {
 };
 const IMAGES: Record<string, number[]> = { h1: [1, 0.2, 0.1, 0], h2: [0.1, 0.3, 1, 0.4] };
 
-function fakeEngine(): ClipEngine {
+/** The built-in model's preprocessor_config.json: a fixed 64 × 64 size, so the native path has a plan. */
+const BUILTIN_PROCESSOR_CONFIG: unknown = JSON.parse(readFileSync(new URL('../../../../public/models/builtin/clip-shapes/preprocessor_config.json', import.meta.url), 'utf8'));
+
+interface FakeOptions {
+  /** Every key the engine asks the on-disk cache for, in order. */
+  asked?: string[];
+  /** Only these hashes are on disk (default: every one in IMAGES). */
+  stored?: readonly string[];
+}
+
+function fakeEngine({ asked, stored = Object.keys(IMAGES) }: FakeOptions = {}): ClipEngine {
   const textModel = async (inputs: { texts: string[] }) => {
     const rows = inputs.texts.map((text) => {
       const row = TEXT_TABLE[text];
@@ -32,22 +44,25 @@ function fakeEngine(): ClipEngine {
     entry: imageCatalogEntryFor('builtin/clip-shapes'),
     tokenizer: (texts: string[]) => ({ texts }),
     textModel,
-    imageProcessor: () => Promise.reject(new Error('the vision path is not used here')),
+    imageProcessor: Object.assign(() => Promise.reject(new Error('the vision path is not used here')), { config: BUILTIN_PROCESSOR_CONFIG }),
     visionModel: () => Promise.reject(new Error('the vision path is not used here')),
     info: { modelId: 'builtin/clip-shapes', backend: 'wasm', dtype: 'fp32', threads: 1, loadMs: 0, warmupMs: 0 },
     sourceKey: 'builtin',
   };
   const persistent = {
-    getMany: (keys: readonly string[]) =>
-      Promise.resolve({
+    getMany: (keys: readonly string[]) => {
+      asked?.push(...keys);
+      return Promise.resolve({
         found: new Map(
           keys.flatMap((key) => {
-            const raw = IMAGES[key.slice(key.indexOf('#image:') + '#image:'.length)];
+            const hash = key.slice(key.indexOf('#image:') + '#image:'.length);
+            const raw = stored.includes(hash) ? IMAGES[hash] : undefined;
             return raw ? [[key, { key, embedding: l2Normalize(raw), width: 8, height: 8 }] as const] : [];
           }),
         ),
         skipped: 0,
-      }),
+      });
+    },
     putMany: () => Promise.resolve(),
   };
   // The fakes implement only what the engine calls.
@@ -127,3 +142,84 @@ describe('ClipEngine classify', () => {
     expect(Array.from(withHead.get('h1')!.similarities)).toEqual(Array.from(zeroShot.get('h1')!.similarities));
   });
 });
+
+describe('ClipEngine resize path', () => {
+  it('reads the image embeddings of the resize path each lab lookup names, whatever the last classify used', async () => {
+    const asked: string[] = [];
+    // A fresh engine, as after a worker restart: nothing classified yet.
+    const engine = fakeEngine({ asked });
+    expect(engine.nativePlan).not.toBeNull();
+    await engine.imageFeatures(['h1'], { resizeMode: 'native' });
+    await classify(engine, { classPrompts: [['a photo of a red.'], ['a photo of a blue.']], head: null });
+    await engine.imageFeatures(['h2'], { resizeMode: 'native' });
+    // Classify (exact) already read h2's exact embedding: found in memory, not asked for again.
+    expect((await engine.imageFeatures(['h2'], { resizeMode: 'exact' })).found).toEqual([0]);
+    const exact = modelVariantKey({ modelId: 'builtin/clip-shapes', sourceKey: 'builtin', dtype: 'fp32', backend: 'wasm' });
+    const native = withImageResizeMode(exact, 'native');
+    expect(asked).toEqual([imageEmbeddingKey(native, 'h1'), imageEmbeddingKey(exact, 'h1'), imageEmbeddingKey(exact, 'h2'), imageEmbeddingKey(native, 'h2')]);
+  });
+});
+
+describe('ClipEngine cancel', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** Callbacks that cancel as soon as the cached items are reported, before any batch is embedded. */
+  function cancellingCallbacks() {
+    let cancelled = false;
+    const items: string[] = [];
+    return {
+      items,
+      callbacks: {
+        isCancelled: () => cancelled,
+        onItem: (item: ClassifyItem) => void items.push(item.contentHash),
+        onBatchProgress: () => void (cancelled = true),
+        onStats: () => undefined,
+      },
+    };
+  }
+  const unstored = (count: number): ClassifyItem[] =>
+    Array.from({ length: count }, (_, index) => ({ itemId: `new-${index}`, contentHash: `new-${index}`, image: new Blob(['not empty']) }));
+
+  it('lands without waiting for the next batch to decode', async () => {
+    // Files that never finish decoding: a cancel that waited for them would never return.
+    vi.stubGlobal('createImageBitmap', () => new Promise(() => undefined));
+    const { items, callbacks } = cancellingCallbacks();
+    const result = await fakeEngine({ stored: [] }).classify(
+      { type: 'classify', requestId: 1, resizeMode: 'native', items: unstored(3), classPrompts: [['a photo of a red.']], head: null },
+      callbacks,
+    );
+    expect(result).toEqual({ cancelled: true });
+    expect(items).toEqual([]);
+  });
+
+  it('leaves no unhandled rejection behind when the abandoned batch fails', async () => {
+    // Decodable files whose batch then fails (the fake processor rejects): the failure comes after the cancel.
+    vi.stubGlobal('createImageBitmap', () => Promise.resolve({ width: 2, height: 2, close: () => undefined }));
+    vi.stubGlobal(
+      'OffscreenCanvas',
+      class {
+        constructor(readonly width: number, readonly height: number) {}
+        getContext() {
+          return { fillRect: () => undefined, drawImage: () => undefined, getImageData: (_x: number, _y: number, w: number, h: number) => ({ data: new Uint8ClampedArray(w * h * 4) }) };
+        }
+      },
+    );
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { callbacks } = cancellingCallbacks();
+      const result = await fakeEngine({ stored: [] }).classify(
+        { type: 'classify', requestId: 1, resizeMode: 'exact', items: unstored(3), classPrompts: [['a photo of a red.']], head: null },
+        callbacks,
+      );
+      expect(result).toEqual({ cancelled: true });
+      // Let the abandoned decode and its processor call settle.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
+

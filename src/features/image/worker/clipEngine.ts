@@ -1,9 +1,10 @@
 import type { Tensor } from '@huggingface/transformers';
-import { imageEmbeddingKey, modelVariantKey, textEmbeddingKey } from '../../../lib/cacheKeys';
+import { imageEmbeddingKey, modelVariantKey, textEmbeddingKey, withImageResizeMode } from '../../../lib/cacheKeys';
 import { EmbeddingMatrix } from '../../../lib/embeddingMatrix';
 import { l2Normalize, type ScoringRule } from '../../../lib/scoring';
 import type { FeatureMatrix } from '../../../lib/fewShot';
 import type { ImageEmbeddingEntry } from '../shared/embeddingStorage';
+import type { ImageEmbeddingSource } from '../../lab/shared';
 import type { ClassifyItem, ClassifyRequest, ImageResizeMode, ItemOutcome } from '../shared/protocol';
 import type { KeptHead } from './clipLab';
 import { ensembleClassVector, scoreImage, type HeadToApply } from './clipScoring';
@@ -29,10 +30,14 @@ interface ImageSize {
   height: number;
 }
 
-/** One batch decoded and turned into the model's input, waiting for its vision run. */
+/**
+ * One batch decoded and turned into the model's input, waiting for its vision run. The decoded
+ * pictures are dropped once the tensor is built (only their sizes are kept): this batch waits
+ * while the next one decodes, and holding both batches' pixels twice would double the memory.
+ */
 export interface PreparedBatch {
   mode: ImageResizeMode;
-  decoded: Array<{ contentHash: string; picture: DecodedPicture }>;
+  decoded: Array<{ contentHash: string } & ImageSize>;
   errors: Map<string, Error>;
   /** Null when no file of the batch could be decoded. */
   pixels: BatchPixels | null;
@@ -72,8 +77,6 @@ export class ClipEngine {
   private readonly debugPixels = new Map<string, { dims: number[]; data: Float32Array }>();
   private readonly variantKey: string;
   private readonly stats: WorkerStats = { ...EMPTY_STATS };
-  /** The resize path of the latest classify request; the lab's commands read the embeddings it made. */
-  private resizeMode: ImageResizeMode = 'exact';
   /** What the native path needs from the model's preprocessor_config.json (null: it asks for steps only the processor does). */
   readonly nativePlan: PixelPlan | null;
 
@@ -99,10 +102,11 @@ export class ClipEngine {
 
   /**
    * The native path's embeddings differ slightly from the processor's, so they are cached apart;
-   * the exact path keeps the key it always had (stored embeddings stay valid).
+   * the exact path keeps the key it always had (stored embeddings stay valid). A model without a
+   * native plan embeds exactly whatever was asked, so its pictures are keyed as exact ones.
    */
   private imageVariantKey(mode: ImageResizeMode): string {
-    return mode === 'native' && this.nativePlan ? `${this.variantKey}|resize:native` : this.variantKey;
+    return withImageResizeMode(this.variantKey, mode === 'native' && this.nativePlan ? 'native' : 'exact');
   }
 
   currentStats(): WorkerStats {
@@ -118,7 +122,7 @@ export class ClipEngine {
   }
 
   async classify(request: ClassifyRequest, callbacks: ClassifyCallbacks): Promise<{ cancelled: boolean }> {
-    this.resizeMode = request.resizeMode;
+    const mode = request.resizeMode;
     const classVectors = await this.classVectors(request.classPrompts);
     callbacks.onStats(this.currentStats());
     // An unknown head (the worker restarted since it was trained) ranks zero-shot, and the outcome says so.
@@ -129,7 +133,7 @@ export class ClipEngine {
     const notInMemory: ClassifyItem[] = [];
     let done = 0;
     const scoreCached = (item: ClassifyItem): boolean => {
-      const cached = this.cachedImage(imageEmbeddingKey(this.imageVariantKey(this.resizeMode), item.contentHash));
+      const cached = this.cachedImage(imageEmbeddingKey(this.imageVariantKey(mode), item.contentHash));
       if (!cached) return false;
       callbacks.onItem(item, { ok: true, ...score(cached), embeddedNow: false, width: cached.width, height: cached.height });
       done++;
@@ -137,7 +141,7 @@ export class ClipEngine {
     };
     for (const item of request.items) if (!scoreCached(item)) notInMemory.push(item);
     // Seen in an earlier session (or by an earlier worker): read back instead of running the vision model.
-    if (await this.restoreStored(notInMemory)) callbacks.onStats(this.currentStats());
+    if (await this.restoreStored(notInMemory, mode)) callbacks.onStats(this.currentStats());
     const toEmbed = notInMemory.filter((item) => !scoreCached(item));
     callbacks.onBatchProgress(done, request.items.length);
 
@@ -145,15 +149,22 @@ export class ClipEngine {
     // images on its own threads, so the model never waits for the files of the next batch.
     const batches: ClassifyItem[][] = [];
     for (let start = 0; start < toEmbed.length; start += IMAGE_BATCH_SIZE) batches.push(toEmbed.slice(start, start + IMAGE_BATCH_SIZE));
-    let next = batches[0] ? this.prepareBatch(batches[0]) : null;
+    // A prefetch is awaited at the next turn, or abandoned on a cancel: either way its failure must
+    // not count as unhandled meanwhile (awaiting it still throws).
+    const prefetch = (batch: readonly ClassifyItem[] | undefined): Promise<PreparedBatch> | null => {
+      if (!batch) return null;
+      const prepared = this.prepareBatch(batch, mode);
+      prepared.catch(() => {});
+      return prepared;
+    };
+    let next = prefetch(batches[0]);
     for (let index = 0; index < batches.length; index++) {
       const batch = batches[index]!;
+      // Checked before waiting for the decode too: a cancel lands without waiting for files nobody wants.
+      if (callbacks.isCancelled()) return { cancelled: true };
       const prepared = await next!;
       if (callbacks.isCancelled()) return { cancelled: true };
-      const following = batches[index + 1];
-      next = following ? this.prepareBatch(following) : null;
-      // Awaited at the next turn; a failure there must not count as unhandled while this batch runs.
-      next?.catch(() => {});
+      next = prefetch(batches[index + 1]);
       const outcomes = await this.embedPrepared(prepared);
       callbacks.onStats(this.currentStats());
       for (const item of batch) {
@@ -185,8 +196,8 @@ export class ClipEngine {
    * on-disk cache), as one matrix; `found` are the indices (into contentHashes) of its rows. The
    * vision model never runs here: items not embedded yet are left out.
    */
-  async imageFeatures(contentHashes: readonly string[]): Promise<{ features: FeatureMatrix; found: number[] }> {
-    const keys = contentHashes.map((hash) => imageEmbeddingKey(this.imageVariantKey(this.resizeMode), hash));
+  async imageFeatures(contentHashes: readonly string[], source: ImageEmbeddingSource): Promise<{ features: FeatureMatrix; found: number[] }> {
+    const keys = contentHashes.map((hash) => imageEmbeddingKey(this.imageVariantKey(source.resizeMode), hash));
     const missing = [...new Set(keys.filter((key) => !this.imageEmbeddings?.has(key)))];
     await this.restoreKeys(missing);
     const found: number[] = [];
@@ -207,8 +218,8 @@ export class ClipEngine {
   }
 
   /** Loads the stored embeddings of these items into memory; true if any were found. */
-  private async restoreStored(items: readonly ClassifyItem[]): Promise<boolean> {
-    return this.restoreKeys([...new Set(items.map((item) => imageEmbeddingKey(this.imageVariantKey(this.resizeMode), item.contentHash)))]);
+  private async restoreStored(items: readonly ClassifyItem[], mode: ImageResizeMode): Promise<boolean> {
+    return this.restoreKeys([...new Set(items.map((item) => imageEmbeddingKey(this.imageVariantKey(mode), item.contentHash)))]);
   }
 
   private async restoreKeys(keys: readonly string[]): Promise<boolean> {
@@ -257,23 +268,22 @@ export class ClipEngine {
    * Decodes one batch (all its files at once: the browser decodes them in parallel) and builds its
    * input tensor; a file that fails to decode gets its own error and the rest go on.
    */
-  private async prepareBatch(batch: readonly ClassifyItem[]): Promise<PreparedBatch> {
-    const mode = this.resizeMode;
+  private async prepareBatch(batch: readonly ClassifyItem[], mode: ImageResizeMode): Promise<PreparedBatch> {
     const unique = batch.filter((item, index) => batch.findIndex((other) => other.contentHash === item.contentHash) === index);
     const settled = await Promise.allSettled(unique.map((item) => decodePicture(item.image, mode, this.nativePlan)));
     const errors = new Map<string, Error>();
+    const pictures: DecodedPicture[] = [];
     const decoded: PreparedBatch['decoded'] = [];
     settled.forEach((result, index) => {
       const { contentHash } = unique[index]!;
-      if (result.status === 'fulfilled') decoded.push({ contentHash, picture: result.value });
-      else errors.set(contentHash, result.reason instanceof ImageDecodeError ? result.reason : new Error(`Could not read this image: ${String(result.reason)}`));
+      if (result.status === 'fulfilled') {
+        pictures.push(result.value);
+        decoded.push({ contentHash, width: result.value.width, height: result.value.height });
+      } else errors.set(contentHash, result.reason instanceof ImageDecodeError ? result.reason : new Error(`Could not read this image: ${String(result.reason)}`));
     });
-    if (decoded.length === 0) return { mode, decoded, errors, pixels: null };
-    const pixels = await batchPixels(
-      decoded.map((d) => d.picture),
-      this.model.imageProcessor,
-      this.nativePlan,
-    );
+    if (pictures.length === 0) return { mode, decoded, errors, pixels: null };
+    // Only the tensor leaves this function: the decoded pictures can go as soon as it is built.
+    const pixels = await batchPixels(pictures, this.model.imageProcessor, this.nativePlan);
     return { mode, decoded, errors, pixels };
   }
 
@@ -293,7 +303,7 @@ export class ClipEngine {
     const toStore: ImageEmbeddingEntry[] = [];
     const variantKey = this.imageVariantKey(prepared.mode);
     decoded.forEach((d, index) => {
-      const embedded = { embedding: rows[index]!, width: d.picture.width, height: d.picture.height };
+      const embedded = { embedding: rows[index]!, width: d.width, height: d.height };
       const key = imageEmbeddingKey(variantKey, d.contentHash);
       this.remember(key, embedded);
       toStore.push({ key, ...embedded });

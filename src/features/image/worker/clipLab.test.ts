@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../lib/random';
 import { l2Normalize, type ScoringRule } from '../../../lib/scoring';
 import type { FeatureMatrix } from '../../../lib/fewShot';
-import type { GridSearchRequest, GridSearchResult, HeadSummary, LabEvent, LabItem } from '../../lab/shared';
+import type { GridSearchRequest, GridSearchResult, HeadSummary, ImageEmbeddingSource, LabEvent, LabItem } from '../../lab/shared';
 import { runBiasProbe, runExportHead, runGridSearch, runImportHead, runLearningCurve, runTrainHead, type KeptHead, type LabEngine } from './clipLab';
 import { ensembleClassVector } from './clipScoring';
 
@@ -50,8 +50,11 @@ class FakeEngine implements LabEngine {
   readonly scoring: ScoringRule = { kind: 'softmax', logitScale: 100 };
   readonly heads = new Map<string, KeptHead>();
   textCalls = 0;
+  /** The resize path of every imageFeatures call, in order. */
+  readonly sourcesRead: ImageEmbeddingSource[] = [];
 
-  imageFeatures(contentHashes: readonly string[]): Promise<{ features: FeatureMatrix; found: number[] }> {
+  imageFeatures(contentHashes: readonly string[], source: ImageEmbeddingSource): Promise<{ features: FeatureMatrix; found: number[] }> {
+    this.sourcesRead.push(source);
     const found = contentHashes.flatMap((hash, index) => (IMAGES.has(hash) ? [index] : []));
     const data = new Float32Array(found.length * DIM);
     found.forEach((index, row) => data.set(IMAGES.get(contentHashes[index]!)!, row * DIM));
@@ -90,13 +93,15 @@ function terminal(events: LabEvent[]): LabEvent {
 }
 
 const TEMPLATES = ['vague {}', 'bad {}', 'good {}'];
+/** The requests of most tests read the exact path's embeddings. */
+const EXACT: ImageEmbeddingSource = { resizeMode: 'exact' };
 const ALTERNATIVES = LABELS.map((label) => [label]);
 
 async function gridSearch(cancelled?: () => boolean): Promise<{ result: GridSearchResult | null; events: LabEvent[] }> {
   const { events, context } = recorder(cancelled);
   const request: GridSearchRequest = {
     type: 'labGridSearch', requestId: 3, labels: LABELS, alternatives: ALTERNATIVES, templates: TEMPLATES,
-    items: [...ITEMS, NOT_EMBEDDED], maxFolds: 4, seed: 1, audio: null,
+    items: [...ITEMS, NOT_EMBEDDED], maxFolds: 4, seed: 1, audio: null, imageEmbedding: EXACT,
   };
   await runGridSearch(new FakeEngine(), request, context);
   const reply = terminal(events);
@@ -136,7 +141,7 @@ describe('runGridSearch', () => {
   it('reports cross-validation as unavailable when a class has a single item', async () => {
     const { events, context } = recorder();
     const items = [...ITEMS.filter((item) => item.truth !== 2), ITEMS.find((item) => item.truth === 2)!];
-    await runGridSearch(new FakeEngine(), { type: 'labGridSearch', requestId: 1, labels: LABELS, alternatives: ALTERNATIVES, templates: TEMPLATES, items, maxFolds: 5, seed: 1, audio: null }, context);
+    await runGridSearch(new FakeEngine(), { type: 'labGridSearch', requestId: 1, labels: LABELS, alternatives: ALTERNATIVES, templates: TEMPLATES, items, maxFolds: 5, seed: 1, audio: null, imageEmbedding: EXACT }, context);
     const reply = terminal(events);
     if (reply.type !== 'labGridResult' || !reply.result) throw new Error('expected a result');
     expect(reply.result.folds).toBeNull();
@@ -146,7 +151,7 @@ describe('runGridSearch', () => {
   it('fails with a clear message when no item is embedded yet', async () => {
     const { context } = recorder();
     await expect(
-      runGridSearch(new FakeEngine(), { type: 'labGridSearch', requestId: 1, labels: LABELS, alternatives: ALTERNATIVES, templates: TEMPLATES, items: [NOT_EMBEDDED], maxFolds: 5, seed: 1, audio: null }, context),
+      runGridSearch(new FakeEngine(), { type: 'labGridSearch', requestId: 1, labels: LABELS, alternatives: ALTERNATIVES, templates: TEMPLATES, items: [NOT_EMBEDDED], maxFolds: 5, seed: 1, audio: null, imageEmbedding: EXACT }, context),
     ).rejects.toThrow(/embedding/);
   });
 });
@@ -159,7 +164,7 @@ describe('heads', () => {
 
   async function trained(engine: FakeEngine, kind: 'logistic' | 'knn' | 'tip-adapter', zeroShot = POOR_ZERO_SHOT): Promise<HeadSummary> {
     const { events, context } = recorder();
-    await runTrainHead(engine, { type: 'labTrainHead', requestId: 5, headId: `head-${kind}`, kind, zeroShot, items: train, heldOut: [...heldOut, NOT_EMBEDDED], initFromZeroShot: true, maxFolds: 3, seed: 2 }, context);
+    await runTrainHead(engine, { type: 'labTrainHead', requestId: 5, headId: `head-${kind}`, kind, zeroShot, items: train, heldOut: [...heldOut, NOT_EMBEDDED], initFromZeroShot: true, maxFolds: 3, seed: 2, imageEmbedding: EXACT }, context);
     const reply = terminal(events);
     if (reply.type !== 'labHeadTrained') throw new Error(`unexpected ${reply.type}`);
     return reply.summary;
@@ -216,7 +221,7 @@ describe('heads', () => {
 
   it('draws the learning curve over the embedded items, with progress', async () => {
     const { events, context } = recorder();
-    await runLearningCurve(new FakeEngine(), { type: 'labLearningCurve', requestId: 11, zeroShot: POOR_ZERO_SHOT, items: [...ITEMS, NOT_EMBEDDED], heads: ['knn'], splits: 2, seed: 3 }, context);
+    await runLearningCurve(new FakeEngine(), { type: 'labLearningCurve', requestId: 11, zeroShot: POOR_ZERO_SHOT, items: [...ITEMS, NOT_EMBEDDED], heads: ['knn'], splits: 2, seed: 3, imageEmbedding: EXACT }, context);
     const reply = terminal(events);
     if (reply.type !== 'labLearningCurveResult' || !reply.curve) throw new Error('expected a curve');
     expect(reply.curve.sizes[0]).toBe(1);
@@ -230,7 +235,7 @@ describe('runBiasProbe', () => {
   it('reports a large gap for colour words on colour-matched images, and the text-side association', async () => {
     const { events, context } = recorder();
     const redItems = ITEMS.filter((item) => item.truth === 0);
-    await runBiasProbe(new FakeEngine(), { type: 'labBiasProbe', requestId: 12, template: 'a {attribute} {}', labels: LABELS, pairs: [{ a: 'red', b: 'blue' }], items: redItems }, context);
+    await runBiasProbe(new FakeEngine(), { type: 'labBiasProbe', requestId: 12, template: 'a {attribute} {}', labels: LABELS, pairs: [{ a: 'red', b: 'blue' }], items: redItems, imageEmbedding: EXACT }, context);
     const reply = terminal(events);
     if (reply.type !== 'labBiasReport') throw new Error(`unexpected ${reply.type}`);
     const [pair] = reply.report.pairs;
@@ -244,5 +249,26 @@ describe('runBiasProbe', () => {
     const cosines = reply.report.association.cosines;
     expect(cosines[0]![0]!).toBeGreaterThan(cosines[0]![1]!);
     expect(cosines[2]![1]!).toBeGreaterThan(cosines[2]![0]!);
+  });
+});
+
+describe('image embedding source', () => {
+  it('reads the embeddings of the resize path each request names (the worker keeps no current one)', async () => {
+    const engine = new FakeEngine();
+    const native: ImageEmbeddingSource = { resizeMode: 'native' };
+    const grid = { type: 'labGridSearch', requestId: 1, labels: LABELS, alternatives: ALTERNATIVES, templates: TEMPLATES, items: ITEMS, maxFolds: 3, seed: 1, audio: null } as const;
+    await runGridSearch(engine, { ...grid, imageEmbedding: native }, recorder().context);
+    await runGridSearch(engine, { ...grid, imageEmbedding: EXACT }, recorder().context);
+    await runTrainHead(engine, { type: 'labTrainHead', requestId: 2, headId: 'h', kind: 'knn', zeroShot: POOR_ZERO_SHOT, items: ITEMS, heldOut: [], initFromZeroShot: false, maxFolds: 3, seed: 1, imageEmbedding: native }, recorder().context);
+    await runLearningCurve(engine, { type: 'labLearningCurve', requestId: 3, zeroShot: POOR_ZERO_SHOT, items: ITEMS, heads: ['knn'], splits: 1, seed: 1, imageEmbedding: EXACT }, recorder().context);
+    await runBiasProbe(engine, { type: 'labBiasProbe', requestId: 4, template: 'a {attribute} {}', labels: LABELS, pairs: [{ a: 'red', b: 'blue' }], items: ITEMS, imageEmbedding: native }, recorder().context);
+    expect(engine.sourcesRead.map((source) => source.resizeMode)).toEqual(['native', 'exact', 'native', 'exact', 'native']);
+  });
+
+  it('refuses an image request that names no resize path (the protocol leaves it null for audio only)', async () => {
+    const engine = new FakeEngine();
+    const grid = { type: 'labGridSearch', requestId: 1, labels: LABELS, alternatives: ALTERNATIVES, templates: TEMPLATES, items: ITEMS, maxFolds: 3, seed: 1, audio: null } as const;
+    await expect(runGridSearch(engine, { ...grid, imageEmbedding: null }, recorder().context)).rejects.toThrow(/resize path/);
+    expect(engine.sourcesRead).toEqual([]);
   });
 });

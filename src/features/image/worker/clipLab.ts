@@ -22,6 +22,7 @@ import type {
   GridConfigResult,
   GridSearchRequest,
   HeadSummary,
+  ImageEmbeddingSource,
   ImportHeadRequest,
   LabEvent,
   LabItem,
@@ -45,8 +46,8 @@ export interface KeptHead {
 export interface LabEngine {
   readonly scoring: ScoringRule;
   readonly heads: Map<string, KeptHead>;
-  /** Unit image embeddings of the items already embedded (rows in `found` order); never runs the vision model. */
-  imageFeatures(contentHashes: readonly string[]): Promise<{ features: FeatureMatrix; found: number[] }>;
+  /** Unit image embeddings of the items already embedded on that resize path (rows in `found` order); never runs the vision model. */
+  imageFeatures(contentHashes: readonly string[], source: ImageEmbeddingSource): Promise<{ features: FeatureMatrix; found: number[] }>;
   /** Unit text embeddings (cached). */
   embedTexts(prompts: readonly string[]): Promise<Float32Array[]>;
   /** Per class, the ensemble of its prompts. */
@@ -79,9 +80,17 @@ async function embedInBatches(
   return out;
 }
 
+/** The request's image embedding source; the lab protocol leaves it null for audio only. */
+function imageSourceOf(request: { imageEmbedding: ImageEmbeddingSource | null }): ImageEmbeddingSource {
+  if (!request.imageEmbedding) throw new Error('This lab request does not say which image embeddings (resize path) to read.');
+  return request.imageEmbedding;
+}
+
 /** The embedded items among `items`, their features and truths (in the features' row order). */
-async function embeddedItems(engine: LabEngine, items: readonly LabItem[]): Promise<{ features: FeatureMatrix; truth: Int32Array; found: number[] }> {
-  const { features, found } = await engine.imageFeatures(items.map((item) => item.contentHash));
+async function embeddedItems(
+  engine: LabEngine, items: readonly LabItem[], source: ImageEmbeddingSource,
+): Promise<{ features: FeatureMatrix; truth: Int32Array; found: number[] }> {
+  const { features, found } = await engine.imageFeatures(items.map((item) => item.contentHash), source);
   return { features, found, truth: Int32Array.from(found, (index) => items[index]!.truth) };
 }
 
@@ -122,7 +131,7 @@ function configResult(kind: GridConfigResult['kind'], selection: EvaluatedSelect
 export async function runGridSearch(engine: LabEngine, request: GridSearchRequest, context: LabContext): Promise<void> {
   const { requestId, templates, alternatives } = request;
   const classes = request.labels.length;
-  const { features, truth } = await embeddedItems(engine, request.items);
+  const { features, truth } = await embeddedItems(engine, request.items, imageSourceOf(request));
   if (features.count === 0) throw new Error(NOT_EMBEDDED);
 
   // Every template × alternative prompt, embedded once (the cache keeps them for "apply best").
@@ -180,7 +189,7 @@ export async function runTrainHead(engine: LabEngine, request: TrainHeadRequest,
   const { requestId } = request;
   const classes = request.zeroShot.labels.length;
   const all = [...request.items, ...request.heldOut];
-  const { features, truth, found } = await embeddedItems(engine, all);
+  const { features, truth, found } = await embeddedItems(engine, all, imageSourceOf(request));
   const trainRows = found.flatMap((index, row) => (index < request.items.length ? [row] : []));
   const heldOutRows = found.flatMap((index, row) => (index >= request.items.length ? [row] : []));
   if (trainRows.length === 0) throw new Error(NOT_EMBEDDED);
@@ -222,7 +231,7 @@ export async function runTrainHead(engine: LabEngine, request: TrainHeadRequest,
 
 export async function runLearningCurve(engine: LabEngine, request: LearningCurveRequest, context: LabContext): Promise<void> {
   const { requestId } = request;
-  const { features, truth } = await embeddedItems(engine, request.items);
+  const { features, truth } = await embeddedItems(engine, request.items, imageSourceOf(request));
   if (features.count === 0) throw new Error(NOT_EMBEDDED);
   const zeroShot = await zeroShotOf(engine, features, request.zeroShot);
   const curve = learningCurve({
@@ -296,7 +305,7 @@ function withoutAttribute(template: string, label: string): string {
 export async function runBiasProbe(engine: LabEngine, request: BiasProbeRequest, context: LabContext): Promise<void> {
   const { requestId, template, labels, pairs } = request;
   const classes = labels.length;
-  const { features } = await engine.imageFeatures(request.items.map((item) => item.contentHash));
+  const { features } = await engine.imageFeatures(request.items.map((item) => item.contentHash), request.imageEmbedding);
   if (features.count === 0) throw new Error(NOT_EMBEDDED);
 
   const logitsFor = async (attribute: string) =>

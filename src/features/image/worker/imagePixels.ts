@@ -1,5 +1,5 @@
 import { Tensor, type ImageProcessor, type RawImage } from '@huggingface/transformers';
-import { centerCropOrigin, pixelPlanFromConfig, pixelValuesLength, resizedSize, writePixelValues, type PixelPlan } from '../../../lib/imagePreprocess';
+import { CROP_PADDING_RGB, nativeDrawOf, pixelPlanFromConfig, pixelValuesLength, writePixelValues, type PixelPlan } from '../../../lib/imagePreprocess';
 import type { ImageResizeMode } from '../shared/protocol';
 import { decodeBitmap, decodeImage, ImageDecodeError } from './decodeImage';
 
@@ -23,25 +23,26 @@ export function nativePlanOf(processor: ImageProcessor): PixelPlan | null {
 
 /**
  * Decodes and draws the picture straight at the processor's resize size (then centre-cropped) in
- * one canvas draw with the browser's high-quality downscaling, transparency flattened onto white.
+ * one canvas draw with the browser's high-quality downscaling: transparency inside the picture
+ * flattened onto white (as the exact path's decode does), the border a crop larger than the picture
+ * leaves in the processor's padding colour (black).
  */
 async function decodeNative(blob: Blob, plan: PixelPlan): Promise<DecodedPicture> {
   const bitmap = await decodeBitmap(blob);
   const { width, height } = bitmap;
   try {
-    const resized = resizedSize(plan.resize, width, height);
-    const inputWidth = plan.crop?.width ?? resized.width;
-    const inputHeight = plan.crop?.height ?? resized.height;
-    const { left, top } = plan.crop ? centerCropOrigin(resized.width, resized.height, inputWidth, inputHeight) : { left: 0, top: 0 };
-    const canvas = new OffscreenCanvas(inputWidth, inputHeight);
+    const draw = nativeDrawOf(plan, width, height);
+    const canvas = new OffscreenCanvas(draw.inputWidth, draw.inputHeight);
     const context = canvas.getContext('2d', { willReadFrequently: true });
     if (!context) throw new ImageDecodeError('No 2D canvas available in this browser worker.');
+    context.fillStyle = `rgb(${CROP_PADDING_RGB.join(' ')})`;
+    context.fillRect(0, 0, draw.inputWidth, draw.inputHeight);
     context.fillStyle = '#ffffff';
-    context.fillRect(0, 0, inputWidth, inputHeight);
+    context.fillRect(draw.x, draw.y, draw.width, draw.height);
     context.imageSmoothingQuality = 'high';
-    context.drawImage(bitmap, -left, -top, resized.width, resized.height);
-    const rgba = context.getImageData(0, 0, inputWidth, inputHeight).data;
-    return { mode: 'native', rgba, inputWidth, inputHeight, width, height };
+    context.drawImage(bitmap, draw.x, draw.y, draw.width, draw.height);
+    const rgba = context.getImageData(0, 0, draw.inputWidth, draw.inputHeight).data;
+    return { mode: 'native', rgba, inputWidth: draw.inputWidth, inputHeight: draw.inputHeight, width, height };
   } finally {
     bitmap.close();
   }

@@ -237,6 +237,7 @@ describe('LabController grid search', () => {
         maxFolds: LAB_MAX_FOLDS,
         seed: LAB_SEED,
         audio: null,
+        imageEmbedding: { resizeMode: 'exact' },
       },
     ]);
   });
@@ -566,6 +567,33 @@ describe('LabController heads', () => {
     expect(await refusal(new File(['{"format":"something else"}'], 'other.json'))).toMatch(/^other\.json: Not a usable few-shot head file: .*format/);
     expect(image.imports).toEqual([]);
     expect(store.getState().heads.image).toBeNull();
+  });
+});
+
+describe('LabController image embedding source', () => {
+  it('sends the resize path the items are ranked on with every request that reads image embeddings', async () => {
+    const { image, lab, store } = imageSetup();
+    store.getState().setImageResizeMode('native');
+    await lab.runGridSearch('image', ['a {}']);
+    await lab.evaluateCurrent('image');
+    await lab.trainHead('image', { kind: 'knn', source: 'truth', initFromZeroShot: false, examplesPerClass: null });
+    await lab.runLearningCurve('image', ['knn']);
+    await lab.runBiasProbe('a {attribute} {}', [{ a: 'red', b: 'blue' }]);
+    const native = { resizeMode: 'native' };
+    expect([...image.grids, ...image.trainings, ...image.curves, ...image.probes].map((request) => request.imageEmbedding)).toEqual([native, native, native, native, native]);
+    // Read when each request is sent: a switch back applies to the next one.
+    store.getState().setImageResizeMode('exact');
+    await lab.runGridSearch('image', ['a {}']);
+    expect(image.grids.at(-1)?.imageEmbedding).toEqual({ resizeMode: 'exact' });
+  });
+
+  it('sends none with the audio requests', async () => {
+    const { audio, lab, store } = audioSetup('clap');
+    store.getState().setImageResizeMode('native');
+    await lab.runGridSearch('audio', [' {}']);
+    await lab.trainHead('audio', { kind: 'knn', source: 'truth', initFromZeroShot: false, examplesPerClass: null });
+    await lab.runLearningCurve('audio', ['knn']);
+    expect([...audio.grids, ...audio.trainings, ...audio.curves].map((request) => request.imageEmbedding)).toEqual([null, null, null]);
   });
 });
 

@@ -24,6 +24,7 @@ import {
   countsPerClass,
   currentTemplatesOf,
   currentZeroShotConfig,
+  imageEmbeddingOf,
   isWhisper,
   itemsFromDecisions,
   itemsWithTruth,
@@ -184,6 +185,7 @@ export class LabController implements LabService {
           initFromZeroShot: options.initFromZeroShot,
           maxFolds: LAB_MAX_FOLDS,
           seed: this.seed,
+          imageEmbedding: imageEmbeddingOf(this.state, task),
         },
         call,
       );
@@ -264,7 +266,7 @@ export class LabController implements LabService {
       const { labels } = this.readyFor(task);
       const items = this.truthItemsForCrossValidation(task, labels, 'The learning curve');
       const curve = await this.backends[task].learningCurve(
-        { zeroShot: currentZeroShotConfig(this.state, task), items, heads, splits: LEARNING_CURVE_SPLITS, seed: this.seed },
+        { zeroShot: currentZeroShotConfig(this.state, task), items, heads, splits: LEARNING_CURVE_SPLITS, seed: this.seed, imageEmbedding: imageEmbeddingOf(this.state, task) },
         call,
       );
       if (!curve || call.signal.aborted) return;
@@ -283,7 +285,7 @@ export class LabController implements LabService {
       const { labels } = this.readyFor(task);
       const items = labCandidatesOf(this.state, task).map(({ itemId, contentHash }) => ({ itemId, contentHash }));
       if (items.length === 0) throw new LabRefusal('The bias probe needs images the model has embedded: add some first.');
-      const report = await backend.biasProbe({ template, labels, pairs, items }, call);
+      const report = await backend.biasProbe({ template, labels, pairs, items, imageEmbedding: { resizeMode: this.state.imageResizeMode } }, call);
       if (call.signal.aborted) return;
       this.state.setBiasReport({
         template,
@@ -375,7 +377,7 @@ export class LabController implements LabService {
     const { modelId, labels, alternatives } = this.readyFor(task);
     const items = this.truthItemsForCrossValidation(task, labels, what);
     return {
-      body: { labels, alternatives, templates, items, maxFolds: LAB_MAX_FOLDS, seed: this.seed, audio },
+      body: { labels, alternatives, templates, items, maxFolds: LAB_MAX_FOLDS, seed: this.seed, audio, imageEmbedding: imageEmbeddingOf(this.state, task) },
       modelId,
       labelsText: labelsTextOf(this.state, task),
     };

@@ -11,7 +11,7 @@ import type { Task } from '../../../lib/tasks';
 import type { AppState } from '../../../store';
 import { labelsTextOf, templateOf } from '../../../store/settingsSlice';
 import { audioCatalogEntryFor } from '../../models';
-import type { LabItem, ZeroShotConfig } from '../shared/labProtocol';
+import type { ImageEmbeddingSource, LabItem, ZeroShotConfig } from '../shared/labProtocol';
 
 /** The task's model once it is ready (the lab works on what the worker holds), else null. */
 export function readyModelOf(state: AppState, task: Task): { modelId: string; family: 'clip' | 'siglip' | 'whisper' | 'clap' } | null {
@@ -41,6 +41,14 @@ export function currentZeroShotConfig(state: AppState, task: Task): ZeroShotConf
   if (isWhisper(state, task))
     return { labels, classPrompts: buildTranscriptClassPrompts(templates, alternatives), aggregation: state.aggregation, calibration: state.calibration };
   return { labels, classPrompts: buildClassPrompts(templates, alternatives), aggregation: null, calibration: null };
+}
+
+/**
+ * Which image embeddings the task's lab requests read: those of the resize path the image items
+ * are ranked on now (the store's setting, sent with every request); audio reads none.
+ */
+export function imageEmbeddingOf(state: AppState, task: Task): ImageEmbeddingSource | null {
+  return task === 'image' ? { resizeMode: state.imageResizeMode } : null;
 }
 
 /** An item the lab can use: scored by the current worker (so it holds its embedding), and how it was labelled. */

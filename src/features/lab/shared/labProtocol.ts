@@ -8,12 +8,22 @@
 import type { Calibration, TokenAggregation } from '../../../lib/audioScoring';
 import type { AttributePair, PairReport } from '../../../lib/biasProbe';
 import type { HeadKind, LearningCurve, TrainedHead } from '../../../lib/fewShot';
+import type { ImageResizeMode } from '../../../lib/imagePreprocess';
 
 /** An item the worker has embedded (or scored) for the current model; truth is a class index. */
 export interface LabItem {
   itemId: string;
   contentHash: string;
   truth: number;
+}
+
+/**
+ * Which of the CLIP worker's image embeddings a request reads: those of the resize path the items
+ * were ranked on (the store's setting when the request is sent; the worker keeps no "current" one,
+ * so a restarted worker reads the same embeddings the UI shows).
+ */
+export interface ImageEmbeddingSource {
+  resizeMode: ImageResizeMode;
 }
 
 /** How the task's scorer reads a configuration (audio adds calibration and score rule). */
@@ -36,6 +46,8 @@ export interface GridSearchRequest {
   seed: number;
   /** Audio only: the calibrations and score rules to cross with the templates (CLAP: ignored). */
   audio: AudioLabOptions | null;
+  /** Images: which embeddings to read (the CLIP worker refuses a request without it); audio: null. */
+  imageEmbedding: ImageEmbeddingSource | null;
 }
 
 /** One evaluated configuration, as the worker reports it; the client turns it into an Experiment. */
@@ -81,6 +93,8 @@ export interface TrainHeadRequest {
   initFromZeroShot: boolean;
   maxFolds: number;
   seed: number;
+  /** Images: which embeddings to read (the CLIP worker refuses a request without it); audio: null. */
+  imageEmbedding: ImageEmbeddingSource | null;
 }
 
 export interface HeadSummary {
@@ -106,6 +120,8 @@ export interface LearningCurveRequest {
   heads: HeadKind[];
   splits: number;
   seed: number;
+  /** Images: which embeddings to read (the CLIP worker refuses a request without it); audio: null. */
+  imageEmbedding: ImageEmbeddingSource | null;
 }
 
 export interface ExportHeadRequest {
@@ -131,6 +147,7 @@ export interface BiasProbeRequest {
   labels: string[];
   pairs: AttributePair[];
   items: Array<{ itemId: string; contentHash: string }>;
+  imageEmbedding: ImageEmbeddingSource;
 }
 
 export interface BiasReport {
