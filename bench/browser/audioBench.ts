@@ -74,7 +74,7 @@ function asAudioClip(clip: BenchClip, withAudio: boolean): AudioClip {
   return {
     itemId: clip.itemId,
     contentHash: clip.contentHash,
-    audio: withAudio ? { channels: [clip.clip.samples], sampleRate: clip.clip.sampleRate, durationSeconds: clip.clip.samples.length / clip.clip.sampleRate } : null,
+    audio: withAudio ? { channels: [clip.clip.samples], sampleRate: clip.clip.sampleRate, fileSampleRate: null, durationSeconds: clip.clip.samples.length / clip.clip.sampleRate } : null,
   };
 }
 
@@ -199,14 +199,14 @@ export const audioHandlers: AudioHandlers = {
       const started = now();
       const encoded = await scorer.encode(samples, { keepInput: keepInput && rep === 0 });
       const encodedAt = now();
-      const counters = { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 };
+      const counters = { decoderRuns: 0, labelRowsScored: 0, promptRuns: 0, textRuns: 0, textsEmbedded: 0 };
       const byRule = await scorer.score(encoded.encoded, prompts, counters);
       scores = byRule.mean;
       scoreMs.push(now() - encodedAt);
       encodeMs.push(encodedAt - started);
       decoderRunsPerRep = counters.decoderRuns;
       // The reference strategy on the same window: the decoder's cost before cross-attention caching.
-      const tiledCounters = { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 };
+      const tiledCounters = { decoderRuns: 0, labelRowsScored: 0, promptRuns: 0, textRuns: 0, textsEmbedded: 0 };
       const tiledStarted = now();
       const tiled = await scorer.scoreWith('tiled', encoded.encoded, prompts, tiledCounters);
       tiledScoreMs.push(now() - tiledStarted);

@@ -258,7 +258,7 @@ async function benchWhisper(page: Page, spec: WhisperSpec, quick: boolean): Prom
     };
   }
 
-  const zero: AudioWorkerStats = { clipsEncoded: 0, encoderRuns: 0, decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0, transcripts: 0, encoderCacheSize: 0, resamplings: 0 };
+  const zero: AudioWorkerStats = { clipsEncoded: 0, encoderRuns: 0, decoderRuns: 0, labelRowsScored: 0, promptRuns: 0, textRuns: 0, textsEmbedded: 0, transcripts: 0, encoderCacheSize: 0, resamplings: 0 };
   const clip = makeSyntheticClip(WHISPER_CLIP.kind, WHISPER_CLIP.seconds, WHISPER_CLIP.seed);
   return {
     key: spec.key,

@@ -31,13 +31,14 @@ function AudioStats() {
       data-encoder-runs={stats.encoderRuns}
       data-decoder-runs={stats.decoderRuns}
       data-label-rows={stats.labelRowsScored}
+      data-prompt-runs={stats.promptRuns}
       data-text-runs={stats.textRuns}
       data-transcripts={stats.transcripts}
       data-resamplings={stats.resamplings}
       className="text-xs text-slate-500"
     >
       Encoder: {stats.clipsEncoded} clips in {stats.encoderRuns} windows · decoder: {stats.labelRowsScored} label rows in {stats.decoderRuns}{' '}
-      calls · text model: {stats.textsEmbedded} prompts in {stats.textRuns} runs · cached windows: {stats.encoderCacheSize} · resamplings:{' '}
+      calls, {stats.promptRuns} prompt runs · text model: {stats.textsEmbedded} prompts in {stats.textRuns} runs · cached windows: {stats.encoderCacheSize} · resamplings:{' '}
       {stats.resamplings}
     </p>
   );

@@ -2,7 +2,16 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../index.css';
 import { App } from './App';
-import { AudioBridge, AudioController, MicrophoneRecorder, RecorderService, addAudioFiles, createAudioWorker, currentAudioQuery } from '../features/audio';
+import {
+  AudioBridge,
+  AudioController,
+  MicrophoneRecorder,
+  RecorderService,
+  addAudioFiles,
+  createAudioWorker,
+  currentAudioQuery,
+  type DecoderStrategyScores,
+} from '../features/audio';
 import { ClassificationController, ClipBridge, ImageControllerService, createClipWorker, currentQuery } from '../features/image';
 import { LabController, LabServiceContext } from '../features/lab';
 import { ModelChooserService, bridgeListenersFor } from '../features/models';
@@ -99,7 +108,7 @@ declare global {
       audioFeatures: (itemName: string) => Promise<{ dims: number[]; data: number[] }>;
       audioPrompts: () => string[];
       /** A clip's first window scored in the worker with each Whisper decoder strategy (cached cross-attention, tiled). */
-      audioDecoderStrategies: (itemName: string, prompts: string[]) => Promise<Array<{ strategy: string; crossAttentionFeed: string | null; mean: number[]; sumWithEot: number[]; ms: number }>>;
+      audioDecoderStrategies: (itemName: string, prompts: string[]) => Promise<DecoderStrategyScores[]>;
       /** Raw (uncalibrated) per-prompt scores of a clip, as the worker computed them. */
       audioRawScores: (itemName: string) => number[] | null;
       /** Applies a review decision to the current task's items with these names (the store action the review UI calls). */

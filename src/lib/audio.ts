@@ -131,8 +131,8 @@ export function resample(input: Float32Array, fromRate: number, toRate: number):
  * (a decode at a rate other than the file's, or at DECODE_SAMPLE_RATE_HZ when the file's rate is
  * unknown and so may differ) plus the worker's resampling to the model's rate.
  */
-export function resamplingsForClip(clip: { sampleRate: number; fileSampleRate?: number | null }, modelRate: number): number {
-  const byTheDecoder = clip.fileSampleRate === null || clip.fileSampleRate === undefined || clip.fileSampleRate !== clip.sampleRate ? 1 : 0;
+export function resamplingsForClip(clip: { sampleRate: number; fileSampleRate: number | null }, modelRate: number): number {
+  const byTheDecoder = clip.fileSampleRate === null || clip.fileSampleRate !== clip.sampleRate ? 1 : 0;
   const byTheWorker = clip.sampleRate !== modelRate ? 1 : 0;
   return byTheDecoder + byTheWorker;
 }

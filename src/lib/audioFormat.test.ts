@@ -122,6 +122,22 @@ describe('headerSampleRate', () => {
     expect(headerSampleRate(new Uint8Array(readFileSync(join(generatedDir, 'opus-from-16k.ogg'))))?.sampleRate).toBe(48_000);
   }, FFPROBE_TIMEOUT_MS);
 
+  it('treats an AAC rate of 24 kHz or less (ADTS, MP4) as unknown: HE-AAC decodes at twice the core rate its header gives', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aac-rate-'));
+    try {
+      for (const [name, rate] of [['low.aac', 22_050], ['low.m4a', 16_000], ['core-limit.m4a', 24_000]] as const) {
+        const path = join(dir, name);
+        execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=0.3', '-c:a', 'aac', '-ar', String(rate), path]);
+        expect(headerSampleRate(new Uint8Array(readFileSync(path))), name).toBeNull();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // ADTS headers alone (sampling_frequency_index 7 = 22.05 kHz, 4 = 44.1 kHz): only the rate above the SBR cores is read.
+    expect(headerSampleRate(Uint8Array.of(0xff, 0xf1, 0x40 | (7 << 2), 0x80, 0, 0, 0))).toBeNull();
+    expect(headerSampleRate(Uint8Array.of(0xff, 0xf1, 0x40 | (4 << 2), 0x80, 0, 0, 0))?.sampleRate).toBe(44_100);
+  }, FFPROBE_TIMEOUT_MS);
+
   it('says nothing for containers it does not read or bytes that are not audio', () => {
     expect(headerSampleRate(new Uint8Array(readFileSync(join(FIXTURES, 'unsupported.wma'))))).toBeNull();
     expect(headerSampleRate(text('hello world'))).toBeNull();

@@ -102,6 +102,17 @@ const MPEG_RATES: Record<number, readonly number[]> = {
 };
 /** ISO/IEC 14496-3 sampling_frequency_index. */
 const AAC_RATES = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
+/**
+ * HE-AAC (SBR) doubles the decoder's output rate over the AAC core rate its ADTS or MP4 header
+ * gives, and SBR may be signalled only implicitly (in the audio data), so a header can't rule it
+ * out. It runs on cores up to 24 kHz: at those rates the header's rate may be half the decoded
+ * one and is treated as unknown (the clip decodes at 48 kHz and that resampling is counted).
+ */
+const MAX_AAC_CORE_RATE_WITH_SBR_HZ = 24_000;
+
+function aacRate(rate: number | null | undefined, source: string): HeaderSampleRate | null {
+  return rate !== null && rate !== undefined && rate <= MAX_AAC_CORE_RATE_WITH_SBR_HZ ? null : plausibleRate(rate, source);
+}
 
 function plausibleRate(rate: number | null | undefined, source: string): HeaderSampleRate | null {
   if (rate === null || rate === undefined || !Number.isFinite(rate)) return null;
@@ -156,9 +167,9 @@ function mpegRate(bytes: Uint8Array, start: number): HeaderSampleRate | null {
     if (layer === 0) {
       // ADTS: 12-bit sync (MPEG-4/2 AAC); sampling_frequency_index in bits 2–5 of the third byte.
       if ((b1 & 0xf0) !== 0xf0) continue;
-      const rate = plausibleRate(AAC_RATES[(b2 >> 2) & 0x0f], 'ADTS header');
-      if (rate) return rate;
-      continue;
+      const coreRate = AAC_RATES[(b2 >> 2) & 0x0f];
+      if (coreRate === undefined) continue;
+      return aacRate(coreRate, 'ADTS header');
     }
     const rates = MPEG_RATES[(b1 >> 3) & 0x03];
     const bitrateIndex = b2 >> 4;
@@ -345,9 +356,10 @@ function mp4TrackRate(bytes: Uint8Array, view: DataView, trak: Mp4Box): HeaderSa
   // AudioSampleEntry: reserved (6), data_reference_index (2), reserved (8), channels (2), sample size (2), pre_defined (2), reserved (2), rate (16.16).
   const entryRate = entry && entry.dataStart + 26 <= entry.dataEnd ? view.getUint16(entry.dataStart + 24) : null;
   // Rates above 65,535 Hz don't fit the entry's integer part; mdhd's timescale carries them.
+  const rateOf = entry?.type === 'mp4a' ? aacRate : plausibleRate;
   if (timescale !== null && timescale > 0xffff && (entryRate === null || entryRate === 0 || entryRate === (timescale & 0xffff)))
-    return plausibleRate(timescale, 'MP4 mdhd timescale');
-  return plausibleRate(entryRate || timescale, entryRate ? 'MP4 audio sample entry' : 'MP4 mdhd timescale');
+    return rateOf(timescale, 'MP4 mdhd timescale');
+  return rateOf(entryRate || timescale, entryRate ? 'MP4 audio sample entry' : 'MP4 mdhd timescale');
 }
 
 function mp4Rate(bytes: Uint8Array, view: DataView): HeaderSampleRate | null {

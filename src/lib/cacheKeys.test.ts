@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageEmbeddingKey, modelVariantKey, sha256Hex, textEmbeddingKey, withImageResizeMode } from './cacheKeys';
+import { audioRankingKey, audioRankingModel, imageEmbeddingKey, modelVariantKey, sha256Hex, textEmbeddingKey, withImageResizeMode } from './cacheKeys';
 
 const variant = { modelId: 'builtin/clip-shapes', sourceKey: 'builtin', dtype: 'fp32', backend: 'wasm' };
 
@@ -29,6 +29,13 @@ describe('cache keys', () => {
     expect(imageEmbeddingKey(v, 'ff')).toBe(imageEmbeddingKey(v, 'ff'));
     expect(imageEmbeddingKey(v, 'ff')).not.toBe(textEmbeddingKey(v, 'ff'));
     expect(textEmbeddingKey(v, 'a photo of a cat.')).not.toBe(textEmbeddingKey(v, 'a photo of a Cat.'));
+  });
+  it("gives an audio ranking key's model back, whatever the prompts hold, and tells regrouped prompts apart", () => {
+    const key = audioRankingKey('builtin/whisper-words@wasm', 'mean', [[' yes', ' yeah'], [' no']]);
+    expect(audioRankingModel(key)).toBe('builtin/whisper-words@wasm');
+    expect(audioRankingModel(`${key}\u0000head:h1`)).toBe('builtin/whisper-words@wasm');
+    expect(audioRankingModel(audioRankingKey('', 'mean', [[' a']]))).toBe('');
+    expect(audioRankingKey('m', 'mean', [[' a', ' b']])).not.toBe(audioRankingKey('m', 'mean', [[' a'], [' b']]));
   });
   it('keeps the exact resize path on the plain key and keys the native path apart', () => {
     const v = modelVariantKey(variant);

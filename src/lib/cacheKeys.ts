@@ -39,3 +39,18 @@ export async function sha256Hex(data: ArrayBuffer | Uint8Array): Promise<string>
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   return toHex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 }
+
+const AUDIO_RANKING_KEY_SEPARATOR = '\u0000';
+
+/**
+ * The key of an audio ranking: the model first, then the score rule and each label's prompts
+ * (joined by \u0001, labels by \u0000), so regrouping the same prompts gives another key.
+ */
+export function audioRankingKey(model: string, aggregation: string, classPrompts: readonly (readonly string[])[]): string {
+  return [model, aggregation, ...classPrompts.map((prompts) => prompts.join('\u0001'))].join(AUDIO_RANKING_KEY_SEPARATOR);
+}
+
+/** The model an audio ranking key (see audioRankingKey, with or without a head suffix) was made with. */
+export function audioRankingModel(rankingKey: string): string {
+  return rankingKey.split(AUDIO_RANKING_KEY_SEPARATOR, 1)[0] ?? '';
+}

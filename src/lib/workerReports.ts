@@ -65,6 +65,8 @@ export interface AudioWorkerStats {
   /** Whisper decoder calls (batched over labels) and the label rows they scored. */
   decoderRuns: number;
   labelRowsScored: number;
+  /** Whisper batch-1 decoder runs over the transcription prompt (a window's cross-attention cache, and the once-per-model broadcast check's). */
+  promptRuns: number;
   /** CLAP text-tower calls and prompts embedded. */
   textRuns: number;
   textsEmbedded: number;
@@ -79,6 +81,7 @@ export const EMPTY_AUDIO_STATS: AudioWorkerStats = {
   encoderRuns: 0,
   decoderRuns: 0,
   labelRowsScored: 0,
+  promptRuns: 0,
   textRuns: 0,
   textsEmbedded: 0,
   transcripts: 0,

@@ -41,7 +41,7 @@ export interface AudioItem extends WorkspaceItemFields {
 }
 
 /** Fields of the audio batch as a whole that a burst of clip results can change in the same update. */
-export type AudioBatchFields = Partial<Pick<AudioItemsSlice, 'audioBatch' | 'appliedCalibration' | 'audioTranscribing'>>;
+export type AudioBatchFields = Partial<Pick<AudioItemsSlice, 'audioBatch' | 'appliedCalibration' | 'audioTranscribing' | 'audioTranscriptFailures'>>;
 
 export interface AudioItemsSlice {
   audioItems: Record<string, AudioItem>;
@@ -52,6 +52,8 @@ export interface AudioItemsSlice {
    * reviewed before it came are left out: they get none.
    */
   audioTranscribing: ReadonlySet<string>;
+  /** Why the current model could not transcribe a clip, by item id (its row says so); session only. */
+  audioTranscriptFailures: ReadonlyMap<string, string>;
   /** The calibration actually in effect (zero-input waits for the silent clip's scores). */
   appliedCalibration: Calibration | 'zero-input-pending';
   setAppliedCalibration: (calibration: Calibration | 'zero-input-pending') => void;
@@ -74,6 +76,7 @@ export const createAudioItemsSlice: StateCreator<AppState, [], [], AudioItemsSli
   audioOrder: [],
   audioBatch: null,
   audioTranscribing: new Set(),
+  audioTranscriptFailures: new Map(),
   appliedCalibration: 'none',
   setAppliedCalibration: (appliedCalibration) => set({ appliedCalibration }),
   recorderStatus: { state: 'idle' },
@@ -111,7 +114,7 @@ export const createAudioItemsSlice: StateCreator<AppState, [], [], AudioItemsSli
   },
   clearAudioItems: () => {
     for (const item of Object.values(get().audioItems)) URL.revokeObjectURL(item.url);
-    set({ audioItems: {}, audioOrder: [], audioBatch: null, audioTranscribing: new Set() });
+    set({ audioItems: {}, audioOrder: [], audioBatch: null, audioTranscribing: new Set(), audioTranscriptFailures: new Map() });
     get().resetReview('audio');
   },
   setAudioBatch: (audioBatch) => set({ audioBatch }),

@@ -9,3 +9,4 @@ export { AudioItemList } from './ui/AudioItemList';
 export { AudioScoringPanel } from './ui/AudioScoringPanel';
 export { addAudioDropped } from './client/addAudioFiles';
 export { RecorderService } from './ui/audioServices';
+export type { DecoderStrategyScores } from './shared/protocol';

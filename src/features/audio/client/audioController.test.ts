@@ -28,6 +28,7 @@ const DECODE_MS = 5;
 const SCORE_MS_PER_CLIP = 2;
 /** A greedy transcription costs more than scoring a clip (a decoder pass per token). */
 const TRANSCRIBE_MS_PER_CLIP = 20;
+const TRANSCRIPT_TOKENS = 4;
 const CLIPS = 200;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -46,7 +47,7 @@ function fakeDecoder(failing: ReadonlySet<string> = new Set()) {
     const name = blob instanceof File ? blob.name : '';
     if (failing.has(name)) throw new AudioDecodeError(`cannot decode ${name}`);
     stats.completed += 1;
-    return { contentHash: name, decoded: { channels: [new Float32Array(8)], sampleRate: 48_000, durationSeconds: 1 }, durationSeconds: 1, peaks: [0.5] };
+    return { contentHash: name, decoded: { channels: [new Float32Array(8)], sampleRate: 48_000, fileSampleRate: null, durationSeconds: 1 }, durationSeconds: 1, peaks: [0.5] };
   };
   return { stats, decode };
 }
@@ -63,6 +64,10 @@ class FakeWorker implements AudioScoringBridge {
   readonly started: Array<'score' | 'transcribe'> = [];
   private readonly transcripts = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** How the transcripts it makes begin (a test of a model switch tells the models' transcripts apart). */
+  hearing = 'heard';
+  /** Content hashes its transcriber fails on (answered with an error). */
+  readonly failsToTranscribe = new Set<string>();
   /** Clips whose audio arrived, counted as the worker takes them in. */
   audioReceived = 0;
   private readonly held = new Set<string>();
@@ -105,9 +110,21 @@ class FakeWorker implements AudioScoringBridge {
           options.onTranscript?.(clip.itemId, clip.contentHash, { ok: false, kind: 'needs-audio', message: 'The worker no longer holds this clip.' });
           continue;
         }
+        if (this.failsToTranscribe.has(clip.contentHash)) {
+          options.onTranscript?.(clip.itemId, clip.contentHash, { ok: false, kind: 'error', message: 'Transcription failed: out of memory' });
+          continue;
+        }
         if (!this.transcripts.has(clip.contentHash)) {
-          await sleep(TRANSCRIBE_MS_PER_CLIP);
-          this.transcripts.set(clip.contentHash, `heard ${clip.contentHash}`);
+          // A token at a time, like the real worker's generate, which stops at the next token once
+          // cancelled and throws the half transcript away.
+          for (let token = 0; token < TRANSCRIPT_TOKENS; token++) {
+            await sleep(TRANSCRIBE_MS_PER_CLIP / TRANSCRIPT_TOKENS);
+            if (options.signal?.aborted) {
+              request.cancelled = true;
+              return { cancelled: true };
+            }
+          }
+          this.transcripts.set(clip.contentHash, `${this.hearing} ${clip.contentHash}`);
         }
         request.answered.push(clip.itemId);
         options.onTranscript?.(clip.itemId, clip.contentHash, { ok: true, transcript: this.transcripts.get(clip.contentHash)!, coveredSeconds: null });
@@ -417,17 +434,33 @@ describe('AudioController', () => {
       store.getState().review('audio', [third], { kind: 'accept' });
       await vi.advanceTimersByTimeAsync(SETTLE_MS);
 
-      // Cancelled at the next clip, and asked again without it.
+      // Cancelled mid-clip (its half transcript thrown away, as the real worker does), and asked again without it.
       expect(worker.transcribeRequests.map((request) => request.cancelled)).toEqual([true, false]);
+      expect(worker.transcribeRequests[0]?.answered).toEqual([]);
       expect(worker.transcribeRequests[1]?.asked).toEqual(added.slice(3).map((item) => item.id));
       const byId = store.getState().audioItems;
       expect(byId[rejected]?.transcript).toBeNull();
       expect(byId[relabelled]?.transcript).toBeNull();
+      expect(byId[third]?.transcript).toBeNull();
       expect(byId[last]?.transcript).toBe('heard clip4.wav');
       expect(byId[rejected]?.predictions.length).toBe(2);
-      // The third clip's transcript was being made as it was reviewed: it came, and is kept.
-      expect(worker.transcribeRequests[0]?.answered).toEqual([third]);
-      expect(byId[third]?.transcript).toBe('heard clip2.wav');
+    });
+
+    it('a clip reviewed while another one is being transcribed: that one, cut off by the cancel, is asked again and gets its transcript', async () => {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      const added = await addClips(4);
+      const ids = added.map((item) => item.id);
+      await vi.waitFor(() => expect(worker.transcribeRequests).toHaveLength(1), { timeout: SETTLE_MS, interval: 1 });
+      // The first clip is being transcribed; the third is reviewed.
+      store.getState().review('audio', [ids[2]!], { kind: 'accept' });
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+
+      expect(worker.transcribeRequests.map((request) => request.cancelled)).toEqual([true, false]);
+      expect(worker.transcribeRequests[0]?.answered).toEqual([]);
+      expect(worker.transcribeRequests[1]?.asked).toEqual([ids[0], ids[1], ids[3]]);
+      expect(items(store).map((item) => item.transcript)).toEqual(['heard clip0.wav', 'heard clip1.wav', null, 'heard clip3.wav']);
+      expect(store.getState().audioTranscribing.size).toBe(0);
     });
 
     it('a new score request cancels the transcription in flight, goes first, and the missing transcripts are asked for again after', async () => {
@@ -451,6 +484,57 @@ describe('AudioController', () => {
       expect(again.cancelled).toBe(false);
       expect(again.asked).toEqual(added.map((item) => item.id).filter((id) => !first.answered.includes(id)));
       expect(items(store).every((item) => item.predictions.length === 3 && item.transcript === `heard ${item.name}`)).toBe(true);
+    });
+    it("after a model switch, the old model's transcripts still on their way are never written into the items", async () => {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      // Slower to transcribe than the flush interval, so some transcripts wait in the batch at the switch.
+      const added = await addClips(Math.ceil((8 * STORE_FLUSH_INTERVAL_MS) / TRANSCRIBE_MS_PER_CLIP));
+      await vi.waitFor(() => expect(worker.transcribeRequests[0]?.answered.length).toBeGreaterThanOrEqual(2), { timeout: SETTLE_MS, interval: 1 });
+      const written: string[] = [];
+      const unsubscribe = store.subscribe((state, previous) => {
+        for (const id of state.audioOrder) {
+          const transcript = state.audioItems[id]?.transcript;
+          if (transcript && transcript !== previous.audioItems[id]?.transcript) written.push(transcript);
+        }
+      });
+      worker.hearing = 'base heard';
+      store.getState().setTaskModelId('audio', 'onnx-community/whisper-base');
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      unsubscribe();
+
+      expect(written.filter((transcript) => !transcript.startsWith('base heard'))).toEqual([]);
+      expect(items(store).map((item) => item.transcript)).toEqual(added.map((item) => `base heard ${item.name}`));
+    });
+
+    it('a clip the worker could not transcribe says why on its row, and is not asked again', async () => {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      worker.failsToTranscribe.add('clip1.wav');
+      const added = await addClips(3);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+
+      expect(items(store).map((item) => item.transcript)).toEqual(['heard clip0.wav', null, 'heard clip2.wav']);
+      expect([...store.getState().audioTranscriptFailures]).toEqual([[added[1]!.id, 'Transcription failed: out of memory']]);
+      store.setState({ audioLabelsText: 'yes, no, maybe' });
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      expect(worker.transcribeRequests).toHaveLength(1);
+      expect(store.getState().audioTranscriptFailures.get(added[1]!.id)).toBe('Transcription failed: out of memory');
+    });
+
+    it('clips whose audio the worker lost before their transcript came are sent again, and get their transcripts', async () => {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      const added = await addClips(4);
+      await vi.waitFor(() => expect(worker.transcribeRequests).toHaveLength(1), { timeout: SETTLE_MS, interval: 1 });
+      const received = worker.audioReceived;
+      // A worker restart the controller wasn't told about, during the transcription: it answers needs-audio.
+      await worker.load({ modelId: 'same', source: { kind: 'builtin', baseUrl: '/' }, backend: 'wasm', keepInputsForDebug: false });
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+
+      expect(worker.audioReceived - received).toBeGreaterThanOrEqual(added.length - 1);
+      expect(items(store).map((item) => item.transcript)).toEqual(added.map((item) => `heard ${item.name}`));
+      expect(store.getState().audioTranscribing.size).toBe(0);
     });
   });
 

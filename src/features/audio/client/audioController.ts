@@ -1,6 +1,7 @@
 import type { StoreApi } from 'zustand';
 import { windowNote } from '../../../lib/audio';
 import { createLimiter } from '../../../lib/concurrency';
+import { audioRankingKey, audioRankingModel } from '../../../lib/cacheKeys';
 import { buildTranscriptClassPrompts, calibratedProbabilities, type Calibration } from '../../../lib/audioScoring';
 import { blendProbabilities } from '../../../lib/fewShot';
 import { buildClassPrompts, parseLabels, parseTemplates } from '../../../lib/labels';
@@ -116,8 +117,7 @@ export function currentAudioQuery(state: AppState): AudioQuery {
   const active = state.heads.audio;
   const head =
     active?.inUse && status.state === 'ready' && active.modelId === status.info.modelId && sameLabels(active.labels, labels) ? active : null;
-  // A label's prompts are joined by one separator and labels by another, so regrouping the same prompts changes the key.
-  const promptsKey = [model, state.aggregation, ...classPrompts.map((prompts) => prompts.join('\u0001'))].join('\u0000');
+  const promptsKey = audioRankingKey(model, state.aggregation, classPrompts);
   return {
     model,
     family,
@@ -132,7 +132,7 @@ export function currentAudioQuery(state: AppState): AudioQuery {
 
 /** Whether results under `rankedPromptsKey` came from this model (keys start with it). */
 function rankedByModel(rankedPromptsKey: string | null, model: string): boolean {
-  return rankedPromptsKey !== null && rankedPromptsKey.split('\u0000', 1)[0] === model;
+  return rankedPromptsKey !== null && audioRankingModel(rankedPromptsKey) === model;
 }
 
 /**
@@ -204,8 +204,10 @@ export class AudioController implements ModelChooser {
   private transcription: TranscriptionRun | null = null;
   /** True while transcripts go into the store (the subscription then knows nothing else changed). */
   private applyingTranscripts = false;
-  /** Content hashes the current worker could not transcribe (a bad clip, an error): not asked again. */
+  /** Content hashes the current worker could not transcribe (a bad clip, an error), with why: not asked again. */
   private readonly untranscribable = new Set<string>();
+  /** Items scored under the current key whose audio the worker lost before their transcript came: scored again, with audio. */
+  private readonly resendAudio = new Set<string>();
 
   constructor(
     private readonly store: StoreApi<AppState>,
@@ -257,9 +259,13 @@ export class AudioController implements ModelChooser {
     this.transcription = null;
     this.delivered.clear();
     this.untranscribable.clear();
+    this.resendAudio.clear();
     this.zeroInputScores.clear();
     this.zeroInputRequests.clear();
-    if (this.store.getState().audioTranscribing.size > 0) this.store.getState().updateAudioItems(new Map(), { audioTranscribing: new Set() });
+    const state = this.store.getState();
+    // The next model may transcribe the clips this one could not.
+    if (state.audioTranscribing.size > 0 || state.audioTranscriptFailures.size > 0)
+      state.updateAudioItems(new Map(), { audioTranscribing: new Set(), audioTranscriptFailures: new Map() });
   }
 
   async debugFeatures(itemName: string): Promise<{ dims: number[]; data: number[] }> {
@@ -344,8 +350,13 @@ export class AudioController implements ModelChooser {
       .map((id) => state.audioItems[id])
       .filter(
         (item): item is AudioItem & { contentHash: string } =>
-          !!item && item.contentHash !== null && item.state !== 'error' && item.rankedPromptsKey !== query.key && !running.has(item.id),
+          !!item &&
+          item.contentHash !== null &&
+          item.state !== 'error' &&
+          (item.rankedPromptsKey !== query.key || this.resendAudio.has(item.id)) &&
+          !running.has(item.id),
       );
+    for (const item of work) this.resendAudio.delete(item.id);
     if (work.length === 0) {
       this.applyCalibration();
       this.transcribeMissing();
@@ -466,17 +477,37 @@ export class AudioController implements ModelChooser {
                 !!item && wantsTranscript(item, query) && this.delivered.has(item.contentHash) && !this.untranscribable.has(item.contentHash),
             )
         : [];
+    // Owed a transcript but no longer in the worker (it restarted, or answered needs-audio): their
+    // scores are current, so only a score request that carries their audio again brings them back.
+    const lost =
+      state.models.audio.status.state === 'ready' && query.family === 'whisper'
+        ? state.audioOrder.filter((id) => {
+            const item = state.audioItems[id];
+            return !!item && wantsTranscript(item, query) && !this.delivered.has(item.contentHash) && !this.untranscribable.has(item.contentHash);
+          })
+        : [];
+    if (lost.some((id) => !this.resendAudio.has(id))) {
+      for (const id of lost) this.resendAudio.add(id);
+      this.rescoreSoon.schedule();
+    }
     const transcribing = new Set(wanted.map((item) => item.id));
     if (!sameIds(transcribing, state.audioTranscribing)) state.updateAudioItems(new Map(), { audioTranscribing: transcribing });
     if (wanted.length === 0) return;
     const run: TranscriptionRun = { controller: new AbortController(), unanswered: new Set(transcribing) };
     this.transcription = run;
     // Transcripts reach the store in batches like scores; they patch only the transcript fields, so nothing moves.
+    /** Clips the worker could not transcribe in this run, with why, for their rows (written with the next flush). */
+    const failures = new Map<string, string>();
     const transcripts = new PatchBatcher<AudioItem>((patches) => {
-      const still = new Set([...this.store.getState().audioTranscribing].filter((id) => !patches.has(id) && run.unanswered.has(id)));
+      // A model switch or a worker restart ended this run: its transcripts are the old model's.
+      if (this.transcription !== run) return;
+      const state = this.store.getState();
+      const still = new Set([...state.audioTranscribing].filter((id) => !patches.has(id) && run.unanswered.has(id)));
+      const failed = failures.size > 0 ? { audioTranscriptFailures: new Map([...state.audioTranscriptFailures, ...failures]) } : {};
+      failures.clear();
       this.applyingTranscripts = true;
       try {
-        this.store.getState().updateAudioItems(patches, { audioTranscribing: still });
+        state.updateAudioItems(patches, { audioTranscribing: still, ...failed });
       } finally {
         this.applyingTranscripts = false;
       }
@@ -487,7 +518,7 @@ export class AudioController implements ModelChooser {
         signal: run.controller.signal,
         onTranscript: (itemId, contentHash, outcome) => {
           run.unanswered.delete(itemId);
-          this.onTranscript(itemId, contentHash, outcome, transcripts);
+          this.onTranscript(itemId, contentHash, outcome, transcripts, failures);
         },
       })
       .catch((error: unknown) => {
@@ -502,7 +533,13 @@ export class AudioController implements ModelChooser {
       });
   }
 
-  private onTranscript(itemId: string, contentHash: string, outcome: TranscriptOutcome, transcripts: PatchBatcher<AudioItem>): void {
+  private onTranscript(
+    itemId: string,
+    contentHash: string,
+    outcome: TranscriptOutcome,
+    transcripts: PatchBatcher<AudioItem>,
+    failures: Map<string, string>,
+  ): void {
     const item = this.store.getState().audioItems[itemId];
     // Removed, or another file in its place since it was asked for.
     if (!item || item.contentHash !== contentHash) return;
@@ -512,7 +549,10 @@ export class AudioController implements ModelChooser {
     }
     // The worker lost the clip (it restarted): the next score run sends its audio again.
     if (outcome.kind === 'needs-audio') this.delivered.delete(contentHash);
-    else this.untranscribable.add(contentHash);
+    else {
+      this.untranscribable.add(contentHash);
+      failures.set(itemId, outcome.message);
+    }
     transcripts.requestFlush();
   }
 

@@ -15,10 +15,11 @@ export interface DecodedAudio {
   /** The rate the browser decoded at. */
   sampleRate: number;
   /**
-   * The file's own rate from its header; null (or absent) when the header doesn't say. A decode
-   * at another rate means the browser resampled once before the worker's own resampling.
+   * The file's own rate from its header; null when the header doesn't say (or, for HE-AAC, may
+   * not be the decoded rate). A decode at another rate means the browser resampled once before
+   * the worker's own resampling.
    */
-  fileSampleRate?: number | null;
+  fileSampleRate: number | null;
   /** The whole file's duration. */
   durationSeconds: number;
 }
@@ -85,10 +86,27 @@ export interface DebugDecoderStrategiesRequest {
   prompts: string[];
 }
 
+/**
+ * How the Whisper scorer's decoder reads the labels. cached-cross-attention (the default): the
+ * prompt tokens run once per window with batch 1 and the label rows, which decode only their own
+ * tokens, read that key/value cache (self-attention tiled over the rows, cross-attention as the
+ * CrossAttentionFeed says). tiled: the reference, every row decodes prompt + label against the
+ * encoder output tiled along the batch (each row recomputes the cross-attention). Same scores.
+ */
+export type WhisperDecoderStrategy = 'cached-cross-attention' | 'tiled';
+
+/**
+ * How the label rows of one decoder call read the prompt's cross-attention cache. broadcast: the
+ * batch-1 keys/values go in as they are and the decoder's attention MatMuls broadcast them over
+ * the rows (no copy; checked once per model against tiled). tiled: one copy per row along the
+ * batch, for exports whose attention reshapes by the batch size.
+ */
+export type CrossAttentionFeed = 'broadcast' | 'tiled';
+
 /** One decoder strategy's raw scores of the prompts (both score rules), and how it fed the cross-attention cache. */
 export interface DecoderStrategyScores {
-  strategy: string;
-  crossAttentionFeed: string | null;
+  strategy: WhisperDecoderStrategy;
+  crossAttentionFeed: CrossAttentionFeed | null;
   mean: number[];
   sumWithEot: number[];
   /** Wall time of this strategy's scoring in the worker (a debug measurement, never asserted). */

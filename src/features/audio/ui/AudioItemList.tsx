@@ -74,6 +74,7 @@ const AudioItemRow = memo(function AudioItemRow({ id, labels, index, topPx, meas
   const remove = useAppStore((s) => s.removeAudioItem);
   const review = useItemReview('audio', id);
   const transcribing = useAppStore((s) => s.audioTranscribing.has(id));
+  const transcriptFailure = useAppStore((s) => s.audioTranscriptFailures.get(id) ?? null);
   const whisper = useAppStore((s) => {
     const status = s.models.audio.status;
     return ((status.state === 'ready' ? status.info.family : undefined) ?? audioCatalogEntryFor(s.audioModelId).family) === 'whisper';
@@ -116,6 +117,10 @@ const AudioItemRow = memo(function AudioItemRow({ id, labels, index, topPx, meas
             // The scores come first; the transcript follows on its own request.
             <p data-testid="transcript-pending" className="text-slate-500">
               Whisper is transcribing…
+            </p>
+          ) : whisper && item.state === 'done' && transcriptFailure !== null ? (
+            <p data-testid="transcript-failed" className="text-amber-700">
+              Could not transcribe: {transcriptFailure}
             </p>
           ) : (
             whisper &&

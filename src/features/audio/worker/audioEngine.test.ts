@@ -30,12 +30,19 @@ class FakeScorer implements AudioScorer<FakeWindow> {
   scoredPrompts: string[][] = [];
   transcribedWindows: FakeWindow[] = [];
   onTranscribe: () => void = () => undefined;
+  /** What each encoded window claims to weigh (a test fills the engine's encoder cache without allocating it). */
+  windowBytes = 8;
+  forgottenWindows: FakeWindow[] = [];
 
   encode(samples: Float32Array): Promise<EncodeResult<FakeWindow>> {
     this.encodeCalls++;
     const mean = samples.reduce((s, x) => s + x, 0) / samples.length;
     // The pooled vector points along (mean, 1): the clip embedding's direction shows which windows went in.
-    return Promise.resolve({ encoded: { mean, bytes: 8 }, pooled: Float32Array.from([mean, 1]), input: null });
+    return Promise.resolve({ encoded: { mean, bytes: this.windowBytes }, pooled: Float32Array.from([mean, 1]), input: null });
+  }
+
+  forgetWindow(window: FakeWindow): void {
+    this.forgottenWindows.push(window);
   }
 
   /** The two rules differ (sum = mean − 1), so a test can tell which one the engine used. */
@@ -63,7 +70,7 @@ function engineWith(scorer: FakeScorer): AudioEngine {
 
 function clip(id: string, seconds: number, value: number, sampleRate = RATE_HZ): AudioClip {
   const samples = new Float32Array(Math.round(seconds * sampleRate)).fill(value);
-  return { itemId: id, contentHash: `hash-${id}`, audio: { channels: [samples], sampleRate, durationSeconds: samples.length / sampleRate } };
+  return { itemId: id, contentHash: `hash-${id}`, audio: { channels: [samples], sampleRate, fileSampleRate: null, durationSeconds: samples.length / sampleRate } };
 }
 
 /** One prompt per label (a single template, plain labels). */
@@ -93,6 +100,23 @@ async function runClasses(engine: AudioEngine, classPrompts: string[][], clips: 
 }
 
 describe('AudioEngine', () => {
+  it('tells the scorer about every window its encoder cache drops, so what the scorer keeps per window goes with it', async () => {
+    const scorer = new FakeScorer();
+    // Three windows of 200 MB: the third pushes the first out of the 512 MB cache.
+    scorer.windowBytes = 200 * 1024 * 1024;
+    const engine = engineWith(scorer);
+    await run(engine, [' a'], [clip('x', 1, 0.1), clip('y', 1, 0.2)]);
+    expect(scorer.forgottenWindows).toEqual([]);
+    await run(engine, [' a'], [clip('z', 1, 0.3)]);
+    expect(scorer.forgottenWindows.map((window) => window.mean)).toEqual([expect.closeTo(0.1, 6)]);
+    expect(engine.currentStats().encoderCacheSize).toBe(2);
+    // Scored again, the dropped window is encoded again (a new window object, a new key for the scorer).
+    const encodedBefore = scorer.encodeCalls;
+    await run(engine, [' b'], [{ itemId: 'x', contentHash: 'hash-x', audio: null }]);
+    expect(scorer.encodeCalls - encodedBefore).toBe(1);
+    expect(scorer.forgottenWindows.map((window) => window.mean)).toEqual([expect.closeTo(0.1, 6), expect.closeTo(0.2, 6)]);
+  });
+
   it("counts each prepared clip's rate changes: the browser's (as reported) and its own", async () => {
     const engine = engineWith(new FakeScorer());
     const atModelRate = clip('a', 1, 0.5);
@@ -130,7 +154,7 @@ describe('AudioEngine', () => {
     const engine = engineWith(scorer);
     const samples = new Float32Array(3 * RATE_HZ);
     samples.fill(1, 0, 2 * RATE_HZ); // window 0 mean 1, window 1 mean 0
-    const scored = await run(engine, [' a'], [clip('x', 1, 0.5), { itemId: 'long', contentHash: 'hash-long', audio: { channels: [samples], sampleRate: RATE_HZ, durationSeconds: 3 } }]);
+    const scored = await run(engine, [' a'], [clip('x', 1, 0.5), { itemId: 'long', contentHash: 'hash-long', audio: { channels: [samples], sampleRate: RATE_HZ, fileSampleRate: null, durationSeconds: 3 } }]);
     expect(scored.get('x')).toMatchObject({ ok: true, transcript: null });
     expect(scorer.transcribedWindows).toHaveLength(0);
     expect(engine.currentStats().transcripts).toBe(0);
@@ -199,7 +223,7 @@ describe('AudioEngine', () => {
     const engine = engineWith(scorer);
     const samples = new Float32Array(5 * RATE_HZ);
     samples.fill(1, 0, 2 * RATE_HZ); // window 0 mean 1, window 1 mean 0, window 2 (1 s) mean 0
-    const outcomes = await run(engine, [' a'], [{ itemId: 'long', contentHash: 'h', audio: { channels: [samples], sampleRate: RATE_HZ, durationSeconds: 5 } }]);
+    const outcomes = await run(engine, [' a'], [{ itemId: 'long', contentHash: 'h', audio: { channels: [samples], sampleRate: RATE_HZ, fileSampleRate: null, durationSeconds: 5 } }]);
     const outcome = outcomes.get('long');
     expect(outcome?.ok && outcome.windows).toBe(3);
     // (2 − 1) + (2 − 0) + (2 − 0), averaged
@@ -252,7 +276,7 @@ describe('AudioEngine', () => {
     const classPrompts = [[' a', ' [a]'], [' bb', ' [bb]', ' a']];
     const samples = new Float32Array(4 * RATE_HZ);
     samples.fill(1, 0, 2 * RATE_HZ); // window 0 mean 1, window 1 mean 0
-    const outcomes = await runClasses(engine, classPrompts, [{ itemId: 'x', contentHash: 'hx', audio: { channels: [samples], sampleRate: RATE_HZ, durationSeconds: 4 } }]);
+    const outcomes = await runClasses(engine, classPrompts, [{ itemId: 'x', contentHash: 'hx', audio: { channels: [samples], sampleRate: RATE_HZ, fileSampleRate: null, durationSeconds: 4 } }]);
     const outcome = outcomes.get('x');
     // Per window w (mean m_w): label 0 = mean(2, 4) − m_w = 3 − m_w; label 1 = mean(3, 5, 2) − m_w = 10/3 − m_w; averaged over m = 1, 0.
     expect(outcome?.ok && outcome.scores[0]).toBeCloseTo(2.5, 6);
@@ -283,7 +307,7 @@ describe('AudioEngine', () => {
     const engine = engineWith(new FakeScorer());
     const samples = new Float32Array(4 * RATE_HZ);
     samples.fill(3, 0, 2 * RATE_HZ); // window 0 pooled (3, 1), window 1 pooled (0, 1): mean (1.5, 1)
-    await run(engine, [' a'], [{ itemId: 'x', contentHash: 'hx', audio: { channels: [samples], sampleRate: RATE_HZ, durationSeconds: 4 } }]);
+    await run(engine, [' a'], [{ itemId: 'x', contentHash: 'hx', audio: { channels: [samples], sampleRate: RATE_HZ, fileSampleRate: null, durationSeconds: 4 } }]);
     const embedding = await engine.clipEmbedding('hx');
     const norm = Math.hypot(1.5, 1);
     expect(embedding?.[0]).toBeCloseTo(1.5 / norm, 6);

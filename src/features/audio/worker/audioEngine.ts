@@ -408,12 +408,20 @@ export class AudioEngine implements AudioLabEngine {
   }
 
   private storeWindow(key: string, window: EncodedWindow): void {
+    const replaced = this.encoded.get(key);
+    if (replaced) this.dropWindow(key, replaced);
     this.encoded.set(key, window);
     this.encodedBytes += window.bytes;
     for (const [oldKey, old] of this.encoded) {
       if (this.encodedBytes <= MAX_ENCODED_CACHE_BYTES || oldKey === key) break;
-      this.encoded.delete(oldKey);
-      this.encodedBytes -= old.bytes;
+      this.dropWindow(oldKey, old);
     }
+  }
+
+  /** Out of the encoder cache, and out of the scorer's per-window state (Whisper's prompt states), which it bounds. */
+  private dropWindow(key: string, window: EncodedWindow): void {
+    this.encoded.delete(key);
+    this.encodedBytes -= window.bytes;
+    this.model.scorer.forgetWindow?.(window);
   }
 }

@@ -26,6 +26,7 @@ export interface EncodeResult<W extends EncodedWindow> {
 export interface ScoreCounters {
   decoderRuns: number;
   labelRowsScored: number;
+  promptRuns: number;
   textRuns: number;
   textsEmbedded: number;
 }
@@ -60,6 +61,12 @@ export interface AudioScorer<W extends EncodedWindow = EncodedWindow> {
   score(window: W, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule>;
   /** Whisper: the window scored with each of its decoder strategies (the debug check that they agree); absent for CLAP. */
   scoreEachDecoderStrategy?(window: W, prompts: readonly string[], counters: ScoreCounters): Promise<DecoderStrategyScores[]>;
+  /**
+   * The engine dropped this window from its encoder cache: whatever the scorer keeps for it goes
+   * too (Whisper: its prompt state), so nothing outlives the cache's bound. A window encoded again
+   * is a new object, and a new key of the scorer's.
+   */
+  forgetWindow?(window: W): void;
   warmUp(): Promise<void>;
   dispose(): Promise<void>;
 }

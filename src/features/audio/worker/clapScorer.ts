@@ -83,7 +83,7 @@ export class ClapScorer implements AudioScorer<ClapWindow>, CaptionSpace {
 
   async warmUp(): Promise<void> {
     const { encoded } = await this.encode(new Float32Array(this.sampleRate), { keepInput: false });
-    await this.score(encoded, ['warm up'], { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
+    await this.score(encoded, ['warm up'], { decoderRuns: 0, labelRowsScored: 0, promptRuns: 0, textRuns: 0, textsEmbedded: 0 });
     this.textEmbeddings.clear();
   }
 

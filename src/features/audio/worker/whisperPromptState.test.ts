@@ -3,7 +3,7 @@
  * is tiled for the label rows, and the bounded cache that never frees a state in use.
  */
 import { Tensor } from '@huggingface/transformers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PromptStateCache, cachedCallRowBytes, pastKeyValuesForRows, promptStateFromOutputs, type PromptState } from './whisperPromptState';
 
 const VOCAB = 5;
@@ -24,6 +24,15 @@ describe('prompt state', () => {
     expect([...state.past.keys()].sort()).toEqual(['past_key_values.0.decoder.key', 'past_key_values.0.encoder.key']);
     expect(Array.from(state.lastLogits)).toEqual([5, 6, 7, 8, 9]);
     expect(state.bytes).toBe(4 * (5 + 4 + 6));
+  });
+
+  it('frees the outputs it had already kept when it fails part way (GPU buffers on WebGPU)', async () => {
+    const outputs = decoderOutputs();
+    // After the two kept ones, an output of the wrong batch makes it throw.
+    outputs['present.1.decoder.key'] = new Tensor('float32', new Float32Array(8), [2, 1, PROMPT_LENGTH, 2]);
+    const disposed = Object.fromEntries(Object.entries(outputs).map(([name, tensor]) => [name, vi.spyOn(tensor, 'dispose')]));
+    await expect(promptStateFromOutputs(outputs, PROMPT_LENGTH, 'broadcast')).rejects.toThrow('batch 2');
+    for (const [name, spy] of Object.entries(disposed)) expect(spy, name).toHaveBeenCalledTimes(1);
   });
 
   it('tiles the self-attention cache over the rows; the cross-attention one only when not broadcast', async () => {

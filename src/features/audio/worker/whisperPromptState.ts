@@ -1,4 +1,5 @@
 import { DynamicCache, Tensor, cat } from '@huggingface/transformers';
+import type { CrossAttentionFeed } from '../shared/protocol';
 
 /**
  * What the merged Whisper decoder keeps after reading the transcription prompt once (batch 1):
@@ -14,13 +15,6 @@ export interface PromptState {
   readonly bytes: number;
 }
 
-/**
- * How the label rows of one decoder call read the prompt's cross-attention cache. broadcast: the
- * batch-1 keys/values go in as they are and the decoder's attention MatMuls broadcast them over
- * the rows (no copy; checked once per model against tiled, see WhisperScorer). tiled: one copy
- * per row along the batch, for exports whose attention reshapes by the batch size.
- */
-export type CrossAttentionFeed = 'broadcast' | 'tiled';
 
 const PRESENT_PREFIX = 'present.';
 const PAST_PREFIX = 'past_key_values.';
@@ -71,6 +65,11 @@ export async function promptStateFromOutputs(output: Record<string, unknown>, pr
     }
     if (past.size === 0) throw new Error('The Whisper decoder returned no key/value cache (is it a merged decoder?).');
     return { past, lastLogits, bytes };
+  } catch (error) {
+    // Nothing will hold the outputs kept so far (GPU buffers on WebGPU): the finally frees them with
+    // the rest. Kept read-back copies are plain CPU memory.
+    kept.clear();
+    throw error;
   } finally {
     for (const value of Object.values(output)) if (value instanceof Tensor && !kept.has(value)) value.dispose();
   }

@@ -20,7 +20,7 @@ import type { ScoresByRule } from '../../../lib/audioScoring';
 
 const MODELS_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../../../../public/models/');
 const MODEL_ID = 'builtin/whisper-words';
-const NO_COUNTERS = () => ({ decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
+const NO_COUNTERS = () => ({ decoderRuns: 0, labelRowsScored: 0, promptRuns: 0, textRuns: 0, textsEmbedded: 0 });
 
 let scorer: WhisperScorer;
 let model: WhisperForConditionalGeneration;
@@ -105,6 +105,53 @@ describe('WhisperScorer (built-in model, Node)', () => {
     expect(await scorer.transcribe(encoded, () => true)).toBeNull();
   });
 
+  it('a cancel that arrives as a task during transcription (the worker\'s message handler) is seen while it decodes, and it gives nothing', async () => {
+    const { encoded } = await scorer.encode(speechLike(), { keepInput: false });
+    const decoder = model.sessions.decoder_model_merged as { run: (...args: unknown[]) => Promise<unknown> };
+    const ownRun = decoder.run;
+    let decoderSteps = 0;
+    decoder.run = (...args: unknown[]) => {
+      decoderSteps++;
+      return ownRun.apply(decoder, args);
+    };
+    try {
+      const full = await freshScorer().transcribe(encoded, () => false);
+      const fullSteps = decoderSteps;
+      expect(full).not.toBeNull();
+      expect(fullSteps).toBeGreaterThanOrEqual(2);
+      decoderSteps = 0;
+      // The cancel is a message waiting in the queue, as the worker's is (its handler sets the flag).
+      let stepsWhenCancelled: number | null = null;
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => (stepsWhenCancelled = decoderSteps);
+      channel.port2.postMessage('cancel');
+      expect(await freshScorer().transcribe(encoded, () => stepsWhenCancelled !== null)).toBeNull();
+      channel.port1.close();
+      // The cancel got in while the transcript was being decoded, not after it.
+      expect(stepsWhenCancelled).not.toBeNull();
+      expect(stepsWhenCancelled ?? Infinity).toBeLessThan(fullSteps);
+      expect(decoderSteps).toBeLessThanOrEqual(fullSteps);
+    } finally {
+      decoder.run = ownRun;
+    }
+  }, 60_000);
+
+  it("forgets a window's prompt state when the engine drops the window, and warm-up keeps none", async () => {
+    const forgetting = freshScorer();
+    await forgetting.warmUp();
+    expect(forgetting.promptStateCache).toEqual({ size: 0, bytes: 0 });
+    const { encoded } = await forgetting.encode(tone(1), { keepInput: false });
+    await forgetting.score(encoded, [' yes'], NO_COUNTERS());
+    expect(forgetting.promptStateCache.size).toBe(1);
+    expect(forgetting.promptStateCache.bytes).toBeGreaterThan(0);
+    const runs = forgetting.promptRuns;
+    forgetting.forgetWindow(encoded);
+    expect(forgetting.promptStateCache).toEqual({ size: 0, bytes: 0 });
+    // Scored again, the window runs its prompt again (the state really went).
+    await forgetting.score(encoded, [' no'], NO_COUNTERS());
+    expect(forgetting.promptRuns).toBe(runs + 1);
+  }, 60_000);
+
   it('scores all labels in batched decoder calls exactly as one label at a time', async () => {
     const { encoded } = await scorer.encode(tone(1), { keepInput: false });
     const prompts = [' yes', ' no', ' stop', ' [left]', ' This is a sound of go.'];
@@ -134,6 +181,8 @@ describe('WhisperScorer (built-in model, Node)', () => {
     // This export's attention broadcasts the batch-1 cross-attention cache (checked on first use: two prompt runs, then the window's).
     expect(checking.crossAttentionFeed).toBe('broadcast');
     expect(checking.promptRuns).toBe(3);
+    // The worker's stats count them too (the broadcast check's included).
+    expect(counters.promptRuns).toBe(3);
     await checking.score(encoded, [' no'], NO_COUNTERS());
     expect(checking.promptRuns).toBe(3);
     const promptRunsBefore = scorer.promptRuns;

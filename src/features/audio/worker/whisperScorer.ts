@@ -16,7 +16,7 @@ import {
 } from '../../../lib/audioScoring';
 import { WHISPER_SAMPLE_RATE_HZ, WHISPER_WINDOW_SECONDS } from '../../../lib/audio';
 import { coveredEncoderPositions, meanPoolFrames } from '../../../lib/audioEmbedding';
-import type { DecoderStrategyScores } from '../shared/protocol';
+import type { CrossAttentionFeed, DecoderStrategyScores, WhisperDecoderStrategy } from '../shared/protocol';
 import type { AudioScorer, EncodeResult, EncodedWindow, ScoreCounters, Transcriber } from './audioScorer';
 import { whisperLogMel } from './whisperLogMel';
 import {
@@ -25,9 +25,9 @@ import {
   float32Logits,
   pastKeyValuesForRows,
   promptStateFromOutputs,
-  type CrossAttentionFeed,
   type PromptState,
 } from './whisperPromptState';
+import { yieldingAfterRuns, type RunnableSession } from './yieldAfterRuns';
 
 type WhisperGenerateParameters = Parameters<WhisperForConditionalGeneration['generate']>[0];
 
@@ -47,6 +47,10 @@ interface GreedyTranscriptionOptions {
  */
 function greedyGenerate(model: WhisperForConditionalGeneration, options: GreedyTranscriptionOptions) {
   return model.generate(options as unknown as WhisperGenerateParameters);
+}
+
+function isRunnableSession(value: unknown): value is RunnableSession {
+  return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'run') === 'function';
 }
 
 /** Ends a generation at its next token once the request is cancelled (a half transcript is thrown away). */
@@ -73,14 +77,6 @@ const FLOAT32_BYTES = 4;
 /** Largest logit difference allowed between a broadcast and a tiled cross-attention cache (the same maths; float rounding only). */
 const BROADCAST_CHECK_TOLERANCE = 1e-4;
 
-/**
- * How the decoder reads the labels. cached-cross-attention (the default): the prompt tokens run
- * once per window with batch 1 and their key/value cache (cross-attention included) is tiled over
- * the label rows, which decode only their own tokens. tiled: the reference, every row decodes
- * prompt + label against the encoder output tiled along the batch (each row recomputes the
- * cross-attention). Both give the same scores.
- */
-export type WhisperDecoderStrategy = 'cached-cross-attention' | 'tiled';
 export interface WhisperScorerOptions {
   /** The strategy score() uses (default cached-cross-attention); scoreWith() takes either. */
   decoderStrategy?: WhisperDecoderStrategy;
@@ -215,15 +211,20 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
     // Given encoder_outputs, generate() reads input_features only for the batch size (dims[0]):
     // an empty batch of one stands in for the log-mel, which the encoder cache doesn't keep.
     const batchOfOne = new Tensor('float32', new Float32Array(0), [1, 0, 0]);
+    const decoder: unknown = Reflect.get(this.model.sessions, 'decoder_model_merged');
+    if (!isRunnableSession(decoder)) throw new Error('This Whisper export has no merged decoder session.');
     try {
-      const generated = await greedyGenerate(this.model, {
-        input_features: batchOfOne,
-        encoder_outputs: encoderOutputs,
-        max_new_tokens: MAX_TRANSCRIPT_TOKENS,
-        return_timestamps: false,
-        stopping_criteria: [new StopWhenCancelled(cancelled)],
-        ...(this.multilingual ? { language: 'en', task: 'transcribe' } : {}),
-      });
+      // Each decoder step then lets a waiting cancel message in, so StopWhenCancelled sees it at the next token.
+      const generated = await yieldingAfterRuns(decoder, () =>
+        greedyGenerate(this.model, {
+          input_features: batchOfOne,
+          encoder_outputs: encoderOutputs,
+          max_new_tokens: MAX_TRANSCRIPT_TOKENS,
+          return_timestamps: false,
+          stopping_criteria: [new StopWhenCancelled(cancelled)],
+          ...(this.multilingual ? { language: 'en', task: 'transcribe' } : {}),
+        }),
+      );
       if (!(generated instanceof Tensor)) throw new Error('Whisper generate returned no token ids.');
       const ids = Array.from(generated.data as BigInt64Array, Number);
       generated.dispose();
@@ -246,8 +247,8 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
   async scoreWith(strategy: WhisperDecoderStrategy, window: WhisperWindow, prompts: readonly string[], counters: ScoreCounters): Promise<ScoresByRule> {
     if (prompts.length === 0) return { mean: new Float32Array(0), 'sum-with-eot': new Float32Array(0) };
     if (strategy === 'tiled') return this.scoreInCalls(prompts, counters, window, null);
-    const feed = await this.crossAttentionFeedFor(window);
-    const state = await this.promptStates.acquire(window, () => this.runPrompt(window, feed));
+    const feed = await this.crossAttentionFeedFor(window, counters);
+    const state = await this.promptStates.acquire(window, () => this.runPrompt(window, feed, counters));
     try {
       return await this.scoreInCalls(prompts, counters, window, { state, feed });
     } finally {
@@ -258,7 +259,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
   async scoreEachDecoderStrategy(window: WhisperWindow, prompts: readonly string[], counters: ScoreCounters): Promise<DecoderStrategyScores[]> {
     const results: DecoderStrategyScores[] = [];
     // The once-per-model broadcast check is not part of either timing.
-    await this.crossAttentionFeedFor(window);
+    await this.crossAttentionFeedFor(window, counters);
     for (const strategy of ['cached-cross-attention', 'tiled'] as const) {
       // Timed as for a new window: the cached strategy runs its prompt again.
       if (strategy === 'cached-cross-attention') this.promptStates.forget(window);
@@ -316,7 +317,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
   }
 
   /** One batch-1 decoder run over the prompt tokens: the window's prompt state. */
-  private async runPrompt(window: WhisperWindow, feed: CrossAttentionFeed): Promise<PromptState> {
+  private async runPrompt(window: WhisperWindow, feed: CrossAttentionFeed, counters: ScoreCounters): Promise<PromptState> {
     const encoderOutputs = new Tensor('float32', window.hidden, [1, window.positions, window.width]);
     const promptIds = new Tensor('int64', BigInt64Array.from(this.tokens.prompt, (id) => BigInt(id)), [1, this.tokens.prompt.length]);
     try {
@@ -324,6 +325,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
       // returns the cross-attention keys/values it computed from the encoder output.
       const output = (await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: promptIds })) as Record<string, unknown>;
       this.promptRunCount++;
+      counters.promptRuns++;
       return await promptStateFromOutputs(output, this.tokens.prompt.length, feed);
     } finally {
       encoderOutputs.dispose();
@@ -370,7 +372,7 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
    * size would fail or, worse, attend to the wrong keys). Checked once per model, on its own
    * device: three different label rows decoded both ways must give the same logits.
    */
-  private async crossAttentionFeedFor(window: WhisperWindow): Promise<CrossAttentionFeed> {
+  private async crossAttentionFeedFor(window: WhisperWindow, counters: ScoreCounters): Promise<CrossAttentionFeed> {
     if (this.checkedCrossAttentionFeed) return this.checkedCrossAttentionFeed;
     const start = this.tokens.prompt[0] as number;
     const last = this.tokens.prompt.at(-1) as number;
@@ -379,11 +381,11 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
     const rows = 3;
     const columns = { ids: [endOfText, start, start, endOfText, last, start], length: 2 };
     const copy = (logits: Float32Array) => logits.slice();
-    const tiledState = await this.runPrompt(window, 'tiled');
+    const tiledState = await this.runPrompt(window, 'tiled', counters);
     let feed: CrossAttentionFeed = 'tiled';
     try {
       const reference = await this.decodeAfterPrompt(window, tiledState, 'tiled', columns, rows, copy);
-      const broadcastState = await this.runPrompt(window, 'broadcast');
+      const broadcastState = await this.runPrompt(window, 'broadcast', counters);
       try {
         const broadcast = await this.decodeAfterPrompt(window, broadcastState, 'broadcast', columns, rows, copy);
         let largest = broadcast.length === reference.length ? 0 : Infinity;
@@ -408,12 +410,13 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
     for (let row = 0; row < batch.rows; row++) tiled.set(window.hidden, row * window.hidden.length);
     const encoderOutputs = new Tensor('float32', tiled, [batch.rows, window.positions, window.width]);
     const decoderInputIds = new Tensor('int64', BigInt64Array.from(batch.ids, (id) => BigInt(id)), [batch.rows, batch.length]);
-    const output = (await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: decoderInputIds })) as Record<string, unknown>;
+    let output: Record<string, unknown> = {};
     try {
+      output = (await this.model.forward({ encoder_outputs: encoderOutputs, decoder_input_ids: decoderInputIds })) as Record<string, unknown>;
       const logits = output.logits;
       if (!(logits instanceof Tensor)) throw new Error('The Whisper decoder returned no logits.');
       const vocabSize = logits.dims.at(-1) ?? this.tokens.vocabSize;
-      return scoreDecoderBatchByRule(batch, logits.data as Float32Array, vocabSize);
+      return scoreDecoderBatchByRule(batch, float32Logits(logits), vocabSize);
     } finally {
       // The merged decoder also returns its key/value cache; free it (GPU buffers on WebGPU).
       for (const value of Object.values(output)) if (value instanceof Tensor) value.dispose();
@@ -422,9 +425,28 @@ export class WhisperScorer implements AudioScorer<WhisperWindow>, Transcriber<Wh
     }
   }
 
+  /**
+   * Keyed by the window object, which the engine's encoder cache holds: a window is forgotten here
+   * when that cache drops it, and a window encoded again is a new object, so no state outlives the
+   * window it was computed for.
+   */
+  forgetWindow(window: WhisperWindow): void {
+    this.promptStates.forget(window);
+  }
+
   async warmUp(): Promise<void> {
     const { encoded } = await this.encode(new Float32Array(this.sampleRate), { keepInput: false });
-    await this.score(encoded, [' warm up'], { decoderRuns: 0, labelRowsScored: 0, textRuns: 0, textsEmbedded: 0 });
+    try {
+      await this.score(encoded, [' warm up'], { decoderRuns: 0, labelRowsScored: 0, promptRuns: 0, textRuns: 0, textsEmbedded: 0 });
+    } finally {
+      // Nothing scores the warm-up window again: its prompt state (GPU buffers on WebGPU) goes now.
+      this.forgetWindow(encoded);
+    }
+  }
+
+  /** Prompt states kept, and their bytes (tests and the stats read them). */
+  get promptStateCache(): { size: number; bytes: number } {
+    return { size: this.promptStates.size, bytes: this.promptStates.bytes };
   }
 
   async dispose(): Promise<void> {
