@@ -345,10 +345,22 @@ async function buildBoth(): Promise<string> {
   const outDir = join(repoRoot, 'bench/.startup-dist');
   log(`startup: building the app and ${BARE_PAGE} into ${outDir}`);
   const configFile = join(repoRoot, 'vite.config.ts');
-  await build({ root: repoRoot, configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  await build({ root: repoRoot, configFile, logLevel: 'warn', build: { outDir, emptyOutDir: false, rollupOptions: { input: { bare: join(repoRoot, BARE_PAGE) } } } });
+  // Vite derives import.meta.env.PROD from NODE_ENV, which an earlier dev server in this process may
+  // have set to development: build exactly what `npm run build` ships.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await buildApps(outDir, configFile);
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
   cpSync(join(repoRoot, 'bench/.models/clip-shapes-full'), join(outDir, 'models/bench/clip-shapes-full'), { recursive: true, dereference: true });
   return outDir;
+}
+
+async function buildApps(outDir: string, configFile: string): Promise<void> {
+  await build({ root: repoRoot, configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  await build({ root: repoRoot, configFile, logLevel: 'warn', build: { outDir, emptyOutDir: false, rollupOptions: { input: { bare: join(repoRoot, BARE_PAGE) } } } });
 }
 
 export async function benchStartup(options: { quick: boolean }): Promise<StartupRun> {
