@@ -9,11 +9,7 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
   // A software WebGPU adapter (SwiftShader over Vulkan) in headless Chromium on localhost.
   '--enable-unsafe-webgpu',
-  // Chromium keeps only the last --enable-features, so Playwright's own (chromiumSwitches.ts) are
-  // repeated here: without SkipListAccountsWithoutGaiaCookies every browser start asks
-  // accounts.google.com/ListAccounts, traffic the page-level network guard cannot see (the
-  // privacy spec's NetLog showed it).
-  '--enable-features=Vulkan,CDPScreenshotNewSurface,SkipListAccountsWithoutGaiaCookies',
+  '--enable-features=Vulkan',
   '--use-angle=swiftshader',
   '--enable-unsafe-swiftshader',
 ];
