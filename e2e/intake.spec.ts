@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, PlaywrightWorkerArgs } from '@playwright/test';
-import { test, expect, type NetworkGuard } from './support/test';
+import { test, expect } from './support/test';
 import { PlaygroundPage } from './pages/playground-page';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium';
 import { ALL_LABELS, shapeImage } from './support/shapes';
@@ -14,13 +14,12 @@ const LABELS = ['red circle', 'blue cross', 'green triangle', 'yellow star'];
 
 async function openImagesWith(
   playwright: PlaywrightWorkerArgs['playwright'],
-  network: NetworkGuard,
   baseURL: string,
   extraArgs: string[],
 ): Promise<{ browser: Browser; playground: PlaygroundPage }> {
   const browser = await playwright.chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
+  // Guarded like every context (e2e/support/test.ts): nothing to call here.
   const context = await browser.newContext({ baseURL });
-  await network.guard(context);
   const playground = new PlaygroundPage(await context.newPage());
   await playground.open({ backend: 'wasm', labels: LABELS });
   await playground.expectModelReady({ backend: 'wasm' });
@@ -28,9 +27,9 @@ async function openImagesWith(
 }
 
 test.describe('webcam', () => {
-  test('a photo from the camera becomes an item that is ranked, and the camera is turned off', async ({ playwright, network, baseURL }) => {
+  test('a photo from the camera becomes an item that is ranked, and the camera is turned off', async ({ playwright, baseURL }) => {
     // A fake capture device (a moving test pattern) and a permission prompt that always says yes.
-    const { browser, playground } = await openImagesWith(playwright, network, baseURL!, ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
+    const { browser, playground } = await openImagesWith(playwright, baseURL!, ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
     try {
       const { page } = playground;
       await page.getByTestId('webcam-button').click();
@@ -47,8 +46,8 @@ test.describe('webcam', () => {
     }
   });
 
-  test('denied camera permission is explained', async ({ playwright, network, baseURL }) => {
-    const { browser, playground } = await openImagesWith(playwright, network, baseURL!, ['--use-fake-device-for-media-stream', '--deny-permission-prompts']);
+  test('denied camera permission is explained', async ({ playwright, baseURL }) => {
+    const { browser, playground } = await openImagesWith(playwright, baseURL!, ['--use-fake-device-for-media-stream', '--deny-permission-prompts']);
     try {
       await playground.page.getByTestId('webcam-button').click();
       await expect(playground.page.getByTestId('webcam-error')).toContainText('Camera access was denied');
@@ -58,9 +57,9 @@ test.describe('webcam', () => {
     }
   });
 
-  test('a machine with no camera is explained', async ({ playwright, network, baseURL }) => {
+  test('a machine with no camera is explained', async ({ playwright, baseURL }) => {
     // The fake UI grants permission, but with no fake capture device there is no camera.
-    const { browser, playground } = await openImagesWith(playwright, network, baseURL!, ['--use-fake-ui-for-media-stream']);
+    const { browser, playground } = await openImagesWith(playwright, baseURL!, ['--use-fake-ui-for-media-stream']);
     try {
       await playground.page.getByTestId('webcam-button').click();
       await expect(playground.page.getByTestId('webcam-error')).toContainText('No camera was found');

@@ -5,29 +5,28 @@
  */
 import { join } from 'node:path';
 import type { Browser, PlaywrightWorkerArgs } from '@playwright/test';
-import { test, expect, type NetworkGuard } from './support/test';
+import { test, expect } from './support/test';
 import { AudioPage, BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
 import { AUDIO_FIXTURES_DIR } from './support/audio-fixtures';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, fakeMicrophoneArgs } from './support/chromium';
 
 async function openAudioWith(
   playwright: PlaywrightWorkerArgs['playwright'],
-  network: NetworkGuard,
   extraArgs: string[],
   baseURL: string | undefined,
 ): Promise<{ browser: Browser; audio: AudioPage }> {
   const browser = await playwright.chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
   // The suite's own server (playwright.config.ts), whatever port it was given.
+  // Guarded like every context (e2e/support/test.ts): nothing to call here.
   const context = await browser.newContext({ baseURL });
-  await network.guard(context);
   const audio = new AudioPage(await context.newPage());
   await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm' });
   await audio.expectModelReady({ backend: 'wasm' });
   return { browser, audio };
 }
 
-test('a recording from a microphone saying "up" is decoded, transcribed and ranks "up" first', async ({ playwright, network, baseURL }) => {
-  const { browser, audio } = await openAudioWith(playwright, network, fakeMicrophoneArgs(join(AUDIO_FIXTURES_DIR, 'mic-up.wav')), baseURL);
+test('a recording from a microphone saying "up" is decoded, transcribed and ranks "up" first', async ({ playwright, baseURL }) => {
+  const { browser, audio } = await openAudioWith(playwright, fakeMicrophoneArgs(join(AUDIO_FIXTURES_DIR, 'mic-up.wav')), baseURL);
   try {
     await audio.setLabels(WHISPER_WORDS);
     await audio.record(1.5);
@@ -43,9 +42,9 @@ test('a recording from a microphone saying "up" is decoded, transcribed and rank
   }
 });
 
-test('denied microphone permission is explained', async ({ playwright, network, baseURL }) => {
+test('denied microphone permission is explained', async ({ playwright, baseURL }) => {
   // A fake capture device exists, but every permission prompt is answered "no".
-  const { browser, audio } = await openAudioWith(playwright, network, ['--use-fake-device-for-media-stream', '--deny-permission-prompts'], baseURL);
+  const { browser, audio } = await openAudioWith(playwright, ['--use-fake-device-for-media-stream', '--deny-permission-prompts'], baseURL);
   try {
     await audio.recordButton.click();
     await expect(audio.recorderError).toContainText('denied');
@@ -54,9 +53,9 @@ test('denied microphone permission is explained', async ({ playwright, network, 
   }
 });
 
-test('a machine with no microphone is explained', async ({ playwright, network, baseURL }) => {
+test('a machine with no microphone is explained', async ({ playwright, baseURL }) => {
   // The fake UI grants permission, but with no fake capture device there is nothing to record from.
-  const { browser, audio } = await openAudioWith(playwright, network, ['--use-fake-ui-for-media-stream'], baseURL);
+  const { browser, audio } = await openAudioWith(playwright, ['--use-fake-ui-for-media-stream'], baseURL);
   try {
     await audio.recordButton.click();
     await expect(audio.recorderError).toContainText('No microphone');

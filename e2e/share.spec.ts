@@ -20,7 +20,7 @@ function withWasm(link: string): string {
   return url.toString();
 }
 
-test('a demo link with examples reproduces the same top labels in a fresh browser', async ({ page, playground, browser, network }) => {
+test('a demo link with examples reproduces the same top labels in a fresh browser', async ({ page, playground, browser }) => {
   const workspace = new WorkspacePage(page);
   await playground.open({ backend: 'wasm', labels: LABELS });
   await playground.expectModelReady({ model: BUILTIN_MODEL_ID_FOR_TESTS });
@@ -33,7 +33,6 @@ test('a demo link with examples reproduces the same top labels in a fresh browse
   await expect(workspace.shareLinkLength).toHaveAttribute('data-length', String(link.length));
 
   const context = await browser.newContext();
-  await network.guard(context);
   try {
     const fresh = await context.newPage();
     const opened = new PlaygroundPage(fresh);
@@ -56,14 +55,13 @@ test('a demo link with examples reproduces the same top labels in a fresh browse
   }
 });
 
-test('a link built outside the app (Node zlib, Buffer base64url) opens with its settings and examples', async ({ browser, network }) => {
+test('a link built outside the app (Node zlib, Buffer base64url) opens with its settings and examples', async ({ browser }) => {
   const examples = SHAPE_SET.slice(0, 2).map((image) => ({ name: image.name, mime: 'image/png', bytes: image.buffer }));
   const fragment = packShareState(
     { v: 1, task: 'image', model: BUILTIN_MODEL_ID_FOR_TESTS, labels: LABELS, templates: ['an image of a {}.'] },
     examples,
   );
   const context = await browser.newContext();
-  await network.guard(context);
   try {
     const opened = new PlaygroundPage(await context.newPage());
     await opened.page.goto(`/?backend=wasm${fragment}`);
@@ -84,7 +82,7 @@ test('a link built outside the app (Node zlib, Buffer base64url) opens with its 
   }
 });
 
-test('a big picture is downscaled to fit, and the link warns when it is too long for chat apps', async ({ page, playground, browser, network }) => {
+test('a big picture is downscaled to fit, and the link warns when it is too long for chat apps', async ({ page, playground, browser }) => {
   const workspace = new WorkspacePage(page);
   await playground.open({ backend: 'wasm', labels: LABELS });
   await playground.expectModelReady({ model: BUILTIN_MODEL_ID_FOR_TESTS });
@@ -113,7 +111,6 @@ test('a big picture is downscaled to fit, and the link warns when it is too long
 
   // The downscaled copy is a picture the app reads and ranks.
   const context = await browser.newContext();
-  await network.guard(context);
   try {
     const opened = new PlaygroundPage(await context.newPage());
     await opened.page.goto(withWasm(long));

@@ -3,11 +3,15 @@
  * experiments), few-shot heads, confidence thresholds and the bias probe. Waits are on state
  * (data-busy, data-last-run, data-head-id), never on time.
  */
+import { readFile } from 'node:fs/promises';
 import { expect, type Locator, type Page } from '@playwright/test';
 import { BATCH_TIMEOUT } from './playground-page';
 import { openAnalysisTab, type AnalysisTab } from './sections';
 
 export type HeadKind = 'logistic' | 'knn' | 'tip-adapter';
+
+/** The lab's own downloads: the experiments table (prompt lab tab) and the trained head (few-shot tab). */
+export type LabExport = 'export-experiments-csv' | 'export-experiments-json' | 'export-head';
 
 export interface ExperimentRow {
   id: string;
@@ -105,6 +109,13 @@ export class LabPage {
         };
       }),
     );
+  }
+
+  /** Clicks one of the lab's export buttons and returns the downloaded file's name and bytes. */
+  async download(button: LabExport): Promise<{ fileName: string; bytes: Buffer }> {
+    await this.openTab(button === 'export-head' ? 'few-shot' : 'prompt-lab');
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByTestId(button).click()]);
+    return { fileName: download.suggestedFilename(), bytes: await readFile(await download.path()) };
   }
 
   async applyBest(): Promise<void> {
