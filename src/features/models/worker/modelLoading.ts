@@ -152,11 +152,11 @@ export function classifyLoadError(error: unknown, context: LoadContext): ModelLo
   if (UNREADABLE_ONNX.test(message))
     return new ModelLoadError(
       'corrupt',
-      `A model file of ${modelId} is damaged or is not an ONNX file (${message}). The downloaded copy was removed from the cache, so a retry downloads it again.`,
+      `An ONNX file of ${modelId} could not be read: it is damaged or is not an ONNX file (${message}). The downloaded copy was removed from the cache, so a retry downloads it again.`,
     );
   // A dead host mid-download: fetch's TypeError ("Failed to fetch", "NetworkError…").
   if (error instanceof TypeError && /fetch|network/i.test(message))
-    return new ModelLoadError('unreachable', `${hostOf(source)} could not be reached (${message}).`);
+    return new ModelLoadError('unreachable', `No answer from ${hostOf(source)} (${message}): the host is down, or this device is offline.`);
   if (/could not locate|not found/i.test(message)) return new ModelLoadError('not-found', `A file of the model was not found: ${message}`);
   return new ModelLoadError('other', message);
 }
@@ -188,7 +188,7 @@ async function fetchConfig(source: Exclude<ModelSource, { kind: 'folder' }>, mod
     } catch (error) {
       const classified = classifyLoadError(error, { source, modelId, hostFetch });
       if (classified.kind !== 'other') throw classified;
-      throw new ModelLoadError('unreachable', `${hostOf(source)} could not be reached (${error instanceof Error ? error.message : String(error)}).`);
+      throw new ModelLoadError('unreachable', `No answer from ${hostOf(source)} (${error instanceof Error ? error.message : String(error)}): the host is down, or this device is offline.`);
     }
   }
   if (!response.ok) {
