@@ -37,6 +37,11 @@ test('picking a Hub Whisper model shows its size first, then downloads it and sc
     await expect(plan).toContainText(`Downloads ${formatBytes(expectedBytes)}`);
     // Only one-byte range requests so far: nothing downloaded before the user says so.
     expect(hub.requests.filter((r) => r.method === 'GET' && !r.range && r.file?.startsWith('onnx/'))).toEqual([]);
+    // The ONNX files' sizes came through the Hub's redirect: a 302 from the Hub origin, a 206 from the CDN.
+    for (const file of DOWNLOADED_FILES.filter((f) => f.startsWith('onnx/'))) {
+      expect(hub.requestsFor(file, 'hub').some((r) => r.range && r.status === 302), `${file}: redirected\n${hub.describe()}`).toBe(true);
+      expect(hub.requestsFor(file, 'cdn').some((r) => r.range && r.status === 206), `${file}: sized by the CDN\n${hub.describe()}`).toBe(true);
+    }
 
     await page.getByTestId('download-model-button').click();
     await audio.expectModelReady({ backend: 'wasm', model: HUB_MODEL });

@@ -1,8 +1,10 @@
 /**
- * Loading a model from a Hub mirror (`?hub=`), served by a local Hub mimic: progress, caching
- * across reloads, and the error paths (model not found, host unreachable) with the offer to
- * switch to the built-in model.
+ * Loading a model from a Hub mirror (`?hub=`), served by a local Hub mimic that answers like
+ * huggingface.co (large files through a 302 to a second, CDN origin): progress, caching across
+ * reloads, and the error paths (model not found, host unreachable) with the offer to switch to the
+ * built-in model. The first test checks the mimic itself against the Hub's documented answers.
  */
+import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from './support/test';
@@ -20,6 +22,42 @@ test.beforeEach(async () => {
 test.afterEach(async ({}, testInfo) => {
   await testInfo.attach('hub-requests', { body: hub.describe(), contentType: 'text/plain' });
   await hub.stop();
+});
+
+test('the mimic answers like huggingface.co: 302 to the CDN with X-Linked-*, content-hash ETags, 304, 401 and 404', async () => {
+  const resolve = (model: string, file: string) => `${hub.url}${model}/resolve/main/${file}`;
+  const lfs = await fetch(resolve(HUB_MODEL, 'onnx/vision_model.onnx'), { method: 'HEAD', redirect: 'manual' });
+  const { size, sha256 } = hub.fileInfo(HUB_MODEL, 'onnx/vision_model.onnx');
+  expect(lfs.status).toBe(302);
+  expect(lfs.headers.get('x-linked-size')).toBe(String(statSync(join(BUILTIN_MODEL_DIR, 'onnx/vision_model.onnx')).size));
+  expect(lfs.headers.get('x-linked-etag')).toBe(`"${sha256}"`);
+  expect(lfs.headers.get('x-repo-commit')).toMatch(/^[0-9a-f]{40}$/);
+  const location = lfs.headers.get('location')!;
+  expect(new URL(location).origin, 'the redirect goes to another origin').toBe(new URL(hub.cdnUrl).origin);
+  expect(new URL(location).pathname.endsWith(`/${sha256}`), 'the CDN path carries the SHA-256').toBe(true);
+
+  const cdn = await fetch(location, { headers: { Range: 'bytes=0-0' } });
+  expect(cdn.status).toBe(206);
+  expect(cdn.headers.get('content-range')).toBe(`bytes 0-0/${size}`);
+  expect(cdn.headers.get('access-control-allow-origin')).toBe('*');
+  expect(cdn.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+  expect(cdn.headers.get('access-control-expose-headers')).toMatch(/Content-Range.*Content-Length|Content-Length.*Content-Range/);
+  expect(cdn.headers.get('etag')).toBe(`"${sha256}"`);
+  await cdn.body?.cancel();
+  expect((await fetch(location, { headers: { 'If-None-Match': `"${sha256}"` } })).status).toBe(304);
+
+  // A small file comes straight from the Hub origin, its ETag the git blob id (checked with git itself).
+  const small = await fetch(resolve(HUB_MODEL, 'config.json'), { method: 'HEAD', redirect: 'manual' });
+  const gitSha = execFileSync('git', ['hash-object', join(BUILTIN_MODEL_DIR, 'config.json')], { encoding: 'utf8' }).trim();
+  expect(small.status).toBe(200);
+  expect(small.headers.get('etag')).toBe(`"${gitSha}"`);
+  expect((await fetch(resolve(HUB_MODEL, 'config.json'), { headers: { 'If-None-Match': `"${gitSha}"` } })).status).toBe(304);
+
+  const missingRepo = await fetch(resolve('test-org/no-such-model', 'config.json'), { method: 'HEAD' });
+  expect([missingRepo.status, missingRepo.headers.get('x-error-code')]).toEqual([401, 'RepoNotFound']);
+  const missingFile = await fetch(resolve(HUB_MODEL, 'onnx/no_such_file.onnx'), { method: 'HEAD' });
+  expect([missingFile.status, missingFile.headers.get('x-error-code')]).toEqual([404, 'EntryNotFound']);
+  expect(hub.requests.map((r) => r.origin)).toContain('cdn');
 });
 
 test('downloads from the mirror with progress, classifies, and reloads from the cache', async ({ page, playground }) => {
@@ -41,8 +79,12 @@ test('downloads from the mirror with progress, classifies, and reloads from the 
       expect(p.loaded, `${p.file}: loaded == total once ready`).toBe(p.total);
     }
     for (const file of ONNX_FILES) {
-      const full = hub.requestsFor(file).filter((r) => r.method === 'GET' && r.status === 200);
-      expect(full.length, `${file} was downloaded from the mirror:\n${hub.describe()}`).toBeGreaterThanOrEqual(1);
+      // As from huggingface.co: the Hub origin redirects, the CDN origin sends the whole file.
+      const redirects = hub.requestsFor(file, 'hub').filter((r) => r.method === 'GET' && r.status === 302);
+      expect(redirects.length, `${file} was redirected by the Hub origin:\n${hub.describe()}`).toBeGreaterThanOrEqual(1);
+      expect(redirects[0]!.location).toContain(hub.fileInfo(HUB_MODEL, file).sha256);
+      const full = hub.requestsFor(file, 'cdn').filter((r) => r.method === 'GET' && r.status === 200 && !r.range);
+      expect(full.map((r) => r.bytes), `${file} was downloaded whole from the CDN origin:\n${hub.describe()}`).toContain(statSync(join(BUILTIN_MODEL_DIR, file)).size);
     }
   });
 
@@ -56,7 +98,8 @@ test('downloads from the mirror with progress, classifies, and reloads from the 
     await page.reload();
     await playground.expectModelReady({ backend: 'wasm', model: HUB_MODEL });
     const onnx = hub.requestsFor(/^onnx\//);
-    expect(onnx, `no model weights fetched again after the reload:\n${hub.describe()}`).toEqual([]);
+    expect(onnx, `no model weights fetched again after the reload, from either origin:\n${hub.describe()}`).toEqual([]);
+    expect(hub.requests.filter((r) => r.origin === 'cdn'), `nothing asked of the CDN origin:\n${hub.describe()}`).toEqual([]);
     const other = hub.requests.filter((r) => r.method !== 'OPTIONS');
     // Ideally nothing at all is fetched again; a revalidation of small JSON files is reported, not failed.
     if (other.length > 0) {
@@ -72,8 +115,8 @@ test('downloads from the mirror with progress, classifies, and reloads from the 
     await page.reload();
     await playground.expectModelReady({ backend: 'wasm', model: HUB_MODEL });
     for (const file of ONNX_FILES) {
-      const full = hub.requestsFor(file).filter((r) => r.method === 'GET' && r.status === 200);
-      expect(full.length, `${file} downloaded again after clearing:\n${hub.describe()}`).toBeGreaterThanOrEqual(1);
+      const full = hub.requestsFor(file, 'cdn').filter((r) => r.method === 'GET' && r.status === 200 && !r.range);
+      expect(full.length, `${file} downloaded again from the CDN after clearing:\n${hub.describe()}`).toBeGreaterThanOrEqual(1);
     }
   });
 });

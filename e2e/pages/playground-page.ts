@@ -20,6 +20,8 @@ export interface OpenOptions {
   debug?: boolean;
   /** false: `?virtualize=0`, every item in the DOM (the scale benchmark's baseline). */
   virtualize?: boolean;
+  /** `?stallTimeoutMs=`: the worker's stall timeout for model downloads (honoured with `debug` only). */
+  stallTimeoutMs?: number;
 }
 
 export interface Prediction {
@@ -55,6 +57,9 @@ export class PlaygroundPage {
   readonly modelError: Locator;
   readonly useBuiltinButton: Locator;
   readonly retryHubButton: Locator;
+  readonly cancelModelLoadButton: Locator;
+  readonly modelNotice: Locator;
+  readonly downloadPlan: Locator;
   readonly imageInput: Locator;
   readonly labelsInput: Locator;
   readonly templateInput: Locator;
@@ -75,6 +80,9 @@ export class PlaygroundPage {
     this.modelError = page.getByTestId('model-error');
     this.useBuiltinButton = page.getByTestId('use-builtin-button');
     this.retryHubButton = page.getByTestId('retry-hub-button');
+    this.cancelModelLoadButton = page.getByTestId('cancel-model-load');
+    this.modelNotice = page.getByTestId('model-notice');
+    this.downloadPlan = page.getByTestId('download-plan');
     this.imageInput = page.getByTestId('image-input');
     this.labelsInput = page.getByTestId('labels-input');
     this.templateInput = page.getByTestId('template-input');
@@ -101,6 +109,7 @@ export class PlaygroundPage {
     if (options.hub !== undefined) params.set('hub', options.hub);
     if (options.debug) params.set('debug', '1');
     if (options.virtualize === false) params.set('virtualize', '0');
+    if (options.stallTimeoutMs !== undefined) params.set('stallTimeoutMs', String(options.stallTimeoutMs));
     const text = params.toString();
     return text ? `/?${text}` : '/';
   }
@@ -128,6 +137,24 @@ export class PlaygroundPage {
   async expectModelError(timeout = MODEL_READY_TIMEOUT): Promise<void> {
     await expect(this.modelStatus).toHaveAttribute('data-state', 'error', { timeout });
     await expect(this.modelError).toBeVisible();
+  }
+
+  /** Waits for a load failure of this kind (the model-error's `data-kind`: not-found, no-access, stalled, …). */
+  async expectModelErrorKind(kind: string, timeout = MODEL_READY_TIMEOUT): Promise<void> {
+    await this.expectModelError(timeout);
+    await expect(this.modelError).toHaveAttribute('data-kind', kind);
+  }
+
+  /**
+   * Picks a Hub model by id in the model panel ("Other Hub model…"), waits for the download plan to
+   * have an answer (a size, or "size unknown"), and confirms the download.
+   */
+  async downloadHubModel(modelId: string): Promise<void> {
+    await this.expandModelPanel();
+    await this.page.getByTestId('model-select').selectOption('__custom__');
+    await this.page.getByTestId('custom-model-input').fill(modelId);
+    await expect(this.downloadPlan).not.toContainText('Checking');
+    await this.page.getByTestId('download-model-button').click();
   }
 
   async fileProgresses(): Promise<FileProgress[]> {

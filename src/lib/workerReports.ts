@@ -30,7 +30,31 @@ export interface LoadedModelInfo {
   warmupMs: number;
 }
 
-export type LoadErrorKind = 'not-found' | 'unreachable' | 'invalid-model' | 'other';
+/**
+ * Why a model load failed, as the UI explains it: each kind has its own heading and advice.
+ * - `unreachable`: no answer from the host at all (down, offline, refused).
+ * - `not-found`: the host answered 404: a file (or, on a plain mirror, the model) is not there.
+ * - `no-access`: 401/403: on the Hub a missing repository and a private or gated one answer alike.
+ * - `server-error`: a 5xx answer; usually temporary.
+ * - `stalled`: the host stopped sending data (STALL_TIMEOUT_MS without a byte).
+ * - `truncated`: a download broke off before its Content-Length.
+ * - `corrupt`: a downloaded ONNX file could not be read (damaged, or not an ONNX file).
+ * - `wrong-kind`: the model is of another kind than the view runs (an audio model in the image view).
+ * - `cancelled`: the user stopped the load.
+ * - `invalid-model`: the files are there but are not a model this app can load (a folder without config.json).
+ */
+export type LoadErrorKind =
+  | 'not-found'
+  | 'unreachable'
+  | 'no-access'
+  | 'server-error'
+  | 'stalled'
+  | 'truncated'
+  | 'corrupt'
+  | 'wrong-kind'
+  | 'cancelled'
+  | 'invalid-model'
+  | 'other';
 
 /** The image (CLIP) worker's counters. */
 export interface WorkerStats {

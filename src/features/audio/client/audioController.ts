@@ -252,6 +252,10 @@ export class AudioController implements ModelChooser {
     this.loader.chooseModel(modelId);
   }
 
+  cancelModelLoad(): void {
+    this.loader.cancelModelLoad();
+  }
+
   /** The worker restarted (crash) or a new model loads: it holds none of our clips any more. */
   forgetWorkerState(): void {
     this.runs.abort();

@@ -35,7 +35,7 @@ async function familyOf(modelId: string, onProgress: (event: ProgressInfo) => vo
 /** Loads a Whisper or CLAP model on WebGPU or WASM (shared fallback), then warms it up on a short silent clip. */
 export async function loadAudio(request: LoadModelRequest, reportFiles: (files: FileProgress[]) => void): Promise<LoadedAudio> {
   const guess = audioCatalogEntryFor(request.modelId);
-  return loadWithBackendFallback(request, reportFiles, async (backend, adapter, tracker) => {
+  return loadWithBackendFallback('audio', request, reportFiles, async (backend, adapter, tracker) => {
     const started = performance.now();
     const entry: AudioCatalogModel = { ...guess, family: await familyOf(request.modelId, tracker.onProgress) };
     const dtype = chooseDtype(entry, backend, adapter?.features.has('shader-f16') ?? false);

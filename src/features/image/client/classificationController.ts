@@ -134,6 +134,10 @@ export class ClassificationController implements ModelChooser {
     this.loader.chooseModel(modelId);
   }
 
+  cancelModelLoad(): void {
+    this.loader.cancelModelLoad();
+  }
+
   cancelBatch(): void {
     this.store.getState().setEmbeddingPaused(true);
     this.runs.abort();

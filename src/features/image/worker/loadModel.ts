@@ -34,7 +34,7 @@ const WARMUP_IMAGE_SIDE_PX = 32;
 /** Loads both towers on WebGPU (or WASM, with the shared fallback), then warms them up. */
 export async function loadClip(request: LoadModelRequest, reportFiles: (files: FileProgress[]) => void): Promise<LoadedClip> {
   const entry = imageCatalogEntryFor(request.modelId);
-  return loadWithBackendFallback(request, reportFiles, async (backend, adapter, tracker) => {
+  return loadWithBackendFallback('image', request, reportFiles, async (backend, adapter, tracker) => {
     const started = performance.now();
     const dtype = chooseDtype(entry, backend, adapter?.features.has('shader-f16') ?? false);
     const common = { device: backend, progress_callback: tracker.onProgress } as const;

@@ -3,6 +3,7 @@ import { type ModelDtype } from '../../../lib/workerReports';
 import { type Task } from '../../../lib/tasks';
 import type { Backend } from '../../../lib/workerReports';
 import type { BackendPreference } from '../../../lib/urlState';
+import { STALL_TIMEOUT_MS } from '../shared/stallTimeout';
 
 /** transformers.js keeps downloaded model files in this Cache Storage bucket (its default key). */
 export const MODEL_CACHE_NAME = 'transformers-cache';
@@ -23,16 +24,23 @@ export async function plannedBackend(preference: BackendPreference): Promise<{ b
 }
 
 /**
- * Asks for the first byte only, as transformers.js does: the Hub and mirrors answer 206 with the
- * full size in Content-Range; a server without range support answers 200 and we stop reading.
+ * Asks for the first byte only, as transformers.js does. The Hub answers a large (LFS) file with a
+ * 302 to its CDN, which the browser follows (it can't be stopped at the redirect: `redirect: 'manual'`
+ * hides every header) keeping the Range header, so the CDN's 206 gives the full size in
+ * Content-Range; small files answer 206 directly. `X-Linked-Size`, the Hub's own size header, is
+ * read when a mirror answers with it without redirecting. A server without range support answers
+ * 200 and we stop reading.
  */
 async function remoteFileSize(url: string, signal: AbortSignal): Promise<number | null> {
-  const response = await fetch(url, { headers: { Range: 'bytes=0-0' }, cache: 'no-store', signal });
+  // A host that accepts the request and then says nothing must not leave the plan "checking" forever.
+  const response = await fetch(url, { headers: { Range: 'bytes=0-0' }, cache: 'no-store', signal: AbortSignal.any([signal, AbortSignal.timeout(STALL_TIMEOUT_MS)]) });
   if (!response.ok) return null;
   const total = response.headers.get('content-range')?.match(/\/(\d+)$/)?.[1];
+  const linked = response.headers.get('x-linked-size');
   const length = response.headers.get('content-length');
   await response.body?.cancel().catch(() => undefined);
   if (total) return Number(total);
+  if (linked && /^\d+$/.test(linked)) return Number(linked);
   return response.status === 200 && length !== null ? Number(length) : null;
 }
 

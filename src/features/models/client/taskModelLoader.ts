@@ -3,27 +3,33 @@ import type { AppState } from '../../../store';
 import { modelIdOf } from '../../../store/settingsSlice';
 import { BUILTIN_MODEL_IDS, type Task } from '../../../lib/tasks';
 import type { ModelSource } from '../shared/loadProtocol';
+import { stallTimeoutOverride } from '../shared/stallTimeout';
 import type { LoadedModelInfo } from '../../../lib/workerReports';
 import { ModelLoadFailure, type LoadOptions } from './modelWorkerBridge';
 
-/** The one bridge method the loader uses. */
+/** The bridge methods the loader uses: a load, and stopping the worker to cancel one. */
 export interface LoadingBridge {
   load(options: LoadOptions): Promise<LoadedModelInfo>;
+  terminate(): void;
 }
 
 export const LOCAL_FOLDER_PREFIX = 'local/';
 
-export function modelSourceFor(state: AppState, task: Task, appBaseUrl: string): ModelSource {
+/** `stallTimeoutMs`: a shorter stall timeout for the network sources (a test hook), else the worker's default. */
+export function modelSourceFor(state: AppState, task: Task, appBaseUrl: string, stallTimeoutMs?: number): ModelSource {
   const modelId = modelIdOf(state, task);
   const pickedFolder = state.models[task].pickedFolder;
-  if (modelId.startsWith('builtin/')) return { kind: 'builtin', baseUrl: appBaseUrl };
+  const stall = stallTimeoutMs === undefined ? {} : { stallTimeoutMs };
+  if (modelId.startsWith('builtin/')) return { kind: 'builtin', baseUrl: appBaseUrl, ...stall };
   if (modelId.startsWith(LOCAL_FOLDER_PREFIX) && pickedFolder) return { kind: 'folder', name: pickedFolder.name, files: pickedFolder.files };
-  return { kind: 'hub', host: state.hubHost };
+  return { kind: 'hub', host: state.hubHost, ...stall };
 }
 
 /** What the model panel needs from a task's controller. */
 export interface ModelChooser {
   chooseModel(modelId: string): void;
+  /** Stops the model load under way (a slow or stalled download): see TaskModelLoader.cancelModelLoad. */
+  cancelModelLoad(): void;
 }
 
 /**
@@ -36,6 +42,10 @@ export class TaskModelLoader implements ModelChooser {
   private active = false;
   /** Whether the user (or a link) chose the model in this session; a remembered default may fall back silently. */
   private explicitModelChoice: boolean;
+  /** The last model that became ready in this session: where a cancelled load goes back to. */
+  private lastReadyModelId: string | null = null;
+  /** `?debug=1&stallTimeoutMs=…`: read once; only tests shorten the worker's stall timeout. */
+  private readonly stallTimeoutMs: number | undefined;
 
   constructor(
     private readonly task: Task,
@@ -48,6 +58,7 @@ export class TaskModelLoader implements ModelChooser {
     private readonly beforeLoad: () => void,
   ) {
     this.explicitModelChoice = explicitModelChoice;
+    this.stallTimeoutMs = debug && typeof location !== 'undefined' ? stallTimeoutOverride(location.search) : undefined;
   }
 
   /**
@@ -81,6 +92,27 @@ export class TaskModelLoader implements ModelChooser {
     else state.setTaskModelId(this.task, modelId);
   }
 
+  /**
+   * Stops the load under way (the worker goes, and its downloads with it). Back to the model that
+   * was ready before, if there was one (from the cache: quick), with a notice that offers to try
+   * the cancelled one again; otherwise a "cancelled" status with a retry and the built-in model.
+   */
+  cancelModelLoad(): void {
+    const state = this.store.getState();
+    const status = state.models[this.task].status;
+    if (status.state !== 'loading') return;
+    this.generation++;
+    this.bridge.terminate();
+    state.setFileProgress(this.task, []);
+    const previous = this.lastReadyModelId;
+    if (previous !== null && previous !== status.modelId) {
+      state.setModelNotice(this.task, { text: `Stopped loading ${status.modelId}; back to ${previous}.`, retryModelId: status.modelId });
+      state.setTaskModelId(this.task, previous);
+      return;
+    }
+    state.setModelStatus(this.task, { state: 'error', modelId: status.modelId, kind: 'cancelled', message: `Stopped loading ${status.modelId}.` });
+  }
+
   async load(): Promise<LoadedModelInfo | null> {
     const generation = ++this.generation;
     this.beforeLoad();
@@ -91,7 +123,7 @@ export class TaskModelLoader implements ModelChooser {
     try {
       const info = await this.bridge.load({
         modelId,
-        source: modelSourceFor(state, this.task, this.appBaseUrl),
+        source: modelSourceFor(state, this.task, this.appBaseUrl, this.stallTimeoutMs),
         backend: state.backendPreference,
         keepInputsForDebug: this.debug,
         onProgress: (files) => {
@@ -99,6 +131,7 @@ export class TaskModelLoader implements ModelChooser {
         },
       });
       if (generation !== this.generation) return null;
+      this.lastReadyModelId = modelId;
       this.store.getState().setModelStatus(this.task, { state: 'ready', modelId, info });
       if (info.fallbackReason) this.store.getState().setModelNotice(this.task, { text: info.fallbackReason });
       return info;

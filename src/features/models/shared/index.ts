@@ -2,3 +2,5 @@
 export { audioCatalogEntryFor, chooseDtype, imageCatalogEntryFor, sessionDtype } from './catalog';
 export type { AudioCatalogModel, ImageCatalogModel } from './catalog';
 export type { BaseWorkerEvent, CancelRequest, LoadModelRequest, ModelSource } from './loadProtocol';
+export { modelKindMismatch } from './modelKinds';
+export { STALL_TIMEOUT_MS, stallTimeoutOverride } from './stallTimeout';

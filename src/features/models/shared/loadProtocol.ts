@@ -6,9 +6,13 @@
 import type { BackendPreference } from '../../../lib/urlState';
 import type { FileProgress, LoadErrorKind, LoadedModelInfo } from '../../../lib/workerReports';
 
+/**
+ * Where a model's files come from. The two network sources may carry a shorter stall timeout than
+ * STALL_TIMEOUT_MS (a test hook, see ./stallTimeout.ts); the worker uses the default otherwise.
+ */
 export type ModelSource =
-  | { kind: 'builtin'; baseUrl: string }
-  | { kind: 'hub'; host: string }
+  | { kind: 'builtin'; baseUrl: string; stallTimeoutMs?: number }
+  | { kind: 'hub'; host: string; stallTimeoutMs?: number }
   /** A model folder the user picked: relative path (as on the Hub, e.g. `onnx/text_model.onnx`) → file. */
   | { kind: 'folder'; name: string; files: ReadonlyArray<{ path: string; file: File }> };
 

@@ -8,8 +8,27 @@ import { LOCAL_FOLDER_PREFIX } from '../client/taskModelLoader';
 import { CATALOGS, catalogEntryFor } from '../shared/catalog';
 import { BUILTIN_MODEL_IDS } from '../../../lib/tasks';
 import { clearModelCache, listCachedModels, planDownload, type CachedModel, type PlannedDownload } from '../client/modelFiles';
+import type { LoadErrorKind } from '../../../lib/workerReports';
 
 const CUSTOM_CHOICE = '__custom__';
+
+/** The heading each kind of load failure gets above the worker's own sentence (which names the file, host and numbers). */
+const LOAD_ERROR_HEADINGS: Record<LoadErrorKind, string> = {
+  unreachable: 'The model host could not be reached.',
+  'not-found': 'Model not found.',
+  'no-access': 'Model not found, or private: it needs access.',
+  'server-error': 'The model host had an error.',
+  stalled: 'The download stalled.',
+  truncated: 'The download was cut short.',
+  corrupt: 'A model file is damaged.',
+  'wrong-kind': 'Wrong kind of model for this view.',
+  cancelled: 'Loading cancelled.',
+  'invalid-model': 'Not a model this app can load.',
+  other: 'The model could not be loaded.',
+};
+
+/** Failures a second attempt can't fix: the same files would be refused again. */
+const NO_RETRY: ReadonlySet<LoadErrorKind> = new Set(['wrong-kind']);
 
 function useTaskModelChooser() {
   const task = useAppStore((s) => s.task);
@@ -55,14 +74,16 @@ function ModelStatusLine({ compact = false }: { compact?: boolean }) {
         )}
         {status.state === 'error' && <span className="font-semibold text-red-700">Could not load {status.modelId}</span>}
       </div>
+      {status.state === 'loading' && (
+        // A slow or stalled download can always be stopped; the worker's stall timeout is the backstop.
+        <button data-testid="cancel-model-load" className="btn text-xs" onClick={() => controller.cancelModelLoad()}>
+          Cancel loading
+        </button>
+      )}
       {status.state === 'error' && (
         <div className="rounded border border-red-300 bg-red-50 p-2 text-sm">
-          <p data-testid="model-error" className="break-words">
-            {status.kind === 'unreachable'
-              ? `The model host could not be reached. ${status.message}`
-              : status.kind === 'not-found'
-                ? `Model not found. ${status.message}`
-                : status.message}
+          <p data-testid="model-error" data-kind={status.kind} role="alert" className="break-words">
+            <span className="font-semibold">{LOAD_ERROR_HEADINGS[status.kind]}</span> {status.message}
           </p>
           <div className="mt-2 flex gap-2">
             {status.modelId !== BUILTIN_MODEL_IDS[task] && (
@@ -70,9 +91,11 @@ function ModelStatusLine({ compact = false }: { compact?: boolean }) {
                 Use the built-in model
               </button>
             )}
-            <button data-testid="retry-hub-button" className="btn" onClick={() => controller.chooseModel(status.modelId)}>
-              Retry
-            </button>
+            {!NO_RETRY.has(status.kind) && (
+              <button data-testid="retry-hub-button" className="btn" onClick={() => controller.chooseModel(status.modelId)}>
+                Retry
+              </button>
+            )}
           </div>
         </div>
       )}

@@ -2,10 +2,14 @@
  * Model loading shared by every model worker: where the files come from, a plain-language
  * pre-flight check, our own per-file progress records, and WebGPU with a WASM fallback.
  */
-import { ModelFileNotFoundError, env, type ProgressInfo } from '@huggingface/transformers';
+import { env, type ProgressInfo } from '@huggingface/transformers';
+import { formatBytes } from '../../../lib/format';
+import type { Task } from '../../../lib/tasks';
 import type { ModelDtype, ModelFamily } from '../../../lib/workerReports';
 import type { LoadModelRequest, ModelSource } from '../shared/loadProtocol';
+import { modelKindMismatch } from '../shared/modelKinds';
 import type { Backend, FileProgress, LoadErrorKind, LoadedModelInfo } from '../../../lib/workerReports';
+import { HostFetch, HostStalledError, TruncatedDownloadError } from './hostFetch';
 import { configUrlOf, configureModelSource, configureOrtRuntime } from './runtimeEnv';
 
 export class ModelLoadError extends Error {
@@ -52,52 +56,182 @@ export class FileProgressTracker {
   };
 }
 
-export function classifyLoadError(error: unknown): ModelLoadError {
+/** What a failure is explained against: the model, where it came from, and what the host answered. */
+export interface LoadContext {
+  source: ModelSource;
+  modelId: string;
+  hostFetch: HostFetch | null;
+}
+
+function hostOf(source: ModelSource): string {
+  switch (source.kind) {
+    case 'builtin':
+      return source.baseUrl;
+    case 'hub':
+      return source.host;
+    case 'folder':
+      return `the folder "${source.name}"`;
+  }
+}
+
+/** The repository path of a model file URL (`onnx/vision_model.onnx`), or the URL when it is not one. */
+export function fileOfUrl(url: string, modelId: string): string {
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(url).pathname);
+  } catch {
+    return url;
+  }
+  const marker = `/${modelId}/`;
+  const at = path.indexOf(marker);
+  if (at < 0) return url;
+  const rest = path.slice(at + marker.length);
+  // Hub layout: {model}/resolve/{revision}/{file}; the built-in models: {model}/{file}.
+  return rest.startsWith('resolve/') ? rest.split('/').slice(2).join('/') : rest;
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+function receivedOf(received: number | null, expected: number | null): string {
+  if (received === null) return 'before the first byte';
+  return expected === null ? `after ${formatBytes(received)}` : `after ${formatBytes(received)} of ${formatBytes(expected)}`;
+}
+
+/** The plain-language failure for an HTTP status the host answered for one file. */
+function statusFailure(status: number, errorCode: string | null, file: string, context: LoadContext): ModelLoadError {
+  const { modelId, source } = context;
+  const host = hostOf(source);
+  const code = errorCode ? `, ${errorCode}` : '';
+  if (status === 401 || status === 403)
+    return new ModelLoadError(
+      'no-access',
+      `${modelId} was not found on ${host}, or it is private or gated and needs access (HTTP ${status}${code} for ${file}). The Hub answers both the same way; this app downloads public models only.`,
+    );
+  if (status === 404)
+    return file === 'config.json'
+      ? new ModelLoadError('not-found', `No model "${modelId}" at ${host}: it has no config.json (HTTP 404${code}).`)
+      : new ModelLoadError('not-found', `${file} is missing from ${modelId} on ${host} (HTTP 404${code}).`);
+  if (status >= 500)
+    return new ModelLoadError('server-error', `${host} had an error serving ${file} of ${modelId} (HTTP ${status}). This is usually temporary: retry in a moment.`);
+  return new ModelLoadError('other', `${host} answered HTTP ${status} for ${file} of ${modelId}.`);
+}
+
+/** ORT's words for an ONNX file it could not parse (random bytes, a file cut short). */
+const UNREADABLE_ONNX = /protobuf parsing failed|INVALID_PROTOBUF|ERROR_CODE: 7\b/i;
+
+function errorChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current !== undefined && chain.length < 5; current = current instanceof Error ? current.cause : undefined) chain.push(current);
+  return chain;
+}
+
+/** Names the failure of a load in words the model panel can show, from what the host answered and what broke. */
+export function classifyLoadError(error: unknown, context: LoadContext): ModelLoadError {
   if (error instanceof ModelLoadError) return error;
+  const { modelId, source, hostFetch } = context;
+  const chain = errorChain(error);
+  const stalled = chain.find((e): e is HostStalledError => e instanceof HostStalledError);
+  if (stalled)
+    return new ModelLoadError(
+      'stalled',
+      `The model host stopped sending data: nothing arrived for ${seconds(stalled.timeoutMs)} while downloading ${fileOfUrl(stalled.url, modelId)} (${receivedOf(stalled.received, stalled.expected)}), so the download was stopped.`,
+    );
+  const truncated = chain.find((e): e is TruncatedDownloadError => e instanceof TruncatedDownloadError);
+  if (truncated)
+    return new ModelLoadError(
+      'truncated',
+      `The download of ${fileOfUrl(truncated.url, modelId)} broke off ${receivedOf(truncated.received, truncated.expected)}: the connection closed before the file was complete. Nothing of it was kept.`,
+    );
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof ModelFileNotFoundError || /\b(404|401)\b|not found|could not locate/i.test(message))
-    return new ModelLoadError('not-found', `A file of the model was not found: ${message}`);
+  // transformers.js names the URL it failed on; what the host answered for it says why.
+  for (const [url, answer] of hostFetch?.failures ?? []) {
+    if (message.includes(url)) return statusFailure(answer.status, answer.errorCode, fileOfUrl(url, modelId), context);
+  }
+  if (UNREADABLE_ONNX.test(message))
+    return new ModelLoadError(
+      'corrupt',
+      `An ONNX file of ${modelId} could not be read: it is damaged or is not an ONNX file (${message}). The downloaded copy was removed from the cache, so a retry downloads it again.`,
+    );
+  // A dead host mid-download: fetch's TypeError ("Failed to fetch", "NetworkError…").
+  if (error instanceof TypeError && /fetch|network/i.test(message))
+    return new ModelLoadError('unreachable', `No answer from ${hostOf(source)} (${message}): the host is down, or this device is offline.`);
+  if (/could not locate|not found/i.test(message)) return new ModelLoadError('not-found', `A file of the model was not found: ${message}`);
   return new ModelLoadError('other', message);
 }
 
-async function isInModelCache(url: string): Promise<boolean> {
-  if (!('caches' in self)) return false;
+async function cachedResponse(url: string): Promise<Response | undefined> {
+  if (!('caches' in self)) return undefined;
   const cache = await caches.open(env.cacheKey);
-  return (await cache.match(url)) !== undefined;
+  return cache.match(url);
 }
 
-/**
- * Asks for config.json before handing over to transformers.js, which reports a missing file and
- * a dead host in ways that are hard to tell apart (sometimes as a TypeError further down).
- * Returns the parsed config (null when it was not fetched because the model is cached).
- */
-async function preflight(source: ModelSource, modelId: string): Promise<void> {
-  if (source.kind === 'folder') {
-    if (!source.files.some((f) => f.path === 'config.json'))
-      throw new ModelLoadError('invalid-model', `The folder "${source.name}" has no config.json at its top level.`);
-    return;
-  }
-  const url = configUrlOf(source, modelId);
-  if (!url) return;
+/** Drops a model's files from the download cache (a damaged file must not be read back on the retry). */
+async function evictFromModelCache(source: ModelSource, modelId: string): Promise<void> {
+  if (source.kind !== 'hub' || !('caches' in self)) return;
+  const cache = await caches.open(env.cacheKey);
+  const prefix = `${source.host}${modelId}/`;
+  for (const request of await cache.keys()) if (request.url.startsWith(prefix)) await cache.delete(request);
+}
+
+/** The model's config.json, parsed; a ModelLoadError when the host's answer says there is no model. */
+async function fetchConfig(source: Exclude<ModelSource, { kind: 'folder' }>, modelId: string, hostFetch: HostFetch): Promise<unknown> {
+  const url = configUrlOf(source, modelId)!;
   // A model already in the browser cache loads offline and needs no question to the host.
-  if (source.kind === 'hub' && (await isInModelCache(url))) return;
+  const cached = source.kind === 'hub' ? await cachedResponse(url) : undefined;
   let response: Response;
-  try {
-    response = await fetch(url, { cache: 'no-store' });
-  } catch (error) {
-    const host = source.kind === 'hub' ? source.host : source.baseUrl;
-    throw new ModelLoadError('unreachable', `${host} could not be reached (${error instanceof Error ? error.message : String(error)}).`);
+  if (cached) response = cached;
+  else {
+    try {
+      response = await hostFetch.fetch(url, { cache: 'no-store' });
+    } catch (error) {
+      const classified = classifyLoadError(error, { source, modelId, hostFetch });
+      if (classified.kind !== 'other') throw classified;
+      throw new ModelLoadError('unreachable', `No answer from ${hostOf(source)} (${error instanceof Error ? error.message : String(error)}): the host is down, or this device is offline.`);
+    }
   }
-  if (response.status === 404 || response.status === 401) {
+  if (!response.ok) {
     await response.body?.cancel().catch(() => undefined);
-    throw new ModelLoadError('not-found', `No model "${modelId}" at ${url} (HTTP ${response.status}).`);
+    throw statusFailure(response.status, response.headers.get('x-error-code'), 'config.json', { source, modelId, hostFetch });
   }
-  if (!response.ok) throw new ModelLoadError('other', `The model host answered HTTP ${response.status} for ${url}.`);
   // Static hosts often answer a missing file with their index page; that is not a model.
   const config: unknown = await response.json().catch(() => null);
   if (typeof config !== 'object' || config === null || !('model_type' in config))
     throw new ModelLoadError('not-found', `No model "${modelId}" at ${url}: the host did not answer with a model config.`);
+  return config;
 }
+
+/**
+ * Reads config.json before handing over to transformers.js, which reports a missing file and a
+ * dead host in ways that are hard to tell apart (sometimes as a TypeError further down), and checks
+ * that the model is of a kind this task runs, all before any weights download.
+ */
+async function preflight(task: Task, source: ModelSource, modelId: string, hostFetch: HostFetch | null): Promise<void> {
+  let config: unknown;
+  if (source.kind === 'folder') {
+    const file = source.files.find((f) => f.path === 'config.json')?.file;
+    if (!file) throw new ModelLoadError('invalid-model', `The folder "${source.name}" has no config.json at its top level.`);
+    config = await file.text().then((text) => JSON.parse(text) as unknown, () => null);
+    if (typeof config !== 'object' || config === null) throw new ModelLoadError('invalid-model', `The folder "${source.name}" has a config.json that is not JSON.`);
+  } else {
+    config = await fetchConfig(source, modelId, hostFetch!);
+  }
+  const modelType = typeof config === 'object' && config !== null && 'model_type' in config ? config.model_type : undefined;
+  const mismatch = modelKindMismatch(task, modelId, modelType);
+  if (mismatch) throw new ModelLoadError('wrong-kind', mismatch);
+}
+
+/** Failures that are about the files or the host, not the backend: WASM would fail the same way, so it is not tried. */
+const NOT_A_BACKEND_PROBLEM: ReadonlySet<LoadErrorKind> = new Set([
+  'not-found',
+  'unreachable',
+  'no-access',
+  'server-error',
+  'stalled',
+  'truncated',
+  'wrong-kind',
+]);
 
 /** What a task's loader returns for one backend; the shared code adds the `info` record. */
 export interface BackendLoad {
@@ -127,6 +261,7 @@ export type LoadOnBackend<T extends BackendLoad> = (backend: Backend, adapter: G
  * missing or fails to load or warm up. `loadOn` loads, then warms up, the task's model.
  */
 export async function loadWithBackendFallback<T extends BackendLoad>(
+  task: Task,
   request: LoadModelRequest,
   reportFiles: (files: FileProgress[]) => void,
   loadOn: LoadOnBackend<T>,
@@ -134,10 +269,16 @@ export async function loadWithBackendFallback<T extends BackendLoad>(
   performance.mark(LOAD_TIMING.start);
   const adapter = request.backend === 'wasm' ? null : await webGpuAdapter();
   const threads = configureOrtRuntime(adapter ? 'webgpu' : 'cpu');
-  configureModelSource(request.source);
-  await preflight(request.source, request.modelId);
+  const hostFetch = configureModelSource(request.source);
+  const context: LoadContext = { source: request.source, modelId: request.modelId, hostFetch };
+  await preflight(task, request.source, request.modelId, hostFetch);
   const tracker = new FileProgressTracker(reportFiles);
   const sourceKey = sourceKeyOf(request.source);
+  const fail = async (error: unknown): Promise<never> => {
+    const classified = classifyLoadError(error, context);
+    if (classified.kind === 'corrupt') await evictFromModelCache(request.source, request.modelId).catch(() => undefined);
+    throw classified;
+  };
 
   let fallbackReason: string | undefined;
   if (request.backend !== 'wasm') {
@@ -147,9 +288,9 @@ export async function loadWithBackendFallback<T extends BackendLoad>(
         markLoaded(loaded);
         return { ...loaded, sourceKey, info: infoOf(request, loaded, 'webgpu', threads) };
       } catch (error) {
-        const classified = classifyLoadError(error);
-        // Missing files or an unreachable host fail the same way on WASM: don't download twice to find out.
-        if (classified.kind === 'not-found' || classified.kind === 'unreachable') throw classified;
+        const classified = classifyLoadError(error, context);
+        // Missing files, a host that fails or stalls, fail the same way on WASM: don't download twice to find out.
+        if (NOT_A_BACKEND_PROBLEM.has(classified.kind)) return fail(classified);
         fallbackReason = `WebGPU failed (${classified.message}); running on WebAssembly instead.`;
       }
     } else if (request.backend === 'webgpu') {
@@ -161,7 +302,7 @@ export async function loadWithBackendFallback<T extends BackendLoad>(
     markLoaded(loaded);
     return { ...loaded, sourceKey, info: infoOf(request, loaded, 'wasm', threads, fallbackReason) };
   } catch (error) {
-    throw classifyLoadError(error);
+    return fail(error);
   }
 }
 

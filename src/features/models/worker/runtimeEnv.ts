@@ -1,5 +1,6 @@
 import { env } from '@huggingface/transformers';
 import type { ModelSource } from '../shared/loadProtocol';
+import { HostFetch } from './hostFetch';
 
 /**
  * The ORT runtime is served by the app itself (see vite.config.ts), never by a CDN. The asyncify
@@ -15,6 +16,8 @@ const FOLDER_HOST = 'https://picked-folder.invalid/';
 const HUB_PATH_TEMPLATE = '{model}/resolve/{revision}/';
 const BUILTIN_PATH_TEMPLATE = '{model}/';
 const defaultFetch: typeof env.fetch = env.fetch;
+/** The browser's own fetch with the receiver it needs (a bare reference throws "Illegal invocation"). */
+const browserFetch = (input: string, init?: RequestInit): Promise<Response> => self.fetch(input, init);
 
 export function appBaseUrl(): string {
   return new URL(import.meta.env.BASE_URL, self.location.origin).toString();
@@ -48,9 +51,37 @@ export function configureOrtRuntime(variant: OrtRuntimeVariant): number {
   return 1;
 }
 
-/** Points transformers.js at where this model's files live. The worker loads one model at a time. */
-export function configureModelSource(source: ModelSource): void {
+/**
+ * Points transformers.js at where this model's files live. The worker loads one model at a time.
+ * Network sources download through a HostFetch (stall timeout, broken-off bodies, the statuses the
+ * host answered), which it returns for the load to explain failures with; a picked folder needs none.
+ */
+export function configureModelSource(source: ModelSource): HostFetch | null {
   env.fetch = defaultFetch;
+  if (source.kind !== 'folder') {
+    const hostFetch = new HostFetch(browserFetch, source.stallTimeoutMs);
+    env.fetch = hostFetch.fetch;
+    configureNetworkSource(source);
+    return hostFetch;
+  }
+  const files = new Map(source.files.map(({ path, file }) => [path, file]));
+  env.allowLocalModels = false;
+  env.allowRemoteModels = true;
+  env.remoteHost = FOLDER_HOST;
+  env.remotePathTemplate = HUB_PATH_TEMPLATE;
+  env.useBrowserCache = false;
+  env.fetch = (input: string | URL) => {
+    const url = new URL(input.toString());
+    // {model}/resolve/{revision}/{path…}: the model id is two segments, the revision one.
+    const path = decodeURIComponent(url.pathname).split('/').slice(5).join('/');
+    const file = files.get(path);
+    if (!file) return Promise.resolve(new Response(`${path} is not in the picked folder`, { status: 404 }));
+    return Promise.resolve(new Response(file, { status: 200, headers: { 'Content-Length': String(file.size) } }));
+  };
+  return null;
+}
+
+function configureNetworkSource(source: Exclude<ModelSource, { kind: 'folder' }>): void {
   switch (source.kind) {
     case 'builtin':
       // Served by the app in the Hub's file layout, so they load through the same remote path as Hub models.
@@ -68,23 +99,6 @@ export function configureModelSource(source: ModelSource): void {
       env.remotePathTemplate = HUB_PATH_TEMPLATE;
       env.useBrowserCache = true;
       return;
-    case 'folder': {
-      const files = new Map(source.files.map(({ path, file }) => [path, file]));
-      env.allowLocalModels = false;
-      env.allowRemoteModels = true;
-      env.remoteHost = FOLDER_HOST;
-      env.remotePathTemplate = HUB_PATH_TEMPLATE;
-      env.useBrowserCache = false;
-      env.fetch = (input: string | URL) => {
-        const url = new URL(input.toString());
-        // {model}/resolve/{revision}/{path…}: the model id is two segments, the revision one.
-        const path = decodeURIComponent(url.pathname).split('/').slice(5).join('/');
-        const file = files.get(path);
-        if (!file) return Promise.resolve(new Response(`${path} is not in the picked folder`, { status: 404 }));
-        return Promise.resolve(new Response(file, { status: 200, headers: { 'Content-Length': String(file.size) } }));
-      };
-      return;
-    }
   }
 }
 
