@@ -77,6 +77,15 @@ describe('project file round trip', () => {
     }
   });
 
+  it('restores an item whose name holds a lone surrogate (found by fast-check: its ZIP entry name became U+FFFD)', async () => {
+    const item = { ...input.items[0]!, path: 'f0/\ud83d.png', name: '\ud83d.png' };
+    const result = await readProjectFile(await bytesOf(writeProjectFile({ ...input, items: [item] }, zipStream)));
+    expect(result.ok ? [] : result.problems).toEqual([]);
+    if (!result.ok) return;
+    expect(result.project.manifest.items[0]).toMatchObject({ path: 'f0/\ud83d.png', name: '\ud83d.png', media: { path: 'media/00001-_.png' } });
+    expect(result.project.media.get('media/00001-_.png')).toEqual(png);
+  });
+
   it('gives items with the same name different media entries', () => {
     const manifest = buildProjectManifest(input);
     const paths = manifest.items.flatMap((item) => (item.media ? [item.media.path] : []));
