@@ -1,6 +1,6 @@
 /**
  * Untrusted text everywhere a user string is shown, in one session: script probes as file names,
- * labels, templates, ground truth, saved templates (so experiment names), a review decision, bias
+ * labels, templates, ground truth (CSV and Label Studio JSON), saved templates (so experiment names), a review decision, bias
  * probe attributes, a few-shot head file's labels, an imported project file and a shared link;
  * an SVG image carrying <script> and onload. After each step: no probe ran (the probes set
  * `window.__xss*`), no dialog opened, no CSP script violation (a probe the CSP stopped still
@@ -82,6 +82,16 @@ test('script probes in every user string run nothing and show as text; a zip-bom
   await workspace.importTruthCsv(['file,label', ...rows, `${csvCell(`${SCRIPT}.jpg`)},${csvCell(IMG)}`].join('\r\n'));
   await expect(workspace.message).toContainText(`Ground truth for ${allNames.length} items`);
   await expect(page.getByTestId('export-message-details')).toContainText(`${SCRIPT}.jpg: no such item`);
+  // The same truth again as Label Studio's own JSON export writes it (annotations), with one task naming no item.
+  const tasks = [...allNames, `${SCRIPT}.png`].map((name, i) => ({
+    id: i + 1,
+    data: { image: name },
+    annotations: [{ id: i + 1, was_cancelled: false, result: [{ type: 'choices', from_name: 'label', to_name: 'image', value: { choices: [TRUTH[i] ?? SCRIPT] } }] }],
+    predictions: [],
+  }));
+  await workspace.importTruthInput.setInputFiles({ name: `${IMG}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(tasks)) });
+  await expect(workspace.message).toContainText(`Ground truth for ${allNames.length} items from ${IMG}.json. 1 rows matched no item.`);
+  await expect(page.getByTestId('export-message-details')).toContainText(`${SCRIPT}.png: no such item`);
   for (const [i, name] of allNames.entries()) {
     await expect(playground.item(name)).toHaveAttribute('data-truth', TRUTH[i]!);
     await expect(playground.item(name)).toContainText(`truth: ${TRUTH[i]!}`);

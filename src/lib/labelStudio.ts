@@ -133,6 +133,7 @@ export function labelStudioConfig(labels: readonly string[], media: LabelStudioM
 export const MAX_LABEL_STUDIO_TASKS = MAX_PROJECT_ITEMS;
 /** Annotations or predictions per task, and results per annotation: far more than a choices task has. */
 export const MAX_LABEL_STUDIO_ENTRIES = 100;
+/** Refused unread above this: 20,000 tasks as Label Studio exports them (ids, dates, users) are ~20 MB. */
 export const MAX_LABEL_STUDIO_FILE_BYTES = 64 * 1024 * 1024;
 
 export interface LabelStudioRow {
