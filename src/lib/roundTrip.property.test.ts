@@ -18,7 +18,7 @@
  *   them, so those properties draw names and labels without them.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { zipStream } from './archive';
 import { parseCsv, parseLabelCsv, toCsv, unguardFormula } from './csv';
 import { csvExport, jsonLinesExport, type ExportItem } from './exportRows';
@@ -31,6 +31,13 @@ import { MAX_TEMPLATE_CHARS, buildShareQuery, parseUrlState } from './urlState';
 
 /** Few runs each: the whole file stays within a couple of seconds; the generators do the exploring. */
 const RUNS = { numRuns: 30 };
+
+/**
+ * Not a timing assertion: the default 5 s limit is wall-clock, and a machine shared with other
+ * work stretches these (many runs of 10,000-character strings; 10 MB archives) past it.
+ */
+const TEST_TIMEOUT_MS = 60_000;
+vi.setConfig({ testTimeout: TEST_TIMEOUT_MS });
 
 const AWKWARD = [
   ',', '"', "'", '\n', '\r', '\r\n', '\t', '\u0000', ' ', '\u00a0', '=', '+', '-', '@', '{}', '<', '>', '&', '\\', '/',
