@@ -1,6 +1,6 @@
 /**
- * Untrusted text everywhere a user string is shown, in one session: script probes as file names,
- * labels, templates, ground truth (CSV and Label Studio JSON), saved templates (so experiment names), a review decision, bias
+ * Untrusted text everywhere a user string is shown, in one session: script probes as file and
+ * folder names, labels, templates, ground truth (CSV and Label Studio JSON), saved templates (so experiment names), a review decision, bias
  * probe attributes, a few-shot head file's labels, an imported project file and a shared link;
  * an SVG image carrying <script> and onload. After each step: no probe ran (the probes set
  * `window.__xss*`), no dialog opened, no CSP script violation (a probe the CSP stopped still
@@ -8,8 +8,11 @@
  * is blob:/data:/same-origin or one of the app's fixed links. Every probe shows up literally.
  * Then a zip-bomb project file is refused with a clear message and the app keeps working.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { serializeHead, type HeadFile } from '../src/lib/fewShotHead';
 import { LabPage } from './pages/lab-page';
+import { ReviewPage } from './pages/review-page';
 import { openAnalysisTab } from './pages/sections';
 import { WorkspacePage } from './pages/workspace-page';
 import { XssProbePage } from './pages/xss-page';
@@ -44,6 +47,22 @@ const SVG_HTML = Buffer.from(
 /** Two items per class, so the metrics and the grid search have something to count. */
 const TRUTH = [IMG, IMG, TEMPLATE_INJECTION, TEMPLATE_INJECTION, ATTRIBUTE_BREAK, ATTRIBUTE_BREAK];
 
+/** Folders named like probes, in ImageFolder layout: each folder name becomes its files' truth. */
+const FOLDERS = [
+  { folder: IMG, file: 'folder-a.png' },
+  { folder: ATTRIBUTE_BREAK, file: 'folder-b.png' },
+];
+
+function writeProbeFolder(): string {
+  mkdirSync(join('e2e', '.tmp'), { recursive: true });
+  const root = join(mkdtempSync(join('e2e', '.tmp', 'xss-')), 'picked');
+  FOLDERS.forEach(({ folder, file }, i) => {
+    mkdirSync(join(root, folder), { recursive: true });
+    writeFileSync(join(root, folder, file), SHAPE_SET[i]!.buffer);
+  });
+  return root;
+}
+
 const csvCell = (value: string) => `"${value.replace(/"/g, '""')}"`;
 
 test('script probes in every user string run nothing and show as text; a zip-bomb project is refused', async ({ page, playground }) => {
@@ -75,6 +94,17 @@ test('script probes in every user string run nothing and show as text; a zip-bom
   await expect(playground.item(NAMES[0]!).getByTestId('pre-label')).toHaveText(new RegExp(`^(${LABELS.map((l) => l.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}) `));
   await expect(playground.labelsInput).toHaveValue(LABELS.join('\n'));
   await xss.expectNothingRan('labels, template, file names, SVG');
+
+  // Folder names: picked as a folder, each gives its files' truth.
+  await new ReviewPage(page).addFolder(writeProbeFolder());
+  const folderNames = FOLDERS.map(({ file }) => file);
+  await playground.waitForSettled(folderNames);
+  for (const { folder, file } of FOLDERS) {
+    await expect(playground.item(file)).toHaveAttribute('data-truth', folder);
+    await expect(playground.item(file)).toContainText(`truth: ${folder}`);
+    await expect(playground.item(file)).toHaveAttribute('data-path', `picked/${folder}/${file}`);
+  }
+  await xss.expectNothingRan('folder names');
 
   // Ground truth from a CSV, one row naming no item (its name is listed in the message).
   const rows = allNames.map((name, i) => `${csvCell(name)},${csvCell(TRUTH[i]!)}`);
@@ -145,9 +175,10 @@ test('script probes in every user string run nothing and show as text; a zip-bom
   await workspace.removeAllButton.click();
   await expect(playground.items).toHaveCount(0);
   await workspace.importProject({ fileName: `${ATTRIBUTE_BREAK}.zsp.zip`, bytes: project.bytes });
-  await expect(workspace.message).toContainText(`Imported ${ATTRIBUTE_BREAK}.zsp.zip: ${allNames.length} items restored`);
-  await playground.waitForSettled(allNames);
+  await expect(workspace.message).toContainText(`Imported ${ATTRIBUTE_BREAK}.zsp.zip: ${allNames.length + folderNames.length} items restored`);
+  await playground.waitForSettled([...allNames, ...folderNames]);
   for (const name of allNames) await expect(playground.item(name)).toContainText(name);
+  for (const { folder, file } of FOLDERS) await expect(playground.item(file)).toHaveAttribute('data-path', `picked/${folder}/${file}`);
   await expect(playground.item(NAMES[0]!)).toContainText(`truth: ${IMG}`);
   await xss.expectNothingRan('project import');
 
@@ -158,7 +189,7 @@ test('script probes in every user string run nothing and show as text; a zip-bom
   await expect(workspace.message).toHaveAttribute('data-tone', 'error');
   await expect(workspace.message).toContainText('bomb.zsp.zip was not imported');
   await expect(page.getByTestId('export-message-details')).toContainText(/the file would unpack to 10001 MB, more than the \d+ MB a project file of 10 MB may \(a zip bomb\?\); nothing was unpacked/);
-  await expect(playground.items).toHaveCount(allNames.length);
+  await expect(playground.items).toHaveCount(allNames.length + folderNames.length);
   // Still working: a label edit re-ranks every item.
   await playground.setLabels([...LABELS, 'red circle']);
   for (const name of allNames) await playground.waitForPredictionLabels(name, [...LABELS, 'red circle']);
