@@ -18,7 +18,7 @@ describe('toCsv', () => {
   });
   it('guards formula-looking fields with a single quote', () => {
     expect(csvField('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
-    expect(csvField('+1')).toBe("'+1");
+    expect(csvField("+cmd|' /C calc'!A0")).toBe("'+cmd|' /C calc'!A0");
     expect(csvField('-2+3')).toBe("'-2+3");
     expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
     // Tab and CR: guarded, and the CR also forces quotes.
@@ -28,6 +28,17 @@ describe('toCsv', () => {
     expect(csvField('a=b')).toBe('a=b');
     expect(csvField('=x', { guardFormulas: false })).toBe('=x');
   });
+  it('guards a trigger behind leading white space, which some importers trim first', () => {
+    expect(csvField(' =1+1')).toBe("' =1+1");
+    expect(csvField('\u00a0@SUM(A1)')).toBe("'\u00a0@SUM(A1)");
+    expect(csvField('\n=cmd')).toBe(`"'\n=cmd"`);
+    expect(csvField('  +x')).toBe("'  +x");
+    expect(csvField('  plain')).toBe('"  plain"');
+  });
+  it('leaves plain numbers alone: a spreadsheet reads them as numbers and nothing else', () => {
+    for (const number of ['-0.25', '+3', '-1e-7', '1E+20', '-.5', '0.12345678901234567']) expect(csvField(number)).toBe(number);
+    for (const formula of ['-1+1', '-1e-7+A1', '+3)', '-', '=1', '-A1']) expect(csvField(formula)).toBe(`'${formula}`);
+  });
   it('writes a lone empty field as "" so it is not a blank line', () => {
     expect(toCsv([['a'], [''], ['b']])).toBe('a\r\n""\r\nb\r\n');
     expect(parseCsv(toCsv([['a'], [''], ['b']]))).toEqual([['a'], [''], ['b']]);
@@ -36,7 +47,7 @@ describe('toCsv', () => {
 
 describe('guardFormula / unguardFormula', () => {
   it('undoes exactly what the guard added', () => {
-    for (const value of ['=1', '+1', '-1', '@a', '\tx', '\rx', 'plain', "'quoted", "'", ''])
+    for (const value of ['=1', '+1', '-1', '-1+', '@a', '\tx', '\rx', ' =x', '\n@x', 'plain', "'quoted", "'", "'-1", "' =x", "'=x", "''@x", ''])
       expect(unguardFormula(guardFormula(value))).toBe(value);
     // A quote the guard would not have added stays.
     expect(unguardFormula("'plain")).toBe("'plain");
@@ -88,9 +99,9 @@ describe('round trip', () => {
     expect(parseCsv(toCsv(nasty, { guardFormulas: false }))).toEqual(nasty);
   });
   it('parses back guarded fields with the quote, and unguardFormula restores them', () => {
-    const risky = [['=1+1', '-5', '+x', '@y', '\tz', '\rw', 'safe']];
+    const risky = [['=1+1', '-5+A1', '+x', '@y', '\tz', '\rw', 'safe']];
     const read = parseCsv(toCsv(risky));
-    expect(read).toEqual([["'=1+1", "'-5", "'+x", "'@y", "'\tz", "'\rw", 'safe']]);
+    expect(read).toEqual([["'=1+1", "'-5+A1", "'+x", "'@y", "'\tz", "'\rw", 'safe']]);
     expect(read[0]!.map(unguardFormula)).toEqual(risky[0]);
   });
 });
@@ -141,6 +152,25 @@ describe('parseLabelCsv', () => {
   it('reads back a guarded export and a BOM-prefixed Excel file', () => {
     const exported = toCsv([['file', 'label'], ['-flip.jpg', '=cat']]);
     expect(parseLabelCsv(`\uFEFF${exported}`).rows).toEqual([{ file: '-flip.jpg', label: '=cat' }]);
+  });
+  it('reads the app’s own CSV export (file,label,score,status) by its header, guards and all', () => {
+    const exported = toCsv([
+      ['file', 'label', 'score', 'status'],
+      ['=1+1.png', '@cat', '0.5', 'accepted'],
+      [' -x.png', '+dog', '', 'overridden'],
+    ]);
+    expect(exported).toContain("'=1+1.png,'@cat");
+    expect(parseLabelCsv(exported)).toEqual({
+      rows: [
+        { file: '=1+1.png', label: '@cat' },
+        { file: '-x.png', label: '+dog' },
+      ],
+      problems: [],
+    });
+    expect(parseLabelCsv('label,status,file\ncat,accepted,a.png\ndog,b.png\n')).toEqual({
+      rows: [{ file: 'a.png', label: 'cat' }],
+      problems: ['line 3: expected 3 columns, as the header has, found 2'],
+    });
   });
   it('returns nothing for empty input', () => {
     expect(parseLabelCsv('')).toEqual({ rows: [], problems: [] });

@@ -15,9 +15,23 @@ export const CSV_LINE_END = '\r\n';
  * reveal one behind. OWASP's "CSV Injection" advice is to prefix such a cell with a single quote,
  * which the spreadsheet then shows as text. The price: the quote is part of the value to any other
  * reader, so a file name like "-v.jpg" comes back as "'-v.jpg" (see `unguardFormula`).
+ *
+ * Also guarded: a trigger behind leading white space (" =1+1", "\n@SUM"), since LibreOffice's
+ * "trim spaces" import option and some importers drop it first. Not guarded: a plain number
+ * ("-0.25", "+3", "-1e-7"), which every spreadsheet reads as that number and nothing else.
  */
-const FORMULA_TRIGGER = /^[=+\-@\t\r]/;
+const FORMULA_TRIGGER = /^(?:[\t\r]|\s*[=+\-@])/;
+const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 export const FORMULA_GUARD = "'";
+
+/**
+ * A field that a spreadsheet would run, or one that already starts with guards in front of such a
+ * field ("'=x" is guarded again as "''=x"), so `unguardFormula` undoes exactly what was added.
+ */
+function needsGuard(field: string): boolean {
+  const unquoted = field.replace(/^'+/, '');
+  return FORMULA_TRIGGER.test(unquoted) && !PLAIN_NUMBER.test(unquoted);
+}
 
 /** Fields that must be quoted: separators, quotes, line breaks, and edge spaces some readers trim. */
 const NEEDS_QUOTES = /[",\r\n]|^[ \t]|[ \t]$/;
@@ -28,12 +42,12 @@ export interface CsvWriteOptions {
 }
 
 export function guardFormula(field: string): string {
-  return FORMULA_TRIGGER.test(field) ? FORMULA_GUARD + field : field;
+  return needsGuard(field) ? FORMULA_GUARD + field : field;
 }
 
 /** Undoes `guardFormula`: drops a leading quote only where the guard would have put one. */
 export function unguardFormula(field: string): string {
-  return field.startsWith(FORMULA_GUARD) && FORMULA_TRIGGER.test(field.slice(1)) ? field.slice(1) : field;
+  return field.startsWith(FORMULA_GUARD) && needsGuard(field.slice(1)) ? field.slice(1) : field;
 }
 
 export function csvField(value: string, options: CsvWriteOptions = {}): string {
@@ -166,32 +180,55 @@ function isBlankRecord(fields: readonly string[]): boolean {
   return fields.length === 1 && (fields[0] as string).trim() === '';
 }
 
+/** Where the file and label are in each row: two columns, or wherever a header names them. */
+interface Columns {
+  file: number;
+  label: number;
+  count: number;
+}
+
+const TWO_COLUMNS: Columns = { file: 0, label: 1, count: 2 };
+
+/** A header row names `file` and `label` (any case), maybe among others: our own CSV export adds score and status. */
+function headerColumns(cells: readonly string[]): Columns | null {
+  const names = cells.map((cell) => cell.toLowerCase());
+  const file = names.indexOf('file');
+  const label = names.indexOf('label');
+  return file >= 0 && label >= 0 && new Set(names).size === names.length ? { file, label, count: cells.length } : null;
+}
+
 /**
  * A ground-truth table of `file,label` rows. The first non-blank row is a header, and skipped, if
- * it reads file,label (any case, spaces around the names ignored). Fields are trimmed and a
- * formula guard from our own CSV exports is removed. Blank lines are skipped silently; every other
- * rejected line is a problem. A file listed twice with the same label is kept once; with a
- * different label the first one wins and the later line is reported.
+ * it names the columns `file` and `label` (any case, spaces around the names ignored); other
+ * columns are then ignored, so the app's own CSV export (file,label,score,status) reads back as
+ * truth. Fields are trimmed and a formula guard from our own CSV exports is removed. Blank lines
+ * are skipped silently; every other rejected line is a problem. A file listed twice with the same
+ * label is kept once; with a different label the first one wins and the later line is reported.
  */
 export function parseLabelCsv(text: string): ParsedLabelCsv {
   const parsed = parseCsvRecords(text);
   const problems = [...parsed.problems];
   const rows: LabelRow[] = [];
   const firstSeen = new Map<string, { label: string; line: number }>();
-  let headerChecked = false;
+  let columns: Columns | null = null;
 
   for (const { fields, line } of parsed.records) {
     if (isBlankRecord(fields)) continue;
-    const cells = fields.map((field) => unguardFormula(field.trim()));
-    if (!headerChecked) {
-      headerChecked = true;
-      if (cells.length === 2 && cells[0]?.toLowerCase() === 'file' && cells[1]?.toLowerCase() === 'label') continue;
+    const cells = fields.map((field) => unguardFormula(field.trim()).trim());
+    if (!columns) {
+      columns = headerColumns(cells) ?? TWO_COLUMNS;
+      if (columns !== TWO_COLUMNS) continue;
     }
-    if (cells.length !== 2) {
-      problems.push(`line ${line}: expected 2 columns (file,label), found ${cells.length}`);
+    if (cells.length !== columns.count) {
+      problems.push(
+        columns.count === 2
+          ? `line ${line}: expected 2 columns (file,label), found ${cells.length}`
+          : `line ${line}: expected ${columns.count} columns, as the header has, found ${cells.length}`,
+      );
       continue;
     }
-    const [file = '', label = ''] = cells;
+    const file = cells[columns.file] ?? '';
+    const label = cells[columns.label] ?? '';
     if (!file) {
       problems.push(`line ${line}: empty file name`);
       continue;

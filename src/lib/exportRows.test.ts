@@ -118,6 +118,11 @@ describe('safePathSegment / safeFileName', () => {
     expect(long.length).toBeLessThanOrEqual(MAX_PATH_SEGMENT_CHARS);
     expect(long).toBe('🐈'.repeat(MAX_PATH_SEGMENT_CHARS / 2));
   });
+  it('replaces lone surrogates, which UTF-8 names cannot hold, and keeps pairs', () => {
+    expect(safeFileName('\ud83d.png')).toBe('_.png');
+    expect(safePathSegment('a\udc00b\ud800')).toBe('a_b_');
+    expect(safePathSegment('🐈\ud83d')).toBe('🐈_');
+  });
   it('keeps the extension when a file name is shortened', () => {
     const name = safeFileName(`${'x'.repeat(200)}.jpeg`);
     expect(name).toHaveLength(MAX_PATH_SEGMENT_CHARS);

@@ -120,6 +120,12 @@ export const MAX_PATH_SEGMENT_CHARS = 80;
 const FORBIDDEN_NAME_CHARS = /[<>:"/\\|?*]/g;
 /** C0 and C1 control characters (and DEL): invisible, and refused or mangled by file systems and tools. */
 const CONTROL_CHARS = /\p{Cc}/gu;
+/**
+ * Half of a surrogate pair on its own: not a character, and UTF-8 (every ZIP name, every file
+ * system) can't hold it, so a writer turns it into U+FFFD and the name no longer matches the one
+ * a manifest recorded.
+ */
+const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 /** Windows device names, which can't be files or folders with any extension. */
 const WINDOWS_RESERVED_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
 
@@ -135,12 +141,12 @@ function truncateCodePoints(text: string, maxChars: number): string {
 
 /**
  * A label or file name made safe as one path segment on Windows, macOS and Linux: NFC (what
- * macOS stores), forbidden and control characters and slashes become "_", no leading dot (hidden
+ * macOS stores), forbidden and control characters, lone surrogates and slashes become "_", no leading dot (hidden
  * on Unix), no trailing dots or spaces (dropped by Windows), no device names, at most
  * MAX_PATH_SEGMENT_CHARS, never empty.
  */
 export function safePathSegment(name: string): string {
-  let safe = name.normalize('NFC').replace(CONTROL_CHARS, '_').replace(FORBIDDEN_NAME_CHARS, '_').trim();
+  let safe = name.normalize('NFC').replace(LONE_SURROGATES, '_').replace(CONTROL_CHARS, '_').replace(FORBIDDEN_NAME_CHARS, '_').trim();
   safe = truncateCodePoints(safe, MAX_PATH_SEGMENT_CHARS).replace(/[. ]+$/, '').replace(/^\./, '_');
   if (safe === '') return '_';
   const stem = safe.split('.')[0] as string;

@@ -16,6 +16,11 @@ export const HEAD_FILE_VERSION = 1;
 export const MAX_HEAD_EMBEDDING_DIM = 4_096;
 /** kNN and Tip-Adapter keep one key per training item: at most a project's items. */
 export const MAX_HEAD_KEYS = MAX_PROJECT_ITEMS;
+/**
+ * A head file larger than this is refused before it is read: 20,000 kNN keys of a 512-wide CLIP
+ * embedding at about 12 characters a number are ~125 MB of JSON; twice that is headroom.
+ */
+export const MAX_HEAD_FILE_BYTES = 256 * 1024 * 1024;
 
 export interface HeadTraining {
   /** Where the training labels came from. */

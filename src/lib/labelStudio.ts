@@ -22,7 +22,12 @@
  * model id), prediction `score` (sorts tasks by confidence in the Data Manager), result `score`
  * (per-region confidence in the labelling UI), result `id` (generated when absent).
  */
+import * as v from 'valibot';
 import { exportLabel, type ExportItem } from './exportRows';
+import { MAX_LABEL_CHARS, MAX_LABELS } from './labels';
+import { MAX_PROJECT_ITEMS } from './projectFile';
+import { MAX_ITEM_PATH_CHARS, capProblems, checkWith, list, text } from './schemas';
+
 
 export type LabelStudioMedia = 'image' | 'audio';
 
@@ -117,4 +122,98 @@ export function labelStudioConfig(labels: readonly string[], media: LabelStudioM
     '</View>',
     '',
   ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading tasks back: our own file, or a project exported from Label Studio ("JSON" export), as
+// ground truth. The file is someone else's: every value read is checked and bounded; the many
+// other fields Label Studio writes (ids, dates, users, drafts) are ignored, not refused.
+
+/** As many tasks as a project file has items. */
+export const MAX_LABEL_STUDIO_TASKS = MAX_PROJECT_ITEMS;
+/** Annotations or predictions per task, and results per annotation: far more than a choices task has. */
+export const MAX_LABEL_STUDIO_ENTRIES = 100;
+/** Refused unread above this: 20,000 tasks as Label Studio exports them (ids, dates, users) are ~20 MB. */
+export const MAX_LABEL_STUDIO_FILE_BYTES = 64 * 1024 * 1024;
+
+export interface LabelStudioRow {
+  /** The task's `data.image` or `data.audio` as written (a file name, an upload URL). */
+  file: string;
+  /** The first prediction's chosen label, if any. */
+  predicted: string | null;
+  /** The last annotation's chosen label that was not cancelled: a person's, so ground truth. */
+  annotated: string | null;
+}
+
+export interface ParsedLabelStudio {
+  rows: LabelStudioRow[];
+  problems: string[];
+}
+
+const choiceSchema = text({ maxChars: MAX_LABEL_CHARS, refuseControlChars: true });
+const resultSchema = v.looseObject({
+  type: v.optional(v.string()),
+  value: v.optional(v.looseObject({ choices: v.optional(list(choiceSchema, { maxItems: MAX_LABELS, of: 'text' })) })),
+});
+const resultsSchema = list(resultSchema, { maxItems: MAX_LABEL_STUDIO_ENTRIES, noun: 'results' });
+const annotationSchema = v.looseObject({ result: v.optional(resultsSchema), was_cancelled: v.optional(v.boolean()) });
+const predictionSchema = v.looseObject({ result: v.optional(resultsSchema) });
+const taskSchema = v.looseObject({
+  data: v.looseObject({
+    image: v.optional(text({ maxChars: MAX_ITEM_PATH_CHARS, refuseControlChars: true })),
+    audio: v.optional(text({ maxChars: MAX_ITEM_PATH_CHARS, refuseControlChars: true })),
+  }),
+  annotations: v.optional(list(annotationSchema, { maxItems: MAX_LABEL_STUDIO_ENTRIES, noun: 'annotations' })),
+  predictions: v.optional(list(predictionSchema, { maxItems: MAX_LABEL_STUDIO_ENTRIES, noun: 'predictions' })),
+});
+const tasksSchema = list(v.unknown(), { maxItems: MAX_LABEL_STUDIO_TASKS, of: 'tasks', noun: 'tasks' });
+
+function firstChoice(results: readonly v.InferOutput<typeof resultSchema>[] | undefined): string | null {
+  for (const result of results ?? []) {
+    const choice = result.type === undefined || result.type === 'choices' ? result.value?.choices?.[0] : undefined;
+    if (choice !== undefined) return choice;
+  }
+  return null;
+}
+
+/**
+ * The tasks of a Label Studio JSON file, one row per task that names its file. Never throws: a
+ * file that is not a list of tasks is one problem, a bad task is a problem naming its position
+ * (capped), and the good tasks are still read.
+ */
+export function parseLabelStudioTasks(json: string): ParsedLabelStudio {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return { rows: [], problems: ['not readable JSON'] };
+  }
+  const tasks = checkWith(tasksSchema, value);
+  if (!tasks.ok) return { rows: [], problems: [`not a list of Label Studio tasks: ${tasks.problems[0] ?? ''}`] };
+  const rows: LabelStudioRow[] = [];
+  const problems: string[] = [];
+  tasks.value.forEach((raw, index) => {
+    const checked = checkWith(taskSchema, raw);
+    if (!checked.ok) {
+      problems.push(...checked.problems.map((problem) => `task ${index + 1}: ${problem}`));
+      return;
+    }
+    const task = checked.value;
+    const file = task.data.image ?? task.data.audio;
+    if (file === undefined) {
+      problems.push(`task ${index + 1}: no data.image or data.audio`);
+      return;
+    }
+    const annotation = [...(task.annotations ?? [])].reverse().find((entry) => entry.was_cancelled !== true);
+    rows.push({ file, predicted: firstChoice(task.predictions?.[0]?.result), annotated: firstChoice(annotation?.result) });
+  });
+  return { rows, problems: capProblems(problems) };
+}
+
+/** Ground truth from a Label Studio file: each task's annotated label (tasks without one are counted, not listed). */
+export function labelStudioTruth(json: string): { rows: { file: string; label: string }[]; problems: string[] } {
+  const parsed = parseLabelStudioTasks(json);
+  const rows = parsed.rows.flatMap((row) => (row.annotated === null ? [] : [{ file: row.file, label: row.annotated }]));
+  const unannotated = parsed.rows.length - rows.length;
+  return { rows, problems: unannotated > 0 ? [...parsed.problems, `${unannotated} tasks have no annotation (a prediction is not ground truth)`] : parsed.problems };
 }

@@ -6,6 +6,7 @@ import {
   MAX_PROJECT_UNPACKED_BYTES,
   PROJECT_MANIFEST_PATH,
   buildProjectManifest,
+  maxUnpackedBytes,
   readProjectFile,
   validateProjectManifest,
   writeProjectFile,
@@ -74,6 +75,15 @@ describe('project file round trip', () => {
         expect(media.get(read.media!.path)).toEqual(new Uint8Array(await inputMedia.blob.arrayBuffer()));
       } else expect(read.media).toBeUndefined();
     }
+  });
+
+  it('restores an item whose name holds a lone surrogate (found by fast-check: its ZIP entry name became U+FFFD)', async () => {
+    const item = { ...input.items[0]!, path: 'f0/\ud83d.png', name: '\ud83d.png' };
+    const result = await readProjectFile(await bytesOf(writeProjectFile({ ...input, items: [item] }, zipStream)));
+    expect(result.ok ? [] : result.problems).toEqual([]);
+    if (!result.ok) return;
+    expect(result.project.manifest.items[0]).toMatchObject({ path: 'f0/\ud83d.png', name: '\ud83d.png', media: { path: 'media/00001-_.png' } });
+    expect(result.project.media.get('media/00001-_.png')).toEqual(png);
   });
 
   it('gives items with the same name different media entries', () => {
@@ -252,7 +262,7 @@ describe('size caps on project files, checked before inflating', () => {
     expect(await problemsOf(zip)).toEqual([`media/a.png: larger than ${MAX_MEDIA_ENTRY_BYTES / 1024 / 1024} MB`]);
   });
 
-  it('refuses media that add up to more than the total cap', async () => {
+  it('refuses entries that add up to more than the total cap (20× the file, at most 1 GB + 64 MB)', async () => {
     const count = Math.ceil(MAX_PROJECT_UNPACKED_BYTES / MAX_MEDIA_ENTRY_BYTES) + 1;
     const paths = Array.from({ length: count }, (_, i) => `media/${i}.png`);
     const manifest = { ...good, items: paths.map((path, i) => ({ ...item, path: `${i}.png`, media: { path, mime: 'image/png' } })) };
@@ -260,7 +270,8 @@ describe('size caps on project files, checked before inflating', () => {
     for (const path of paths) zip = declareSize(zip, path, MAX_MEDIA_ENTRY_BYTES);
     const problems = await problemsOf(zip);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(new RegExp(`^the media unpack to more than ${MAX_PROJECT_UNPACKED_BYTES / 1024 / 1024} MB`));
+    expect(problems[0]).toMatch(new RegExp(`^the file would unpack to \\d+ MB, more than the ${Math.ceil(maxUnpackedBytes(zip.length) / 1024 / 1024)} MB a project file of 1 MB may \\(a zip bomb\\?\\); nothing was unpacked$`));
+    expect(maxUnpackedBytes(2 * MAX_PROJECT_UNPACKED_BYTES)).toBe(MAX_PROJECT_UNPACKED_BYTES);
   });
 
   it('stops a manifest whose header lies about its size at the declared size', async () => {

@@ -52,11 +52,27 @@ export const MAX_PROJECT_ITEMS = 20_000;
 export const MAX_MEDIA_ENTRY_BYTES = 256 * 1024 * 1024;
 export { MAX_ITEM_PATH_CHARS };
 /**
- * What the entries read from one file may add up to, as their headers declare it (checked before
- * anything is inflated). The app stores media uncompressed, so its own files unpack to about
- * their size; the manifest may be deflated by another tool.
+ * What all the entries of one file may add up to, as the central directory declares them (checked
+ * before anything is inflated, entries the manifest doesn't name included). The app stores media
+ * uncompressed, so its own files unpack to about their size; the manifest may be deflated by
+ * another tool.
  */
 export const MAX_PROJECT_UNPACKED_BYTES = MAX_PROJECT_FILE_BYTES + MAX_MANIFEST_BYTES;
+/**
+ * And relative to the file's own size: at most this many times it, plus a manifest's worth. The
+ * app writes every entry STORED (1:1); photos and compressed audio re-zipped by another tool
+ * shrink by a few percent, raw WAV or BMP by a few times. A file that claims to unpack to 20×
+ * its size is a zip bomb, even under the absolute cap (a 10 MB file may not unpack to 1 GB).
+ */
+export const MAX_PROJECT_EXPANSION = 20;
+
+/** The most the entries of a `fileBytes`-byte project file may unpack to. */
+export function maxUnpackedBytes(fileBytes: number): number {
+  return Math.min(MAX_PROJECT_UNPACKED_BYTES, MAX_MANIFEST_BYTES + MAX_PROJECT_EXPANSION * fileBytes);
+}
+
+const megabytes = (bytes: number) => Math.ceil(bytes / 1024 / 1024);
+
 /** The manifest and one entry per item, with room for a re-zip that adds one `__MACOSX/._x` per file. */
 export const MAX_PROJECT_ENTRIES = 2 * (MAX_PROJECT_ITEMS + 1);
 export const MAX_LABELS_TEXT_CHARS = MAX_LABELS * (MAX_LABEL_CHARS + 1);
@@ -275,9 +291,18 @@ export async function readProjectFile(bytes: Uint8Array): Promise<ProjectResult>
     const entries = readZipDirectory(bytes, { maxEntries: MAX_PROJECT_ENTRIES });
     const manifestEntry = entries.find((entry) => entry.path === PROJECT_MANIFEST_PATH);
     if (!manifestEntry) return fail(`not a project file (no ${PROJECT_MANIFEST_PATH} inside)`);
-    // Every size check below is on the sizes the central directory declares, before inflating;
-    // readZipEntry then stops at the declared size, so a header that lies gains nothing.
+    // Every size check is on the sizes the central directory declares, before a byte is inflated;
+    // readZipEntry then stops each entry at its declared size, so a header that lies gains
+    // nothing and a read can never inflate more than the total allowed below.
     if (manifestEntry.size > MAX_MANIFEST_BYTES) return fail(`${PROJECT_MANIFEST_PATH}: larger than ${MAX_MANIFEST_BYTES / 1024 / 1024} MB`);
+    const oversizedEntries = entries.filter((entry) => entry !== manifestEntry && entry.size > MAX_MEDIA_ENTRY_BYTES);
+    if (oversizedEntries.length > 0) return fail(...capProblems(oversizedEntries.map((entry) => `${entry.path}: larger than ${MAX_MEDIA_ENTRY_BYTES / 1024 / 1024} MB`)));
+    const declaredBytes = entries.reduce((sum, entry) => sum + entry.size, 0);
+    const allowedBytes = maxUnpackedBytes(bytes.length);
+    if (declaredBytes > allowedBytes)
+      return fail(
+        `the file would unpack to ${megabytes(declaredBytes)} MB, more than the ${megabytes(allowedBytes)} MB a project file of ${megabytes(bytes.length)} MB may (a zip bomb?); nothing was unpacked`,
+      );
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await readZipEntry(bytes, manifestEntry)));
@@ -291,20 +316,13 @@ export async function readProjectFile(bytes: Uint8Array): Promise<ProjectResult>
     const byPath = new Map(entries.map((entry) => [entry.path, entry]));
     const wanted: typeof entries = [];
     const problems: string[] = [];
-    let unpackedBytes = manifestEntry.size;
     for (const [index, item] of checked.manifest.items.entries()) {
       if (!item.media) continue;
       const entry = byPath.get(item.media.path);
       if (!entry) problems.push(`items[${index}].media.path: ${item.media.path} is not in the file`);
-      else if (entry.size > MAX_MEDIA_ENTRY_BYTES) problems.push(`${entry.path}: larger than ${MAX_MEDIA_ENTRY_BYTES / 1024 / 1024} MB`);
-      else {
-        wanted.push(entry);
-        unpackedBytes += entry.size;
-      }
+      else wanted.push(entry);
     }
     if (problems.length > 0) return fail(...capProblems(problems));
-    if (unpackedBytes > MAX_PROJECT_UNPACKED_BYTES)
-      return fail(`the media unpack to more than ${MAX_PROJECT_UNPACKED_BYTES / 1024 / 1024} MB (${Math.ceil(unpackedBytes / 1024 / 1024)} MB declared)`);
     const media = new Map<string, Uint8Array<ArrayBuffer>>();
     for (const entry of wanted) media.set(entry.path, await readZipEntry(bytes, entry));
     return { ok: true, project: { manifest: checked.manifest, media } };

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { StoreApi } from 'zustand';
 import type { LearningCurve, TrainedHead } from '../../../lib/fewShot';
-import { HEAD_FILE_FORMAT, HEAD_FILE_VERSION, parseHead, serializeHead, type HeadFile } from '../../../lib/fewShotHead';
+import { HEAD_FILE_FORMAT, HEAD_FILE_VERSION, MAX_HEAD_FILE_BYTES, parseHead, serializeHead, type HeadFile } from '../../../lib/fewShotHead';
 import type { Task } from '../../../lib/tasks';
 import type { ModelFamily } from '../../../lib/workerReports';
 import { createUnpersistedStore, type AppState } from '../../../store';
@@ -565,6 +565,11 @@ describe('LabController heads', () => {
     expect(await refusal(headFile({ labels: ['dog', 'cat'] }))).toMatch(/labels dog, cat; the current labels are cat, dog/);
     expect(await refusal(headFile({ labels: ['cat', 'bird'] }))).toMatch(/labels cat, bird; the current labels are cat, dog/);
     expect(await refusal(new File(['{"format":"something else"}'], 'other.json'))).toMatch(/^other\.json: Not a usable few-shot head file: .*format/);
+    // Over the size cap: refused from its size, never read (a File that would throw if it were).
+    const huge = new File([], 'huge.json');
+    Object.defineProperty(huge, 'size', { value: MAX_HEAD_FILE_BYTES + 1 });
+    Object.defineProperty(huge, 'text', { value: () => Promise.reject(new Error('read although too large')) });
+    expect(await refusal(huge)).toBe('huge.json is larger than a head file may be (256 MB).');
     expect(image.imports).toEqual([]);
     expect(store.getState().heads.image).toBeNull();
   });

@@ -4,6 +4,7 @@ import { parseLabelCsv } from '../../../lib/csv';
 import { MAX_PROJECT_FILE_BYTES } from '../../../lib/projectFile';
 import type { Task } from '../../../lib/tasks';
 import { matchTruthRows } from '../../../lib/truthImport';
+import { MAX_LABEL_STUDIO_FILE_BYTES, labelStudioTruth } from '../../../lib/labelStudio';
 import { useAppStore } from '../../../store';
 import { readProjectInWorker } from '../client/archiveBridge';
 import { chooseSaveTarget, downloadBlob, exportFileStem, saveStream } from '../client/download';
@@ -87,8 +88,10 @@ export function ExportPanel() {
 
   const importTruth = (file: File) =>
     run(async () => {
-      if (file.size > MAX_TRUTH_CSV_BYTES) return { tone: 'error', text: `${file.name} is too large for a file,label table.` };
-      const parsed = parseLabelCsv(await file.text());
+      const labelStudio = /\.json$/i.test(file.name);
+      if (file.size > (labelStudio ? MAX_LABEL_STUDIO_FILE_BYTES : MAX_TRUTH_CSV_BYTES))
+        return { tone: 'error', text: `${file.name} is too large for ${labelStudio ? 'a Label Studio export' : 'a file,label table'}.` };
+      const parsed = labelStudio ? labelStudioTruth(await file.text()) : parseLabelCsv(await file.text());
       const current: Task = state().task;
       const match = matchTruthRows(parsed.rows, workspaceItemsOf(state(), current));
       state().setTruths(current, match.truths);
@@ -158,8 +161,8 @@ export function ExportPanel() {
         <FilePicker testId="import-project" accept=".zip,application/zip" onFile={importProject}>
           Import project…
         </FilePicker>
-        <FilePicker testId="import-truth-csv" accept=".csv,text/csv" onFile={importTruth}>
-          Ground truth CSV…
+        <FilePicker testId="import-truth-csv" accept=".csv,text/csv,.json,application/json" onFile={importTruth}>
+          Ground truth (CSV or Label Studio JSON)…
         </FilePicker>
       </div>
       {message && (
