@@ -1,8 +1,9 @@
 /**
  * Workspaces live in IndexedDB: a reload restores the items (media, predictions, decisions,
  * ground truth, order) without running the vision model again, named workspaces are separate,
- * clearing storage empties everything (embeddings included), and when storage fails (quota) or
- * is refused (private mode) the app says so, keeps working in memory, and loses nothing stored.
+ * clearing storage empties everything (embeddings included), and when storage fails (quota) the
+ * app says so, keeps working in memory, and loses nothing stored. Storage refused, running out of
+ * space mid-import, another tab's upgrade and a reload mid-batch: storage-faults.spec.ts.
  *
  * Each test runs in a fresh browser context, so persistence is checked by reloading one page.
  */
@@ -271,56 +272,6 @@ test('a stored record this version cannot read is left out and reported, and the
   await expect(page.getByTestId('worker-stats')).toHaveAttribute('data-stored-embeddings-skipped', '1');
   expect(await statNumber(page, 'data-images-from-storage')).toBe(0);
   expect(await statNumber(page, 'data-vision-runs')).toBeGreaterThan(0);
-});
-
-test('another tab upgrading the storage is let through at once; this tab then says to reload and keeps working', async ({ page, playground }) => {
-  const workspace = new StoragePage(page);
-  await openReady(playground);
-  await addAndSettle(playground, [RED_CIRCLE]);
-  await workspace.expectSaved(1);
-
-  // A newer app version in a second tab of the same origin upgrades the workspaces' database.
-  const other = await page.context().newPage();
-  await other.goto(new URL('/', page.url()).href);
-  const upgrade = await other.evaluate(
-    () =>
-      new Promise<{ version: number; blocked: boolean }>((resolve, reject) => {
-        let blocked = false;
-        const request = indexedDB.open('zero-shot-playground-workspaces', 2);
-        request.onblocked = () => (blocked = true);
-        request.onsuccess = () => {
-          const { version } = request.result;
-          request.result.close();
-          resolve({ version, blocked });
-        };
-        request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
-      }),
-  );
-  expect(upgrade, 'every open connection closed for the upgrade, none blocked it').toEqual({ version: 2, blocked: false });
-  await other.close();
-
-  // The next save reopens, finds the newer version, and says so; nothing is lost from memory.
-  await addAndSettle(playground, [BLUE_SQUARE]);
-  await expect(workspace.storageStatus).toHaveAttribute('data-state', 'outdated');
-  await expect(workspace.storageStatus).toContainText('reload this page');
-  await expect(workspace.newButton).toBeDisabled();
-  expect(await playground.topLabel(BLUE_SQUARE.name)).toBe('blue square');
-  await expect(playground.items).toHaveCount(2);
-});
-
-test('without storage (private mode) the app says so and works in memory', async ({ page, playground }) => {
-  await page.addInitScript(() => {
-    IDBFactory.prototype.open = function () {
-      throw new DOMException('A mutation operation was attempted on a database that did not allow mutations.', 'InvalidStateError');
-    };
-  });
-  const workspace = new StoragePage(page);
-  await openReady(playground);
-  await expect(workspace.storageStatus).toHaveAttribute('data-state', 'unavailable');
-  await expect(workspace.storageStatus).toContainText('in memory only');
-  await expect(workspace.newButton).toBeDisabled();
-  await addAndSettle(playground, [YELLOW_STAR]);
-  expect(await playground.topLabel(YELLOW_STAR.name)).toBe('yellow star');
 });
 
 test('audio clips come back after a reload with their scores, transcripts and decisions, without encoding again', async ({ page, audio }) => {

@@ -29,6 +29,8 @@ export class StoragePage {
   readonly clearConfirm: Locator;
   readonly storageUsed: Locator;
   readonly storageStatus: Locator;
+  readonly retryButton: Locator;
+  readonly reloadButton: Locator;
 
   constructor(readonly page: Page) {
     this.select = page.getByTestId('workspace-select');
@@ -42,6 +44,8 @@ export class StoragePage {
     this.clearConfirm = page.getByTestId('storage-clear-confirm');
     this.storageUsed = page.getByTestId('storage-used');
     this.storageStatus = page.getByTestId('storage-status');
+    this.retryButton = page.getByTestId('storage-retry');
+    this.reloadButton = page.getByTestId('storage-reload');
   }
 
   /** Waits until nothing is waiting to be saved and the last save succeeded, with `items` items stored. */
@@ -108,5 +112,60 @@ export class StoragePage {
       if (!api) throw new Error('window.zspDebug is missing (is ?debug=1 set?)');
       return api.imageItems();
     });
+  }
+
+  // ---- IndexedDB read directly (not through the app) -------------------------------------------
+
+  /** Every item record stored in the workspaces' database, with its media record (if any), read as the browser holds them. */
+  async rawStoredItems(): Promise<RawStoredItem[]> {
+    return this.page.evaluate(rawStoredItemsInPage, WORKSPACE_DB_NAME);
+  }
+}
+
+/** The workspaces' database (src/features/workspace/client/workspaceDb.ts), opened here without a version so as not to upgrade it. */
+export const WORKSPACE_DB_NAME = 'zero-shot-playground-workspaces';
+
+export interface RawStoredItem {
+  name: string;
+  workspaceId: string;
+  state: string;
+  decision: string;
+  top: string | null;
+  /** The byte count the item record says its media has, and the stored media Blob's size (null: no media record). */
+  mediaBytes: number;
+  blobBytes: number | null;
+}
+
+/** Runs in the page (also inside a `waitForFunction`): plain IndexedDB, none of the app's code. */
+export async function rawStoredItemsInPage(dbName: string): Promise<RawStoredItem[]> {
+  const request = (r: IDBRequest) =>
+    new Promise<unknown>((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+    });
+  const open = indexedDB.open(dbName);
+  const db = (await request(open)) as IDBDatabase;
+  try {
+    if (!db.objectStoreNames.contains('items')) return [];
+    const transaction = db.transaction(['items', 'media'], 'readonly');
+    const [items, media] = (await Promise.all([request(transaction.objectStore('items').getAll()), request(transaction.objectStore('media').getAll())])) as [
+      Array<Record<string, unknown>>,
+      Array<{ id: string; blob: Blob }>,
+    ];
+    const blobs = new Map(media.map((entry) => [entry.id, entry.blob.size]));
+    return items.map((item) => {
+      const predictions = item.predictions as Array<{ label: string }> | undefined;
+      return {
+        name: String(item.name),
+        workspaceId: String(item.workspaceId),
+        state: String(item.state),
+        decision: String(item.decision),
+        top: predictions?.[0]?.label ?? null,
+        mediaBytes: Number(item.mediaBytes),
+        blobBytes: blobs.get(String(item.id)) ?? null,
+      };
+    });
+  } finally {
+    db.close();
   }
 }

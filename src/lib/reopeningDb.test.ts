@@ -10,7 +10,7 @@ interface TestSchema extends DBSchema {
 
 const NAME = 'reopening-test';
 
-function reopening(version = 1, extra: { onBlocked?: () => void; openTimeoutMs?: number } = {}): ReopeningDb<TestSchema> {
+function reopening(version = 1, extra: { onBlocked?: () => void; onVersionChange?: (newVersion: number | null) => void; openTimeoutMs?: number } = {}): ReopeningDb<TestSchema> {
   return new ReopeningDb<TestSchema>({
     name: NAME,
     version,
@@ -76,6 +76,33 @@ describe('ReopeningDb', () => {
     expect(newer.blocked(), 'the upgrade went ahead without waiting for this connection').toBe(false);
     await expect(db.get()).rejects.toMatchObject({ name: 'VersionError' });
     expect(db.opens).toBe(2);
+  });
+
+  it('says which version another tab asked for, once its connection is closed (null for a delete)', async () => {
+    const seen: Array<{ newVersion: number | null; closed: boolean }> = [];
+    let connection: Awaited<ReturnType<ReopeningDb<TestSchema>['get']>> | null = null;
+    const db = reopening(1, {
+      onVersionChange: (newVersion) => {
+        // Closed already: a transaction on a closed connection throws InvalidStateError.
+        let closed = false;
+        try {
+          connection?.transaction('things');
+        } catch (error) {
+          closed = error instanceof DOMException && error.name === 'InvalidStateError';
+        }
+        seen.push({ newVersion, closed });
+      },
+    });
+    connection = await db.get();
+    expect(await rawDelete()).toEqual({ blocked: false });
+    connection = await db.get();
+    const newer = rawOpen(3);
+    (await newer.opened).close();
+    expect(newer.blocked()).toBe(false);
+    expect(seen).toEqual([
+      { newVersion: null, closed: true },
+      { newVersion: 3, closed: true },
+    ]);
   });
 
   it('reopens a connection the browser terminated', async () => {

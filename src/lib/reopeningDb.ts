@@ -19,6 +19,11 @@ export interface ReopeningDbOptions<Schema extends DBSchema> {
   upgrade: NonNullable<OpenDBCallbacks<Schema>['upgrade']>;
   /** This open waits for another tab holding an older version open (it may never let go). */
   onBlocked?: () => void;
+  /**
+   * Another tab or context asked for `newVersion` (null: it deletes the database). The connection
+   * is closed by then; a newer version than `version` means this page's code is the older one.
+   */
+  onVersionChange?: (newVersion: number | null) => void;
   /** Waiting for an answer before giving up; a parameter so tests need not wait the real time. */
   openTimeoutMs?: number;
 }
@@ -81,7 +86,7 @@ export class ReopeningDb<Schema extends DBSchema> {
   }
 
   private open(): Promise<IDBPDatabase<Schema>> {
-    const { name, version, upgrade, onBlocked, openTimeoutMs = IDB_OPEN_TIMEOUT_MS } = this.options;
+    const { name, version, upgrade, onBlocked, onVersionChange, openTimeoutMs = IDB_OPEN_TIMEOUT_MS } = this.options;
     // Read at call time: idb's openDB uses the global factory, which tests replace per test.
     if (typeof indexedDB === 'undefined') return Promise.reject(new DOMException('IndexedDB is not available here', 'InvalidStateError'));
     this.openCount++;
@@ -109,10 +114,11 @@ export class ReopeningDb<Schema extends DBSchema> {
         },
         // Another tab or the worker wants a newer version (or to delete the database): let it, and
         // open again on the next use. Running transactions finish first (close() waits for them).
-        blocking: () => {
+        blocking: (_currentVersion, newVersion) => {
           forgetThis();
           if (opened) opened.close();
           else void opening.then((db) => db.close());
+          onVersionChange?.(newVersion);
         },
         terminated: forgetThis,
       });

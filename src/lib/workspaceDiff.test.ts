@@ -86,4 +86,12 @@ describe('limitPlan and snapshotAfter', () => {
     expect(second.plan.audio.added).toEqual(['c1']);
     expect(isEmptyPlan(planWorkspaceWrite(snapshotAfter(stored, current, second.plan), current))).toBe(true);
   });
+
+  it('takes changed items (metadata only) before added ones (with media)', () => {
+    const saved = snapshot({ old1: {}, old2: {} });
+    const current = snapshot({ new1: {}, old1: {}, old2: {}, new2: {} });
+    const { plan, complete } = limitPlan(planWorkspaceWrite(saved, current), 3);
+    expect(complete).toBe(false);
+    expect(plan.images).toEqual({ added: ['new1'], changed: ['old1', 'old2'], removed: [] });
+  });
 });

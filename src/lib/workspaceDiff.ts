@@ -72,9 +72,11 @@ export function isEmptyPlan(plan: WorkspaceWritePlan): boolean {
 }
 
 /**
- * At most `maxItems` of the plan's added and changed items (images first), with every removal:
- * one save then stays a short main-thread task (each put clones its record synchronously) and
- * the rest follows in the next save. `complete` says whether anything was held back.
+ * At most `maxItems` of the plan's added and changed items (images first, and changed before
+ * added), with every removal: one save then stays a short main-thread task (each put clones its
+ * record synchronously) and the rest follows in the next save. Changed items go first because
+ * their writes are small (metadata only, no media): with little space left, results and decisions
+ * for items already stored still fit. `complete` says whether anything was held back.
  */
 export function limitPlan(plan: WorkspaceWritePlan, maxItems: number): { plan: WorkspaceWritePlan; complete: boolean } {
   let budget = maxItems;
@@ -83,7 +85,10 @@ export function limitPlan(plan: WorkspaceWritePlan, maxItems: number): { plan: W
     budget -= taken.length;
     return taken;
   };
-  const limit = (diff: ItemsDiff): ItemsDiff => ({ added: take(diff.added), changed: take(diff.changed), removed: diff.removed });
+  const limit = (diff: ItemsDiff): ItemsDiff => {
+    const changed = take(diff.changed);
+    return { added: take(diff.added), changed, removed: diff.removed };
+  };
   const images = limit(plan.images);
   const audio = limit(plan.audio);
   const count = (diff: ItemsDiff) => diff.added.length + diff.changed.length;

@@ -12,13 +12,20 @@ export type StorageStatus =
   | { state: 'saved' }
   /** IndexedDB is missing or refused (private mode): everything is kept in memory only. */
   | { state: 'unavailable'; message: string }
-  /** The last save ran out of space; what was saved before it is intact. */
-  | { state: 'quota-exceeded' }
+  /**
+   * The last save ran out of space; what was saved before it is intact. `savedItems` of
+   * `totalItems` are stored (with their latest changes or an earlier state); `unsavedItems` have
+   * changes (or are new) that live in memory only.
+   */
+  | { state: 'quota-exceeded'; savedItems: number; totalItems: number; unsavedItems: number }
   | { state: 'write-failed'; message: string }
   /** Opening waits for another tab that holds an older version of the storage open (and won't let go). */
   | { state: 'blocked' }
-  /** Another tab runs a newer version of the app and upgraded the storage: this page must be reloaded to use it. */
-  | { state: 'outdated' };
+  /**
+   * Another tab runs a newer version of the app and upgraded the storage: this page must be
+   * reloaded to use it. `unsavedItems` items have changes made here that were not stored.
+   */
+  | { state: 'outdated'; unsavedItems: number };
 
 export interface StorageUsage {
   /** What the browser says this site stores (navigator.storage.estimate), null where it can't say. */

@@ -75,4 +75,17 @@ describe('PersistentEmbeddings', () => {
     expect(await cache.getMany(['a'], 1)).toEqual({ found: new Map(), skipped: 0 });
     expect(open).toHaveBeenCalledTimes(1);
   });
+
+  it('finds nothing and stores nothing where the open fails with an error event (as a browser denying storage answers), without trying again', async () => {
+    // Denied storage answers the open with an error event (Chromium with cookies blocked: UnknownError); a database
+    // stored at a newer version fails the same way (VersionError), which the fake can produce for real.
+    const newer = await openDB(EMBEDDING_DB_NAME, 7);
+    newer.close();
+    const open = vi.spyOn(IDBFactory.prototype, 'open');
+    const cache = new PersistentEmbeddings();
+    await expect(cache.putMany([entry('a', [1])])).resolves.toBeUndefined();
+    expect(await cache.getMany(['a'], 1)).toEqual({ found: new Map(), skipped: 0 });
+    expect(open).toHaveBeenCalledTimes(1);
+    expect(open.mock.results[0]?.type, 'the open itself did not throw: it failed by its error event').toBe('return');
+  });
 });

@@ -79,6 +79,8 @@ export interface WorkspaceList {
 export interface WorkspaceDbOptions {
   /** This tab's upgrade waits for another tab holding an older version open. */
   onBlocked?: () => void;
+  /** Another tab runs a newer app and is upgrading the database: this tab's connection is closed and can't be reopened. */
+  onNewerVersion?: () => void;
 }
 
 function upgrade(db: IDBPDatabase<WorkspaceSchema>): void {
@@ -100,6 +102,10 @@ export class WorkspaceDb {
       version: WORKSPACE_DB_VERSION,
       upgrade,
       ...(options.onBlocked ? { onBlocked: options.onBlocked } : {}),
+      onVersionChange: (newVersion) => {
+        // A delete (null) or the same version is reopened on the next use; only a newer schema locks this page out.
+        if (newVersion !== null && newVersion > WORKSPACE_DB_VERSION) options.onNewerVersion?.();
+      },
     });
     await db.get();
     return new WorkspaceDb(db);

@@ -81,6 +81,49 @@ function failPuts(): void {
   });
 }
 
+/**
+ * A disk with room for `media` more media records (a put beyond that throws as a full disk does);
+ * what an aborted transaction would have put does not count.
+ */
+function diskWithRoomFor(media: number): { grow(by: number): void } {
+  let room = media;
+  const pending = new WeakMap<IDBTransaction, number>();
+  const put = IDBObjectStore.prototype.put;
+  vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+    if (this.name === 'media') {
+      const transaction = this.transaction;
+      const inThis = pending.get(transaction) ?? 0;
+      if (inThis >= room) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      if (inThis === 0) transaction.addEventListener('complete', () => (room -= pending.get(transaction) ?? 0));
+      pending.set(transaction, inThis + 1);
+    }
+    return put.apply(this, args);
+  });
+  return { grow: (by) => (room += by) };
+}
+
+/** Runs the save and the follow-up saves it schedules (halving after a full disk, the rest of a big save). */
+async function flushAll(store: StoreApi<AppState>, manager: WorkspaceManager): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    await manager.flush();
+    if (!store.getState().savePending) return;
+  }
+  throw new Error('the saves did not settle');
+}
+
+/** A newer app version in another tab upgrades the workspaces' database. */
+function newerVersionOpens(): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const request = indexedDB.open(WORKSPACE_DB_NAME, WORKSPACE_DB_VERSION + 1);
+    request.onblocked = () => reject(new Error('the upgrade was blocked by this tab'));
+    request.onsuccess = () => {
+      request.result.close();
+      resolve();
+    };
+    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
+  });
+}
+
 async function started(store = newStore()): Promise<{ store: StoreApi<AppState>; manager: WorkspaceManager }> {
   const manager = new WorkspaceManager(store);
   await manager.start();
@@ -307,7 +350,7 @@ describe('WorkspaceManager', () => {
     failPuts();
     store.getState().addItems([imageItem('unsaved')]);
     await manager.flush();
-    expect(store.getState().storageStatus).toEqual({ state: 'quota-exceeded' });
+    expect(store.getState().storageStatus).toEqual({ state: 'quota-exceeded', savedItems: 1, totalItems: 2, unsavedItems: 1 });
     expect(store.getState().savePending).toBe(false);
     expect(names(store)).toEqual(['kept.png', 'unsaved.png']);
     await manager.refreshUsage();
@@ -319,6 +362,49 @@ describe('WorkspaceManager', () => {
     await manager.flush();
     expect(store.getState().storageStatus).toEqual({ state: 'saved' });
     expect(names((await started()).store)).toEqual(['kept.png', 'unsaved.png']);
+  });
+
+  it('out of space mid-import, stores as many items as fit, says how many, and stores the rest on retry once there is room', async () => {
+    const { store, manager } = await started();
+    store.getState().addItems([imageItem('before')]);
+    await manager.flush();
+    const disk = diskWithRoomFor(4);
+    const imported = Array.from({ length: 12 }, (_, i) => imageItem(`new-${i}`));
+    store.getState().addItems(imported);
+    store.getState().updateItem('before', { decision: 'accepted' });
+    await flushAll(store, manager);
+    // One media record was stored before; four more fit. The decision (metadata only) went first.
+    expect(store.getState().storageStatus).toEqual({ state: 'quota-exceeded', savedItems: 5, totalItems: 13, unsavedItems: 8 });
+    expect(store.getState().savePending).toBe(false);
+    expect(names(store), 'everything stays in memory').toHaveLength(13);
+    const stored = (await started()).store;
+    expect(names(stored)).toEqual(['before.png', 'new-0.png', 'new-1.png', 'new-2.png', 'new-3.png']);
+    expect(stored.getState().items.before?.decision).toBe('accepted');
+    expect(stored.getState().items['new-0']).toMatchObject({ predictions: imported[0]!.predictions, state: 'done' });
+
+    disk.grow(100);
+    await manager.retrySave();
+    await flushAll(store, manager);
+    expect(store.getState().storageStatus).toEqual({ state: 'saved' });
+    expect(names((await started()).store)).toEqual(names(store));
+  });
+
+  it('stops saving as soon as another tab upgrades the storage, says to reload, and counts what is not saved', async () => {
+    const { store, manager } = await started();
+    store.getState().addItems([imageItem('a')]);
+    await manager.flush();
+    store.getState().addItems([imageItem('b')]);
+    store.getState().updateItem('a', { decision: 'accepted' });
+    await newerVersionOpens();
+    // Said at once, before any save tries.
+    expect(store.getState().storageStatus).toEqual({ state: 'outdated', unsavedItems: 2 });
+    const puts = countPuts();
+    store.getState().addItems([imageItem('c')]);
+    await manager.flush();
+    expect(store.getState().storageStatus).toEqual({ state: 'outdated', unsavedItems: 3 });
+    expect(store.getState().savePending).toBe(false);
+    expect(puts.size, 'nothing written').toBe(0);
+    expect(names(store)).toEqual(['a.png', 'b.png', 'c.png']);
   });
 
   it('lets another tab upgrade the storage and then says this page must be reloaded', async () => {
@@ -334,7 +420,7 @@ describe('WorkspaceManager', () => {
     });
     store.getState().addItems([imageItem('a')]);
     await manager.flush();
-    expect(store.getState().storageStatus).toEqual({ state: 'outdated' });
+    expect(store.getState().storageStatus).toEqual({ state: 'outdated', unsavedItems: 1 });
     expect(names(store)).toEqual(['a.png']);
   });
 
@@ -348,7 +434,7 @@ describe('WorkspaceManager', () => {
       request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
     });
     const { store } = await started();
-    expect(store.getState().storageStatus).toEqual({ state: 'outdated' });
+    expect(store.getState().storageStatus).toEqual({ state: 'outdated', unsavedItems: 0 });
     expect(store.getState().workspaces).toEqual([{ id: 'in-memory', name: 'This session (not saved)' }]);
   });
 

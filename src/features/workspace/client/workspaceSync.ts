@@ -6,13 +6,24 @@
  *
  * Storage is never required: where IndexedDB is refused the app works in memory and says so;
  * where a save fails (quota) the change stays in memory, the notice says so, and nothing stored
- * before is touched (each save is one transaction).
+ * before is touched (each save is one transaction). Out of space, a save is split in halves until
+ * single items fail, so as much as fits is stored; the notice says how much, and a retry (or the
+ * next change) tries the rest. When another tab's newer app upgrades the database, this tab stops
+ * saving at once and says to reload.
  */
 import type { StoreApi } from 'zustand';
 import { newestExperiments, parseStoredExperiments, type Experiment } from '../../../lib/experiments';
 import { errorMessage, storageFailureOf } from '../../../lib/storageErrors';
 import { TASKS } from '../../../lib/tasks';
-import { isEmptyPlan, limitPlan, planWorkspaceWrite, sameSettings, snapshotAfter, type WorkspaceSnapshot } from '../../../lib/workspaceDiff';
+import {
+  isEmptyPlan,
+  limitPlan,
+  planWorkspaceWrite,
+  sameSettings,
+  snapshotAfter,
+  type WorkspaceSnapshot,
+  type WorkspaceWritePlan,
+} from '../../../lib/workspaceDiff';
 import type { AppState } from '../../../store';
 import type { AudioItem } from '../../../store/audioItemsSlice';
 import type { ImageItem } from '../../../store/itemsSlice';
@@ -102,6 +113,12 @@ function restoredAudio(stored: StoredAudioItem, blob: Blob): AudioItem {
   return { ...fields, blob, url: URL.createObjectURL(blob), headProbabilities: null, classifier: 'zero-shot' };
 }
 
+/** Items a plan writes (added or changed, images and audio). */
+function plannedItems(plan: WorkspaceWritePlan): number {
+  const count = (diff: WorkspaceWritePlan['images']) => diff.added.length + diff.changed.length;
+  return count(plan.images) + count(plan.audio);
+}
+
 /** Items in the saved order (any the order misses go last); an item whose media is gone can't be shown, so it is left out. */
 function inOrder<T extends StoredItem>(items: readonly T[], order: readonly string[]): T[] {
   const byId = new Map(items.map((item) => [item.id, item]));
@@ -151,6 +168,13 @@ export class WorkspaceManager {
   private saving: Promise<void> = Promise.resolve();
   /** While a workspace is being swapped in, store changes are not edits to save. */
   private swapping = false;
+  /**
+   * Items per save transaction: MAX_ITEMS_PER_SAVE, halved after each save that ran out of space
+   * (so what fits is stored) and doubled again after each one that fitted.
+   */
+  private itemsPerSave = MAX_ITEMS_PER_SAVE;
+  /** Another tab's newer app upgraded the database: nothing can be saved until this page is reloaded. */
+  private outdated = false;
 
   /** Workspace records left out of the last listing because they did not match their schema. */
   private skippedWorkspaces = 0;
@@ -167,7 +191,10 @@ export class WorkspaceManager {
   async start(overrides: Partial<WorkspaceSettings> = {}, options: { freshWorkspaceName?: string } = {}): Promise<void> {
     try {
       // Until the other tab lets go, this tab works in memory and says why.
-      this.db = await WorkspaceDb.open({ onBlocked: () => this.store.getState().setStorageStatus({ state: 'blocked' }) });
+      this.db = await WorkspaceDb.open({
+        onBlocked: () => this.store.getState().setStorageStatus({ state: 'blocked' }),
+        onNewerVersion: () => this.lockOut(),
+      });
       const records = await this.listWorkspaces(this.db);
       const latest = [...records].sort((a, b) => b.openedAt - a.openedAt)[0];
       const settings = workspaceSettingsOf(this.store.getState());
@@ -198,6 +225,16 @@ export class WorkspaceManager {
     this.pendingSince = null;
     this.saving = this.saving.then(() => this.writeChanges());
     return this.saving;
+  }
+
+  /**
+   * Tries the saves that failed (out of space, or another error) again. Out of space, it starts as
+   * small as the last attempt and grows with each save that fits: a big write that fails still
+   * takes its size from the quota until the browser cleans it up.
+   */
+  retrySave(): Promise<void> {
+    this.setPending(true);
+    return this.flush();
   }
 
   async createWorkspace(): Promise<void> {
@@ -339,8 +376,9 @@ export class WorkspaceManager {
     const experiments = state.experiments;
     const experimentsChanged = experiments !== this.savedExperiments;
     const whole = planWorkspaceWrite(saved, current);
+    if (this.outdated) return this.reportOutdated(whole);
     if (isEmptyPlan(whole) && !this.recordDirty && !experimentsChanged) return this.setPending(false);
-    const { plan, complete } = limitPlan(whole, MAX_ITEMS_PER_SAVE);
+    const { plan, complete } = limitPlan(whole, this.itemsPerSave);
     const record: WorkspaceRecord = {
       ...active,
       settings: current.settings,
@@ -355,8 +393,8 @@ export class WorkspaceManager {
         ...plan.audio.added.map((id) => storedMedia(id, active.id, current.audio[id]!.blob)),
       ],
       putItems: [
-        ...[...plan.images.added, ...plan.images.changed].map((id) => storedImage(current.images[id]!, active.id)),
-        ...[...plan.audio.added, ...plan.audio.changed].map((id) => storedAudio(current.audio[id]!, active.id)),
+        ...[...plan.images.changed, ...plan.images.added].map((id) => storedImage(current.images[id]!, active.id)),
+        ...[...plan.audio.changed, ...plan.audio.added].map((id) => storedAudio(current.audio[id]!, active.id)),
       ],
       deleteItemIds: [...plan.images.removed, ...plan.audio.removed],
     };
@@ -364,9 +402,17 @@ export class WorkspaceManager {
       await db.write(write);
     } catch (error) {
       // Nothing of this write was kept; `saved` still describes what is stored, so the next save retries it all.
-      this.reportWriteFailure(error);
+      const items = plannedItems(plan);
+      if (storageFailureOf(error) === 'quota' && items > 1) {
+        // Out of space with several items: try half as many, so whatever still fits is stored.
+        this.itemsPerSave = Math.max(1, Math.floor(items / 2));
+        this.saveTimer = setTimeout(() => void this.flush(), 0);
+        return this.setPending(true);
+      }
+      this.reportWriteFailure(error, whole);
       return;
     }
+    this.itemsPerSave = Math.min(MAX_ITEMS_PER_SAVE, this.itemsPerSave * 2);
     // A switch or delete may have replaced the workspace meanwhile: only then is this base stale.
     if (this.active?.id === active.id) {
       this.saved = snapshotAfter(saved, current, plan);
@@ -382,6 +428,19 @@ export class WorkspaceManager {
     this.store.getState().setStorageStatus({ state: 'saved' });
     this.setPending(this.saveTimer !== null);
     void this.refreshUsage();
+  }
+
+  /** Another tab's newer app is upgrading the database (this connection is closed already): stop saving, and say so now. */
+  private lockOut(): void {
+    this.outdated = true;
+    const saved = this.saved;
+    this.reportOutdated(saved ? planWorkspaceWrite(saved, snapshotOf(this.store.getState())) : null);
+  }
+
+  private reportOutdated(unsaved: WorkspaceWritePlan | null): void {
+    this.outdated = true;
+    this.store.getState().setStorageStatus({ state: 'outdated', unsavedItems: unsaved ? plannedItems(unsaved) : 0 });
+    this.setPending(false);
   }
 
   private async openWorkspace(record: WorkspaceRecord, overrides: Partial<WorkspaceSettings>, replace: boolean): Promise<void> {
@@ -468,17 +527,28 @@ export class WorkspaceManager {
     const state = this.store.getState();
     state.setWorkspaces([IN_MEMORY_WORKSPACE], IN_MEMORY_WORKSPACE.id);
     // A newer app version in another tab upgraded the storage: this (older) page can't open it.
-    if (storageFailureOf(error) === 'newer-version') state.setStorageStatus({ state: 'outdated' });
+    if (storageFailureOf(error) === 'newer-version') state.setStorageStatus({ state: 'outdated', unsavedItems: 0 });
     else state.setStorageStatus({ state: 'unavailable', message: errorMessage(error) });
     void this.refreshUsage();
   }
 
-  private reportWriteFailure(error: unknown): void {
+  /** `unsaved`: what the failed save had to write (all of it, not just the part tried last). */
+  private reportWriteFailure(error: unknown, unsaved?: WorkspaceWritePlan): void {
     const state = this.store.getState();
     const failure = storageFailureOf(error);
-    if (failure === 'quota') state.setStorageStatus({ state: 'quota-exceeded' });
+    if (failure === 'quota') {
+      const saved = this.saved;
+      const current = snapshotOf(state);
+      state.setStorageStatus({
+        state: 'quota-exceeded',
+        savedItems: saved ? Object.keys(saved.images).length + Object.keys(saved.audio).length : 0,
+        totalItems: current.imageOrder.length + current.audioOrder.length,
+        unsavedItems: unsaved ? plannedItems(unsaved) : 0,
+      });
+      void this.refreshUsage();
+    }
     // Reopening after another tab's upgrade: that tab runs a newer app, whose storage this one can't use.
-    else if (failure === 'newer-version') state.setStorageStatus({ state: 'outdated' });
+    else if (failure === 'newer-version') return this.reportOutdated(unsaved ?? null);
     else state.setStorageStatus({ state: 'write-failed', message: errorMessage(error) });
     this.setPending(false);
   }

@@ -14,13 +14,19 @@ function statusText(status: StorageStatus): string {
     case 'unavailable':
       return `This browser won't let the app store anything (private browsing, or storage blocked): you can keep working, but this workspace lives in memory only and is gone when you close or reload the page. (${status.message})`;
     case 'quota-exceeded':
-      return 'Storage is full: your latest changes are kept in memory only and will be lost on reload. Everything saved before is still stored. Delete a workspace or clear storage to make room.';
+      return `Storage is full: ${status.savedItems} of ${status.totalItems} ${status.totalItems === 1 ? 'item is' : 'items are'} saved in this browser${
+        status.unsavedItems > 0 ? `, and the latest changes to ${status.unsavedItems} ${status.unsavedItems === 1 ? 'item live' : 'items live'} in memory only (lost on reload)` : ''
+      }. Everything saved before is still stored. Make room (delete a workspace, clear storage, or free disk space) and retry, or export the project file to keep the rest.`;
     case 'write-failed':
       return `Your latest changes could not be saved (${status.message}); they are kept in memory only. Everything saved before is still stored.`;
     case 'blocked':
       return 'Waiting for another tab of this app to let go of its storage (it runs an older version): close or reload that tab. Until then this workspace lives in memory only.';
     case 'outdated':
-      return 'Another tab upgraded the storage to a newer version of this app: reload this page to keep saving. Your latest changes are kept in memory only; everything saved before is still stored.';
+      return `A newer version of this app was opened in another tab and upgraded the storage, so this tab can no longer save. Reload this page to continue with the new version.${
+        status.unsavedItems > 0
+          ? ` Changes to ${status.unsavedItems} ${status.unsavedItems === 1 ? 'item' : 'items'} made here are not saved: export the project file first to keep them.`
+          : ''
+      } Everything saved before is still stored.`;
   }
 }
 
@@ -164,6 +170,16 @@ export function WorkspacePanel() {
       >
         {statusText(status)}
       </p>
+      {(status.state === 'quota-exceeded' || status.state === 'write-failed') && (
+        <button data-testid="storage-retry" className="btn text-xs" disabled={busy} onClick={() => run(() => manager.retrySave())}>
+          Retry saving
+        </button>
+      )}
+      {status.state === 'outdated' && (
+        <button data-testid="storage-reload" className="btn text-xs" onClick={() => location.reload()}>
+          Reload this page
+        </button>
+      )}
       {unreadable > 0 && (
         <p data-testid="storage-unreadable" data-count={unreadable} role="alert" className="rounded border border-amber-300 bg-amber-50 p-2 text-xs text-amber-900">
           {unreadable === 1 ? '1 stored record' : `${unreadable} stored records`} could not be read (saved by another version of the app, or
