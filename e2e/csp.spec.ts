@@ -5,18 +5,13 @@
  * `securitypolicyviolation` events (recorded by an init script), and the request log of a server
  * the policy does not list (http://[::1]:PORT — CSP host sources can't name IPv6 addresses, and
  * the suite's network guard lets loopback through, so only the policy stands between the page
- * and it).
+ * and it). That the whole app runs under the policy with no violation (images, a folder with truth
+ * and its chart, blob: previews, audio) is checked in offline.spec.ts, which does all of that.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from './support/test';
 import { ShellPage } from './pages/shell-page';
-import { ReviewPage } from './pages/review-page';
-import { AudioPage, WHISPER_WORDS } from './pages/audio-page';
-import { openAnalysisTab } from './pages/sections';
-import { fixture } from './support/audio-fixtures';
 import { REPO_ROOT } from './support/hub-server';
-import { shapeImage } from './support/shapes';
 import { StaticServer } from './support/static-server';
 
 test('a model host outside the policy is named as such, and neither the page nor the model worker reaches it', async ({ page, playground }) => {
@@ -47,8 +42,8 @@ test('a model host outside the policy is named as such, and neither the page nor
     await test.step('a fetch from the page is refused by the browser and reported', async () => {
       const result = await page.evaluate((url) => fetch(url).then(() => 'fetched', (error: Error) => error.name), `${outside.origin}/probe`);
       expect(result).toBe('TypeError');
-      await expect.poll(async () => (await shell.violations()).map((v) => `${v.directive} ${v.blocked}`)).toContain(`connect-src ${outside.origin}/probe`);
-      expect((await shell.violations()).every((v) => v.disposition === 'enforce')).toBe(true);
+      await expect.poll(() => shell.violations().map((v) => `${v.directive} ${v.blocked}`)).toContain(`connect-src ${outside.origin}/probe`);
+      expect(shell.violations().every((v) => v.disposition === 'enforce')).toBe(true);
       // The app shows the report too.
       await expect(shell.violationNotice).toBeVisible();
       await expect(shell.violationItems.filter({ hasText: `${outside.origin}/probe` })).toHaveCount(1);
@@ -116,46 +111,8 @@ test('inline script, inline event handlers, javascript: URLs and eval are refuse
   expect(outcome.functionResult).toBe('EvalError');
 
   await expect
-    .poll(async () => [...new Set((await shell.violations()).map((v) => `${v.directive} ${v.blocked}`))].sort())
+    .poll(() => [...new Set(shell.violations().map((v) => `${v.directive} ${v.blocked}`))].sort())
     .toEqual(['script-src eval', 'script-src-attr inline', 'script-src-elem inline'].sort());
   await expect(shell.violationNotice).toBeVisible();
   await expect(shell.violationItems).toHaveCount(3);
-});
-
-test('the app works under the policy: images, a folder with truth and its chart, audio previews, with no violation', async ({ page, playground }) => {
-  const shell = new ShellPage(page);
-  await shell.recordViolations();
-  const folder = join(REPO_ROOT, 'e2e', '.tmp', 'csp-folder');
-  const classes = [
-    ['red', 'circle'],
-    ['blue', 'cross'],
-  ] as const;
-  for (const [colour, shape] of classes) {
-    mkdirSync(join(folder, `${colour} ${shape}`), { recursive: true });
-    for (const index of [0, 1]) {
-      const image = shapeImage(`${colour}-${shape}-${index}.png`, { colour, shape, width: 128 + 32 * index, height: 128, size: 0.6 });
-      writeFileSync(join(folder, `${colour} ${shape}`, image.name), image.buffer);
-    }
-  }
-
-  await playground.open({ backend: 'wasm', labels: ['red circle', 'blue cross', 'green star'] });
-  await playground.expectModelReady({ backend: 'wasm' });
-  const review = new ReviewPage(page);
-  await review.addFolder(folder);
-  const names = classes.flatMap(([colour, shape]) => [0, 1].map((index) => `${colour}-${shape}-${index}.png`));
-  await playground.waitForSettled(names);
-  // Previews are blob: images.
-  await expect(page.locator('img[src^="blob:"]').first()).toBeVisible();
-  const drawer = await openAnalysisTab(page, 'thresholds');
-  await expect(drawer.getByTestId('coverage-curve').locator('canvas')).toBeVisible();
-
-  const audio = new AudioPage(page);
-  await page.getByTestId('task-audio').click();
-  await audio.expectModelReady({ backend: 'wasm', model: 'builtin/whisper-words' });
-  await audio.classify([fixture('left.wav')], WHISPER_WORDS);
-  await expect(page.locator('audio[src^="blob:"]').first()).toBeAttached();
-
-  expect(await shell.violations()).toEqual([]);
-  await expect(shell.violationNotice).toBeHidden();
-  expect(playground.pageErrors.map((error) => error.message)).toEqual([]);
 });

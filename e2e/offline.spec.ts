@@ -4,27 +4,54 @@
  * requests to a model host (another origin) go past it untouched; and a new deployment shows the
  * update banner, and its Reload brings the new version, whose index.html later navigations get.
  * What reached the network is read from the browser (`fromServiceWorker`, Cache Storage) and from
- * the servers' own logs.
+ * the servers' own logs. The offline session also proves the app runs under its Content-Security-
+ * Policy (the <meta> and the header the service worker adds) with no violation: images from a
+ * folder with truth, the thresholds chart (uPlot), blob: previews, audio.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Request } from '@playwright/test';
 import { test, expect } from './support/test';
 import { AudioPage, WHISPER_WORDS } from './pages/audio-page';
+import { ReviewPage } from './pages/review-page';
+import { openAnalysisTab } from './pages/sections';
 import { ShellPage } from './pages/shell-page';
 import { fixture } from './support/audio-fixtures';
-import { HubServer } from './support/hub-server';
-import { ALL_LABELS, shapeImage } from './support/shapes';
+import { HubServer, REPO_ROOT } from './support/hub-server';
+import { shapeImage } from './support/shapes';
 import { StaticServer, copyBuild } from './support/static-server';
 
 test.use({ serviceWorkers: 'allow' });
 
-test('after the first visit the app opens and classifies an image and a clip offline', async ({ page, context, playground }) => {
+const FOLDER_CLASSES = [
+  ['red', 'circle'],
+  ['blue', 'cross'],
+] as const;
+
+/** Four pictures in ImageFolder layout (`<root>/<class>/<file>.png`): the folder names are their truth. */
+function writeSmallFolder(): { root: string; truth: Map<string, string> } {
+  const root = join(REPO_ROOT, 'e2e', '.tmp', 'offline-folder');
+  const truth = new Map<string, string>();
+  for (const [colour, shape] of FOLDER_CLASSES) {
+    const label = `${colour} ${shape}`;
+    mkdirSync(join(root, label), { recursive: true });
+    for (const index of [0, 1]) {
+      const image = shapeImage(`${colour}-${shape}-${index}.png`, { colour, shape, width: 160 + 48 * index, height: 160, size: 0.65 });
+      writeFileSync(join(root, label, image.name), image.buffer);
+      truth.set(image.name, label);
+    }
+  }
+  return { root, truth };
+}
+
+test('after the first visit the app opens and classifies images and a clip offline, under its CSP with no violation', async ({ page, context, playground }) => {
   const shell = new ShellPage(page);
+  await shell.recordViolations();
+  const folder = writeSmallFolder();
   const hub = await HubServer.start();
   try {
-    await playground.open({ backend: 'wasm' });
+    await playground.open({ backend: 'wasm', labels: ['red circle', 'blue cross', 'green star', 'yellow square'] });
     await shell.waitForServiceWorker();
     await expect(shell.offlineReady).toBeVisible();
 
@@ -64,11 +91,15 @@ test('after the first visit the app opens and classifies an image and a clip off
       if (response.url().startsWith(new URL(page.url()).origin) && !response.fromServiceWorker()) notFromServiceWorker.push(response.url());
     });
 
-    await test.step('offline: reload, the built-in CLIP ranks an image', async () => {
+    await test.step('offline: reload, the built-in CLIP ranks a folder of images; previews and the thresholds chart render', async () => {
       await page.reload();
       await playground.expectModelReady({ backend: 'wasm', model: 'builtin/clip-shapes' });
-      const image = shapeImage('offline-blue-cross.png', { shape: 'cross', colour: 'blue', width: 256, height: 256, size: 0.7 });
-      expect(await playground.rankOne(image, ALL_LABELS)).toBe('blue cross');
+      await new ReviewPage(page).addFolder(folder.root);
+      await playground.waitForSettled([...folder.truth.keys()]);
+      for (const [name, label] of folder.truth) expect(await playground.topLabel(name), name).toBe(label);
+      await expect(page.locator('img[src^="blob:"]').first()).toBeVisible();
+      const drawer = await openAnalysisTab(page, 'thresholds');
+      await expect(drawer.getByTestId('coverage-curve').locator('canvas').first()).toBeVisible();
     });
 
     await test.step('offline: the audio view (a new navigation), the built-in Whisper ranks a clip', async () => {
@@ -77,8 +108,11 @@ test('after the first visit the app opens and classifies an image and a clip off
       await audio.expectModelReady({ backend: 'wasm', model: 'builtin/whisper-words' });
       await audio.classify([fixture('left.wav')], WHISPER_WORDS);
       expect(await audio.topLabel('left.wav')).toBe('left');
+      await expect(page.locator('audio[src^="blob:"]').first()).toBeAttached();
     });
 
+    expect(shell.violations(), 'nothing the app does breaks its policy').toEqual([]);
+    await expect(shell.violationNotice).toBeHidden();
     expect(notFromServiceWorker, 'offline, everything of the app came from the service worker').toEqual([]);
     expect(playground.pageErrors.map((error) => error.message)).toEqual([]);
   } finally {

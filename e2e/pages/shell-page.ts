@@ -12,11 +12,6 @@ export interface SeenViolation {
   disposition: string;
 }
 
-/** Set by `recordViolations()` before the app's code runs. */
-interface ViolationLog {
-  __e2eViolations?: SeenViolation[];
-}
-
 export class ShellPage {
   readonly updateBanner: Locator;
   readonly updateReload: Locator;
@@ -24,6 +19,7 @@ export class ShellPage {
   readonly blockedHost: Locator;
   readonly violationNotice: Locator;
   readonly violationItems: Locator;
+  private readonly seenViolations: SeenViolation[] = [];
 
   constructor(readonly page: Page) {
     this.updateBanner = page.getByTestId('update-banner');
@@ -91,18 +87,21 @@ export class ShellPage {
     return Number(match[1]);
   }
 
-  /** Records every `securitypolicyviolation` the browser fires in the page, from before the app starts. */
+  /**
+   * Records every `securitypolicyviolation` the browser fires in the page, from before the app
+   * starts and across reloads and navigations (the log lives here, in the test).
+   */
   async recordViolations(): Promise<void> {
+    await this.page.exposeFunction('e2eReportViolation', (violation: SeenViolation) => this.seenViolations.push(violation));
     await this.page.addInitScript(() => {
-      const log: SeenViolation[] = [];
-      (window as ViolationLog).__e2eViolations = log;
+      const report = (window as unknown as { e2eReportViolation: (violation: SeenViolation) => Promise<void> }).e2eReportViolation;
       document.addEventListener('securitypolicyviolation', (event) =>
-        log.push({ directive: event.effectiveDirective, blocked: event.blockedURI, disposition: event.disposition }),
+        void report({ directive: event.effectiveDirective, blocked: event.blockedURI, disposition: event.disposition }),
       );
     });
   }
 
-  async violations(): Promise<SeenViolation[]> {
-    return this.page.evaluate(() => (window as ViolationLog).__e2eViolations ?? []);
+  violations(): SeenViolation[] {
+    return [...this.seenViolations];
   }
 }
