@@ -30,6 +30,10 @@ export default defineConfig({
     // No DOM snapshots or screenshots in the trace: recording them cost ~30% of each CPU-bound test's time.
     trace: { mode: 'retain-on-failure', snapshots: false, screenshots: false },
     screenshot: 'only-on-failure',
+    // The app's service worker precaches ~65 MB (ORT runtime, built-in models) on a first visit: every
+    // test would pay for that, and its fetches would change the request counts specs assert. Only
+    // the specs about it allow it (`test.use({ serviceWorkers: 'allow' })`: offline, isolation).
+    serviceWorkers: 'block',
     actionTimeout: 30_000,
     navigationTimeout: 60_000,
   },

@@ -4,6 +4,9 @@ import tailwindcss from '@tailwindcss/vite';
 import { readFileSync, createReadStream, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
+import { VitePWA } from 'vite-plugin-pwa';
+import { contentSecurityPolicy, parseModelHosts } from './src/lib/contentSecurityPolicy';
+import { hostingHeaderFiles, type HostingHeaders } from './src/lib/hostingHeaders';
 
 /**
  * The ONNX Runtime WebAssembly files loaded at run time: the asyncify build (WebGPU and CPU) that
@@ -114,10 +117,114 @@ const crossOriginIsolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * The hosts a build may fetch models from besides itself (see src/lib/contentSecurityPolicy.ts):
+ * the Hub, its CDN domains and this machine unless `ZSP_MODEL_HOSTS` names others, e.g.
+ * `ZSP_MODEL_HOSTS="https://hf-mirror.com" npm run build` for a build that uses a mirror.
+ */
+const MODEL_HOSTS = parseModelHosts(process.env.ZSP_MODEL_HOSTS);
+
+/**
+ * What every response of the built app should carry, from any server we ship: isolation, the
+ * policy as a real header (it then covers the workers too, which a <meta> policy does not, and can
+ * forbid framing), and no MIME sniffing. The service worker adds the same set where a host can't.
+ */
+const APP_RESPONSE_HEADERS = {
+  ...crossOriginIsolationHeaders,
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Content-Security-Policy': contentSecurityPolicy(MODEL_HOSTS, 'header'),
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+const HOSTING_HEADERS: HostingHeaders = {
+  all: APP_RESPONSE_HEADERS,
+  paths: [
+    // Content-hashed file names: a new version has new names.
+    { pattern: '/assets/*', headers: { 'Cache-Control': 'public, max-age=31536000, immutable' } },
+    // Always revalidated, so an update check sees a new version at once.
+    { pattern: '/sw.js', headers: { 'Cache-Control': 'no-cache' } },
+    { pattern: '/index.html', headers: { 'Cache-Control': 'no-cache' } },
+  ],
+};
+
+/**
+ * The policy as a <meta> in the built index.html, before anything it governs, so that any static
+ * host serves it (GitHub Pages sends no headers we choose). Build only: the dev server's React
+ * refresh preamble is an inline script.
+ */
+function contentSecurityPolicyMeta(): Plugin {
+  return {
+    name: 'zsp-csp-meta',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      // Right after the charset (which must stay within the first 1024 bytes), before any script or stylesheet.
+      handler: (html) => {
+        const charset = '<meta charset="UTF-8" />';
+        if (!html.includes(charset)) throw new Error(`index.html: expected ${charset} to put the Content-Security-Policy after`);
+        const policy = contentSecurityPolicy(MODEL_HOSTS, 'meta').replaceAll("'", '&#39;');
+        return html.replace(charset, `${charset}\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`);
+      },
+    },
+    generateBundle() {
+      for (const { fileName, source } of hostingHeaderFiles(HOSTING_HEADERS)) this.emitFile({ type: 'asset', fileName, source });
+    },
+  };
+}
+
+/** Bigger than the largest precached file, the ORT asyncify binary (about 27 MB). */
+const MAX_PRECACHED_FILE_BYTES = 40 * 1024 * 1024;
+
 export default defineConfig({
-  plugins: [react(), tailwindcss(), serveOrtRuntime(), serveFirstByteRanges()],
+  plugins: [
+    react(),
+    tailwindcss(),
+    serveOrtRuntime(),
+    serveFirstByteRanges(),
+    contentSecurityPolicyMeta(),
+    VitePWA({
+      // Our own service worker (src/features/shell/worker/sw.ts), Workbox precaching inside: it also
+      // has to add the isolation headers, which the generated one can't.
+      strategies: 'injectManifest',
+      srcDir: 'src/features/shell/worker',
+      filename: 'sw.ts',
+      // A new version waits until the user reloads from the banner; never swapped under a running batch.
+      registerType: 'prompt',
+      // Registered from the app's bundle (src/features/shell/client), no inline script.
+      injectRegister: false,
+      manifest: {
+        name: 'Zero-Shot Playground',
+        short_name: 'Zero-Shot',
+        description: 'Rank your own labels for images and sounds with CLIP, Whisper or CLAP, entirely in your browser.',
+        theme_color: '#0f172a',
+        background_color: '#f8fafc',
+        display: 'standalone',
+        start_url: '.',
+        scope: '.',
+        icons: [
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: 'icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      // The icons are in the globs below already.
+      includeManifestIcons: false,
+      injectManifest: {
+        // The app shell, the ORT runtime under /ort/ and the built-in models under /models/: all the app needs offline.
+        globPatterns: ['**/*.{html,js,mjs,css,wasm,onnx,json,png}'],
+        // Host configuration, not part of the app.
+        globIgnores: ['vercel.json', 'staticwebapp.config.json'],
+        maximumFileSizeToCacheInBytes: MAX_PRECACHED_FILE_BYTES,
+      },
+      // `npm run dev` runs without a service worker: Vite serves modules one by one, nothing to precache.
+      devOptions: { enabled: false },
+    }),
+  ],
+  // The response headers for the service worker, which adds them where a static host can't.
+  define: { __ZSP_RESPONSE_HEADERS__: JSON.stringify(APP_RESPONSE_HEADERS) },
   server: { headers: crossOriginIsolationHeaders },
-  preview: { headers: crossOriginIsolationHeaders },
+  preview: { headers: APP_RESPONSE_HEADERS },
   worker: { format: 'es' },
   // onnxruntime-web's own switch for an external runtime: without it its default "bundle" build
   // inlines the asyncify glue, whose `new URL('ort-wasm-simd-threaded.asyncify.wasm', import.meta.url)`

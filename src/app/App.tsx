@@ -6,6 +6,7 @@ import { ImageGrid } from '../features/image';
 import { LabelsPanel } from '../features/labels';
 import { ModelPanel } from '../features/models';
 import { SharedDemoError } from '../features/share';
+import { OfflineStatus, PolicyNotices, UpdateBanner } from '../features/shell';
 import { ExportPanel } from '../features/workspace';
 import { TASKS } from '../lib/tasks';
 import { WorkspacePanel } from '../features/workspace';
@@ -64,9 +65,12 @@ export function App({ rejectedParams, sharedDemoProblems = [] }: { rejectedParam
           <TaskTabs />
         </div>
         <p className="text-xs text-slate-600">
-          Rank your own labels with CLIP, Whisper or CLAP, entirely in this browser. Your images and sounds never leave your device.
+          Rank your own labels with CLIP, Whisper or CLAP, entirely in this browser. Your images and sounds never leave your device.{' '}
+          <OfflineStatus />
         </p>
       </header>
+      <UpdateBanner />
+      <PolicyNotices />
       {rejectedParams.length > 0 && (
         <div data-testid="link-warning" className="rounded border border-amber-300 bg-amber-50 p-2 text-sm">
           Parts of this link were ignored: {rejectedParams.join('; ')}.

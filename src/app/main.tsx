@@ -16,6 +16,7 @@ import { ClassificationController, ClipBridge, ImageControllerService, createCli
 import { LabController, LabServiceContext } from '../features/lab';
 import { ModelChooserService, bridgeListenersFor } from '../features/models';
 import { addSharedExamples, forgetSharedDemoInUrl, readSharedDemo, sharedDemoSettings } from '../features/share';
+import { AppShell, AppShellService } from '../features/shell';
 import { WorkspaceManager, WorkspaceService, downloadBlob, workspaceItemsOf, type WorkspaceSettings } from '../features/workspace';
 import type { ReviewAction } from '../lib/review';
 import { parseUrlState } from '../lib/urlState';
@@ -25,6 +26,10 @@ import type { Settings } from '../store/settingsSlice';
 
 // On the page's timeline, for start-up profiling (bench/node/startup.ts): the app's bundle is loaded and evaluated.
 performance.mark('zsp:app-start');
+
+// First, so that policy violations during start-up are reported too; the service worker registers after the page's load.
+const shell = new AppShell();
+shell.start();
 
 const urlState = parseUrlState(location.search);
 const store = useAppStore;
@@ -156,7 +161,9 @@ createRoot(document.getElementById('root')!).render(
         <WorkspaceService.Provider value={workspaces}>
           <ModelChooserService.Provider value={modelChoosers}>
             <LabServiceContext.Provider value={lab}>
-              <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+              <AppShellService.Provider value={shell}>
+                <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+              </AppShellService.Provider>
             </LabServiceContext.Provider>
           </ModelChooserService.Provider>
         </WorkspaceService.Provider>

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fetchImageFromUrl, imageNameFromUrl, ImageUrlError, MAX_URL_IMAGE_BYTES, parseImageUrl, sniffImageType } from './imageFromUrl';
 
 const PNG_HEAD = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];
@@ -92,5 +92,18 @@ describe('fetchImageFromUrl', () => {
   it('passes other failures through', async () => {
     const { fetchFn } = fakeFetch(() => Promise.reject(new DOMException('stop', 'AbortError')));
     await expect(fetchImageFromUrl('https://img.test/a.png', fetchFn)).rejects.toThrow('stop');
+  });
+});
+
+describe('fetchImageFromUrl under the app Content-Security-Policy', () => {
+  it('refuses a host the policy does not allow before fetching, and says what to do', async () => {
+    const { fetchFn, calls } = fakeFetch(() => new Response(new Uint8Array(PNG_HEAD), { headers: { 'content-type': 'image/png' } }));
+    vi.stubGlobal('location', { origin: 'https://app.test' });
+    const policy = "default-src 'self'; connect-src 'self' https://huggingface.co http://127.0.0.1:*";
+    await expect(fetchImageFromUrl('https://img.test/a.png', fetchFn, policy)).rejects.toThrow(
+      'This app only connects to its model hosts, not to img.test (its Content-Security-Policy keeps your data on this device); save the image and drop the file instead.',
+    );
+    expect(calls).toEqual([]);
+    expect((await fetchImageFromUrl('http://127.0.0.1:9/a.png', fetchFn, policy)).name).toBe('a.png');
   });
 });

@@ -1,3 +1,5 @@
+import { policyAllowsConnect, policyFromDocument } from '../../../lib/contentSecurityPolicy';
+
 /** Larger downloads are refused: a picture for classification is never this big. */
 export const MAX_URL_IMAGE_BYTES = 50 * 1024 * 1024;
 
@@ -48,6 +50,15 @@ export function sniffImageType(head: Uint8Array): string | null {
   return match?.type ?? null;
 }
 
+function blockedByPolicyMessage(host: string): string {
+  return `This app only connects to its model hosts, not to ${host} (its Content-Security-Policy keeps your data on this device); save the image and drop the file instead.`;
+}
+
+/** The page's Content-Security-Policy (the built index.html's <meta>); none in the dev server and in unit tests. */
+function pagePolicy(): string | null {
+  return typeof document === 'undefined' ? null : policyFromDocument(document);
+}
+
 function corsMessage(host: string): string {
   return `The server at ${host} doesn't allow other sites to read its images (CORS); download it and drop the file instead.`;
 }
@@ -71,8 +82,10 @@ async function explainRejectedFetch(url: URL, fetchFn: typeof fetch): Promise<st
  * Downloads an image by the browser itself (CORS mode, no cookies): the result is a File named
  * after the URL, with an image type, or an ImageUrlError that explains the refusal.
  */
-export async function fetchImageFromUrl(text: string, fetchFn: typeof fetch = fetch): Promise<File> {
+export async function fetchImageFromUrl(text: string, fetchFn: typeof fetch = fetch, policy: string | null = pagePolicy()): Promise<File> {
   const url = parseImageUrl(text);
+  // The browser would refuse it with the same bare TypeError as an unreachable server; say why instead.
+  if (policy !== null && !policyAllowsConnect(policy, url, location.origin)) throw new ImageUrlError(blockedByPolicyMessage(url.host));
   let response: Response;
   try {
     response = await fetchFn(url, { mode: 'cors', credentials: 'omit' });
