@@ -4,7 +4,7 @@ import { modelIdOf } from '../../../store/settingsSlice';
 import { BUILTIN_MODEL_IDS, type Task } from '../../../lib/tasks';
 import type { ModelSource } from '../shared/loadProtocol';
 import type { LoadedModelInfo } from '../../../lib/workerReports';
-import { ModelLoadFailure, type LoadOptions } from './modelWorkerBridge';
+import { ModelLoadFailure, WorkerCrashedError, type LoadOptions } from './modelWorkerBridge';
 
 /** The one bridge method the loader uses. */
 export interface LoadingBridge {
@@ -103,7 +103,8 @@ export class TaskModelLoader implements ModelChooser {
       if (info.fallbackReason) this.store.getState().setModelNotice(this.task, { text: info.fallbackReason });
       return info;
     } catch (error) {
-      if (generation !== this.generation) return null;
+      // The bridge restarts a crashed worker with this same model and reports that itself (bridgeListenersFor).
+      if (generation !== this.generation || error instanceof WorkerCrashedError) return null;
       const failure = error instanceof ModelLoadFailure ? error : new ModelLoadFailure('other', String(error));
       const isHubModel = !modelId.startsWith('builtin/') && !modelId.startsWith(LOCAL_FOLDER_PREFIX);
       if (failure.kind === 'unreachable' && isHubModel && !this.explicitModelChoice) {
@@ -121,6 +122,10 @@ export class TaskModelLoader implements ModelChooser {
   }
 }
 
+/** Shown once a crashed model worker is back with its model. */
+export const WORKER_RESTARTED_NOTICE =
+  'The model worker stopped unexpectedly and was restarted: the model is loaded again, and the items that had no result yet are being run again.';
+
 /** Bridge listeners that keep a task's model status and notices in the store. */
 export function bridgeListenersFor<TStats>(store: StoreApi<AppState>, task: Task, onStats: (stats: TStats) => void) {
   return {
@@ -130,6 +135,24 @@ export function bridgeListenersFor<TStats>(store: StoreApi<AppState>, task: Task
       if (status.state === 'ready') store.getState().setModelStatus(task, { ...status, info });
       if (info.fallbackReason) store.getState().setModelNotice(task, { text: info.fallbackReason });
     },
-    onCrash: (error: Error) => store.getState().setModelNotice(task, { text: error.message }),
+    // While a crashed worker reloads, the model is loading again: items wait (no stale "ready"), and the user is told why.
+    onCrash: (error: Error) => {
+      const state = store.getState();
+      const status = state.models[task].status;
+      if (status.state === 'ready' || status.state === 'loading') state.setModelStatus(task, { state: 'loading', modelId: status.modelId });
+      state.setModelNotice(task, { text: error.message });
+    },
+    // Ready again: the controllers see the status change and send what is still unfinished.
+    onRestarted: (info: LoadedModelInfo) => {
+      const state = store.getState();
+      state.setModelStatus(task, { state: 'ready', modelId: info.modelId, info });
+      state.setModelNotice(task, { text: info.fallbackReason ? `${WORKER_RESTARTED_NOTICE} ${info.fallbackReason}` : WORKER_RESTARTED_NOTICE });
+    },
+    onRestartFailed: (error: Error) => {
+      const state = store.getState();
+      const status = state.models[task].status;
+      if (status.state !== 'idle') state.setModelStatus(task, { state: 'error', modelId: status.modelId, kind: 'other', message: error.message });
+      state.setModelNotice(task, null);
+    },
   };
 }

@@ -28,6 +28,18 @@ export interface CancelRequest {
   targetRequestId: number;
 }
 
+/**
+ * Test hooks behind `?debug=1` (zspDebug): the worker fails the way a real fault would. `crash`
+ * throws from a timer (an uncaught error: the page's `worker.onerror`, as an out-of-memory abort
+ * gives); `loseGpuDevice` destroys ORT's WebGPU device (its `lost` promise resolves, runs fail).
+ */
+export type WorkerFault = 'crash' | 'loseGpuDevice';
+
+export interface DebugFaultRequest {
+  type: 'debugFault';
+  fault: WorkerFault;
+}
+
 export type LoadEvent =
   | { type: 'loadProgress'; requestId: number; files: FileProgress[] }
   | { type: 'loaded'; requestId: number; info: LoadedModelInfo }
