@@ -115,6 +115,14 @@ declare global {
       review: (itemNames: string[], action: ReviewAction) => number;
       /** The image items' workspace fields, in store order (what a saved workspace must give back). */
       imageItems: () => Array<{ name: string; path: string; truth: string | null; decision: string; finalLabel: string | null; top: string | null }>;
+      /**
+       * Makes the task's model worker crash (an uncaught error in it): the app restarts it and carries on.
+       * Resolves once the model is ready again, with how many of the task's items had a result at that
+       * moment (nothing from the new worker can have arrived yet); `restarted` false if it came back in error.
+       */
+      crashWorker: (task: 'image' | 'audio') => Promise<{ restarted: boolean; withResults: number; items: number }>;
+      /** Destroys the GPU device the task's worker runs ORT's WebGPU sessions on: the app falls back to WASM. */
+      loseGpuDevice: (task: 'image' | 'audio') => void;
     };
   }
 }
@@ -146,6 +154,19 @@ if (urlState.debug) {
           : [];
       });
     },
+    crashWorker: (faulty) =>
+      new Promise((resolve) => {
+        const unsubscribe = store.subscribe((state, previous) => {
+          const status = state.models[faulty].status;
+          if (previous.models[faulty].status.state !== 'loading' || (status.state !== 'ready' && status.state !== 'error')) return;
+          unsubscribe();
+          const items = faulty === 'image' ? Object.values(state.items) : Object.values(state.audioItems);
+          const withResults = items.filter((item) => item.state === 'done' || item.state === 'error').length;
+          resolve({ restarted: status.state === 'ready', withResults, items: items.length });
+        });
+        (faulty === 'image' ? clipBridge : audioBridge).debugFault('crash');
+      }),
+    loseGpuDevice: (faulty) => (faulty === 'image' ? clipBridge : audioBridge).debugFault('loseGpuDevice'),
   };
 }
 
