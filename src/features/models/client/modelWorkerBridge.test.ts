@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { BaseWorkerEvent, CancelRequest, DebugFaultRequest, LoadModelRequest } from '../shared/loadProtocol';
-import { ModelWorkerBridge, SupersededError, WorkerCrashedError, WorkerRestartFailedError, type BridgeListeners } from './modelWorkerBridge';
+import { ModelWorkerBridge, SupersededError, WebGpuLostError, WorkerCrashedError, WorkerRestartFailedError, type BridgeListeners } from './modelWorkerBridge';
 
 /** A task protocol of its own: one request that a cancel can stop, one that it cannot. */
 type RunRequest = { type: 'run'; requestId: number; items: string[] } | { type: 'train'; requestId: number };
@@ -122,7 +122,7 @@ describe('ModelWorkerBridge after a crash', () => {
     workers[1]!.loaded();
     await flush();
     expect(bridge.restarting).toBe(false);
-    expect(listeners.onRestarted).toHaveBeenCalledExactlyOnceWith(info);
+    expect(listeners.onRestarted).toHaveBeenCalledExactlyOnceWith(info, expect.any(WorkerCrashedError));
     expect(listeners.onRestartFailed).not.toHaveBeenCalled();
   });
 
@@ -255,6 +255,30 @@ describe('ModelWorkerBridge after a crash', () => {
     expect(workers[0]!.types()).toEqual(['load', 'run']);
     workers[0]!.emit({ type: 'ran', requestId: workers[0]!.last('run').requestId, cancelled: false });
     await expect(running).resolves.toEqual({ cancelled: false });
+  });
+
+  it('replaces a worker whose WebGPU was lost with one that loads the model on WASM, and keeps WASM after a later crash', async () => {
+    const { bridge, workers, listeners } = await setup();
+    const loading = bridge.load({ ...loadOptions, backend: 'webgpu' });
+    workers[1]!.emit({ type: 'loaded', requestId: workers[1]!.last('load').requestId, info: { ...info, backend: 'webgpu' } });
+    await loading;
+    const running = bridge.run(['a', 'b']);
+    const reason = 'WebGPU stopped working (the WebGPU device was lost: Device was destroyed.); switched to WebAssembly.';
+    workers[1]!.emit({ type: 'webgpuLost', message: reason });
+    await expect(running).rejects.toBeInstanceOf(WebGpuLostError);
+    await expect(running).rejects.toBeInstanceOf(WorkerCrashedError);
+    expect(workers[1]!.terminated).toBe(true);
+    expect(listeners.onCrash.mock.calls[0]![0].message).toBe(reason);
+    expect(workers[2]!.last('load').backend).toBe('wasm');
+    const next = bridge.run(['b']);
+    workers[2]!.loaded();
+    await flush();
+    expect(listeners.onRestarted).toHaveBeenCalledExactlyOnceWith({ ...info, fallbackReason: reason }, expect.any(WebGpuLostError));
+    expect(workers[2]!.last('run').items).toEqual(['b']);
+    workers[2]!.emit({ type: 'ran', requestId: workers[2]!.last('run').requestId, cancelled: false });
+    await next;
+    workers[2]!.crash();
+    expect(workers[3]!.last('load').backend).toBe('wasm');
   });
 
   it('posts a debug fault to the running worker, with no reply expected', async () => {

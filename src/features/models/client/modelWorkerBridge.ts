@@ -25,6 +25,17 @@ export class WorkerCrashedError extends Error {
   }
 }
 
+/**
+ * WebGPU stopped working in the worker (device lost, or a run on it failed): handled like a crash,
+ * but the fresh worker loads the model on WASM. The message is the worker's reason, shown as is.
+ */
+export class WebGpuLostError extends WorkerCrashedError {
+  constructor(reason: string) {
+    super();
+    this.message = reason;
+  }
+}
+
 /** The worker crashed and could not be brought back: it crashed again, or the model failed to load again. */
 export class WorkerRestartFailedError extends Error {
   constructor(cause: string) {
@@ -52,8 +63,8 @@ export interface BridgeListeners<TStats> {
   onBackendChanged?: (info: LoadedModelInfo) => void;
   /** The worker died: a fresh one is reloading the last model (requests made meanwhile wait for it). */
   onCrash?: (error: WorkerCrashedError) => void;
-  /** The fresh worker has the model again; the requests that waited are on their way. */
-  onRestarted?: (info: LoadedModelInfo) => void;
+  /** The fresh worker has the model again (after `cause`); the requests that waited are on their way. */
+  onRestarted?: (info: LoadedModelInfo, cause: WorkerCrashedError) => void;
   /** The restart failed (crashed again, or the model would not load): nothing waits any more. */
   onRestartFailed?: (error: WorkerRestartFailedError) => void;
 }
@@ -241,17 +252,16 @@ export class ModelWorkerBridge<
     };
     worker.onerror = (event) => {
       event.preventDefault();
-      if (this.worker === worker) this.handleCrash(event.message || undefined);
+      if (this.worker === worker) this.handleCrash(new WorkerCrashedError(event.message || undefined));
     };
     worker.onmessageerror = () => {
-      if (this.worker === worker) this.handleCrash('a message could not be read');
+      if (this.worker === worker) this.handleCrash(new WorkerCrashedError('a message could not be read'));
     };
     this.worker = worker;
     return worker;
   }
 
-  private handleCrash(detail?: string): void {
-    const error = new WorkerCrashedError(detail);
+  private handleCrash(error: WorkerCrashedError): void {
     const reloading = this.restart !== null;
     // While reloading, this rejects the reload itself, whose handler gives up (no second restart).
     this.stopWorker(error);
@@ -261,13 +271,16 @@ export class ModelWorkerBridge<
       this.dropWaiting(error);
       return;
     }
-    const restart = this.startLoad(this.lastLoad);
+    const lostGpu = error instanceof WebGpuLostError;
+    // WASM from now on for this model: a later crash must not bring the lost device's backend back.
+    if (lostGpu) this.lastLoad = { ...this.lastLoad, backend: 'wasm' };
+    const restart = this.startLoad(this.lastLoad).then((info) => (lostGpu ? { ...info, fallbackReason: error.message } : info));
     this.restart = restart;
     restart.then(
       (info) => {
         if (this.restart !== restart) return;
         this.restart = null;
-        this.listeners.onRestarted?.(info);
+        this.listeners.onRestarted?.(info, error);
         const waiting = [...this.waiting];
         this.waiting.clear();
         for (const request of waiting) request.send();
@@ -295,6 +308,9 @@ export class ModelWorkerBridge<
         return;
       case 'backendChanged':
         this.listeners.onBackendChanged?.(event.info);
+        return;
+      case 'webgpuLost':
+        this.handleCrash(new WebGpuLostError(event.message));
         return;
     }
     const pending = this.pending.get(event.requestId);

@@ -4,7 +4,7 @@ import { modelIdOf } from '../../../store/settingsSlice';
 import { BUILTIN_MODEL_IDS, type Task } from '../../../lib/tasks';
 import type { ModelSource } from '../shared/loadProtocol';
 import type { LoadedModelInfo } from '../../../lib/workerReports';
-import { ModelLoadFailure, WorkerCrashedError, type LoadOptions } from './modelWorkerBridge';
+import { ModelLoadFailure, WebGpuLostError, WorkerCrashedError, type LoadOptions } from './modelWorkerBridge';
 
 /** The one bridge method the loader uses. */
 export interface LoadingBridge {
@@ -143,10 +143,13 @@ export function bridgeListenersFor<TStats>(store: StoreApi<AppState>, task: Task
       state.setModelNotice(task, { text: error.message });
     },
     // Ready again: the controllers see the status change and send what is still unfinished.
-    onRestarted: (info: LoadedModelInfo) => {
+    onRestarted: (info: LoadedModelInfo, cause: WorkerCrashedError) => {
       const state = store.getState();
       state.setModelStatus(task, { state: 'ready', modelId: info.modelId, info });
-      state.setModelNotice(task, { text: info.fallbackReason ? `${WORKER_RESTARTED_NOTICE} ${info.fallbackReason}` : WORKER_RESTARTED_NOTICE });
+      // A lost GPU: its reason says it all (the badge shows WebAssembly). A crash: say so, and why the backend changed if it did.
+      const text =
+        cause instanceof WebGpuLostError ? cause.message : info.fallbackReason ? `${WORKER_RESTARTED_NOTICE} ${info.fallbackReason}` : WORKER_RESTARTED_NOTICE;
+      state.setModelNotice(task, { text });
     },
     onRestartFailed: (error: Error) => {
       const state = store.getState();

@@ -45,6 +45,12 @@ export type LoadEvent =
   | { type: 'loaded'; requestId: number; info: LoadedModelInfo }
   | { type: 'loadFailed'; requestId: number; kind: LoadErrorKind; message: string }
   | { type: 'backendChanged'; info: LoadedModelInfo }
+  /**
+   * WebGPU stopped working in this worker (its device was lost, or a run on it failed). Its ONNX
+   * runtime can't be trusted after that (a WASM session in the same worker still fails on the lost
+   * device), so the page replaces the worker with one that loads the model on WASM.
+   */
+  | { type: 'webgpuLost'; message: string }
   /** The terminal reply for any request that threw. */
   | { type: 'failed'; requestId: number; message: string };
 
@@ -58,6 +64,7 @@ const BASE_EVENT_TYPES: ReadonlySet<string> = new Set<BaseWorkerEvent<unknown>['
   'loaded',
   'loadFailed',
   'backendChanged',
+  'webgpuLost',
   'failed',
   'stats',
 ]);

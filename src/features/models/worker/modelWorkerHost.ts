@@ -2,8 +2,10 @@
 /**
  * The message loop every model worker runs: requests one after another (only `cancel` and the
  * debug faults jump the queue), exactly one terminal reply per request, load with throttled
- * progress, and a WebGPU failure mid-task (a failing run, or the device lost) turned into a
- * reload on WASM that the UI is told about.
+ * progress, and a WebGPU failure (a failing run, or the device lost, even while idle) reported as
+ * `webgpuLost`: the page then replaces this worker with one on WASM. Reloading on WASM in this
+ * worker does not work: after the device is lost, a new WASM session's warm-up run here still
+ * failed in ORT's WebGPU buffer manager ("Failed to download data from buffer"), seen in Chromium.
  */
 import type { BaseWorkerEvent, CancelRequest, DebugFaultRequest, LoadModelRequest, WorkerFault } from '../shared/loadProtocol';
 import type { FileProgress, LoadedModelInfo } from '../../../lib/workerReports';
@@ -47,31 +49,10 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Thrown into a WebGPU run whose device was lost: a run on a lost device may fail late, or never settle. */
-class GpuDeviceLostError extends Error {}
-
-/** The WebGPU device of the current engine: `reason` once lost, and a promise that rejects then. */
-interface GpuWatch {
-  reason: string | null;
-  lost: Promise<never>;
-}
-
-/** Watches the device ORT's sessions run on: its `lost` promise resolves when it is destroyed or the GPU resets. */
-async function watchGpuDevice(): Promise<GpuWatch | null> {
+/** Calls `onLost` with the reason when the device ORT's WebGPU sessions run on is lost (destroyed, GPU reset). */
+async function watchGpuDevice(onLost: (reason: string) => void): Promise<void> {
   const device = await ortGpuDevice();
-  if (!device) return null;
-  const watch: GpuWatch = {
-    reason: null,
-    lost: new Promise<never>((_, reject) => {
-      void device.lost.then((info) => {
-        watch.reason = info.message || `the device was ${info.reason ?? 'lost'}`;
-        reject(new GpuDeviceLostError(`the WebGPU device was lost: ${watch.reason}`));
-      });
-    }),
-  };
-  // Nobody may be running when it happens; the next task finds the reason.
-  watch.lost.catch(() => undefined);
-  return watch;
+  void device?.lost.then((info) => onLost(info.message || `the device was ${info.reason ?? 'lost'}`));
 }
 
 /** The debug faults (`zspDebug`): real failures, so the app's own recovery is what a test sees. */
@@ -99,65 +80,35 @@ export function serveModelWorker<
   TTaskEvent,
 >(spec: ModelWorkerSpec<TLoaded, TStats, TEngine, TTaskRequest, TTaskEvent>): void {
   let engine: TEngine | null = null;
-  let lastLoadRequest: LoadModelRequest | null = null;
   let lifetimeStats: TStats | undefined;
   let queue: Promise<void> = Promise.resolve();
   const cancelledRequests = new Set<number>();
-  /** The current engine's WebGPU device, watched for loss (null on WASM). */
-  let gpu: GpuWatch | null = null;
+  /** Set once WebGPU failed in this worker: it only waits to be replaced, and runs nothing more. */
+  let webgpuLost = false;
+
+  function reportWebGpuLost(cause: string): void {
+    if (webgpuLost) return;
+    webgpuLost = true;
+    postBase({ type: 'webgpuLost', message: `WebGPU stopped working (${cause}); switched to WebAssembly.` });
+  }
 
   const postBase = (event: BaseWorkerEvent<TStats>) => self.postMessage(event);
   const postTask = (event: TTaskEvent) => self.postMessage(event, spec.transferablesOf(event));
 
-  async function replaceEngine(request: LoadModelRequest, reportFiles: (files: FileProgress[]) => void, fallbackReason?: string): Promise<TEngine> {
+  async function replaceEngine(request: LoadModelRequest, reportFiles: (files: FileProgress[]) => void): Promise<TEngine> {
     if (engine) {
       lifetimeStats = engine.currentStats();
       await spec.dispose(engine.model);
     }
     engine = null;
     const loaded = await spec.load(request, reportFiles);
-    if (fallbackReason) loaded.info = { ...loaded.info, fallbackReason };
     engine = spec.createEngine(loaded, request, lifetimeStats);
-    gpu = loaded.info.backend === 'webgpu' ? await watchGpuDevice() : null;
+    if (loaded.info.backend === 'webgpu') void watchGpuDevice((reason) => reportWebGpuLost(`the WebGPU device was lost: ${reason}`));
     postBase({ type: 'stats', stats: engine.currentStats() });
     return engine;
   }
 
-  /** Reloads the same model on WASM after WebGPU failed, and tells the page (badge and notice). */
-  async function fallBackToWasm(cause: string): Promise<TEngine> {
-    if (!lastLoadRequest) throw new Error(cause);
-    const reason = `WebGPU stopped working (${cause}); switched to WebAssembly.`;
-    const replacement = await replaceEngine({ ...lastLoadRequest, backend: 'wasm' }, () => undefined, reason);
-    postBase({ type: 'backendChanged', info: replacement.model.info });
-    return replacement;
-  }
-
-  /**
-   * One attempt at a task. On WebGPU it ends when the device is lost even if the run never does,
-   * and whatever that run still posts is dropped: its results may come from a dead device.
-   */
-  async function runOn(current: TEngine, request: TTaskRequest, context: TaskContext<TTaskEvent, TStats>): Promise<void> {
-    const watch = gpu;
-    if (current.model.info.backend !== 'webgpu' || !watch) return spec.runTask(current, request, context);
-    let live = true;
-    const attempt: TaskContext<TTaskEvent, TStats> = {
-      isCancelled: context.isCancelled,
-      post: (event) => {
-        if (live && watch.reason === null) context.post(event);
-      },
-      postStats: (stats) => {
-        if (live) context.postStats(stats);
-      },
-    };
-    try {
-      await Promise.race([spec.runTask(current, request, attempt), watch.lost]);
-    } finally {
-      live = false;
-    }
-  }
-
   async function handleLoad(request: LoadModelRequest): Promise<void> {
-    lastLoadRequest = request;
     let lastPost = 0;
     try {
       const loaded = await replaceEngine(request, (files) => {
@@ -179,23 +130,21 @@ export function serveModelWorker<
       postBase({ type: 'failed', requestId: request.requestId, message: 'No model is loaded yet.' });
       return;
     }
+    if (webgpuLost) return;
     const context: TaskContext<TTaskEvent, TStats> = {
       isCancelled: () => cancelledRequests.has(request.requestId),
-      post: postTask,
+      // Results computed around a lost device are not trusted: the WASM worker computes them again.
+      post: (event) => {
+        if (!webgpuLost) postTask(event);
+      },
       postStats: (stats) => postBase({ type: 'stats', stats }),
     };
-    // The device was lost while the worker was idle: straight to WASM.
-    const lostBefore = current.model.info.backend === 'webgpu' ? gpu?.reason : null;
-    const runner = lostBefore ? await fallBackToWasm(`the WebGPU device was lost: ${lostBefore}`) : current;
     try {
-      await runOn(runner, request, context);
+      await spec.runTask(current, request, context);
     } catch (error) {
-      if (runner.model.info.backend !== 'webgpu' || !lastLoadRequest) throw error;
-      // A lost or failing WebGPU device mid-run: reload the same model on WASM, say so, and run the
-      // request again there (the items it already answered are answered again, from the WASM model).
-      const lost = gpu?.reason;
-      const replacement = await fallBackToWasm(lost ? `the WebGPU device was lost: ${lost}` : errorMessage(error));
-      await spec.runTask(replacement, request, context);
+      if (current.model.info.backend !== 'webgpu') throw error;
+      // No terminal reply: the page replaces this worker (its requests fail as a crash would) and sends again what had no result.
+      reportWebGpuLost(errorMessage(error));
     }
   }
 
