@@ -23,8 +23,8 @@ export interface ImageCounters {
 }
 
 interface FaultApi {
-  crashWorker(task: FaultTask): Promise<CrashReport>;
-  loseGpuDevice(task: FaultTask): void;
+  crashWorker(task: FaultTask, afterResults?: number): Promise<CrashReport>;
+  loseGpuDevice(task: FaultTask, afterResults?: number): Promise<void>;
   imageItems(): Array<{ name: string; top: string | null }>;
   preprocessed(name: string): Promise<unknown>;
 }
@@ -53,19 +53,22 @@ export class FaultsPage {
     this.workerStats = page.getByTestId('worker-stats');
   }
 
-  /** Crashes the task's worker and resolves once the model is back (or failed to come back). */
-  async crashWorker(task: FaultTask): Promise<CrashReport> {
-    return this.page.evaluate((t) => (window as unknown as { zspDebug: FaultApi }).zspDebug.crashWorker(t), task);
+  /**
+   * Crashes the task's worker as soon as `afterResults` items have a result (decided in the page, on
+   * the store's update, so the batch is surely still running), and resolves once the model is back.
+   */
+  async crashWorker(task: FaultTask, afterResults: number): Promise<CrashReport> {
+    return this.page.evaluate(([t, k]) => (window as unknown as { zspDebug: FaultApi }).zspDebug.crashWorker(t, k), [task, afterResults] as const);
   }
 
   /**
-   * Crashes the image worker and, in the same page task that renders the model as loading again
-   * (so surely while the restarted worker reloads it), clicks the batch's Cancel button.
-   * `crashReport` then waits for the model to be back.
+   * Crashes the image worker once `afterResults` images have a result and, in the same page task
+   * that renders the model as loading again (so surely while the restarted worker reloads it),
+   * clicks the batch's Cancel button. `crashReport` then waits for the model to be back.
    */
-  async crashImageWorkerAndCancelWhileReloading(): Promise<void> {
+  async crashImageWorkerAndCancelWhileReloading(afterResults: number): Promise<void> {
     await this.page.evaluate(
-      () =>
+      (k) =>
         new Promise<void>((resolve, reject) => {
           // The status line is drawn anew when the model panel unfolds: watch the whole page, not one element.
           const observer = new MutationObserver(() => {
@@ -82,8 +85,9 @@ export class FaultsPage {
           observer.observe(document.body, { attributes: true, attributeFilter: ['data-state'], childList: true, subtree: true });
           const zsp = (window as unknown as { zspDebug?: FaultApi }).zspDebug;
           if (!zsp) throw new Error('window.zspDebug is missing (is ?debug=1 set?)');
-          window.__zspCrash = zsp.crashWorker('image');
+          window.__zspCrash = zsp.crashWorker('image', k);
         }),
+      afterResults,
     );
   }
 
@@ -94,8 +98,9 @@ export class FaultsPage {
     });
   }
 
-  async loseGpuDevice(task: FaultTask): Promise<void> {
-    await this.page.evaluate((t) => (window as unknown as { zspDebug: FaultApi }).zspDebug.loseGpuDevice(t), task);
+  /** Destroys the task's WebGPU device as soon as `afterResults` items have a result (decided in the page). */
+  async loseGpuDevice(task: FaultTask, afterResults: number): Promise<void> {
+    await this.page.evaluate(([t, k]) => (window as unknown as { zspDebug: FaultApi }).zspDebug.loseGpuDevice(t, k), [task, afterResults] as const);
   }
 
   /**
