@@ -120,9 +120,35 @@ declare global {
       review: (itemNames: string[], action: ReviewAction) => number;
       /** The image items' workspace fields, in store order (what a saved workspace must give back). */
       imageItems: () => Array<{ name: string; path: string; truth: string | null; decision: string; finalLabel: string | null; top: string | null }>;
+      /**
+       * Makes the task's model worker crash (an uncaught error in it) as soon as `afterResults` of the task's
+       * items have a result: the app restarts it and carries on. Resolves once the model is ready again, with
+       * how many items had a result at that moment (nothing from the new worker can have arrived yet);
+       * `restarted` false if it came back in error.
+       */
+      crashWorker: (task: 'image' | 'audio', afterResults?: number) => Promise<{ restarted: boolean; withResults: number; items: number }>;
+      /** Destroys the GPU device the task's worker runs ORT's WebGPU sessions on, once `afterResults` items have a result: the app falls back to WASM. */
+      loseGpuDevice: (task: 'image' | 'audio', afterResults?: number) => Promise<void>;
     };
   }
 }
+/** Debug: how many of the task's items have a result (scores or an error). */
+function itemsWithResults(state: ReturnType<typeof store.getState>, task: 'image' | 'audio'): number {
+  return (task === 'image' ? Object.values(state.items) : Object.values(state.audioItems)).filter((item) => item.state === 'done' || item.state === 'error').length;
+}
+
+/** Debug: resolves, in the store update that makes it true, once `count` of the task's items have a result. */
+function whenResults(task: 'image' | 'audio', count: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (itemsWithResults(store.getState(), task) >= count) return resolve();
+    const unsubscribe = store.subscribe((state) => {
+      if (itemsWithResults(state, task) < count) return;
+      unsubscribe();
+      resolve();
+    });
+  });
+}
+
 if (urlState.debug) {
   const audio = audioController;
   window.zspDebug = {
@@ -151,6 +177,22 @@ if (urlState.debug) {
           : [];
       });
     },
+    crashWorker: (faulty, afterResults = 0) =>
+      new Promise((resolve) => {
+        let crashed = false;
+        const unsubscribe = store.subscribe((state, previous) => {
+          const status = state.models[faulty].status;
+          if (!crashed || previous.models[faulty].status.state !== 'loading' || (status.state !== 'ready' && status.state !== 'error')) return;
+          unsubscribe();
+          resolve({ restarted: status.state === 'ready', withResults: itemsWithResults(state, faulty), items: faulty === 'image' ? state.itemOrder.length : state.audioOrder.length });
+        });
+        void whenResults(faulty, afterResults).then(() => {
+          crashed = true;
+          (faulty === 'image' ? clipBridge : audioBridge).debugFault('crash');
+        });
+      }),
+    loseGpuDevice: (faulty, afterResults = 0) =>
+      whenResults(faulty, afterResults).then(() => (faulty === 'image' ? clipBridge : audioBridge).debugFault('loseGpuDevice')),
   };
 }
 

@@ -1,5 +1,5 @@
 /** The models feature's public API: other features and src/app import only from here. */
-export { ModelLoadFailure, ModelWorkerBridge, SupersededError, WorkerCrashedError } from './client/modelWorkerBridge';
+export { ModelLoadFailure, ModelWorkerBridge, SupersededError, WebGpuLostError, WorkerCrashedError, WorkerRestartFailedError } from './client/modelWorkerBridge';
 export type { BridgeListeners, LoadOptions, Settle } from './client/modelWorkerBridge';
 export { PatchBatcher } from './client/patchBatcher';
 export { Debouncer, RunTracker } from './client/runTracker';

@@ -77,6 +77,7 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
         }
       },
       options.signal,
+      () => ({ cancelled: true, missingHeadId: null }),
     );
   }
 
@@ -98,6 +99,7 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
         }
       },
       options.signal,
+      () => ({ cancelled: true }),
     );
   }
 
@@ -143,6 +145,7 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
         return true;
       },
       options,
+      () => null,
     );
   }
 
@@ -167,6 +170,7 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
         return true;
       },
       options,
+      () => null,
     );
   }
 
@@ -192,11 +196,15 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
     );
   }
 
-  /** A lab request: progress events go to `onProgress`, the abort signal cancels it in the worker. */
+  /**
+   * A lab request: progress events go to `onProgress`, the abort signal cancels it in the worker;
+   * `cancelled` is its reply when aborted before it was sent (the requests the worker can cancel).
+   */
   private lab<T>(
     build: (requestId: number) => AudioTaskRequest,
     settleOn: (event: AudioTaskEvent, settle: Settle<T>) => boolean,
     options: LabCallOptions = {},
+    cancelled?: () => T,
   ): Promise<T> {
     return this.call<T>(
       build,
@@ -208,6 +216,7 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
         return settleOn(event, settle);
       },
       options.signal,
+      cancelled,
     );
   }
 }

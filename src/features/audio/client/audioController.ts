@@ -12,7 +12,17 @@ import type { AudioBatchFields, AudioItem } from '../../../store/audioItemsSlice
 import type { ActiveHead } from '../../../store/labSlice';
 import type { HeadUse } from '../../lab/shared';
 import type { BatchProgress } from '../../../store/itemsSlice';
-import { Debouncer, PatchBatcher, RunTracker, SupersededError, TaskModelLoader, audioCatalogEntryFor, type ModelChooser } from '../../models';
+import {
+  Debouncer,
+  PatchBatcher,
+  RunTracker,
+  SupersededError,
+  TaskModelLoader,
+  WorkerCrashedError,
+  WorkerRestartFailedError,
+  audioCatalogEntryFor,
+  type ModelChooser,
+} from '../../models';
 import type { AudioClip, ClipOutcome, DecodedAudio, DecoderStrategyScores, TranscriptOutcome } from '../shared/protocol';
 import type { AudioBridge } from './audioBridge';
 import { AudioDecodeError, decodeAudioFile, type PreparedAudio } from './decodeAudio';
@@ -165,6 +175,14 @@ function headUseOf(head: ActiveHead | null): HeadUse | null {
 
 /** What calibration is in effect, for the UI to say. */
 export type AppliedCalibration = Calibration | 'zero-input-pending';
+
+/**
+ * Errors a request's caller need not report: a newer model load replaced it, or the worker crashed
+ * (the bridge restarts it and says so; once the model is ready again the unscored clips are sent).
+ */
+function isReportedElsewhere(error: unknown): boolean {
+  return error instanceof SupersededError || error instanceof WorkerCrashedError || error instanceof WorkerRestartFailedError;
+}
 
 /** What a row says when its file can't be decoded. */
 function decodeErrorMessage(error: unknown): string {
@@ -410,7 +428,7 @@ export class AudioController implements ModelChooser {
         scoredBefore += clips.length;
       }
     } catch (error) {
-      if (error instanceof SupersededError) return;
+      if (isReportedElsewhere(error)) return;
       this.store.getState().setModelNotice('audio', { text: error instanceof Error ? error.message : String(error) });
     } finally {
       // Audio decoded for a request that will never be sent is dropped; a decode failure there was the run's to report.
@@ -526,7 +544,7 @@ export class AudioController implements ModelChooser {
         },
       })
       .catch((error: unknown) => {
-        if (!(error instanceof SupersededError))
+        if (!isReportedElsewhere(error))
           this.store.getState().setModelNotice('audio', { text: `Transcription failed: ${error instanceof Error ? error.message : String(error)}` });
       })
       .finally(() => {
@@ -589,7 +607,7 @@ export class AudioController implements ModelChooser {
       this.zeroInputScores.set(query.promptsKey, scores);
       this.applyCalibration();
     } catch (error) {
-      if (!(error instanceof SupersededError))
+      if (!isReportedElsewhere(error))
         this.store.getState().setModelNotice('audio', { text: `Zero-input calibration failed: ${error instanceof Error ? error.message : String(error)}` });
     } finally {
       this.zeroInputRequests.delete(query.promptsKey);

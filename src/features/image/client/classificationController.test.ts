@@ -3,10 +3,10 @@ import type { StoreApi } from 'zustand';
 import type { LoadedModelInfo } from '../../../lib/workerReports';
 import { createUnpersistedStore, type AppState } from '../../../store';
 import type { ActiveHead } from '../../../store/labSlice';
-import type { LoadOptions } from '../../models';
+import { WorkerCrashedError, type LoadOptions } from '../../models';
 import type { ClassifyItem } from '../shared/protocol';
 import type { ClassifyOptions, ClassifyQuery } from './clipBridge';
-import { ClassificationController, HEAD_LOST_NOTICE, currentQuery, type ClipClassifyBridge } from './classificationController';
+import { CRASHING_ITEM_ERROR, ClassificationController, HEAD_LOST_NOTICE, currentQuery, type ClipClassifyBridge } from './classificationController';
 import { newImageItem } from './prepareImages';
 
 const SETTLE_MS = 5_000;
@@ -134,5 +134,66 @@ describe('ClassificationController with heads', () => {
     expect(store.getState().models.image.notice).toEqual({ text: HEAD_LOST_NOTICE });
     expect(clip.requests.at(-1)!.head).toBeNull();
     expect(onlyItem().classifier).toBe('zero-shot');
+  });
+});
+
+/** A worker that crashes: each classify answers the first `answers[call]` items it is given, then crashes (no entry: answers all). */
+class CrashingClip extends FakeClip {
+  readonly sentItems: string[][] = [];
+  constructor(private readonly answers: number[]) {
+    super();
+  }
+
+  override classify(query: ClassifyQuery, items: ClassifyItem[], options: ClassifyOptions = {}): Promise<{ cancelled: boolean }> {
+    const call = this.sentItems.length;
+    this.sentItems.push(items.map((item) => item.itemId));
+    const answered = this.answers[call];
+    if (answered === undefined) return super.classify(query, items, options);
+    void super.classify(query, items.slice(0, answered), options);
+    return Promise.reject(new WorkerCrashedError('Uncaught Error: boom'));
+  }
+}
+
+describe('ClassificationController after a worker crash', () => {
+  let store: StoreApi<AppState>;
+  let stop: () => void;
+
+  async function start(clip: CrashingClip): Promise<string[]> {
+    vi.useFakeTimers();
+    store = createUnpersistedStore();
+    store.setState({ task: 'image', labelsText: 'red\nblue' });
+    stop = new ClassificationController(store, clip, '/', false, false).start();
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    const items = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ ...newImageItem(new File([name], `${name}.png`, { type: 'image/png' })), contentHash: `hash-${name}` }));
+    store.getState().addItems(items);
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    return items.map((item) => item.id);
+  }
+
+  afterEach(() => {
+    stop();
+    vi.useRealTimers();
+  });
+
+  it('sends again exactly the items that had no result, once, and ends with every item ranked and no bar', async () => {
+    const clip = new CrashingClip([2]);
+    const ids = await start(clip);
+    expect(clip.sentItems).toEqual([ids, ids.slice(2)]);
+    expect(ids.map((id) => store.getState().items[id]!.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
+    expect(store.getState().batch).toBeNull();
+  });
+
+  it('fails the items left after two restarts in a row that answered nothing, instead of crashing the worker for ever', async () => {
+    const clip = new CrashingClip([1, 0, 0]);
+    const ids = await start(clip);
+    expect(clip.sentItems).toEqual([ids, ids.slice(1), ids.slice(1)]);
+    const states = ids.map((id) => store.getState().items[id]!);
+    expect(states[0]!.state).toBe('done');
+    for (const item of states.slice(1)) expect(item).toMatchObject({ state: 'error', error: CRASHING_ITEM_ERROR });
+    expect(store.getState().batch).toBeNull();
+    // Failed items are not asked for again by later passes.
+    store.getState().setModelNotice('image', null);
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    expect(clip.sentItems).toHaveLength(3);
   });
 });

@@ -10,7 +10,7 @@ import { TaskModelLoader, type ModelChooser } from '../../models';
 import { prepareImage } from './prepareImages';
 import type { ClassifyItem, ImageResizeMode } from '../shared/protocol';
 import type { HeadUse } from '../../lab/shared';
-import { SupersededError, type ClipBridge } from './clipBridge';
+import { SupersededError, WorkerCrashedError, WorkerRestartFailedError, type ClipBridge } from './clipBridge';
 import type { StoreApi } from 'zustand';
 
 /** Typing pauses shorter than this are treated as one edit, so each keystroke doesn't re-rank. */
@@ -21,6 +21,13 @@ export const RERANK_DEBOUNCE_MS = 120;
  * together; a few at a time keep the worker fed all the same.
  */
 const MAX_CONCURRENT_PREPARES = 8;
+
+/**
+ * Restarts in a row, after a worker crash, that brought no item a result: the items left are
+ * then failed, so a picture that kills the worker can't make it crash and restart for ever.
+ */
+export const MAX_FRUITLESS_CRASHES = 2;
+export const CRASHING_ITEM_ERROR = 'The model worker stopped each time it was given this image (it was restarted); the image was not ranked.';
 
 /** Told to the user when the worker no longer has the head the items were to be ranked with. */
 export const HEAD_LOST_NOTICE =
@@ -196,37 +203,70 @@ export class ClassificationController implements ModelChooser {
     const run = this.runs.start(query.key, work.map((item) => item.id));
     const results = new PatchBatcher<ImageItem>((patches) => this.store.getState().updateItems(patches));
     const items: ClassifyItem[] = work.map((item) => ({ itemId: item.id, contentHash: item.contentHash!, image: item.blob }));
+    const answered = new Set<string>();
+    let remaining = items;
+    let fruitlessCrashes = 0;
     let headLost = false;
+    const showProgress = (done: number) => {
+      if (this.runs.isActive(run)) this.store.getState().setBatch(done < items.length ? { done, total: items.length } : null);
+    };
     try {
-      await this.bridge.classify(query, items, {
-        signal: run.controller.signal,
-        onItem: (itemId, _hash, outcome) => {
-          if (outcome.ok) {
-            if (query.head && outcome.classifier === 'zero-shot') headLost = true;
-            results.add(itemId, {
-              state: 'done',
-              error: null,
-              predictions: rankLabels(query.labels, Array.from(outcome.scores), Array.from(outcome.similarities)),
-              classifier: outcome.classifier,
-              rankedPromptsKey: query.key,
-              width: outcome.width,
-              height: outcome.height,
-            });
-          } else results.add(itemId, { state: 'error', error: outcome.error, predictions: [], classifier: null, rankedPromptsKey: query.key });
-        },
-        onBatchProgress: (done, total) => {
-          if (this.runs.isActive(run)) this.store.getState().setBatch(done < total ? { done, total } : null);
-        },
-      });
+      for (;;) {
+        const offset = items.length - remaining.length;
+        try {
+          await this.bridge.classify(query, remaining, {
+            signal: run.controller.signal,
+            onItem: (itemId, _hash, outcome) => {
+              answered.add(itemId);
+              if (outcome.ok) {
+                if (query.head && outcome.classifier === 'zero-shot') headLost = true;
+                results.add(itemId, {
+                  state: 'done',
+                  error: null,
+                  predictions: rankLabels(query.labels, Array.from(outcome.scores), Array.from(outcome.similarities)),
+                  classifier: outcome.classifier,
+                  rankedPromptsKey: query.key,
+                  width: outcome.width,
+                  height: outcome.height,
+                });
+              } else results.add(itemId, { state: 'error', error: outcome.error, predictions: [], classifier: null, rankedPromptsKey: query.key });
+            },
+            // One bar for the whole run, across a restart.
+            onBatchProgress: (done) => showProgress(offset + done),
+          });
+          return;
+        } catch (error) {
+          if (!(error instanceof WorkerCrashedError) || run.controller.signal.aborted) throw error;
+          // The worker crashed mid-run: what it answered is kept, and exactly the rest is asked again.
+          // The bridge holds the request until the restarted worker has the model (a cancel meanwhile ends it at once).
+          const before = remaining.length;
+          remaining = remaining.filter((item) => !answered.has(item.itemId));
+          fruitlessCrashes = remaining.length < before ? 0 : fruitlessCrashes + 1;
+          results.flush();
+          if (fruitlessCrashes >= MAX_FRUITLESS_CRASHES) {
+            this.failCrashingItems(remaining, query.key, results);
+            return;
+          }
+          showProgress(items.length - remaining.length);
+        }
+      }
     } catch (error) {
-      if (error instanceof SupersededError) return;
-      // A crash rejects the run; the bridge restarts the worker and the next edit re-ranks.
+      // Superseded: a newer load took over. A crash (of a cancelled run) or a failed restart: the bridge's listeners said so.
+      if (error instanceof SupersededError || error instanceof WorkerCrashedError || error instanceof WorkerRestartFailedError) return;
       this.store.getState().setModelNotice('image', { text: error instanceof Error ? error.message : String(error) });
     } finally {
       results.flush();
-      if (this.runs.finish(run)) this.store.getState().setBatch(null);
+      this.runs.finish(run);
+      // Also when this run was cancelled (Cancel, or a stale one) and nothing replaced it: no bar left behind.
+      if (this.runs.runningItemIds().size === 0) this.store.getState().setBatch(null);
       if (headLost) this.forgetLostHead(query.head!.headId);
     }
+  }
+
+  /** The worker crashed again and again on these items without answering any: they fail, rather than crash it for ever. */
+  private failCrashingItems(items: readonly ClassifyItem[], key: string, results: PatchBatcher<ImageItem>): void {
+    for (const item of items) results.add(item.itemId, { state: 'error', error: CRASHING_ITEM_ERROR, predictions: [], classifier: null, rankedPromptsKey: key });
+    results.flush();
   }
 
   /** The worker ranked zero-shot because it no longer holds the head: stop asking for it, and say so. */

@@ -18,6 +18,7 @@ export {
   ModelLoadFailure,
   SupersededError,
   WorkerCrashedError,
+  WorkerRestartFailedError,
   type BridgeListeners,
   type LoadOptions,
 } from '../../models';
@@ -62,6 +63,7 @@ export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent
         }
       },
       options.signal,
+      () => ({ cancelled: true }),
     );
   }
 
@@ -82,6 +84,7 @@ export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent
       (requestId) => ({ ...request, type: 'labGridSearch', requestId }),
       (event) => (event.type === 'labGridResult' ? { value: event.result } : null),
       options,
+      () => null,
     );
   }
 
@@ -99,6 +102,7 @@ export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent
       (requestId) => ({ ...request, type: 'labLearningCurve', requestId }),
       (event) => (event.type === 'labLearningCurveResult' ? { value: event.curve } : null),
       options,
+      () => null,
     );
   }
 
@@ -136,8 +140,11 @@ export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent
     return [...new Set(buffers)];
   }
 
-  /** One lab request: progress to `onProgress`, the abort signal to the shared cancel request, settled by its terminal reply. */
-  private labCall<T>(build: (requestId: number) => ClipTaskRequest, pick: PickReply<T>, options: LabCallOptions = {}): Promise<T> {
+  /**
+   * One lab request: progress to `onProgress`, the abort signal to the shared cancel request, settled by its terminal reply;
+   * `cancelled` is its reply when aborted before it was sent (the requests the worker can cancel).
+   */
+  private labCall<T>(build: (requestId: number) => ClipTaskRequest, pick: PickReply<T>, options: LabCallOptions = {}, cancelled?: () => T): Promise<T> {
     return this.call<T>(
       build,
       (event, settle) => {
@@ -151,6 +158,7 @@ export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent
         return true;
       },
       options.signal,
+      cancelled,
     );
   }
 }

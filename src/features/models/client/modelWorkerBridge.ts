@@ -1,5 +1,13 @@
 import type { BackendPreference } from '../../../lib/urlState';
-import { isBaseWorkerEvent, type BaseWorkerEvent, type CancelRequest, type LoadModelRequest, type ModelSource } from '../shared/loadProtocol';
+import {
+  isBaseWorkerEvent,
+  type BaseWorkerEvent,
+  type CancelRequest,
+  type DebugFaultRequest,
+  type LoadModelRequest,
+  type ModelSource,
+  type WorkerFault,
+} from '../shared/loadProtocol';
 import { type FileProgress, type LoadErrorKind, type LoadedModelInfo } from '../../../lib/workerReports';
 
 export class ModelLoadFailure extends Error {
@@ -12,8 +20,26 @@ export class ModelLoadFailure extends Error {
 }
 
 export class WorkerCrashedError extends Error {
-  constructor() {
-    super('The model worker stopped unexpectedly; it has been restarted.');
+  constructor(detail?: string) {
+    super(`The model worker stopped unexpectedly${detail ? ` (${detail})` : ''}; it is being restarted and the model reloaded.`);
+  }
+}
+
+/**
+ * WebGPU stopped working in the worker (device lost, or a run on it failed): handled like a crash,
+ * but the fresh worker loads the model on WASM. The message is the worker's reason, shown as is.
+ */
+export class WebGpuLostError extends WorkerCrashedError {
+  constructor(reason: string) {
+    super();
+    this.message = reason;
+  }
+}
+
+/** The worker crashed and could not be brought back: it crashed again, or the model failed to load again. */
+export class WorkerRestartFailedError extends Error {
+  constructor(cause: string) {
+    super(`The model worker stopped unexpectedly and could not be restarted: ${cause}`);
   }
 }
 
@@ -35,7 +61,12 @@ export interface LoadOptions {
 export interface BridgeListeners<TStats> {
   onStats?: (stats: TStats) => void;
   onBackendChanged?: (info: LoadedModelInfo) => void;
+  /** The worker died: a fresh one is reloading the last model (requests made meanwhile wait for it). */
   onCrash?: (error: WorkerCrashedError) => void;
+  /** The fresh worker has the model again (after `cause`); the requests that waited are on their way. */
+  onRestarted?: (info: LoadedModelInfo, cause: WorkerCrashedError) => void;
+  /** The restart failed (crashed again, or the model would not load): nothing waits any more. */
+  onRestartFailed?: (error: WorkerRestartFailedError) => void;
 }
 
 export interface Settle<T> {
@@ -50,12 +81,24 @@ type Pending<TTaskEvent> =
   | { kind: 'load'; options: LoadOptions; settle: Settle<LoadedModelInfo> }
   | { kind: 'task'; handle: (event: TTaskEvent) => boolean; reject: (error: Error) => void };
 
-type OutgoingMessage<TTaskRequest> = LoadModelRequest | CancelRequest | TTaskRequest;
+type OutgoingMessage<TTaskRequest> = LoadModelRequest | CancelRequest | DebugFaultRequest | TTaskRequest;
+
+/** A task request made while a crashed worker's model reloads: sent once it is back, unless dropped first. */
+interface WaitingRequest {
+  send: () => void;
+  reject: (error: Error) => void;
+}
 
 /**
  * Owns one model worker's life, whatever the task: starts it on first use, matches replies to
  * requests, forwards cancellation (AbortSignal → `cancel`), and after a crash starts a fresh worker
  * and reloads the last model before the next request. Task bridges add their requests with `call`.
+ *
+ * After a crash, requests wait in `waiting` until the reload is done. One that is aborted while it
+ * waits is answered at once with its cancelled reply and never sent (an abort listener added after
+ * the fact would never fire, so this is checked, not listened for, when it is finally sent). A
+ * worker that crashes again while it reloads is not restarted again: that would loop for ever on a
+ * model that kills its worker; the waiting requests fail and the listener is told.
  */
 export class ModelWorkerBridge<
   TTaskRequest extends { type: string; requestId: number },
@@ -66,7 +109,9 @@ export class ModelWorkerBridge<
   private nextRequestId = 1;
   private readonly pending = new Map<number, Pending<TTaskEvent>>();
   private lastLoad: Omit<LoadOptions, 'onProgress'> | null = null;
-  private reloadAfterCrash: Promise<unknown> | null = null;
+  /** The reload after a crash, while it runs (identity tells a stale settlement from the current one). */
+  private restart: Promise<LoadedModelInfo> | null = null;
+  private readonly waiting = new Set<WaitingRequest>();
 
   constructor(
     private readonly createWorker: () => Worker,
@@ -78,15 +123,93 @@ export class ModelWorkerBridge<
     return [];
   }
 
+  /** Whether a crashed worker's model is being reloaded (requests made now wait for it). */
+  get restarting(): boolean {
+    return this.restart !== null;
+  }
+
   /**
    * Each model gets a fresh worker: WebAssembly memory never shrinks, so the old model's heap goes
    * with the old worker, and transformers.js's per-worker memo of which files exist can't make a
-   * retry repeat a stale "not found".
+   * retry repeat a stale "not found". A load also ends a restart in progress: what waited for the
+   * old model is dropped (superseded), not sent to the new one.
    */
   load(options: LoadOptions): Promise<LoadedModelInfo> {
     const { onProgress: _ignored, ...rest } = options;
     this.lastLoad = rest;
-    this.reloadAfterCrash = null;
+    this.restart = null;
+    this.dropWaiting(new SupersededError());
+    return this.startLoad(options);
+  }
+
+  /**
+   * Sends a task request (once the model is back, after a crash) and settles when its terminal
+   * reply arrives. An aborted signal asks the worker to stop; the worker still replies. With
+   * `cancelled`, a request aborted before it was sent resolves to that value without being sent.
+   */
+  protected call<T>(
+    build: (requestId: number) => TTaskRequest,
+    handle: TaskEventHandler<TTaskEvent, T>,
+    signal?: AbortSignal,
+    cancelled?: () => T,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const send = () => {
+        if (signal?.aborted && cancelled) {
+          resolve(cancelled());
+          return;
+        }
+        const requestId = this.nextRequestId++;
+        const onAbort = () => this.worker?.postMessage({ type: 'cancel', targetRequestId: requestId } satisfies CancelRequest);
+        const done = () => signal?.removeEventListener('abort', onAbort);
+        const settle: Settle<T> = {
+          resolve: (value) => {
+            done();
+            resolve(value);
+          },
+          reject: (error) => {
+            done();
+            reject(error);
+          },
+        };
+        this.pending.set(requestId, { kind: 'task', handle: (event) => handle(event, settle), reject: settle.reject });
+        const request = build(requestId);
+        this.send(request, this.transferablesOf(request));
+        // Aborted while it waited, with no cancelled value of its own: the worker decides (a cancel right behind it).
+        if (signal?.aborted) onAbort();
+        else signal?.addEventListener('abort', onAbort, { once: true });
+      };
+      if (!this.restart) {
+        send();
+        return;
+      }
+      const waiting: WaitingRequest = { send, reject };
+      this.waiting.add(waiting);
+      if (cancelled && signal)
+        signal.addEventListener(
+          'abort',
+          () => {
+            // Still waiting for the reload: answered now, so the caller isn't held up until the model is back.
+            if (this.waiting.delete(waiting)) resolve(cancelled());
+          },
+          { once: true },
+        );
+    });
+  }
+
+  /** Test hook (`?debug=1`): asks the worker to fail the way a real fault would; nothing replies. */
+  debugFault(fault: WorkerFault): void {
+    this.worker?.postMessage({ type: 'debugFault', fault } satisfies DebugFaultRequest);
+  }
+
+  terminate(): void {
+    this.restart = null;
+    const reason = new Error('The model worker was stopped.');
+    this.dropWaiting(reason);
+    this.stopWorker(reason);
+  }
+
+  private startLoad(options: LoadOptions): Promise<LoadedModelInfo> {
     this.stopWorker(new SupersededError());
     const requestId = this.nextRequestId++;
     return new Promise<LoadedModelInfo>((resolve, reject) => {
@@ -102,40 +225,18 @@ export class ModelWorkerBridge<
     });
   }
 
-  /**
-   * Sends a task request once the model is back (after a crash) and settles when its terminal
-   * reply arrives. An aborted signal asks the worker to stop; the worker still replies.
-   */
-  protected call<T>(build: (requestId: number) => TTaskRequest, handle: TaskEventHandler<TTaskEvent, T>, signal?: AbortSignal): Promise<T> {
-    const start = async (): Promise<T> => {
-      const requestId = this.nextRequestId++;
-      const result = new Promise<T>((resolve, reject) => {
-        const settle = { resolve, reject };
-        this.pending.set(requestId, { kind: 'task', handle: (event) => handle(event, settle), reject });
-      });
-      const onAbort = () => this.worker?.postMessage({ type: 'cancel', targetRequestId: requestId } satisfies CancelRequest);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const request = build(requestId);
-      this.send(request, this.transferablesOf(request));
-      try {
-        return await result;
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-      }
-    };
-    // Sent at once unless a crashed worker's model is still coming back.
-    return this.reloadAfterCrash ? this.reloadAfterCrash.then(start) : start();
-  }
-
-  terminate(): void {
-    this.stopWorker(new Error('The model worker was stopped.'));
+  private dropWaiting(reason: Error): void {
+    const dropped = [...this.waiting];
+    this.waiting.clear();
+    for (const waiting of dropped) waiting.reject(reason);
   }
 
   private stopWorker(reason: Error): void {
     this.worker?.terminate();
     this.worker = null;
-    for (const pending of this.pending.values()) (pending.kind === 'load' ? pending.settle.reject : pending.reject)(reason);
+    const dropped = [...this.pending.values()];
     this.pending.clear();
+    for (const pending of dropped) (pending.kind === 'load' ? pending.settle.reject : pending.reject)(reason);
   }
 
   private send(message: OutgoingMessage<TTaskRequest>, transfer: Transferable[] = []): void {
@@ -145,22 +246,54 @@ export class ModelWorkerBridge<
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = this.createWorker();
-    worker.onmessage = (message: MessageEvent<BaseWorkerEvent<TStats> | TTaskEvent>) => this.handle(message.data);
+    // A terminated worker's messages still queued on this side belong to nobody.
+    worker.onmessage = (message: MessageEvent<BaseWorkerEvent<TStats> | TTaskEvent>) => {
+      if (this.worker === worker) this.handle(message.data);
+    };
     worker.onerror = (event) => {
       event.preventDefault();
-      this.handleCrash();
+      if (this.worker === worker) this.handleCrash(new WorkerCrashedError(event.message || undefined));
     };
-    worker.onmessageerror = () => this.handleCrash();
+    worker.onmessageerror = () => {
+      if (this.worker === worker) this.handleCrash(new WorkerCrashedError('a message could not be read'));
+    };
     this.worker = worker;
     return worker;
   }
 
-  private handleCrash(): void {
-    const error = new WorkerCrashedError();
+  private handleCrash(error: WorkerCrashedError): void {
+    const reloading = this.restart !== null;
+    // While reloading, this rejects the reload itself, whose handler gives up (no second restart).
     this.stopWorker(error);
+    if (reloading) return;
     this.listeners.onCrash?.(error);
-    // The next task waits for the same model to be back before it runs.
-    if (this.lastLoad) this.reloadAfterCrash = this.load(this.lastLoad).catch(() => undefined);
+    if (!this.lastLoad) {
+      this.dropWaiting(error);
+      return;
+    }
+    const lostGpu = error instanceof WebGpuLostError;
+    // WASM from now on for this model: a later crash must not bring the lost device's backend back.
+    if (lostGpu) this.lastLoad = { ...this.lastLoad, backend: 'wasm' };
+    const restart = this.startLoad(this.lastLoad).then((info) => (lostGpu ? { ...info, fallbackReason: error.message } : info));
+    this.restart = restart;
+    restart.then(
+      (info) => {
+        if (this.restart !== restart) return;
+        this.restart = null;
+        this.listeners.onRestarted?.(info, error);
+        const waiting = [...this.waiting];
+        this.waiting.clear();
+        for (const request of waiting) request.send();
+      },
+      (cause: unknown) => {
+        // Superseded by a newer load (which dropped the waiting requests itself) or by terminate().
+        if (this.restart !== restart) return;
+        this.restart = null;
+        const failure = new WorkerRestartFailedError(cause instanceof Error ? cause.message : String(cause));
+        this.dropWaiting(failure);
+        this.listeners.onRestartFailed?.(failure);
+      },
+    );
   }
 
   private handle(event: BaseWorkerEvent<TStats> | TTaskEvent): void {
@@ -175,6 +308,9 @@ export class ModelWorkerBridge<
         return;
       case 'backendChanged':
         this.listeners.onBackendChanged?.(event.info);
+        return;
+      case 'webgpuLost':
+        this.handleCrash(new WebGpuLostError(event.message));
         return;
     }
     const pending = this.pending.get(event.requestId);

@@ -5,7 +5,7 @@ import { BUILTIN_MODEL_IDS, type Task } from '../../../lib/tasks';
 import type { ModelSource } from '../shared/loadProtocol';
 import { stallTimeoutOverride } from '../shared/stallTimeout';
 import type { LoadedModelInfo } from '../../../lib/workerReports';
-import { ModelLoadFailure, type LoadOptions } from './modelWorkerBridge';
+import { ModelLoadFailure, WebGpuLostError, WorkerCrashedError, type LoadOptions } from './modelWorkerBridge';
 
 /** The bridge methods the loader uses: a load, and stopping the worker to cancel one. */
 export interface LoadingBridge {
@@ -136,7 +136,8 @@ export class TaskModelLoader implements ModelChooser {
       if (info.fallbackReason) this.store.getState().setModelNotice(this.task, { text: info.fallbackReason });
       return info;
     } catch (error) {
-      if (generation !== this.generation) return null;
+      // The bridge restarts a crashed worker with this same model and reports that itself (bridgeListenersFor).
+      if (generation !== this.generation || error instanceof WorkerCrashedError) return null;
       const failure = error instanceof ModelLoadFailure ? error : new ModelLoadFailure('other', String(error));
       const isHubModel = !modelId.startsWith('builtin/') && !modelId.startsWith(LOCAL_FOLDER_PREFIX);
       if (failure.kind === 'unreachable' && isHubModel && !this.explicitModelChoice) {
@@ -154,6 +155,10 @@ export class TaskModelLoader implements ModelChooser {
   }
 }
 
+/** Shown once a crashed model worker is back with its model. */
+export const WORKER_RESTARTED_NOTICE =
+  'The model worker stopped unexpectedly and was restarted: the model is loaded again, and the items that had no result yet are being run again.';
+
 /** Bridge listeners that keep a task's model status and notices in the store. */
 export function bridgeListenersFor<TStats>(store: StoreApi<AppState>, task: Task, onStats: (stats: TStats) => void) {
   return {
@@ -163,6 +168,27 @@ export function bridgeListenersFor<TStats>(store: StoreApi<AppState>, task: Task
       if (status.state === 'ready') store.getState().setModelStatus(task, { ...status, info });
       if (info.fallbackReason) store.getState().setModelNotice(task, { text: info.fallbackReason });
     },
-    onCrash: (error: Error) => store.getState().setModelNotice(task, { text: error.message }),
+    // While a crashed worker reloads, the model is loading again: items wait (no stale "ready"), and the user is told why.
+    onCrash: (error: Error) => {
+      const state = store.getState();
+      const status = state.models[task].status;
+      if (status.state === 'ready' || status.state === 'loading') state.setModelStatus(task, { state: 'loading', modelId: status.modelId });
+      state.setModelNotice(task, { text: error.message });
+    },
+    // Ready again: the controllers see the status change and send what is still unfinished.
+    onRestarted: (info: LoadedModelInfo, cause: WorkerCrashedError) => {
+      const state = store.getState();
+      state.setModelStatus(task, { state: 'ready', modelId: info.modelId, info });
+      // A lost GPU: its reason says it all (the badge shows WebAssembly). A crash: say so, and why the backend changed if it did.
+      const text =
+        cause instanceof WebGpuLostError ? cause.message : info.fallbackReason ? `${WORKER_RESTARTED_NOTICE} ${info.fallbackReason}` : WORKER_RESTARTED_NOTICE;
+      state.setModelNotice(task, { text });
+    },
+    onRestartFailed: (error: Error) => {
+      const state = store.getState();
+      const status = state.models[task].status;
+      if (status.state !== 'idle') state.setModelStatus(task, { state: 'error', modelId: status.modelId, kind: 'other', message: error.message });
+      state.setModelNotice(task, null);
+    },
   };
 }

@@ -32,11 +32,29 @@ export interface CancelRequest {
   targetRequestId: number;
 }
 
+/**
+ * Test hooks behind `?debug=1` (zspDebug): the worker fails the way a real fault would. `crash`
+ * throws from a timer (an uncaught error: the page's `worker.onerror`, as an out-of-memory abort
+ * gives); `loseGpuDevice` destroys ORT's WebGPU device (its `lost` promise resolves, runs fail).
+ */
+export type WorkerFault = 'crash' | 'loseGpuDevice';
+
+export interface DebugFaultRequest {
+  type: 'debugFault';
+  fault: WorkerFault;
+}
+
 export type LoadEvent =
   | { type: 'loadProgress'; requestId: number; files: FileProgress[] }
   | { type: 'loaded'; requestId: number; info: LoadedModelInfo }
   | { type: 'loadFailed'; requestId: number; kind: LoadErrorKind; message: string }
   | { type: 'backendChanged'; info: LoadedModelInfo }
+  /**
+   * WebGPU stopped working in this worker (its device was lost, or a run on it failed). Its ONNX
+   * runtime can't be trusted after that (a WASM session in the same worker still fails on the lost
+   * device), so the page replaces the worker with one that loads the model on WASM.
+   */
+  | { type: 'webgpuLost'; message: string }
   /** The terminal reply for any request that threw. */
   | { type: 'failed'; requestId: number; message: string };
 
@@ -50,6 +68,7 @@ const BASE_EVENT_TYPES: ReadonlySet<string> = new Set<BaseWorkerEvent<unknown>['
   'loaded',
   'loadFailed',
   'backendChanged',
+  'webgpuLost',
   'failed',
   'stats',
 ]);

@@ -1,11 +1,15 @@
 /// <reference lib="webworker" />
 /**
- * The message loop every model worker runs: requests one after another (only `cancel` jumps the
- * queue), exactly one terminal reply per request, load with throttled progress, and a WebGPU
- * failure mid-task turned into a reload on WASM that the UI is told about.
+ * The message loop every model worker runs: requests one after another (only `cancel` and the
+ * debug faults jump the queue), exactly one terminal reply per request, load with throttled
+ * progress, and a WebGPU failure (a failing run, or the device lost, even while idle) reported as
+ * `webgpuLost`: the page then replaces this worker with one on WASM. Reloading on WASM in this
+ * worker does not work: after the device is lost, a new WASM session's warm-up run here still
+ * failed in ORT's WebGPU buffer manager ("Failed to download data from buffer"), seen in Chromium.
  */
-import type { BaseWorkerEvent, CancelRequest, LoadModelRequest } from '../shared/loadProtocol';
+import type { BaseWorkerEvent, CancelRequest, DebugFaultRequest, LoadModelRequest, WorkerFault } from '../shared/loadProtocol';
 import type { FileProgress, LoadedModelInfo } from '../../../lib/workerReports';
+import { ortGpuDevice } from './gpuDevice';
 import { ModelLoadError } from './modelLoading';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -45,6 +49,29 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Calls `onLost` with the reason when the device ORT's WebGPU sessions run on is lost (destroyed, GPU reset). */
+async function watchGpuDevice(onLost: (reason: string) => void): Promise<void> {
+  const device = await ortGpuDevice();
+  void device?.lost.then((info) => onLost(info.message || `the device was ${info.reason ?? 'lost'}`));
+}
+
+/** The debug faults (`zspDebug`): real failures, so the app's own recovery is what a test sees. */
+function injectFault(fault: WorkerFault, onWebGpu: boolean): void {
+  switch (fault) {
+    case 'crash':
+      // Thrown from a timer, outside every promise chain: an uncaught error, which is what the page's
+      // worker.onerror reports for a real crash (an out-of-memory abort of the WASM heap, a bug).
+      setTimeout(() => {
+        throw new Error('zspDebug.crashWorker: simulated crash');
+      }, 0);
+      return;
+    case 'loseGpuDevice':
+      // ORT's own device: destroying it is what a GPU reset or a driver update does to a page.
+      if (onWebGpu) void ortGpuDevice().then((device) => device?.destroy());
+      return;
+  }
+}
+
 export function serveModelWorker<
   TLoaded extends { info: LoadedModelInfo },
   TStats,
@@ -53,29 +80,35 @@ export function serveModelWorker<
   TTaskEvent,
 >(spec: ModelWorkerSpec<TLoaded, TStats, TEngine, TTaskRequest, TTaskEvent>): void {
   let engine: TEngine | null = null;
-  let lastLoadRequest: LoadModelRequest | null = null;
   let lifetimeStats: TStats | undefined;
   let queue: Promise<void> = Promise.resolve();
   const cancelledRequests = new Set<number>();
+  /** Set once WebGPU failed in this worker: it only waits to be replaced, and runs nothing more. */
+  let webgpuLost = false;
+
+  function reportWebGpuLost(cause: string): void {
+    if (webgpuLost) return;
+    webgpuLost = true;
+    postBase({ type: 'webgpuLost', message: `WebGPU stopped working (${cause}); switched to WebAssembly.` });
+  }
 
   const postBase = (event: BaseWorkerEvent<TStats>) => self.postMessage(event);
   const postTask = (event: TTaskEvent) => self.postMessage(event, spec.transferablesOf(event));
 
-  async function replaceEngine(request: LoadModelRequest, reportFiles: (files: FileProgress[]) => void, fallbackReason?: string): Promise<TEngine> {
+  async function replaceEngine(request: LoadModelRequest, reportFiles: (files: FileProgress[]) => void): Promise<TEngine> {
     if (engine) {
       lifetimeStats = engine.currentStats();
       await spec.dispose(engine.model);
     }
     engine = null;
     const loaded = await spec.load(request, reportFiles);
-    if (fallbackReason) loaded.info = { ...loaded.info, fallbackReason };
     engine = spec.createEngine(loaded, request, lifetimeStats);
+    if (loaded.info.backend === 'webgpu') void watchGpuDevice((reason) => reportWebGpuLost(`the WebGPU device was lost: ${reason}`));
     postBase({ type: 'stats', stats: engine.currentStats() });
     return engine;
   }
 
   async function handleLoad(request: LoadModelRequest): Promise<void> {
-    lastLoadRequest = request;
     let lastPost = 0;
     try {
       const loaded = await replaceEngine(request, (files) => {
@@ -97,27 +130,32 @@ export function serveModelWorker<
       postBase({ type: 'failed', requestId: request.requestId, message: 'No model is loaded yet.' });
       return;
     }
+    if (webgpuLost) return;
     const context: TaskContext<TTaskEvent, TStats> = {
       isCancelled: () => cancelledRequests.has(request.requestId),
-      post: postTask,
+      // Results computed around a lost device are not trusted: the WASM worker computes them again.
+      post: (event) => {
+        if (!webgpuLost) postTask(event);
+      },
       postStats: (stats) => postBase({ type: 'stats', stats }),
     };
     try {
       await spec.runTask(current, request, context);
     } catch (error) {
-      if (current.model.info.backend !== 'webgpu' || !lastLoadRequest) throw error;
-      // A lost or failing WebGPU device mid-run: reload the same model on WASM, say so, and carry on.
-      const reason = `WebGPU stopped working (${errorMessage(error)}); switched to WebAssembly.`;
-      const replacement = await replaceEngine({ ...lastLoadRequest, backend: 'wasm' }, () => undefined, reason);
-      postBase({ type: 'backendChanged', info: replacement.model.info });
-      await spec.runTask(replacement, request, context);
+      if (current.model.info.backend !== 'webgpu') throw error;
+      // No terminal reply: the page replaces this worker (its requests fail as a crash would) and sends again what had no result.
+      reportWebGpuLost(errorMessage(error));
     }
   }
 
-  self.onmessage = (message: MessageEvent<LoadModelRequest | CancelRequest | TTaskRequest>) => {
+  self.onmessage = (message: MessageEvent<LoadModelRequest | CancelRequest | DebugFaultRequest | TTaskRequest>) => {
     const request = message.data;
     if (isCancelRequest(request)) {
       cancelledRequests.add(request.targetRequestId);
+      return;
+    }
+    if (isDebugFault(request)) {
+      injectFault(request.fault, engine?.model.info.backend === 'webgpu');
       return;
     }
     const { requestId } = request;
@@ -138,6 +176,10 @@ export function serveModelWorker<
 
 function isCancelRequest<T extends { type: string }>(request: CancelRequest | T): request is CancelRequest {
   return request.type === 'cancel';
+}
+
+function isDebugFault<T extends { type: string }>(request: DebugFaultRequest | T): request is DebugFaultRequest {
+  return request.type === 'debugFault';
 }
 
 function isLoadRequest<T extends { type: string }>(request: LoadModelRequest | T): request is LoadModelRequest {
