@@ -16,6 +16,10 @@ describe('toCsv', () => {
     expect(csvField('in side')).toBe('in side');
     expect(csvField('')).toBe('');
   });
+  it('quotes a leading U+FEFF so a reader does not drop it as a byte-order mark (fast-check found it)', () => {
+    expect(csvField('\uFEFF')).toBe('"\uFEFF"');
+    expect(parseCsv(toCsv([['\uFEFF', '']]))).toEqual([['\uFEFF', '']]);
+  });
   it('guards formula-looking fields with a single quote', () => {
     expect(csvField('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
     expect(csvField("+cmd|' /C calc'!A0")).toBe("'+cmd|' /C calc'!A0");

@@ -33,8 +33,11 @@ function needsGuard(field: string): boolean {
   return FORMULA_TRIGGER.test(unquoted) && !PLAIN_NUMBER.test(unquoted);
 }
 
-/** Fields that must be quoted: separators, quotes, line breaks, and edge spaces some readers trim. */
-const NEEDS_QUOTES = /[",\r\n]|^[ \t]|[ \t]$/;
+/**
+ * Fields that must be quoted: separators, quotes, line breaks, edge spaces some readers trim, and a
+ * leading U+FEFF (readers drop one at the start of a file as a byte-order mark; quoted, it stays a value).
+ */
+const NEEDS_QUOTES = /[",\r\n]|^[ \t\uFEFF]|[ \t]$/;
 
 export interface CsvWriteOptions {
   /** Prefix formula-looking fields with a single quote (default true; turn off only for machine readers). */

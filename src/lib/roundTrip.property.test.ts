@@ -54,8 +54,11 @@ const anyText = (maxLength: number) =>
   fc.oneof({ weight: 5, arbitrary: fc.string({ unit, maxLength: Math.min(maxLength, 40) }) }, { weight: 1, arbitrary: fc.string({ unit, minLength: maxLength - 20, maxLength }) }).map((s) => s.slice(0, maxLength));
 
 const CONTROL = /\p{Cc}/gu;
-/** What every browser API that writes UTF-8 makes of a string: lone surrogates become U+FFFD. */
-const wellFormed = (s: string) => new TextDecoder().decode(new TextEncoder().encode(s));
+/**
+ * What every browser API that writes UTF-8 makes of a string: lone surrogates become U+FFFD. `ignoreBOM`: a
+ * leading U+FEFF is part of the string (the default decoder would drop it, which no encoder does).
+ */
+const wellFormed = (s: string) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(new TextEncoder().encode(s));
 /** Text through a Blob, as the app downloads its exports. */
 const throughUtf8 = wellFormed;
 
