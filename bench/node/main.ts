@@ -23,7 +23,10 @@
  *                                 fresh profile and second load (startup.ts); part of a full run too
  *          --only=preprocess      where an image's time goes (decode, resize/crop/normalise, vision run, store), app vs
  *                                 session.run per image, exact vs native resize on the held-out shapes (preprocess.ts)
- *          --dist=<dir>           scale only: serve this existing build instead of building into bench/.scale-dist
+ *          --only=soak            the built app with 5,000 images in one workspace, label edits, a grid search and a
+ *                                 few-shot head, twice in one page: heap, worker and IndexedDB memory (soak.ts)
+ *          --dist=<dir>           scale and soak: serve this existing build instead of building into bench/.scale-dist
+ *                                 (bench/.soak-dist)
  *          --quick                fewer repetitions, CLAP pipeline on 5 clips scaled to 50, grid baseline on
  *                                 10 templates scaled to 80 (a smoke run;
  *                                 results files are still written)
@@ -48,6 +51,7 @@ import { benchGrid, type GridResult } from './grid';
 import { benchQ8, type Q8Result } from './q8';
 import { benchStartup, type StartupRun } from './startup';
 import { benchPreprocess, type PreprocessResult } from './preprocess';
+import { benchSoak, type SoakRun } from './soak';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -278,13 +282,14 @@ export interface BenchResults {
   q8: Q8Run | null;
   startup: StartupRun | null;
   preprocess: PreprocessRun | null;
+  soak: SoakRun | null;
 }
 
 const RESULTS_JSON = join(repoRoot, 'bench/results.json');
 
 /** The previous results, so a run of one part keeps the other's (the file of older runs held the image part only, at top level). */
 function previousResults(): BenchResults {
-  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null, q8: null, startup: null, preprocess: null };
+  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null, q8: null, startup: null, preprocess: null, soak: null };
   if (!existsSync(RESULTS_JSON)) return empty;
   try {
     const parsed = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as Partial<BenchResults> & Partial<ImageRun>;
@@ -298,6 +303,7 @@ function previousResults(): BenchResults {
       q8: parsed.q8 ?? null,
       startup: parsed.startup ?? null,
       preprocess: parsed.preprocess ?? null,
+      soak: parsed.soak ?? null,
     };
   } catch (error) {
     log(`ignoring unreadable ${RESULTS_JSON}: ${error instanceof Error ? error.message : String(error)}`);
@@ -305,7 +311,7 @@ function previousResults(): BenchResults {
   }
 }
 
-const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'q8', 'startup', 'preprocess', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'q8', 'startup', 'preprocess', 'soak', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
 
 function writeResults(results: BenchResults): void {
   const markdown = renderMarkdown(results);
@@ -326,6 +332,7 @@ async function main(): Promise<void> {
   const wantsFewShot = !customModel && (!only || only.includes('fewshot'));
   const wantsQ8 = !customModel && (!only || only.includes('q8'));
   const wantsStartup = !customModel && (!only || only.includes('startup'));
+  const wantsSoak = !customModel && (!only || only.includes('soak'));
   // The grid bench runs the built-in model (engine) and its combined export (pipeline), as the shapes figures do.
   const gridModels = MODELS[0] as ModelSpec;
   const gridMissing = missingFiles(gridModels);
@@ -337,7 +344,7 @@ async function main(): Promise<void> {
   const skipped = selected.filter((spec) => missingFiles(spec).length > 0).map((spec) => ({ key: spec.key, missing: missingFiles(spec) }));
   for (const { key, missing } of skipped)
     log(`skipping ${key}: missing ${missing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsQ8 && !wantsStartup && !wantsPreprocess)
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsQ8 && !wantsStartup && !wantsPreprocess && !wantsSoak)
     throw new Error('No model to benchmark: every model has missing files.');
 
   const results = previousResults();
@@ -348,6 +355,10 @@ async function main(): Promise<void> {
   if (wantsStartup) {
     // Its own builds, server and one browser launch per load (fresh profiles).
     results.startup = await benchStartup({ quick });
+  }
+  if (wantsSoak) {
+    // Its own build, server and browser, like scale (the app as shipped, one page for both runs).
+    results.soak = await benchSoak({ dist: scaleDist, quick });
   }
   if (wantsFewShot) {
     // Plain TypeScript in this process (and scikit-learn in a child); no browser.

@@ -5,6 +5,7 @@ import { renderStartup } from './startup';
 import { renderPreprocessRun } from './preprocess';
 import { median } from '../shared/random';
 import { renderQ8 } from './q8Report';
+import { renderSoak } from './soak';
 
 const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
 const ratio = (value: number): string => `${value >= 100 ? value.toFixed(0) : value.toFixed(value >= 10 ? 1 : 2)}×`;
@@ -241,5 +242,6 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.q8) lines.push('### q8 on WASM', '', ...renderQ8(results.q8), '');
   if (results.startup) lines.push('### Start-up', '', ...renderStartup(results.startup), '');
   if (results.preprocess) lines.push('### Image preprocessing', '', ...renderPreprocessRun(results.preprocess), '');
+  if (results.soak) lines.push('### Soak', '', ...renderSoak(results.soak), '');
   return lines.join('\n');
 }

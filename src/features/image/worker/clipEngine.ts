@@ -59,6 +59,13 @@ function embeddingsOf(output: Record<string, Tensor>, names: readonly string[]):
   throw new Error(`The model returned none of ${names.join(', ')}; outputs were ${Object.keys(output).join(', ')}.`);
 }
 
+/**
+ * With ?debug=1 each embedded image's pixel tensor is kept for the debug API, which the tests call
+ * for items they have just added: only the latest this many are kept (the soak bench's 5,000
+ * pictures of 64 px otherwise kept 240 MB in the worker, and twice that after a second run).
+ */
+const DEBUG_PIXELS_KEPT = 256;
+
 function rowsOf(tensor: Tensor): Float32Array[] {
   const [rows, width] = tensor.dims as [number, number];
   const data = tensor.data as Float32Array;
@@ -310,7 +317,10 @@ export class ClipEngine {
       outcomes.set(d.contentHash, embedded);
       if (this.keepInputsForDebug) {
         const data = (pixel_values.data as Float32Array).slice(index * perImageLength, (index + 1) * perImageLength);
+        this.debugPixels.delete(d.contentHash);
         this.debugPixels.set(d.contentHash, { dims: [1, ...perImage], data });
+        // A Map iterates in insertion order: the first key is the oldest.
+        if (this.debugPixels.size > DEBUG_PIXELS_KEPT) this.debugPixels.delete(this.debugPixels.keys().next().value!);
       }
     });
     // Not awaited: ranking doesn't wait for the disk, and a failed write only costs a re-embed later.
