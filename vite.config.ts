@@ -68,7 +68,7 @@ function serveOrtRuntime(): Plugin {
  * preview` (sirv) reads the end 0 as "to the end" and sends the whole file as a 206, so each model
  * file came down twice there. Static hosts (and the Hub) answer with the one byte.
  */
-function answerFirstByteRanges(folderOf: () => string): Connect.NextHandleFunction {
+function answerFirstByteRanges(folderOf: () => string, headers: Record<string, string>): Connect.NextHandleFunction {
   return (req, res, next) => {
     if (req.headers.range !== 'bytes=0-0' || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
     const folder = resolve(folderOf());
@@ -82,7 +82,8 @@ function answerFirstByteRanges(folderOf: () => string): Connect.NextHandleFuncti
     if (!path.startsWith(folder + sep) || !existsSync(path) || !statSync(path).isFile()) return next();
     const { size } = statSync(path);
     if (size === 0) return next();
-    for (const [name, value] of Object.entries(crossOriginIsolationHeaders)) res.setHeader(name, value);
+    // This answer skips the server's own header middleware: it carries the same headers itself.
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.statusCode = 206;
     res.setHeader('Content-Range', `bytes 0-0/${size}`);
     res.setHeader('Content-Length', 1);
@@ -103,10 +104,10 @@ function serveFirstByteRanges(): Plugin {
       outDir = resolve(config.root, config.build.outDir);
     },
     configureServer(server) {
-      server.middlewares.use(answerFirstByteRanges(() => publicDir));
+      server.middlewares.use(answerFirstByteRanges(() => publicDir, DEV_RESPONSE_HEADERS));
     },
     configurePreviewServer(server) {
-      server.middlewares.use(answerFirstByteRanges(() => outDir));
+      server.middlewares.use(answerFirstByteRanges(() => outDir, APP_RESPONSE_HEADERS));
     },
   };
 }
@@ -137,6 +138,9 @@ const APP_RESPONSE_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 };
 
+/** The dev server's: isolation only (its React refresh preamble is an inline script the policy would refuse). */
+const DEV_RESPONSE_HEADERS = crossOriginIsolationHeaders;
+
 const HOSTING_HEADERS: HostingHeaders = {
   all: APP_RESPONSE_HEADERS,
   paths: [
@@ -147,6 +151,9 @@ const HOSTING_HEADERS: HostingHeaders = {
     { pattern: '/index.html', headers: { 'Cache-Control': 'no-cache' } },
   ],
 };
+
+/** The static hosts' header files (Netlify, Vercel, Azure) written next to the build. */
+const HOSTING_FILES = hostingHeaderFiles(HOSTING_HEADERS);
 
 /**
  * The policy as a <meta> in the built index.html, before anything it governs, so that any static
@@ -168,7 +175,7 @@ function contentSecurityPolicyMeta(): Plugin {
       },
     },
     generateBundle() {
-      for (const { fileName, source } of hostingHeaderFiles(HOSTING_HEADERS)) this.emitFile({ type: 'asset', fileName, source });
+      for (const { fileName, source } of HOSTING_FILES) this.emitFile({ type: 'asset', fileName, source });
     },
   };
 }
@@ -214,7 +221,7 @@ export default defineConfig({
         // The app shell, the ORT runtime under /ort/ and the built-in models under /models/: all the app needs offline.
         globPatterns: ['**/*.{html,js,mjs,css,wasm,onnx,json,png}'],
         // Host configuration, not part of the app.
-        globIgnores: ['vercel.json', 'staticwebapp.config.json'],
+        globIgnores: HOSTING_FILES.map((file) => file.fileName),
         maximumFileSizeToCacheInBytes: MAX_PRECACHED_FILE_BYTES,
       },
       // `npm run dev` runs without a service worker: Vite serves modules one by one, nothing to precache.
@@ -223,7 +230,7 @@ export default defineConfig({
   ],
   // The response headers for the service worker, which adds them where a static host can't.
   define: { __ZSP_RESPONSE_HEADERS__: JSON.stringify(APP_RESPONSE_HEADERS) },
-  server: { headers: crossOriginIsolationHeaders },
+  server: { headers: DEV_RESPONSE_HEADERS },
   preview: { headers: APP_RESPONSE_HEADERS },
   worker: { format: 'es' },
   // onnxruntime-web's own switch for an external runtime: without it its default "bundle" build

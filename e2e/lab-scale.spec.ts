@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from './support/test';
-import { BATCH_TIMEOUT } from './pages/playground-page';
+import { BATCH_TIMEOUT_MS } from './pages/playground-page';
 import { LabPage } from './pages/lab-page';
 import { ReviewPage } from './pages/review-page';
 import { StoragePage } from './pages/storage-page';
@@ -113,8 +113,8 @@ test(`a grid search over ${ITEM_COUNT} items with truth runs no main-thread task
   await review.addFolder(root);
 
   await test.step(`all ${ITEM_COUNT} items embedded and saved`, async () => {
-    await expect(playground.workerStatsEl).toHaveAttribute('data-images-embedded', String(ITEM_COUNT), { timeout: 2 * BATCH_TIMEOUT });
-    await expect(playground.batchProgress).toHaveCount(0, { timeout: BATCH_TIMEOUT });
+    await expect(playground.workerStatsEl).toHaveAttribute('data-images-embedded', String(ITEM_COUNT), { timeout: 2 * BATCH_TIMEOUT_MS });
+    await expect(playground.batchProgress).toHaveCount(0, { timeout: BATCH_TIMEOUT_MS });
     await storage.expectSaved(ITEM_COUNT);
   });
 

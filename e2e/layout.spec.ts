@@ -5,7 +5,7 @@
  * and first column in view while it scrolls.
  */
 import { test, expect } from './support/test';
-import { BATCH_TIMEOUT } from './pages/playground-page';
+import { BATCH_TIMEOUT_MS } from './pages/playground-page';
 import { ReviewPage } from './pages/review-page';
 import { CLASSES, IMAGES_PER_CLASS, writeImageFolder } from './support/imageFolder';
 import { ALL_LABELS } from './support/shapes';
@@ -26,7 +26,7 @@ test('labels and the first item are on the first screen; the model panel is one 
   await playground.open({ backend: 'wasm', labels: ALL_LABELS });
   await playground.expectModelReady({ model: 'builtin/clip-shapes' });
   await review.addFolder(testInfo.outputPath('dataset', 'shapes'));
-  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(IMAGES, { timeout: BATCH_TIMEOUT });
+  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(IMAGES, { timeout: BATCH_TIMEOUT_MS });
   await page.evaluate(() => window.scrollTo({ top: 0, behavior: 'instant' }));
 
   await test.step('the labels box and the first item are inside the first viewport', async () => {

@@ -148,7 +148,7 @@ function cachedKeys(caches: Record<string, string[]>): string[] {
     .map((url) => new URL(url).pathname + new URL(url).search);
 }
 
-test('a new version shows the update banner; Reload activates it and navigations get its index.html', async ({ page, playground }) => {
+test('a new version shows the update banner; Reload activates it and navigations get its index.html; another tab is not reloaded', async ({ page, context, playground }) => {
   const shell = new ShellPage(page);
   const root = copyBuild('offline-update');
   const host = await StaticServer.start(root, { headers: ISOLATION_HEADERS });
@@ -157,6 +157,12 @@ test('a new version shows the update banner; Reload activates it and navigations
     await shell.waitForServiceWorker();
     await expect(page.locator('meta[name="e2e-build"]')).toHaveCount(0);
     await expect(shell.updateBanner).toBeHidden();
+    // A second tab of the app, whose user does not click Reload: a mark on its window tells whether it was reloaded.
+    const otherTab = await context.newPage();
+    const other = new ShellPage(otherTab);
+    await otherTab.goto(`${host.origin}/?backend=wasm`);
+    await other.waitForServiceWorker();
+    await otherTab.evaluate(() => Object.assign(window, { e2eNotReloaded: true }));
 
     const revision = deployNewIndex(root);
     host.requests.length = 0;
@@ -170,10 +176,24 @@ test('a new version shows the update banner; Reload activates it and navigations
     expect(host.requests.filter((r) => /\.(wasm|onnx)/.test(r.url))).toEqual([]);
     await expect(page.locator('meta[name="e2e-build"]'), 'the running page is not swapped under the user').toHaveCount(0);
 
+    await expect(other.updateBanner, 'the other tab sees the new version too').toBeVisible();
+
     await Promise.all([page.waitForEvent('load'), shell.updateReload.click()]);
     await expect(page.locator('meta[name="e2e-build"]')).toHaveCount(1);
     await expect(shell.updateBanner).toBeHidden();
     expect(await shell.waitingWorker()).toBe(false);
+
+    await test.step('the other tab keeps running its old version and says a newer one took over; its own Reload brings it', async () => {
+      await expect(other.updateTakenOver).toBeVisible();
+      await expect(other.updateTakenOver).toContainText('A newer version took over in another tab');
+      await expect(other.updateBanner).toBeHidden();
+      expect(await otherTab.evaluate(() => 'e2eNotReloaded' in window), 'the other tab was not reloaded').toBe(true);
+      await expect(otherTab.locator('meta[name="e2e-build"]')).toHaveCount(0);
+      await Promise.all([otherTab.waitForEvent('load'), other.updateTakenOverReload.click()]);
+      await expect(otherTab.locator('meta[name="e2e-build"]')).toHaveCount(1);
+      await expect(other.updateTakenOver).toBeHidden();
+      await otherTab.close();
+    });
 
     // A later navigation (another URL of the app) is answered with the new version's index.html too.
     await page.goto(`${host.origin}/?task=audio&backend=wasm`);

@@ -14,7 +14,7 @@ import { LabPage, type ExperimentRow } from './pages/lab-page';
 import { ReviewPage } from './pages/review-page';
 import { StoragePage } from './pages/storage-page';
 import { AUDIO_FIXTURES_DIR } from './support/audio-fixtures';
-import { BATCH_TIMEOUT, type PlaygroundPage } from './pages/playground-page';
+import { BATCH_TIMEOUT_MS, type PlaygroundPage } from './pages/playground-page';
 import { CLASSES, IMAGES_PER_CLASS, writeImageFolder } from './support/imageFolder';
 import { ClipReference, cosine, CLIP_LOGIT_SCALE } from './support/reference';
 import type { Page } from '@playwright/test';
@@ -32,7 +32,7 @@ async function openShapesFolder(page: Page, playground: PlaygroundPage, root: st
   await playground.open({ backend: 'wasm', labels: LABELS, template });
   await playground.expectModelReady({ model: 'builtin/clip-shapes' });
   await new ReviewPage(page).addFolder(join(root, 'shapes'));
-  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(ITEMS, { timeout: BATCH_TIMEOUT });
+  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(ITEMS, { timeout: BATCH_TIMEOUT_MS });
   return truth;
 }
 
@@ -70,7 +70,7 @@ test('a grid search beats a poor template; apply best raises the shown accuracy;
 
   await lab.applyBest();
   await expect(page.getByTestId('template-input')).not.toHaveValue(POOR_TEMPLATE);
-  await expect.poll(() => countedAccuracy(review, truth), { timeout: BATCH_TIMEOUT }).toBeGreaterThan(before + 0.1);
+  await expect.poll(() => countedAccuracy(review, truth), { timeout: BATCH_TIMEOUT_MS }).toBeGreaterThan(before + 0.1);
   const after = await countedAccuracy(review, truth);
   await expect.poll(() => shownAccuracy(review)).toBeCloseTo(after, 10);
   // The applied experiment's figure is what the items now show.
@@ -129,9 +129,9 @@ test('few-shot on 8 examples per class beats the poor template and ranks the ite
 
   // Every item is now ranked by the head, and says so.
   const classifiers = () => page.getByTestId('item-classifier').evaluateAll((els) => [...new Set(els.map((el) => el.getAttribute('data-classifier')))]);
-  await expect.poll(classifiers, { timeout: BATCH_TIMEOUT }).toEqual(['logistic']);
+  await expect.poll(classifiers, { timeout: BATCH_TIMEOUT_MS }).toEqual(['logistic']);
   await expect(page.getByTestId('item-classifier').first()).toHaveText('logistic regression');
-  await expect.poll(() => countedAccuracy(review, truth), { timeout: BATCH_TIMEOUT }).toBeGreaterThan(zeroShot);
+  await expect.poll(() => countedAccuracy(review, truth), { timeout: BATCH_TIMEOUT_MS }).toBeGreaterThan(zeroShot);
   await expect.poll(async () => shownAccuracy(review)).toBeCloseTo(await countedAccuracy(review, truth), 10);
 
   await lab.computeLearningCurve();
@@ -159,7 +159,7 @@ test('the bias probe: colour words as attributes give a large gap on colour-matc
   await playground.expectModelReady({ model: 'builtin/clip-shapes' });
   // Ten red circles: the colour word "red" matches them and "blue" does not; "green" and "yellow" both miss.
   await new ReviewPage(page).addFolder(join(root, 'shapes', 'red circle'));
-  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(IMAGES_PER_CLASS, { timeout: BATCH_TIMEOUT });
+  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(IMAGES_PER_CLASS, { timeout: BATCH_TIMEOUT_MS });
 
   const template = 'a photo of a {attribute} {}.';
   const pairs = [
@@ -207,7 +207,7 @@ test('audio: a word-folder grid over templates × calibrations × score rules ru
   await audio.expectModelReady({ model: BUILTIN_WHISPER_ID });
   await review.addFolder(join(AUDIO_FIXTURES_DIR, 'words'));
   const clips = words.length * 3;
-  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(clips, { timeout: BATCH_TIMEOUT });
+  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(clips, { timeout: BATCH_TIMEOUT_MS });
 
   await lab.runGridSearch({ set: 'audio' });
   const rows = await page.locator('[data-testid="experiment-row"]').evaluateAll((elements) =>
@@ -246,5 +246,5 @@ test('audio: a word-folder grid over templates × calibrations × score rules ru
   const match = rows.find((row) => row.templates === applied.templates && row.calibration === applied.calibration && row.aggregation === applied.aggregation && Number(row.cv) === bestCv);
   expect(match, 'the applied configuration is one with the best cross-validated accuracy').toBeDefined();
   // ...and the items now show its accuracy.
-  await expect.poll(() => shownAccuracy(review), { timeout: BATCH_TIMEOUT }).toBeCloseTo(match!.accuracy, 10);
+  await expect.poll(() => shownAccuracy(review), { timeout: BATCH_TIMEOUT_MS }).toBeCloseTo(match!.accuracy, 10);
 });

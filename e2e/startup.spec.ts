@@ -68,9 +68,15 @@ for (const backend of ['wasm', 'webgpu'] as const satisfies readonly Backend[]) 
   });
 }
 
-test('a one-byte range request gets one byte (how transformers.js asks a model file its size)', async ({ request }) => {
+test('a one-byte range request gets one byte (how transformers.js asks a model file its size), with the app\'s response headers', async ({ request }) => {
   const response = await request.get('/models/builtin/clip-shapes/onnx/text_model.onnx', { headers: { Range: 'bytes=0-0' } });
   expect(response.status()).toBe(206);
   expect(response.headers()['content-range']).toMatch(/^bytes 0-0\/\d+$/);
   expect((await response.body()).length).toBe(1);
+  // The same security headers as any other answer of the server (its index.html here).
+  const page = (await request.get('/')).headers();
+  for (const name of ['content-security-policy', 'cross-origin-resource-policy', 'cross-origin-opener-policy', 'cross-origin-embedder-policy', 'x-content-type-options']) {
+    expect(page[name], `${name} on the page`).toBeTruthy();
+    expect(response.headers()[name], name).toBe(page[name]);
+  }
 });

@@ -5,7 +5,7 @@
  */
 import { test, expect } from './support/test';
 import { BUILTIN_WHISPER_ID } from './pages/audio-page';
-import { BATCH_TIMEOUT } from './pages/playground-page';
+import { BATCH_TIMEOUT_MS } from './pages/playground-page';
 import { ReviewPage } from './pages/review-page';
 import { StoragePage } from './pages/storage-page';
 import { wavBytes } from './support/audio-fixtures';
@@ -55,8 +55,8 @@ test('300 images: a virtualised grid, every item reachable, the focused one scro
 
   await expect(review.grid).toHaveAttribute('data-virtualized', 'true');
   expect(Number(await review.grid.getAttribute('data-columns')), 'lanes side by side').toBeGreaterThan(1);
-  await expect(playground.workerStatsEl).toHaveAttribute('data-images-embedded', String(IMAGE_COUNT), { timeout: BATCH_TIMEOUT });
-  await expect(playground.batchProgress).toHaveCount(0, { timeout: BATCH_TIMEOUT });
+  await expect(playground.workerStatsEl).toHaveAttribute('data-images-embedded', String(IMAGE_COUNT), { timeout: BATCH_TIMEOUT_MS });
+  await expect(playground.batchProgress).toHaveCount(0, { timeout: BATCH_TIMEOUT_MS });
   await expect(review.item(names[0]!)).toHaveAttribute('data-state', 'done');
 
   const counts: number[] = [await renderedCount(review)];

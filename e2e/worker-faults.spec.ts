@@ -8,7 +8,7 @@
 import type { Request } from '@playwright/test';
 import { test, expect } from './support/test';
 import { FaultsPage } from './pages/faults-page';
-import { BATCH_TIMEOUT, MODEL_READY_TIMEOUT } from './pages/playground-page';
+import { BATCH_TIMEOUT_MS, MODEL_READY_TIMEOUT_MS } from './pages/playground-page';
 import { BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
 import { COLOUR_NAMES, randomShapeSet, toFilePayloads } from './support/shapes';
 import { ClipReference } from './support/reference';
@@ -53,7 +53,7 @@ test.describe('image worker crash', () => {
     expect(crash.withResults, 'the crash came mid-batch').toBeGreaterThanOrEqual(RESULTS_BEFORE_FAULT);
     expect(crash.withResults, 'the crash came mid-batch').toBeLessThan(first.length);
     await expect(faults.modelNotice).toContainText('restarted');
-    await faults.waitForAllImagesRanked(first.length, BATCH_TIMEOUT);
+    await faults.waitForAllImagesRanked(first.length, BATCH_TIMEOUT_MS);
     await expect(faults.batchProgress).toHaveCount(0);
     // The new worker's counters start at zero: it looked at exactly the images without a result.
     const afterFirst = await faults.imageCounters();
@@ -79,7 +79,7 @@ test.describe('image worker crash', () => {
     expect(await faults.rankedImages()).toEqual({ ranked: cancelled.withResults, total });
 
     await faults.resumeButton.click();
-    await faults.waitForAllImagesRanked(total, BATCH_TIMEOUT);
+    await faults.waitForAllImagesRanked(total, BATCH_TIMEOUT_MS);
     const afterResume = await faults.imageCounters();
     expect(afterResume.imagesEmbedded + afterResume.imagesFromStorage).toBe(total - cancelled.withResults);
     await expect(faults.batchProgress).toHaveCount(0);
@@ -102,11 +102,11 @@ test.describe('WebGPU device lost', () => {
     await playground.addImages(images);
     await faults.loseGpuDevice('image', RESULTS_BEFORE_FAULT);
 
-    await expect(playground.modelStatus).toHaveAttribute('data-backend', 'wasm', { timeout: MODEL_READY_TIMEOUT });
+    await expect(playground.modelStatus).toHaveAttribute('data-backend', 'wasm', { timeout: MODEL_READY_TIMEOUT_MS });
     await expect(playground.modelStatus).toHaveAttribute('data-state', 'ready');
     await expect(faults.modelNotice).toContainText('WebGPU stopped working');
     await expect(faults.modelNotice).toContainText('WebAssembly');
-    await faults.waitForAllImagesRanked(images.length, BATCH_TIMEOUT);
+    await faults.waitForAllImagesRanked(images.length, BATCH_TIMEOUT_MS);
 
     // Every displayed score is what onnxruntime-node gives on the pixels the WASM model was fed.
     // Polled: the images ranked on WebGPU before the loss are ranked again once the WASM model is ready.
@@ -126,7 +126,7 @@ test.describe('WebGPU device lost', () => {
               const worst = Math.max(...shown.map(({ label, score }) => Math.abs(score - expected[LABELS.indexOf(label)]!)));
               return worst < SCORE_TOLERANCE ? 'equal' : `off by ${worst}`;
             },
-            { timeout: BATCH_TIMEOUT, message: `${image.name}: scores against onnxruntime-node` },
+            { timeout: BATCH_TIMEOUT_MS, message: `${image.name}: scores against onnxruntime-node` },
           )
           .toBe('equal');
       }
@@ -155,7 +155,7 @@ test.describe('audio worker crash', () => {
       await audio.expectItemState(file, 'done');
       await audio.waitForPredictionLabels(file, WHISPER_WORDS);
       expect(await audio.topLabel(file), `top label of ${file}`).toBe(word);
-      await expect(audio.transcript(file), `transcript of ${file}`).toHaveCount(1, { timeout: BATCH_TIMEOUT });
+      await expect(audio.transcript(file), `transcript of ${file}`).toHaveCount(1, { timeout: BATCH_TIMEOUT_MS });
     }
     await expect(faults.batchProgress).toHaveCount(0);
     await expect(audio.modelStatus).toHaveAttribute('data-state', 'ready');

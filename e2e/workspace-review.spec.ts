@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test, expect } from './support/test';
 import { BUILTIN_WHISPER_ID } from './pages/audio-page';
 import { AUDIO_FIXTURES_DIR } from './support/audio-fixtures';
-import { BATCH_TIMEOUT } from './pages/playground-page';
+import { BATCH_TIMEOUT_MS } from './pages/playground-page';
 import { ReviewPage } from './pages/review-page';
 import { CLASSES, DISTRACTORS, IMAGES_PER_CLASS, writeImageFolder } from './support/imageFolder';
 
@@ -24,7 +24,7 @@ test('a folder in ImageFolder layout gives ground truth, accuracy and a confusio
 
   await review.addFolder(testInfo.outputPath('dataset', 'shapes'));
   await expect(review.items()).toHaveCount(60);
-  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(60, { timeout: BATCH_TIMEOUT });
+  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(60, { timeout: BATCH_TIMEOUT_MS });
 
   // Every item's truth is its folder, not something the page made up.
   const shown = await review.shownItems();
@@ -78,7 +78,7 @@ test('ten items reviewed by keyboard: move, accept, pick, none of these, clear, 
   // Ten images: one class folder picked on its own (so no ground truth).
   await review.addFolder(testInfo.outputPath('dataset', 'shapes', 'red circle'));
   await expect(review.items()).toHaveCount(10);
-  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(10, { timeout: BATCH_TIMEOUT });
+  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(10, { timeout: BATCH_TIMEOUT_MS });
   const names = (await review.shownItems()).map((item) => item.name);
   const tops = new Map((await review.shownItems()).map((item) => [item.name, item.top]));
 
@@ -153,7 +153,7 @@ test('audio clips: a folder of word folders gives ground truth and accuracy; the
   await audio.expectModelReady({ model: BUILTIN_WHISPER_ID });
   await review.addFolder(testInfo.outputPath('clips'));
   await expect(review.items()).toHaveCount(4);
-  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(4, { timeout: BATCH_TIMEOUT });
+  await expect(page.locator('[data-testid="item"][data-state="done"]')).toHaveCount(4, { timeout: BATCH_TIMEOUT_MS });
 
   const shown = await review.shownItems();
   for (const [folder, file] of layout) expect(shown.find((item) => item.name === file)?.truth).toBe(folder);

@@ -3,7 +3,7 @@
  * images, plus audio inputs, the recorder, transcripts, calibration and the audio worker's counters.
  */
 import { expect, type Locator, type Page } from '@playwright/test';
-import { BATCH_TIMEOUT, PlaygroundPage, type FilePayload, type OpenOptions } from './playground-page';
+import { BATCH_TIMEOUT_MS, PlaygroundPage, type FilePayload, type OpenOptions } from './playground-page';
 
 export interface AudioStats {
   clipsEncoded: number;
@@ -74,7 +74,7 @@ export class AudioPage extends PlaygroundPage {
 
   async setCalibration(calibration: 'none' | 'zero-input' | 'prior'): Promise<void> {
     await this.calibrationSelect.selectOption(calibration);
-    await expect(this.calibrationStatus).toHaveAttribute('data-applied', calibration, { timeout: BATCH_TIMEOUT });
+    await expect(this.calibrationStatus).toHaveAttribute('data-applied', calibration, { timeout: BATCH_TIMEOUT_MS });
   }
 
   async audioStats(): Promise<AudioStats> {

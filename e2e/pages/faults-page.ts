@@ -61,6 +61,16 @@ export class FaultsPage {
     return this.page.evaluate(([t, k]) => (window as unknown as { zspDebug: FaultApi }).zspDebug.crashWorker(t, k), [task, afterResults] as const);
   }
 
+  /** Like `crashWorker`, without waiting for the model to be back (`crashReport` does): its restart may be held by the test. */
+  async startCrash(task: FaultTask, afterResults: number): Promise<void> {
+    await this.page.evaluate(
+      ([t, k]) => {
+        window.__zspCrash = (window as unknown as { zspDebug: FaultApi }).zspDebug.crashWorker(t, k);
+      },
+      [task, afterResults] as const,
+    );
+  }
+
   /**
    * Crashes the image worker once `afterResults` images have a result and, in the same page task
    * that renders the model as loading again (so surely while the restarted worker reloads it),

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { expect, type Locator, type Page } from '@playwright/test';
-import { BATCH_TIMEOUT } from './playground-page';
+import { BATCH_TIMEOUT_MS } from './playground-page';
 import { openAnalysisTab, type AnalysisTab } from './sections';
 
 export type HeadKind = 'logistic' | 'knn' | 'tip-adapter';
@@ -30,7 +30,7 @@ export interface AttributePair {
 }
 
 /** A lab job (grid search, training, a learning curve) over a folder of items on the CPU. */
-export const LAB_JOB_TIMEOUT = BATCH_TIMEOUT;
+export const LAB_JOB_TIMEOUT_MS = BATCH_TIMEOUT_MS;
 
 export class LabPage {
   readonly promptLab: Locator;
@@ -88,11 +88,11 @@ export class LabPage {
     await expect
       .poll(async () => ((await this.labError.count()) > 0 ? 'error' : (await this.promptLab.getAttribute('data-last-run')) !== before ? 'done' : 'running'), {
         message: 'the grid search finishes',
-        timeout: LAB_JOB_TIMEOUT,
+        timeout: LAB_JOB_TIMEOUT_MS,
       })
       .not.toBe('running');
     await this.throwOnLabError('the grid search');
-    await expect(this.promptLab).toHaveAttribute('data-busy', 'false', { timeout: LAB_JOB_TIMEOUT });
+    await expect(this.promptLab).toHaveAttribute('data-busy', 'false', { timeout: LAB_JOB_TIMEOUT_MS });
   }
 
   async experimentRows(): Promise<ExperimentRow[]> {
@@ -138,11 +138,11 @@ export class LabPage {
     await expect
       .poll(async () => ((await this.labError.count()) > 0 ? 'error' : (await this.fewShot.getAttribute('data-head-id')) !== before ? 'done' : 'running'), {
         message: 'the head is trained',
-        timeout: LAB_JOB_TIMEOUT,
+        timeout: LAB_JOB_TIMEOUT_MS,
       })
       .not.toBe('running');
     await this.throwOnLabError('training');
-    await expect(this.fewShot).toHaveAttribute('data-busy', 'false', { timeout: LAB_JOB_TIMEOUT });
+    await expect(this.fewShot).toHaveAttribute('data-busy', 'false', { timeout: LAB_JOB_TIMEOUT_MS });
     if (options.useForItems !== undefined) await this.page.getByTestId('use-few-shot').setChecked(options.useForItems);
   }
 
@@ -167,7 +167,7 @@ export class LabPage {
     await expect
       .poll(async () => ((await this.labError.count()) > 0 ? 'error' : (await this.learningCurve.count()) > 0 ? 'done' : 'running'), {
         message: 'the learning curve is computed',
-        timeout: LAB_JOB_TIMEOUT,
+        timeout: LAB_JOB_TIMEOUT_MS,
       })
       .not.toBe('running');
     await this.throwOnLabError('the learning curve');
@@ -203,7 +203,7 @@ export class LabPage {
     await expect
       .poll(async () => ((await this.labError.count()) > 0 ? 'error' : (await form.getAttribute('data-busy')) === 'false' && (await this.page.getByTestId('bias-report').count()) > 0 ? 'done' : 'running'), {
         message: 'the bias probe reports',
-        timeout: LAB_JOB_TIMEOUT,
+        timeout: LAB_JOB_TIMEOUT_MS,
       })
       .not.toBe('running');
     await this.throwOnLabError('the bias probe');

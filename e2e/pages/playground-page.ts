@@ -48,9 +48,9 @@ export interface FilePayload {
 }
 
 /** Model loading (WASM compile + session creation, or a SwiftShader WebGPU pipeline build) can take a while on 2 busy cores. */
-export const MODEL_READY_TIMEOUT = 120_000;
+export const MODEL_READY_TIMEOUT_MS = 120_000;
 /** Embedding a batch on CPU-emulated hardware. */
-export const BATCH_TIMEOUT = 180_000;
+export const BATCH_TIMEOUT_MS = 180_000;
 
 export class PlaygroundPage {
   readonly modelStatus: Locator;
@@ -121,7 +121,7 @@ export class PlaygroundPage {
   // ---- model -------------------------------------------------------------------------------
 
   async expectModelReady(options: { backend?: Backend; model?: string; timeout?: number } = {}): Promise<void> {
-    const timeout = options.timeout ?? MODEL_READY_TIMEOUT;
+    const timeout = options.timeout ?? MODEL_READY_TIMEOUT_MS;
     // Fail fast with the app's own message rather than waiting out the timeout on an error.
     await expect(this.modelStatus).toHaveAttribute('data-state', /^(ready|error)$/, { timeout });
     const state = await this.modelStatus.getAttribute('data-state');
@@ -134,13 +134,13 @@ export class PlaygroundPage {
     if (options.model) await expect(this.modelStatus).toHaveAttribute('data-model', options.model);
   }
 
-  async expectModelError(timeout = MODEL_READY_TIMEOUT): Promise<void> {
+  async expectModelError(timeout = MODEL_READY_TIMEOUT_MS): Promise<void> {
     await expect(this.modelStatus).toHaveAttribute('data-state', 'error', { timeout });
     await expect(this.modelError).toBeVisible();
   }
 
   /** Waits for a load failure of this kind (the model-error's `data-kind`: not-found, no-access, stalled, …). */
-  async expectModelErrorKind(kind: string, timeout = MODEL_READY_TIMEOUT): Promise<void> {
+  async expectModelErrorKind(kind: string, timeout = MODEL_READY_TIMEOUT_MS): Promise<void> {
     await this.expectModelError(timeout);
     await expect(this.modelError).toHaveAttribute('data-kind', kind);
   }
@@ -205,13 +205,13 @@ export class PlaygroundPage {
     return this.page.locator(`[data-testid="item"][data-name=${cssString(name)}]`);
   }
 
-  async expectItemState(name: string, state: 'done' | 'error' | 'pending' | 'decoding', timeout = BATCH_TIMEOUT): Promise<void> {
+  async expectItemState(name: string, state: 'done' | 'error' | 'pending' | 'decoding', timeout = BATCH_TIMEOUT_MS): Promise<void> {
     await expect(this.item(name), `item ${name}`).toHaveCount(1);
     await expect(this.item(name), `state of item ${name}`).toHaveAttribute('data-state', state, { timeout });
   }
 
   /** Waits until every named item left `pending` (done or error). */
-  async waitForSettled(names: readonly string[], timeout = BATCH_TIMEOUT): Promise<void> {
+  async waitForSettled(names: readonly string[], timeout = BATCH_TIMEOUT_MS): Promise<void> {
     for (const name of names) {
       await expect(this.item(name), `item ${name}`).toHaveCount(1, { timeout: 30_000 });
       await expect(this.item(name), `state of item ${name}`).toHaveAttribute('data-state', /^(done|error)$/, { timeout });
@@ -244,7 +244,7 @@ export class PlaygroundPage {
   }
 
   /** Waits until the item's predictions are exactly `labels` (any order), i.e. reflect the current label set. */
-  async waitForPredictionLabels(name: string, labels: readonly string[], timeout = BATCH_TIMEOUT): Promise<void> {
+  async waitForPredictionLabels(name: string, labels: readonly string[], timeout = BATCH_TIMEOUT_MS): Promise<void> {
     const expected = [...labels].sort();
     await expect
       .poll(async () => (await this.predictions(name)).map((p) => p.label).sort(), {

@@ -15,6 +15,9 @@ export interface SeenViolation {
 export class ShellPage {
   readonly updateBanner: Locator;
   readonly updateReload: Locator;
+  /** Another tab accepted the new version: this one says so instead of reloading. */
+  readonly updateTakenOver: Locator;
+  readonly updateTakenOverReload: Locator;
   readonly offlineReady: Locator;
   readonly blockedHost: Locator;
   readonly violationNotice: Locator;
@@ -24,6 +27,8 @@ export class ShellPage {
   constructor(readonly page: Page) {
     this.updateBanner = page.getByTestId('update-banner');
     this.updateReload = page.getByTestId('update-reload');
+    this.updateTakenOver = page.getByTestId('update-taken-over');
+    this.updateTakenOverReload = page.getByTestId('update-taken-over-reload');
     this.offlineReady = page.getByTestId('offline-ready');
     this.blockedHost = page.getByTestId('csp-blocked-host');
     this.violationNotice = page.getByTestId('csp-violation');

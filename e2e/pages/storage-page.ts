@@ -15,7 +15,7 @@ export interface StoredItemView {
 }
 
 /** A save is debounced and then one IndexedDB transaction: quick, but waited for on state, not time. */
-const SAVE_TIMEOUT = 30_000;
+const SAVE_TIMEOUT_MS = 30_000;
 
 export class StoragePage {
   readonly select: Locator;
@@ -50,9 +50,9 @@ export class StoragePage {
 
   /** Waits until nothing is waiting to be saved and the last save succeeded, with `items` items stored. */
   async expectSaved(items: number): Promise<void> {
-    await expect(this.storageStatus).toHaveAttribute('data-state', 'saved', { timeout: SAVE_TIMEOUT });
-    await expect(this.storageStatus).toHaveAttribute('data-pending', 'false', { timeout: SAVE_TIMEOUT });
-    await expect(this.storageUsed).toHaveAttribute('data-saved-items', String(items), { timeout: SAVE_TIMEOUT });
+    await expect(this.storageStatus).toHaveAttribute('data-state', 'saved', { timeout: SAVE_TIMEOUT_MS });
+    await expect(this.storageStatus).toHaveAttribute('data-pending', 'false', { timeout: SAVE_TIMEOUT_MS });
+    await expect(this.storageUsed).toHaveAttribute('data-saved-items', String(items), { timeout: SAVE_TIMEOUT_MS });
   }
 
   async workspaceNames(): Promise<string[]> {

@@ -97,6 +97,8 @@ const recorder = new MicrophoneRecorder({
 // A valid demo link opens in a workspace of its own instead, so its examples don't land in the user's work.
 const workspaces = new WorkspaceManager(store);
 void workspaces.start(linkWorkspaceSettings, sharedDemo?.ok ? { freshWorkspaceName: 'Shared demo' } : {});
+// The update banner's Reload stores the pending workspace changes first (the save is debounced).
+shell.setSaveBeforeReload(() => workspaces.flush());
 
 if (sharedDemo) {
   if (sharedDemo.ok) addSharedExamples(sharedDemo.state);

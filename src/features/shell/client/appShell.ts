@@ -10,6 +10,11 @@ const MAX_VIOLATIONS_SHOWN = 5;
  * browser that ignores the worker's headers) is not reloaded again in this tab.
  */
 const ISOLATION_RELOAD_KEY = 'zsp:reloaded-for-isolation';
+/**
+ * Longest wait for the save before a reload into a new version: the save resolves on success and
+ * on failure, but a storage the browser keeps blocked must not leave the Reload button doing nothing.
+ */
+const SAVE_BEFORE_RELOAD_TIMEOUT_MS = 10_000;
 
 export interface PolicyViolation {
   /** The directive that refused it: connect-src, script-src-elem, script-src (eval)… */
@@ -24,6 +29,11 @@ export interface ShellState {
   offline: OfflineState;
   /** A new version is installed and waits for the user's reload. */
   updateReady: boolean;
+  /**
+   * Another tab accepted a new version and it took this page over: this page keeps its old code
+   * (and work) until the user reloads it; lazy chunks of the old version may be gone from the cache.
+   */
+  takenOver: boolean;
   violations: PolicyViolation[];
 }
 
@@ -33,9 +43,12 @@ export interface ShellState {
  * A small external store for React (`subscribe`/`getSnapshot`).
  */
 export class AppShell {
-  private state: ShellState = { offline: 'unsupported', updateReady: false, violations: [] };
+  private state: ShellState = { offline: 'unsupported', updateReady: false, takenOver: false, violations: [] };
   private readonly listeners = new Set<() => void>();
   private workbox: Workbox | null = null;
+  /** This tab's Reload asked for the new version: its takeover reloads this tab, and only this one. */
+  private acceptedHere = false;
+  private saveBeforeReload: () => Promise<void> = () => Promise.resolve();
 
   readonly subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
@@ -54,11 +67,15 @@ export class AppShell {
     // Not workbox-window's `controlling` event: its isUpdate says whether the page had a worker when
     // it registered, not whether this change replaces one.
     navigator.serviceWorker.addEventListener('controllerchange', () => {
-      // A new version took over (from the banner here or in another tab): this page's code is the
-      // old one and its lazy chunks are gone from the cache, so it reloads rather than run stale.
-      if (controlled) location.reload();
-      else reloadOnceForIsolation();
+      const replaced = controlled;
       controlled = true;
+      // The user's own Reload: into the new version, once the workspace is saved.
+      if (this.acceptedHere) void this.reloadSaved();
+      // A version accepted in another tab took this page too (the worker claims every tab). Reloading
+      // here could drop work not saved yet or cut a batch: the page says so and waits for the user.
+      else if (replaced) this.update({ updateReady: false, takenOver: true });
+      // The first version took the page (see sw.ts): once, into cross-origin isolation.
+      else reloadOnceForIsolation();
     });
     const workbox = new Workbox(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL });
     this.workbox = workbox;
@@ -76,10 +93,27 @@ export class AppShell {
     );
   }
 
-  /** The user accepted the new version: it activates, takes this page and the page reloads into it. */
+  /**
+   * What must be stored before this page reloads into a new version (the workspace's pending save);
+   * given by src/app, so that the shell knows no feature.
+   */
+  setSaveBeforeReload(save: () => Promise<void>): void {
+    this.saveBeforeReload = save;
+  }
+
+  /**
+   * The user accepted the new version: it activates and takes the open tabs; this one saves and
+   * reloads into it, the others show `takenOver`.
+   */
   acceptUpdate(): void {
     if (!this.workbox) return;
+    this.acceptedHere = true;
     this.workbox.messageSkipWaiting();
+  }
+
+  /** The Reload of the taken-over notice: the new version already controls the page. */
+  reloadIntoNewVersion(): void {
+    void this.reloadSaved();
   }
 
   async checkForUpdate(): Promise<void> {
@@ -88,6 +122,17 @@ export class AppShell {
 
   dismissViolations(): void {
     this.update({ violations: [] });
+  }
+
+  private async reloadSaved(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SAVE_BEFORE_RELOAD_TIMEOUT_MS);
+    });
+    // A failed save is reported by the workspace itself (and what it kept is offered again after the reload).
+    await Promise.race([this.saveBeforeReload().catch(() => undefined), timeout]);
+    clearTimeout(timer);
+    location.reload();
   }
 
   private recordViolation(event: SecurityPolicyViolationEvent): void {

@@ -2,10 +2,22 @@ import { allowedConnectHosts, policyAllowsConnect, policyFromDocument } from '..
 import { useAppStore } from '../../../store';
 import { AppShellService, useShellState } from './shellServices';
 
-/** A new version is installed: it is used only once the user reloads into it, never swapped silently. */
+/**
+ * A new version is installed: it is used only once the user reloads into it, never swapped silently;
+ * accepted in another tab, this tab says so and waits for its own reload.
+ */
 export function UpdateBanner() {
   const shell = AppShellService.use();
-  const { updateReady } = useShellState();
+  const { updateReady, takenOver } = useShellState();
+  if (takenOver)
+    return (
+      <div data-testid="update-taken-over" role="status" className="flex items-center gap-2 rounded border border-sky-300 bg-sky-50 p-2 text-sm">
+        <span>A newer version took over in another tab. This page keeps working on the old one until you reload it.</span>
+        <button data-testid="update-taken-over-reload" className="btn" onClick={() => shell.reloadIntoNewVersion()}>
+          Reload
+        </button>
+      </div>
+    );
   if (!updateReady) return null;
   return (
     <div data-testid="update-banner" role="status" className="flex items-center gap-2 rounded border border-sky-300 bg-sky-50 p-2 text-sm">

@@ -57,5 +57,7 @@ self.addEventListener('message', (event) => {
 });
 
 // The first version takes the open page at once (the page then reloads once if it was not
-// isolated yet, see the client); later versions wait for SKIP_WAITING from the banner.
+// isolated yet, see the client); later versions wait for SKIP_WAITING from the banner. Claiming
+// takes every open tab, also those whose user did not click Reload: the client keeps them running
+// on their old code and shows that a newer version took over, rather than reload them.
 clientsClaim();
