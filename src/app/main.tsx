@@ -69,7 +69,16 @@ const appBaseUrl = new URL(import.meta.env.BASE_URL, location.origin).toString()
 const linkChoseModel = urlState.model !== undefined || sharedDemo?.ok === true;
 const linkTask = store.getState().task;
 
-const clipBridge = new ClipBridge(createClipWorker, bridgeListenersFor<WorkerStats>(store, 'image', (stats) => store.getState().setWorkerStats(stats)));
+// The lab (made below, it needs the bridges) gives a restarted worker back its trained head, before the requests that waited.
+let lab: LabController | null = null;
+const imageListeners = bridgeListenersFor<WorkerStats>(store, 'image', (stats) => store.getState().setWorkerStats(stats));
+const clipBridge = new ClipBridge(createClipWorker, {
+  ...imageListeners,
+  onRestarted: (info, cause, duringLoad) => {
+    imageListeners.onRestarted(info, cause, duringLoad);
+    lab?.restoreHead('image', info.modelId);
+  },
+});
 const controller = new ClassificationController(store, clipBridge, appBaseUrl, urlState.debug, linkChoseModel && linkTask === 'image');
 controller.start();
 
@@ -81,12 +90,16 @@ const audioBridge = new AudioBridge(createAudioWorker, {
     audioListeners.onCrash(error);
     audioController?.forgetWorkerState();
   },
+  onRestarted: (info, cause, duringLoad) => {
+    audioListeners.onRestarted(info, cause, duringLoad);
+    lab?.restoreHead('audio', info.modelId);
+  },
 });
 audioController = new AudioController(store, audioBridge, appBaseUrl, urlState.debug, linkChoseModel && linkTask === 'audio');
 audioController.start();
 
 // The lab asks each task's model worker (through its bridge) for grid searches, heads and probes.
-const lab = new LabController(store, { image: clipBridge, audio: audioBridge }, downloadBlob);
+lab = new LabController(store, { image: clipBridge, audio: audioBridge }, downloadBlob);
 
 const recorder = new MicrophoneRecorder({
   onStatus: (status) => store.getState().setRecorderStatus(status),
@@ -139,12 +152,33 @@ function itemsWithResults(state: ReturnType<typeof store.getState>, task: 'image
   return (task === 'image' ? Object.values(state.items) : Object.values(state.audioItems)).filter((item) => item.state === 'done' || item.state === 'error').length;
 }
 
-/** Debug: resolves, in the store update that makes it true, once `count` of the task's items have a result. */
+/**
+ * Debug: how long a fault hook waits for what it waits on (results, the model back) before it gives
+ * up, unsubscribes and rejects, so a test that asked for more results than come fails with a reason
+ * instead of hanging until its own timeout. Longer than any e2e wait for a batch.
+ */
+const DEBUG_FAULT_TIMEOUT_MS = 120_000;
+
+/** Debug: the task's items record (a result changes it), to count only when it changed. */
+function taskItemsOf(state: ReturnType<typeof store.getState>, task: 'image' | 'audio'): object {
+  return task === 'image' ? state.items : state.audioItems;
+}
+
+/**
+ * Debug: resolves, in the store update that makes it true, once `count` of the task's items have a
+ * result; rejects after DEBUG_FAULT_TIMEOUT_MS.
+ */
 function whenResults(task: 'image' | 'audio', count: number): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     if (itemsWithResults(store.getState(), task) >= count) return resolve();
-    const unsubscribe = store.subscribe((state) => {
-      if (itemsWithResults(state, task) < count) return;
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`zspDebug: fewer than ${count} ${task} items had a result after ${DEBUG_FAULT_TIMEOUT_MS} ms`));
+    }, DEBUG_FAULT_TIMEOUT_MS);
+    const unsubscribe = store.subscribe((state, previous) => {
+      // Items are counted only when a result can have changed, not on every store update.
+      if (taskItemsOf(state, task) === taskItemsOf(previous, task) || itemsWithResults(state, task) < count) return;
+      clearTimeout(timer);
       unsubscribe();
       resolve();
     });
@@ -180,18 +214,31 @@ if (urlState.debug) {
       });
     },
     crashWorker: (faulty, afterResults = 0) =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         let crashed = false;
+        let timer: ReturnType<typeof setTimeout> | undefined;
         const unsubscribe = store.subscribe((state, previous) => {
           const status = state.models[faulty].status;
           if (!crashed || previous.models[faulty].status.state !== 'loading' || (status.state !== 'ready' && status.state !== 'error')) return;
+          clearTimeout(timer);
           unsubscribe();
           resolve({ restarted: status.state === 'ready', withResults: itemsWithResults(state, faulty), items: faulty === 'image' ? state.itemOrder.length : state.audioOrder.length });
         });
-        void whenResults(faulty, afterResults).then(() => {
-          crashed = true;
-          (faulty === 'image' ? clipBridge : audioBridge).debugFault('crash');
-        });
+        whenResults(faulty, afterResults).then(
+          () => {
+            crashed = true;
+            // The model must be back (ready, or in error) within the same bound.
+            timer = setTimeout(() => {
+              unsubscribe();
+              reject(new Error(`zspDebug: the ${faulty} model was not back ${DEBUG_FAULT_TIMEOUT_MS} ms after the crash`));
+            }, DEBUG_FAULT_TIMEOUT_MS);
+            (faulty === 'image' ? clipBridge : audioBridge).debugFault('crash');
+          },
+          (error: unknown) => {
+            unsubscribe();
+            reject(error instanceof Error ? error : new Error(String(error)));
+          },
+        );
       }),
     loseGpuDevice: (faulty, afterResults = 0) =>
       whenResults(faulty, afterResults).then(() => (faulty === 'image' ? clipBridge : audioBridge).debugFault('loseGpuDevice')),

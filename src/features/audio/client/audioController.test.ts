@@ -4,7 +4,8 @@ import type { TokenAggregation } from '../../../lib/audioScoring';
 import type { AppState } from '../../../store';
 import type { AudioItem } from '../../../store/audioItemsSlice';
 import type { ActiveHead } from '../../../store/labSlice';
-import type { LoadOptions } from '../../models/client/modelWorkerBridge';
+import { StoppedError, WorkerCrashedError, type LoadOptions } from '../../models/client/modelWorkerBridge';
+import { bridgeListenersFor } from '../../models/client/taskModelLoader';
 import { STORE_FLUSH_INTERVAL_MS } from '../../models/client/patchBatcher';
 import type { LoadedModelInfo } from '../../../lib/workerReports';
 import type { AudioClip, TranscribeClip } from '../shared/protocol';
@@ -13,6 +14,7 @@ import type { ScoreOptions, ScoreReply, TranscribeOptions } from './audioBridge'
 import {
   AUDIO_RESCORE_DEBOUNCE_MS,
   AudioController,
+  CRASHING_CLIP_ERROR,
   MAX_AUDIO_CLIPS_PER_REQUEST,
   MAX_CONCURRENT_DECODES,
   MAX_HELD_DECODED_CLIPS,
@@ -74,6 +76,10 @@ class FakeWorker implements AudioScoringBridge {
   /** Heads this worker holds (trained or imported here), and the head each score request named. */
   readonly heads = new Set<string>();
   readonly headsAsked: Array<HeadUse | null> = [];
+  /** Content hashes whose scoring kills this worker (an uncaught error, as an out-of-memory abort gives). */
+  readonly crashesOn = new Set<string>();
+  /** What the bridge does on a crash, before the request's rejection arrives: told to the test. */
+  onCrash: (error: WorkerCrashedError) => void = () => undefined;
 
   /** `scoredDelayMs`: how long the final reply lags the last clip's (a busy main thread handles it later). */
   constructor(private readonly scoredDelayMs = 0) {}
@@ -149,6 +155,14 @@ class FakeWorker implements AudioScoringBridge {
     for (const [index, clip] of clips.entries()) {
       if (options.signal?.aborted) return { cancelled: true, missingHeadId: null };
       await sleep(SCORE_MS_PER_CLIP);
+      if (this.crashesOn.has(clip.contentHash)) {
+        // The worker is gone, and what it held with it.
+        this.held.clear();
+        this.heads.clear();
+        const error = new WorkerCrashedError('Uncaught RangeError: Out of memory');
+        this.onCrash(error);
+        throw error;
+      }
       if (clip.audio) {
         this.held.add(clip.contentHash);
         this.audioReceived += 1;
@@ -535,6 +549,85 @@ describe('AudioController', () => {
       expect(worker.audioReceived - received).toBeGreaterThanOrEqual(added.length - 1);
       expect(items(store).map((item) => item.transcript)).toEqual(added.map((item) => `heard ${item.name}`));
       expect(store.getState().audioTranscribing.size).toBe(0);
+    });
+  });
+
+  describe('after worker crashes', () => {
+    /** The app's wiring (src/app/main.tsx): the bridge's listeners keep the status, the controller forgets the worker's clips; the model is back RESTART_MS later. */
+    function crashingWorker(controller: AudioController) {
+      const listeners = bridgeListenersFor(store, 'audio', () => undefined);
+      let crashes = 0;
+      worker.onCrash = (error) => {
+        crashes += 1;
+        listeners.onCrash(error);
+        controller.forgetWorkerState();
+        setTimeout(() => {
+          const status = store.getState().models.audio.status;
+          if (status.state === 'loading') listeners.onRestarted({ modelId: status.modelId, backend: 'wasm', dtype: 'fp32', family: 'whisper', threads: 1, loadMs: 0, warmupMs: 0 }, error, false);
+        }, RESTART_MS);
+      };
+      return { crashes: () => crashes };
+    }
+    const RESTART_MS = 50;
+
+    it('a clip that crashes the worker twice in a row with no result between is failed on its row and not sent again; the others are scored', async () => {
+      const controller = startWith(fakeDecoder().decode);
+      const { crashes } = crashingWorker(controller);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      worker.crashesOn.add('clip1.wav');
+      const added = clipFiles(5).map((file) => newAudioItem(file));
+      store.getState().addAudioItems(added);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+
+      // Once after clip0's result (not fruitless), then twice with nothing in between.
+      expect(crashes()).toBe(3);
+      const rows = items(store);
+      expect(rows[1]).toMatchObject({ state: 'error', error: CRASHING_CLIP_ERROR });
+      expect(rows.filter((_, index) => index !== 1).map((item) => item.state)).toEqual(['done', 'done', 'done', 'done']);
+      // In the first request, then alone (after a crash, one clip at a time finds the culprit: clip2 is never blamed).
+      const withClip1 = worker.requests.filter((request) => request.some((clip) => clip.itemId === added[1]!.id));
+      const alone = [added[1]!.id];
+      expect(withClip1.map((request) => request.map((clip) => clip.itemId))).toEqual([added.slice(0, 3).map((item) => item.id), alone, alone]);
+      expect(store.getState().models.audio.status.state).toBe('ready');
+      expect(store.getState().audioBatch).toBeNull();
+
+      // Nothing more is sent for it, whatever comes later.
+      const requests = worker.requests.length;
+      store.getState().setTaskLabelsText('audio', 'yes, no, maybe');
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      expect(crashes()).toBe(3);
+      expect(worker.requests.slice(requests).flat().map((clip) => clip.itemId)).not.toContain(added[1]!.id);
+    });
+
+    it('a score request dropped because the worker was stopped (a cancelled load) leaves no notice of its own', async () => {
+      startWith(fakeDecoder().decode);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      worker.score = () => Promise.reject(new StoppedError());
+      store.getState().addAudioItems(clipFiles(2).map((file) => newAudioItem(file)));
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      expect(store.getState().models.audio.notice).toBeNull();
+    });
+
+    it('crashes with results in between never fail a clip', async () => {
+      const controller = startWith(fakeDecoder().decode);
+      const { crashes } = crashingWorker(controller);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      const added = clipFiles(3).map((file) => newAudioItem(file));
+      // Crashes once on each clip's first send only: clip0, then clip1, then clip2 (each after the one before it scored).
+      const firstSends = new Set(['clip0.wav', 'clip1.wav', 'clip2.wav']);
+      worker.crashesOn.add('clip0.wav');
+      const crashOnce = worker.onCrash;
+      worker.onCrash = (error) => {
+        for (const hash of worker.crashesOn) firstSends.delete(hash);
+        worker.crashesOn.clear();
+        const next = [...firstSends][0];
+        if (next) worker.crashesOn.add(next);
+        crashOnce(error);
+      };
+      store.getState().addAudioItems(added);
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      expect(crashes()).toBe(3);
+      expect(items(store).map((item) => item.state)).toEqual(['done', 'done', 'done']);
     });
   });
 

@@ -14,8 +14,10 @@ import type { HeadUse } from '../../lab/shared';
 import type { BatchProgress } from '../../../store/itemsSlice';
 import {
   Debouncer,
+  FruitlessCrashCounter,
   PatchBatcher,
   RunTracker,
+  StoppedError,
   SupersededError,
   TaskModelLoader,
   WorkerCrashedError,
@@ -47,6 +49,8 @@ export const MAX_AUDIO_CLIPS_PER_REQUEST = MAX_CONCURRENT_DECODES;
  * than hundreds of clips' samples waiting in memory for a model to load.
  */
 export const MAX_HELD_DECODED_CLIPS = 2 * MAX_AUDIO_CLIPS_PER_REQUEST;
+/** What a clip the worker crashed on again and again (see FruitlessCrashCounter) says on its row. */
+export const CRASHING_CLIP_ERROR = 'The model worker stopped each time it was given this clip (it was restarted); the clip was not scored.';
 
 /** What the controller asks of the worker bridge (tests answer it without a worker). */
 export type AudioScoringBridge = Pick<
@@ -177,11 +181,17 @@ function headUseOf(head: ActiveHead | null): HeadUse | null {
 export type AppliedCalibration = Calibration | 'zero-input-pending';
 
 /**
- * Errors a request's caller need not report: a newer model load replaced it, or the worker crashed
- * (the bridge restarts it and says so; once the model is ready again the unscored clips are sent).
+ * Errors a request's caller need not report: a newer model load replaced it, the user stopped the
+ * load (the model panel says so), or the worker crashed (the bridge restarts it and says so; once
+ * the model is ready again the unscored clips are sent).
  */
 function isReportedElsewhere(error: unknown): boolean {
-  return error instanceof SupersededError || error instanceof WorkerCrashedError || error instanceof WorkerRestartFailedError;
+  return (
+    error instanceof SupersededError ||
+    error instanceof StoppedError ||
+    error instanceof WorkerCrashedError ||
+    error instanceof WorkerRestartFailedError
+  );
 }
 
 /** What a row says when its file can't be decoded. */
@@ -226,6 +236,11 @@ export class AudioController implements ModelChooser {
   private readonly untranscribable = new Set<string>();
   /** Items scored under the current key whose audio the worker lost before their transcript came: scored again, with audio. */
   private readonly resendAudio = new Set<string>();
+  /**
+   * Across runs (a crash ends the run; the restarted model's rescore is a new one): a clip that
+   * kills the worker each time it is sent fails on its row instead of being sent for ever.
+   */
+  private readonly crashes = new FruitlessCrashCounter();
 
   constructor(
     private readonly store: StoreApi<AppState>,
@@ -235,7 +250,11 @@ export class AudioController implements ModelChooser {
     explicitModelChoice: boolean,
     private readonly decode: AudioDecoder = decodeAudioFile,
   ) {
-    this.loader = new TaskModelLoader('audio', store, bridge, appBaseUrl, debug, explicitModelChoice, () => this.forgetWorkerState());
+    this.loader = new TaskModelLoader('audio', store, bridge, appBaseUrl, debug, explicitModelChoice, () => {
+      // Another model may well take the clip this one crashed on.
+      this.crashes.reset();
+      this.forgetWorkerState();
+    });
   }
 
   start(): () => void {
@@ -397,8 +416,12 @@ export class AudioController implements ModelChooser {
     });
     /** Whether the worker turned out not to hold a clip it was sent without audio (it restarted). */
     let lostAudio = false;
-    const requests = planScoreRequests(work, (contentHash) => this.delivered.has(contentHash), MAX_AUDIO_CLIPS_PER_REQUEST);
+    // After a crash with no result since, one clip with audio per request: the next crash then names its clip alone.
+    const perRequest = this.crashes.suspecting ? 1 : MAX_AUDIO_CLIPS_PER_REQUEST;
+    const requests = planScoreRequests(work, (contentHash) => this.delivered.has(contentHash), perRequest);
     let upcoming: Promise<AudioClip[]> | null = null;
+    /** The clips of the score request in flight that have no outcome yet. */
+    const unanswered = new Set<string>();
     try {
       let scoredBefore = 0;
       for (const [index, planned] of requests.entries()) {
@@ -409,11 +432,15 @@ export class AudioController implements ModelChooser {
         // The next request's audio is decoded while the worker scores this one.
         if (following) upcoming = this.clipsFor(following);
         for (const clip of clips) if (clip.audio) this.delivered.add(clip.contentHash);
+        unanswered.clear();
+        for (const clip of clips) unanswered.add(clip.itemId);
         const offset = scoredBefore;
         const { cancelled, missingHeadId } = await this.bridge.score(query.classPrompts, state.aggregation, clips, headUseOf(query.head), {
           signal: run.controller.signal,
           onClip: (itemId, contentHash, outcome) => {
+            unanswered.delete(itemId);
             if (!outcome.ok && outcome.kind === 'needs-audio') lostAudio = true;
+            else this.crashes.answered();
             this.onClipScored(itemId, contentHash, outcome, query, results);
           },
           onProgress: (done) => {
@@ -428,6 +455,7 @@ export class AudioController implements ModelChooser {
         scoredBefore += clips.length;
       }
     } catch (error) {
+      if (error instanceof WorkerCrashedError) this.failCrashingClips(this.crashes.crashed(unanswered), query, results);
       if (isReportedElsewhere(error)) return;
       this.store.getState().setModelNotice('audio', { text: error instanceof Error ? error.message : String(error) });
     } finally {
@@ -443,6 +471,20 @@ export class AudioController implements ModelChooser {
       // Passes while this run went on skipped its clips; those it couldn't score go again now (with audio).
       if (lostAudio) this.rescoreSoon.schedule();
     }
+  }
+
+  /** The worker crashed again and again on these clips without a result in between: they fail, and are not sent again. */
+  private failCrashingClips(itemIds: readonly string[], query: AudioQuery, results: PatchBatcher<AudioItem>): void {
+    for (const itemId of itemIds)
+      results.add(itemId, {
+        state: 'error',
+        error: CRASHING_CLIP_ERROR,
+        rawScores: null,
+        headProbabilities: null,
+        predictions: [],
+        classifier: 'zero-shot',
+        rankedPromptsKey: query.key,
+      });
   }
 
   private onClipScored(itemId: string, contentHash: string, outcome: ClipOutcome, query: AudioQuery, results: PatchBatcher<AudioItem>): void {

@@ -3,7 +3,7 @@ import type { StoreApi } from 'zustand';
 import type { LoadedModelInfo } from '../../../lib/workerReports';
 import { createUnpersistedStore, type AppState } from '../../../store';
 import type { ActiveHead } from '../../../store/labSlice';
-import { WorkerCrashedError, type LoadOptions } from '../../models';
+import { StoppedError, WorkerCrashedError, type LoadOptions } from '../../models';
 import type { ClassifyItem } from '../shared/protocol';
 import type { ClassifyOptions, ClassifyQuery } from './clipBridge';
 import { CRASHING_ITEM_ERROR, ClassificationController, HEAD_LOST_NOTICE, currentQuery, type ClipClassifyBridge } from './classificationController';
@@ -180,6 +180,14 @@ describe('ClassificationController after a worker crash', () => {
     const ids = await start(clip);
     expect(clip.sentItems).toEqual([ids, ids.slice(2)]);
     expect(ids.map((id) => store.getState().items[id]!.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
+    expect(store.getState().batch).toBeNull();
+  });
+
+  it('a run dropped because the worker was stopped (a cancelled load) leaves no notice of its own', async () => {
+    const clip = new CrashingClip([]);
+    clip.classify = () => Promise.reject(new StoppedError());
+    await start(clip);
+    expect(store.getState().models.image.notice).toBeNull();
     expect(store.getState().batch).toBeNull();
   });
 

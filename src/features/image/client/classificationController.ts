@@ -6,7 +6,7 @@ import type { AppState } from '../../../store';
 import type { ImageItem } from '../../../store/itemsSlice';
 import { PatchBatcher } from '../../models';
 import { Debouncer, RunTracker } from '../../models';
-import { TaskModelLoader, type ModelChooser } from '../../models';
+import { FruitlessCrashCounter, StoppedError, TaskModelLoader, type ModelChooser } from '../../models';
 import { prepareImage } from './prepareImages';
 import type { ClassifyItem, ImageResizeMode } from '../shared/protocol';
 import type { HeadUse } from '../../lab/shared';
@@ -22,11 +22,7 @@ export const RERANK_DEBOUNCE_MS = 120;
  */
 const MAX_CONCURRENT_PREPARES = 8;
 
-/**
- * Restarts in a row, after a worker crash, that brought no item a result: the items left are
- * then failed, so a picture that kills the worker can't make it crash and restart for ever.
- */
-export const MAX_FRUITLESS_CRASHES = 2;
+/** What an image the worker crashed on again and again (see FruitlessCrashCounter) says on its row. */
 export const CRASHING_ITEM_ERROR = 'The model worker stopped each time it was given this image (it was restarted); the image was not ranked.';
 
 /** Told to the user when the worker no longer has the head the items were to be ranked with. */
@@ -205,7 +201,8 @@ export class ClassificationController implements ModelChooser {
     const items: ClassifyItem[] = work.map((item) => ({ itemId: item.id, contentHash: item.contentHash!, image: item.blob }));
     const answered = new Set<string>();
     let remaining = items;
-    let fruitlessCrashes = 0;
+    // Per run: a picture that kills the worker fails after MAX_FRUITLESS_CRASHES, rather than crash it for ever.
+    const crashes = new FruitlessCrashCounter();
     let headLost = false;
     const showProgress = (done: number) => {
       if (this.runs.isActive(run)) this.store.getState().setBatch(done < items.length ? { done, total: items.length } : null);
@@ -218,6 +215,7 @@ export class ClassificationController implements ModelChooser {
             signal: run.controller.signal,
             onItem: (itemId, _hash, outcome) => {
               answered.add(itemId);
+              crashes.answered();
               if (outcome.ok) {
                 if (query.head && outcome.classifier === 'zero-shot') headLost = true;
                 results.add(itemId, {
@@ -239,20 +237,27 @@ export class ClassificationController implements ModelChooser {
           if (!(error instanceof WorkerCrashedError) || run.controller.signal.aborted) throw error;
           // The worker crashed mid-run: what it answered is kept, and exactly the rest is asked again.
           // The bridge holds the request until the restarted worker has the model (a cancel meanwhile ends it at once).
-          const before = remaining.length;
           remaining = remaining.filter((item) => !answered.has(item.itemId));
-          fruitlessCrashes = remaining.length < before ? 0 : fruitlessCrashes + 1;
           results.flush();
-          if (fruitlessCrashes >= MAX_FRUITLESS_CRASHES) {
-            this.failCrashingItems(remaining, query.key, results);
-            return;
+          const failing = new Set(crashes.crashed(remaining.map((item) => item.itemId)));
+          if (failing.size > 0) {
+            this.failCrashingItems(remaining.filter((item) => failing.has(item.itemId)), query.key, results);
+            remaining = remaining.filter((item) => !failing.has(item.itemId));
+            if (remaining.length === 0) return;
           }
           showProgress(items.length - remaining.length);
         }
       }
     } catch (error) {
-      // Superseded: a newer load took over. A crash (of a cancelled run) or a failed restart: the bridge's listeners said so.
-      if (error instanceof SupersededError || error instanceof WorkerCrashedError || error instanceof WorkerRestartFailedError) return;
+      // Superseded: a newer load took over. Stopped: the user cancelled the load (the model panel says so).
+      // A crash (of a cancelled run) or a failed restart: the bridge's listeners said so.
+      if (
+        error instanceof SupersededError ||
+        error instanceof StoppedError ||
+        error instanceof WorkerCrashedError ||
+        error instanceof WorkerRestartFailedError
+      )
+        return;
       this.store.getState().setModelNotice('image', { text: error instanceof Error ? error.message : String(error) });
     } finally {
       results.flush();

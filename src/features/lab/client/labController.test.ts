@@ -575,6 +575,52 @@ describe('LabController heads', () => {
   });
 });
 
+describe('LabController after a worker restart', () => {
+  it('sends the active trained head to the restarted worker under its own id, so the items keep using it', async () => {
+    const { image, lab, store } = imageSetup();
+    await lab.trainHead('image', { kind: 'logistic', source: 'truth', initFromZeroShot: false, examplesPerClass: null });
+    const headId = store.getState().heads.image!.headId;
+    // The restarted worker holds nothing.
+    image.held.clear();
+    lab.restoreHead('image', 'builtin/clip-shapes');
+    expect(image.imports).toEqual([{ headId, head: logisticHead, embedding: 'image' }]);
+    expect(image.held.get(headId)).toBe(logisticHead);
+    expect(store.getState().heads.image?.headId).toBe(headId);
+  });
+
+  it('sends an imported head again too, and nothing for another model, a head no longer active, or no head', async () => {
+    const { image, lab, store } = imageSetup();
+    lab.restoreHead('image', 'builtin/clip-shapes');
+    expect(image.imports).toEqual([]);
+    await lab.trainHead('image', { kind: 'logistic', source: 'truth', initFromZeroShot: false, examplesPerClass: null });
+    lab.restoreHead('image', 'org/other-model');
+    expect(image.imports).toEqual([]);
+    store.getState().setHead('image', null);
+    lab.restoreHead('image', 'builtin/clip-shapes');
+    expect(image.imports).toEqual([]);
+
+    const file = new File(
+      [
+        serializeHead({
+          format: HEAD_FILE_FORMAT,
+          version: HEAD_FILE_VERSION,
+          task: 'image',
+          modelId: 'builtin/clip-shapes',
+          labels: ['cat', 'dog'],
+          embeddingDim: 3,
+          head: logisticHead,
+          training: { source: 'truth', examples: 2, perClass: {}, chosen: {}, cvAccuracy: null, folds: null, initialisedFromZeroShot: false, embedding: 'image', trainedAt: '2026-01-01T00:00:00.000Z' },
+        }),
+      ],
+      'head.json',
+    );
+    await lab.importHead('image', file);
+    const headId = store.getState().heads.image!.headId;
+    lab.restoreHead('image', 'builtin/clip-shapes');
+    expect(image.imports.map((sent) => sent.headId)).toEqual([headId, headId]);
+  });
+});
+
 describe('LabController image embedding source', () => {
   it('sends the resize path the items are ranked on with every request that reads image embeddings', async () => {
     const { image, lab, store } = imageSetup();

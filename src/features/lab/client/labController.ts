@@ -12,7 +12,7 @@ import { CALIBRATIONS, TOKEN_AGGREGATIONS } from '../../../lib/audioScoring';
 import type { AttributePair } from '../../../lib/biasProbe';
 import { stratifiedSample } from '../../../lib/crossValidation';
 import { bestExperiment, type Experiment } from '../../../lib/experiments';
-import type { HeadKind } from '../../../lib/fewShot';
+import type { HeadKind, TrainedHead } from '../../../lib/fewShot';
 import { HEAD_FILE_FORMAT, HEAD_FILE_VERSION, MAX_HEAD_FILE_BYTES, parseHead, serializeHead, type HeadFile, type HeadTraining } from '../../../lib/fewShotHead';
 import { labelIdentity, parseLabels } from '../../../lib/labels';
 import type { Task } from '../../../lib/tasks';
@@ -87,10 +87,19 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A copy of a head's weights on this side, to give a restarted worker back the head it lost. */
+interface HeadCopy {
+  headId: string;
+  head: TrainedHead;
+  embedding: HeadSummary['embedding'];
+}
+
 export class LabController implements LabService {
   private readonly running = new Map<Task, AbortController>();
   /** How each head the workers hold was trained (a head file carries it). */
   private readonly training = new Map<string, HeadTraining>();
+  /** Per task, the weights of the head trained or imported last (one head file's worth at most). */
+  private readonly headCopies = new Map<Task, HeadCopy>();
   private readonly seed: number;
   private readonly now: () => number;
   private readonly newId: () => string;
@@ -202,6 +211,7 @@ export class LabController implements LabService {
         trainedAt: new Date(this.now()).toISOString(),
       });
       this.state.setHead(task, this.activeHead(summary, options.source, modelId, labels));
+      await this.keepCopyOf(task, summary.headId);
     });
   }
 
@@ -257,6 +267,7 @@ export class LabController implements LabService {
       const summary = await this.backends[task].importHead(headId, head.head, head.training.embedding);
       if (call.signal.aborted) return;
       this.training.set(summary.headId, head.training);
+      this.headCopies.set(task, { headId: summary.headId, head: head.head, embedding: head.training.embedding });
       this.state.setHead(task, this.activeHead(summary, 'imported', modelId, labels));
     });
   }
@@ -309,6 +320,20 @@ export class LabController implements LabService {
     this.running.get(task)?.abort();
   }
 
+  /**
+   * The task's worker restarted (a crash, a lost GPU) with `modelId` and holds no head: the active
+   * head, if it is for that model, is sent to it again under its own id, so the items keep being
+   * ranked with it. Call it as the bridge reports the restart: the import then goes to the worker
+   * ahead of the requests that waited for it, and the worker runs requests in order.
+   */
+  restoreHead(task: Task, modelId: string): void {
+    const active = this.state.heads[task];
+    const copy = this.headCopies.get(task);
+    if (!active || !copy || copy.headId !== active.headId || active.modelId !== modelId) return;
+    // A failure here leaves the worker without it: the controllers then see it lost and say so.
+    this.backends[task].importHead(copy.headId, copy.head, copy.embedding).catch(() => undefined);
+  }
+
   // ---- internals ---------------------------------------------------------------------------
 
   private get state(): AppState {
@@ -341,6 +366,16 @@ export class LabController implements LabService {
         this.running.delete(task);
         this.state.setLabJob(task, null);
       }
+    }
+  }
+
+  /** Keeps the trained head's weights on this side (see restoreHead); without them a restart loses it, as before. */
+  private async keepCopyOf(task: Task, headId: string): Promise<void> {
+    try {
+      const exported = await this.backends[task].exportHead(headId);
+      if (exported && this.state.heads[task]?.headId === headId) this.headCopies.set(task, { headId, ...exported });
+    } catch {
+      // The head works all the same; only a restart would lose it.
     }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { BaseWorkerEvent, CancelRequest, DebugFaultRequest, LoadModelRequest } from '../shared/loadProtocol';
-import { ModelWorkerBridge, SupersededError, WebGpuLostError, WorkerCrashedError, WorkerRestartFailedError, type BridgeListeners } from './modelWorkerBridge';
+import { ModelWorkerBridge, StoppedError, SupersededError, WebGpuLostError, WorkerCrashedError, WorkerRestartFailedError, type BridgeListeners } from './modelWorkerBridge';
 
 /** A task protocol of its own: one request that a cancel can stop, one that it cannot. */
 type RunRequest = { type: 'run'; requestId: number; items: string[] } | { type: 'train'; requestId: number };
@@ -122,7 +122,7 @@ describe('ModelWorkerBridge after a crash', () => {
     workers[1]!.loaded();
     await flush();
     expect(bridge.restarting).toBe(false);
-    expect(listeners.onRestarted).toHaveBeenCalledExactlyOnceWith(info, expect.any(WorkerCrashedError));
+    expect(listeners.onRestarted).toHaveBeenCalledExactlyOnceWith(info, expect.any(WorkerCrashedError), false);
     expect(listeners.onRestartFailed).not.toHaveBeenCalled();
   });
 
@@ -225,11 +225,12 @@ describe('ModelWorkerBridge after a crash', () => {
     expect(listeners.onRestartFailed).not.toHaveBeenCalled();
   });
 
-  it('fails what waits when the bridge is terminated during the reload', async () => {
+  it('fails what waits when the bridge is terminated during the reload, with a StoppedError (nothing went wrong)', async () => {
     const { bridge, workers, listeners } = await crashedMidRun();
     const waiting = bridge.run(['b']);
     bridge.terminate();
-    await expect(waiting).rejects.toThrow('stopped');
+    await expect(waiting).rejects.toBeInstanceOf(StoppedError);
+    await expect(waiting).rejects.not.toBeInstanceOf(WorkerCrashedError);
     expect(workers[1]!.terminated).toBe(true);
     expect(listeners.onRestartFailed).not.toHaveBeenCalled();
   });
@@ -273,12 +274,59 @@ describe('ModelWorkerBridge after a crash', () => {
     const next = bridge.run(['b']);
     workers[2]!.loaded();
     await flush();
-    expect(listeners.onRestarted).toHaveBeenCalledExactlyOnceWith({ ...info, fallbackReason: reason }, expect.any(WebGpuLostError));
+    expect(listeners.onRestarted).toHaveBeenCalledExactlyOnceWith({ ...info, fallbackReason: reason }, expect.any(WebGpuLostError), false);
     expect(workers[2]!.last('run').items).toEqual(['b']);
     workers[2]!.emit({ type: 'ran', requestId: workers[2]!.last('run').requestId, cancelled: false });
     await next;
     workers[2]!.crash();
     expect(workers[3]!.last('load').backend).toBe('wasm');
+  });
+
+  it('restarts once more, on WASM, when WebGPU is lost while a crash restart reloads on it', async () => {
+    const { bridge, workers, listeners } = await setup();
+    const loading = bridge.load({ ...loadOptions, backend: 'webgpu' });
+    workers[1]!.emit({ type: 'loaded', requestId: workers[1]!.last('load').requestId, info: { ...info, backend: 'webgpu' } });
+    await loading;
+    workers[1]!.crash();
+    // A plain crash keeps the backend: the reload runs on WebGPU, and loses it.
+    expect(workers[2]!.last('load').backend).toBe('webgpu');
+    const waiting = bridge.run(['a']);
+    const reason = 'WebGPU stopped working (the WebGPU device was lost); switched to WebAssembly.';
+    workers[2]!.emit({ type: 'webgpuLost', message: reason });
+    expect(workers[2]!.terminated).toBe(true);
+    expect(workers).toHaveLength(4);
+    expect(workers[3]!.last('load').backend).toBe('wasm');
+    expect(bridge.restarting).toBe(true);
+    workers[3]!.loaded();
+    await flush();
+    expect(listeners.onRestartFailed).not.toHaveBeenCalled();
+    expect(listeners.onRestarted).toHaveBeenCalledExactlyOnceWith({ ...info, fallbackReason: reason }, expect.any(WebGpuLostError), false);
+    expect(listeners.onCrash.mock.calls.map(([error]) => error.message)).toEqual([expect.stringContaining('boom'), reason]);
+    // What waited goes to the WASM worker.
+    workers[3]!.emit({ type: 'ran', requestId: workers[3]!.last('run').requestId, cancelled: false });
+    await expect(waiting).resolves.toEqual({ cancelled: false });
+    // On WASM a crash during the reload is not retried again.
+    workers[3]!.crash();
+    workers[4]!.crash();
+    await flush();
+    expect(workers).toHaveLength(5);
+    expect(listeners.onRestartFailed).toHaveBeenCalledOnce();
+  });
+
+  it('a crash during the first load restarts it with its progress callback, and says the crash came during the load', async () => {
+    const { bridge, workers, listeners } = await setup();
+    const progress: number[] = [];
+    const loading = bridge.load({ ...loadOptions, modelId: 'org/big', onProgress: (files) => progress.push(files.length) });
+    workers[1]!.emit({ type: 'loadProgress', requestId: workers[1]!.last('load').requestId, files: [] });
+    workers[1]!.crash();
+    await expect(loading).rejects.toBeInstanceOf(WorkerCrashedError);
+    expect(workers[2]!.last('load').modelId).toBe('org/big');
+    const file = { file: 'onnx/model.onnx', loaded: 1, total: 2, done: false };
+    workers[2]!.emit({ type: 'loadProgress', requestId: workers[2]!.last('load').requestId, files: [file] });
+    expect(progress).toEqual([0, 1]);
+    workers[2]!.emit({ type: 'loaded', requestId: workers[2]!.last('load').requestId, info: { ...info, modelId: 'org/big' } });
+    await flush();
+    expect(listeners.onRestarted).toHaveBeenCalledExactlyOnceWith({ ...info, modelId: 'org/big' }, expect.any(WorkerCrashedError), true);
   });
 
   it('posts a debug fault to the running worker, with no reply expected', async () => {

@@ -50,6 +50,16 @@ export class SupersededError extends Error {
   }
 }
 
+/**
+ * A request dropped because the worker was stopped on purpose (the user cancelled a model load, or
+ * the app shut the task down); nothing went wrong, and whoever stopped it says so.
+ */
+export class StoppedError extends Error {
+  constructor() {
+    super('The model worker was stopped.');
+  }
+}
+
 export interface LoadOptions {
   modelId: string;
   source: ModelSource;
@@ -60,11 +70,13 @@ export interface LoadOptions {
 
 export interface BridgeListeners<TStats> {
   onStats?: (stats: TStats) => void;
-  onBackendChanged?: (info: LoadedModelInfo) => void;
   /** The worker died: a fresh one is reloading the last model (requests made meanwhile wait for it). */
   onCrash?: (error: WorkerCrashedError) => void;
-  /** The fresh worker has the model again (after `cause`); the requests that waited are on their way. */
-  onRestarted?: (info: LoadedModelInfo, cause: WorkerCrashedError) => void;
+  /**
+   * The fresh worker has the model again (after `cause`); the requests that waited are on their way.
+   * `duringLoad`: the crash came while the model was being loaded (it had not been ready in that worker).
+   */
+  onRestarted?: (info: LoadedModelInfo, cause: WorkerCrashedError, duringLoad: boolean) => void;
   /** The restart failed (crashed again, or the model would not load): nothing waits any more. */
   onRestartFailed?: (error: WorkerRestartFailedError) => void;
 }
@@ -98,7 +110,8 @@ interface WaitingRequest {
  * waits is answered at once with its cancelled reply and never sent (an abort listener added after
  * the fact would never fire, so this is checked, not listened for, when it is finally sent). A
  * worker that crashes again while it reloads is not restarted again: that would loop for ever on a
- * model that kills its worker; the waiting requests fail and the listener is told.
+ * model that kills its worker; the waiting requests fail and the listener is told. The one
+ * exception is WebGPU lost during that reload: it is restarted once more, on WASM.
  */
 export class ModelWorkerBridge<
   TTaskRequest extends { type: string; requestId: number },
@@ -108,10 +121,13 @@ export class ModelWorkerBridge<
   private worker: Worker | null = null;
   private nextRequestId = 1;
   private readonly pending = new Map<number, Pending<TTaskEvent>>();
-  private lastLoad: Omit<LoadOptions, 'onProgress'> | null = null;
+  /** What a crash restart loads again, progress callback included (a crash during a first load keeps showing its progress). */
+  private lastLoad: LoadOptions | null = null;
   /** The reload after a crash, while it runs (identity tells a stale settlement from the current one). */
   private restart: Promise<LoadedModelInfo> | null = null;
   private readonly waiting = new Set<WaitingRequest>();
+  /** Whether the crash being recovered from came while a model was loading (see onRestarted). */
+  private crashedDuringLoad = false;
 
   constructor(
     private readonly createWorker: () => Worker,
@@ -135,8 +151,7 @@ export class ModelWorkerBridge<
    * old model is dropped (superseded), not sent to the new one.
    */
   load(options: LoadOptions): Promise<LoadedModelInfo> {
-    const { onProgress: _ignored, ...rest } = options;
-    this.lastLoad = rest;
+    this.lastLoad = options;
     this.restart = null;
     this.dropWaiting(new SupersededError());
     return this.startLoad(options);
@@ -204,7 +219,7 @@ export class ModelWorkerBridge<
 
   terminate(): void {
     this.restart = null;
-    const reason = new Error('The model worker was stopped.');
+    const reason = new StoppedError();
     this.dropWaiting(reason);
     this.stopWorker(reason);
   }
@@ -262,16 +277,22 @@ export class ModelWorkerBridge<
   }
 
   private handleCrash(error: WorkerCrashedError): void {
+    const lostGpu = error instanceof WebGpuLostError;
+    // WebGPU lost while a reload runs on it (a plain crash's restart keeps the backend): once more,
+    // on WASM, which can't lose it, so this can happen only once per crash and never loops.
+    const retryOnWasm = lostGpu && this.lastLoad !== null && this.lastLoad.backend !== 'wasm';
     const reloading = this.restart !== null;
-    // While reloading, this rejects the reload itself, whose handler gives up (no second restart).
+    // A crash of the first load (not of a restart's reload, which keeps what the first crash found).
+    if (!reloading) this.crashedDuringLoad = [...this.pending.values()].some((pending) => pending.kind === 'load');
+    // While reloading, this rejects the reload itself, whose handler gives up (no second restart)
+    // unless a newer restart has replaced it by then.
     this.stopWorker(error);
-    if (reloading) return;
+    if (reloading && !retryOnWasm) return;
     this.listeners.onCrash?.(error);
     if (!this.lastLoad) {
       this.dropWaiting(error);
       return;
     }
-    const lostGpu = error instanceof WebGpuLostError;
     // WASM from now on for this model: a later crash must not bring the lost device's backend back.
     if (lostGpu) this.lastLoad = { ...this.lastLoad, backend: 'wasm' };
     const restart = this.startLoad(this.lastLoad).then((info) => (lostGpu ? { ...info, fallbackReason: error.message } : info));
@@ -280,7 +301,7 @@ export class ModelWorkerBridge<
       (info) => {
         if (this.restart !== restart) return;
         this.restart = null;
-        this.listeners.onRestarted?.(info, error);
+        this.listeners.onRestarted?.(info, error, this.crashedDuringLoad);
         const waiting = [...this.waiting];
         this.waiting.clear();
         for (const request of waiting) request.send();
@@ -305,9 +326,6 @@ export class ModelWorkerBridge<
     switch (event.type) {
       case 'stats':
         this.listeners.onStats?.(event.stats);
-        return;
-      case 'backendChanged':
-        this.listeners.onBackendChanged?.(event.info);
         return;
       case 'webgpuLost':
         this.handleCrash(new WebGpuLostError(event.message));

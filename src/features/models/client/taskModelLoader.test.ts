@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createUnpersistedStore } from '../../../store';
 import { modelIdOf } from '../../../store/settingsSlice';
 import type { LoadedModelInfo } from '../../../lib/workerReports';
-import type { LoadOptions } from './modelWorkerBridge';
-import { TaskModelLoader, type LoadingBridge } from './taskModelLoader';
+import { StoppedError, WebGpuLostError, WorkerCrashedError, type LoadOptions } from './modelWorkerBridge';
+import { TaskModelLoader, WORKER_RESTARTED_DURING_LOAD_NOTICE, WORKER_RESTARTED_NOTICE, bridgeListenersFor, type LoadingBridge } from './taskModelLoader';
 
 const info = (modelId: string): LoadedModelInfo => ({ modelId, backend: 'wasm', dtype: 'fp32', threads: 1, loadMs: 1, warmupMs: 1 });
 
@@ -16,7 +16,7 @@ class FakeBridge implements LoadingBridge {
   }
   terminate(): void {
     this.terminated++;
-    for (const load of this.loads.splice(0)) load.reject(new Error('The model worker was stopped.'));
+    for (const load of this.loads.splice(0)) load.reject(new StoppedError());
   }
 }
 
@@ -73,5 +73,46 @@ describe('TaskModelLoader.cancelModelLoad', () => {
     loader.cancelModelLoad();
     expect(bridge.terminated).toBe(0);
     expect(store.getState().models.image.status.state).toBe('ready');
+  });
+});
+
+describe('TaskModelLoader after a crash restart', () => {
+  it('a cancel goes back to the model a crash restart brought back, not to the one ready before it', async () => {
+    const { store, bridge, loader } = setUp();
+    const listeners = bridgeListenersFor(store, 'image', () => undefined);
+    void loader.load();
+    bridge.loads.shift()!.resolve(info('builtin/clip-shapes'));
+    await settle();
+    // B's first load crashes; the bridge's restart brings B back (the loader's own load gave up).
+    store.getState().setTaskModelId('image', 'org/model-b');
+    await settle();
+    const crash = new WorkerCrashedError('boom');
+    listeners.onCrash(crash);
+    bridge.loads.shift()!.reject(crash);
+    listeners.onRestarted(info('org/model-b'), crash, true);
+    await settle();
+    expect(store.getState().models.image.status).toMatchObject({ state: 'ready', modelId: 'org/model-b' });
+
+    store.getState().setTaskModelId('image', 'org/model-c');
+    await settle();
+    loader.cancelModelLoad();
+    await settle();
+    expect(modelIdOf(store.getState(), 'image')).toBe('org/model-b');
+    expect(store.getState().models.image.notice).toMatchObject({ text: 'Stopped loading org/model-c; back to org/model-b.', retryModelId: 'org/model-c' });
+  });
+});
+
+describe('bridgeListenersFor', () => {
+  it('after a restart: says whether the crash came during the load, and appends a fall-back reason rather than dropping it', () => {
+    const store = createUnpersistedStore();
+    const listeners = bridgeListenersFor(store, 'image', () => undefined);
+    const crash = new WorkerCrashedError('boom');
+    listeners.onRestarted(info('org/m'), crash, true);
+    expect(store.getState().models.image.notice?.text).toBe(WORKER_RESTARTED_DURING_LOAD_NOTICE);
+    listeners.onRestarted({ ...info('org/m'), fallbackReason: 'WebGPU is not available here; WebAssembly is used.' }, crash, false);
+    expect(store.getState().models.image.notice?.text).toBe(`${WORKER_RESTARTED_NOTICE} WebGPU is not available here; WebAssembly is used.`);
+    // A lost GPU: its reason alone.
+    listeners.onRestarted({ ...info('org/m'), fallbackReason: 'WebGPU stopped working.' }, new WebGpuLostError('WebGPU stopped working.'), false);
+    expect(store.getState().models.image.notice?.text).toBe('WebGPU stopped working.');
   });
 });

@@ -118,6 +118,10 @@ export class TaskModelLoader implements ModelChooser {
     this.beforeLoad();
     const state = this.store.getState();
     const modelId = modelIdOf(state, this.task);
+    // What is ready now is where a cancel of this load goes back to: also a model that a crash
+    // restart brought back (bridgeListenersFor set it ready), which this loader never saw load.
+    const before = state.models[this.task].status;
+    if (before.state === 'ready') this.lastReadyModelId = before.info.modelId;
     state.setModelStatus(this.task, { state: 'loading', modelId });
     state.setFileProgress(this.task, []);
     try {
@@ -158,16 +162,13 @@ export class TaskModelLoader implements ModelChooser {
 /** Shown once a crashed model worker is back with its model. */
 export const WORKER_RESTARTED_NOTICE =
   'The model worker stopped unexpectedly and was restarted: the model is loaded again, and the items that had no result yet are being run again.';
+/** Shown once a worker that crashed while loading the model for the first time has it after all. */
+export const WORKER_RESTARTED_DURING_LOAD_NOTICE = 'The model worker stopped unexpectedly while it loaded the model and was restarted: the model is loaded now.';
 
 /** Bridge listeners that keep a task's model status and notices in the store. */
 export function bridgeListenersFor<TStats>(store: StoreApi<AppState>, task: Task, onStats: (stats: TStats) => void) {
   return {
     onStats,
-    onBackendChanged: (info: LoadedModelInfo) => {
-      const status = store.getState().models[task].status;
-      if (status.state === 'ready') store.getState().setModelStatus(task, { ...status, info });
-      if (info.fallbackReason) store.getState().setModelNotice(task, { text: info.fallbackReason });
-    },
     // While a crashed worker reloads, the model is loading again: items wait (no stale "ready"), and the user is told why.
     onCrash: (error: Error) => {
       const state = store.getState();
@@ -176,12 +177,13 @@ export function bridgeListenersFor<TStats>(store: StoreApi<AppState>, task: Task
       state.setModelNotice(task, { text: error.message });
     },
     // Ready again: the controllers see the status change and send what is still unfinished.
-    onRestarted: (info: LoadedModelInfo, cause: WorkerCrashedError) => {
+    onRestarted: (info: LoadedModelInfo, cause: WorkerCrashedError, duringLoad: boolean) => {
       const state = store.getState();
       state.setModelStatus(task, { state: 'ready', modelId: info.modelId, info });
-      // A lost GPU: its reason says it all (the badge shows WebAssembly). A crash: say so, and why the backend changed if it did.
-      const text =
-        cause instanceof WebGpuLostError ? cause.message : info.fallbackReason ? `${WORKER_RESTARTED_NOTICE} ${info.fallbackReason}` : WORKER_RESTARTED_NOTICE;
+      // A lost GPU: its reason says it all (the badge shows WebAssembly). A crash: say so, and why the
+      // backend changed if it did (the fall-back reason is appended, never replaced by the crash notice).
+      const restarted = duringLoad ? WORKER_RESTARTED_DURING_LOAD_NOTICE : WORKER_RESTARTED_NOTICE;
+      const text = cause instanceof WebGpuLostError ? cause.message : info.fallbackReason ? `${restarted} ${info.fallbackReason}` : restarted;
       state.setModelNotice(task, { text });
     },
     onRestartFailed: (error: Error) => {

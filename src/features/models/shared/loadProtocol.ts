@@ -48,7 +48,6 @@ export type LoadEvent =
   | { type: 'loadProgress'; requestId: number; files: FileProgress[] }
   | { type: 'loaded'; requestId: number; info: LoadedModelInfo }
   | { type: 'loadFailed'; requestId: number; kind: LoadErrorKind; message: string }
-  | { type: 'backendChanged'; info: LoadedModelInfo }
   /**
    * WebGPU stopped working in this worker (its device was lost, or a run on it failed). Its ONNX
    * runtime can't be trusted after that (a WASM session in the same worker still fails on the lost
@@ -67,7 +66,6 @@ const BASE_EVENT_TYPES: ReadonlySet<string> = new Set<BaseWorkerEvent<unknown>['
   'loadProgress',
   'loaded',
   'loadFailed',
-  'backendChanged',
   'webgpuLost',
   'failed',
   'stats',
