@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HostFetch, HostStalledError, TruncatedDownloadError } from './hostFetch';
+import { HostFetch, HostStalledError, TruncatedDownloadError } from '../shared/hostFetch';
 import { classifyLoadError, fileOfUrl, type LoadContext } from './modelLoading';
 
 const HOST = 'http://hub.test/';

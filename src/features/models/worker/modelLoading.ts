@@ -9,7 +9,7 @@ import type { ModelDtype, ModelFamily } from '../../../lib/workerReports';
 import type { LoadModelRequest, ModelSource } from '../shared/loadProtocol';
 import { modelKindMismatch } from '../shared/modelKinds';
 import type { Backend, FileProgress, LoadErrorKind, LoadedModelInfo } from '../../../lib/workerReports';
-import { HostFetch, HostStalledError, TruncatedDownloadError } from './hostFetch';
+import { HostFetch, HostStalledError, TruncatedDownloadError } from '../shared/hostFetch';
 import { configUrlOf, configureModelSource, configureOrtRuntime } from './runtimeEnv';
 
 export class ModelLoadError extends Error {

@@ -1,6 +1,6 @@
 import { env } from '@huggingface/transformers';
 import type { ModelSource } from '../shared/loadProtocol';
-import { HostFetch } from './hostFetch';
+import { HostFetch } from '../shared/hostFetch';
 
 /**
  * The ORT runtime is served by the app itself (see vite.config.ts), never by a CDN. The asyncify

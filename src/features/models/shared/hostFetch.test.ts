@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { HostFetch, HostStalledError, StallClock, TruncatedDownloadError } from './hostFetch';
 
@@ -114,5 +115,25 @@ describe('HostFetch', () => {
     const reading = response.arrayBuffer();
     controller.abort(new Error('user cancelled'));
     await expect(reading).rejects.toThrow('user cancelled');
+  });
+
+  it('leaves no abort listener on the caller’s signal once a request is over, whichever way it ended', async () => {
+    const controller = new AbortController();
+    const listeners = () => getEventListeners(controller.signal, 'abort').length;
+    const whole = new HostFetch(baseFetch(() => bodyOf([bytes(3)], 'end')), 5000);
+    await (await whole.fetch('http://host.test/a', { signal: controller.signal })).arrayBuffer();
+    expect(listeners()).toBe(0);
+    const cut = new HostFetch(baseFetch(() => bodyOf([bytes(3)], 'error')), 5000);
+    await expect((await cut.fetch('http://host.test/b', { signal: controller.signal })).arrayBuffer()).rejects.toThrow(TruncatedDownloadError);
+    expect(listeners()).toBe(0);
+    const refused = new HostFetch(baseFetch(() => bodyOf([], 'end'), {}, 404), 5000);
+    await refused.fetch('http://host.test/c', { signal: controller.signal });
+    expect(listeners()).toBe(0);
+    const down = new HostFetch(() => Promise.reject(new TypeError('Failed to fetch')), 5000);
+    await expect(down.fetch('http://host.test/d', { signal: controller.signal })).rejects.toThrow(TypeError);
+    expect(listeners()).toBe(0);
+    const cancelled = new HostFetch(baseFetch(() => bodyOf([bytes(3)], 'hang')), 5000);
+    await (await cancelled.fetch('http://host.test/e', { signal: controller.signal })).body!.cancel();
+    expect(listeners()).toBe(0);
   });
 });

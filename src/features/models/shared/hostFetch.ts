@@ -11,7 +11,7 @@
  *   transformers.js (which only keeps a status text) can be told apart: 401 from 404 from 500.
  */
 
-import { STALL_TIMEOUT_MS } from '../shared/stallTimeout';
+import { STALL_TIMEOUT_MS } from './stallTimeout';
 
 export class HostStalledError extends Error {
   constructor(
@@ -130,10 +130,14 @@ export class HostFetch {
     const url = input.toString();
     const controller = new AbortController();
     const outer = init.signal;
+    const relayAbort = () => controller.abort(outer?.reason);
     if (outer) {
       if (outer.aborted) controller.abort(outer.reason);
-      else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+      else outer.addEventListener('abort', relayAbort, { once: true });
     }
+    // A caller's signal outlives the request (one per model load, shared by every file): once the
+    // request is over, its listener must not stay behind, holding this request's controller.
+    const release = () => outer?.removeEventListener('abort', relayAbort);
     let stalled = false;
     const watchdog = new StallWatchdog(this.stallTimeoutMs, () => {
       stalled = true;
@@ -145,13 +149,17 @@ export class HostFetch {
     try {
       response = await this.base(url, { ...init, signal: controller.signal });
     } catch (error) {
+      release();
       throw stalled ? new HostStalledError(url, this.stallTimeoutMs, null, null) : error;
     } finally {
       watchdog.disarm();
     }
     if (!response.ok) this.failures.set(url, { status: response.status, errorCode: response.headers.get('x-error-code') });
     // Error bodies are a few bytes of JSON; nothing to watch there.
-    if (!response.ok || !response.body) return response;
+    if (!response.ok || !response.body) {
+      release();
+      return response;
+    }
 
     watchdog.progress();
     const expected = declaredLength(response);
@@ -163,6 +171,7 @@ export class HostFetch {
         try {
           const { done, value } = await reader.read();
           if (done) {
+            release();
             stream.close();
             return;
           }
@@ -170,6 +179,7 @@ export class HostFetch {
           watchdog.progress();
           stream.enqueue(value);
         } catch (error) {
+          release();
           if (outer?.aborted) throw error;
           if (stalled) throw new HostStalledError(url, this.stallTimeoutMs, received, expected);
           // The browser ends a body that stops short of its Content-Length with a network error.
@@ -179,6 +189,7 @@ export class HostFetch {
         }
       },
       cancel: async (reason) => {
+        release();
         watchdog.disarm();
         await reader.cancel(reason);
       },
