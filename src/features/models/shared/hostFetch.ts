@@ -1,7 +1,7 @@
 /**
  * The fetch transformers.js downloads model files with (through `env.fetch`, its documented
- * override; nothing in node_modules is patched). It adds what the browser's fetch lacks for large
- * downloads from a remote host:
+ * override; nothing in node_modules is patched), and the page asks a host for file sizes with. It
+ * adds what the browser's fetch lacks for large downloads from a remote host:
  *
  * - a stall timeout: no byte for STALL_TIMEOUT_MS (waiting for the headers, or mid-body) aborts
  *   the request and fails it with HostStalledError, instead of a spinner that never ends;
