@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { HostFetch, HostStalledError, StallClock, TruncatedDownloadError } from './hostFetch';
+import { BlockedByPolicyError, HostFetch, HostStalledError, StallClock, TruncatedDownloadError, type PolicyRefusals } from './hostFetch';
 
 /** A body that sends these chunks, then either ends, errors (a dropped connection) or never sends again. */
 function bodyOf(chunks: Uint8Array[], then: 'end' | 'error' | 'hang'): ReadableStream<Uint8Array> {
@@ -135,5 +135,23 @@ describe('HostFetch', () => {
     const cancelled = new HostFetch(baseFetch(() => bodyOf([bytes(3)], 'hang')), 5000);
     await (await cancelled.fetch('http://host.test/e', { signal: controller.signal })).body!.cancel();
     expect(listeners()).toBe(0);
+  });
+
+  it('fails a request the policy refused with BlockedByPolicyError, and a dead host with its own TypeError', async () => {
+    const refusal = { blockedUrl: 'http://host.test/a', allowedHosts: ['https://huggingface.co'] };
+    const asked: string[] = [];
+    const policy: PolicyRefusals = {
+      refusalOf: (url) => {
+        asked.push(url);
+        return Promise.resolve(url === refusal.blockedUrl ? refusal : null);
+      },
+    };
+    const host = new HostFetch(() => Promise.reject(new TypeError('Failed to fetch')), 5000, policy);
+    const blocked = await host.fetch('http://host.test/a').catch((error: unknown) => error);
+    expect(blocked).toBeInstanceOf(BlockedByPolicyError);
+    expect(blocked).toMatchObject({ url: 'http://host.test/a', refusal });
+    expect(host.refusals.get('http://host.test/a')).toEqual(refusal);
+    await expect(host.fetch('http://host.test/b')).rejects.toThrow(new TypeError('Failed to fetch'));
+    expect(asked).toEqual(['http://host.test/a', 'http://host.test/b']);
   });
 });
