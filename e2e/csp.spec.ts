@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { test, expect } from './support/test';
 import { ShellPage } from './pages/shell-page';
-import { REPO_ROOT } from './support/hub-server';
+import { HubServer, REPO_ROOT } from './support/hub-server';
 import { StaticServer } from './support/static-server';
 
 test('a model host outside the policy is named as such, and neither the page nor the model worker reaches it', async ({ page, playground }) => {
@@ -28,8 +28,10 @@ test('a model host outside the policy is named as such, and neither the page nor
       await expect(shell.blockedHost).toContainText('https://huggingface.co');
     });
 
-    await test.step('the model worker (under the header policy) cannot load from it: an error, not a download', async () => {
-      await playground.expectModelError();
+    await test.step('the model worker (under the header policy) cannot load from it: a policy refusal, not "unreachable"', async () => {
+      await playground.expectModelErrorKind('blocked-by-policy');
+      await expect(playground.modelError).toContainText(`The browser refused to connect to ${outside.origin} for config.json`);
+      await expect(playground.modelError).toContainText('https://huggingface.co');
     });
 
     await test.step('the image-by-URL box refuses the host with an explanation', async () => {
@@ -115,4 +117,26 @@ test('inline script, inline event handlers, javascript: URLs and eval are refuse
     .toEqual(['script-src eval', 'script-src-attr inline', 'script-src-elem inline'].sort());
   await expect(shell.violationNotice).toBeVisible();
   await expect(shell.violationItems).toHaveCount(3);
+});
+
+test('an allowed mirror whose CDN hop the policy refuses: the model panel says so from the worker\'s own violation report, and the CDN is never reached', async ({
+  page,
+  playground,
+}) => {
+  // The Hub mimic on 127.0.0.1 (allowed: this machine) redirects its large files to a CDN on [::1], which no policy can list.
+  const hub = await HubServer.start(undefined, { cdnHost: '::1' });
+  try {
+    await playground.open({ model: 'test-org/clip-shapes', hub: hub.url, backend: 'wasm' });
+    await playground.expectModelErrorKind('blocked-by-policy');
+    // Its first large file (tokenizer.json or an ONNX file, whichever transformers.js asks for first) is the one refused.
+    await expect(playground.modelError).toContainText(`${hub.url.replace(/\/$/, '')} redirected the download of `);
+    await expect(playground.modelError).toContainText('http://127.0.0.1:*');
+    await expect(playground.modelError).toContainText('ZSP_MODEL_HOSTS');
+    await expect(page.getByTestId('retry-hub-button')).toHaveCount(0);
+    // The Hub answered the 302 (outside check: its own log), and nothing reached the CDN.
+    expect(hub.requests.some((r) => r.origin === 'hub' && r.status === 302), hub.describe()).toBe(true);
+    expect(hub.requests.filter((r) => r.origin === 'cdn'), hub.describe()).toEqual([]);
+  } finally {
+    await hub.stop();
+  }
 });

@@ -79,6 +79,11 @@ export interface HubRequest {
 export interface HubOptions {
   /** Repositories that exist but are private or gated: they answer 401 RepoNotFound like missing ones. */
   privateRepos?: readonly string[];
+  /**
+   * The address the CDN origin listens on (default 127.0.0.1). `::1` puts it where the app's
+   * policy can't reach (CSP host sources can't name an IPv6 address): a mirror whose CDN hop the build doesn't list.
+   */
+  cdnHost?: '127.0.0.1' | '::1';
 }
 
 const CORS_HEADERS = {
@@ -142,10 +147,10 @@ function corruptBytes(size: number, seed: string): Buffer {
   return out;
 }
 
-async function listen(server: Server, port = 0): Promise<number> {
+async function listen(server: Server, port = 0, host = '127.0.0.1'): Promise<number> {
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolveListen();
     });
@@ -189,7 +194,8 @@ export class HubServer {
     this.hubServer = hubServer;
     this.port = hubPort;
     this.url = `http://127.0.0.1:${hubPort}/`;
-    this.cdnUrl = `http://127.0.0.1:${cdnPort}/`;
+    const cdnHost = options.cdnHost ?? '127.0.0.1';
+    this.cdnUrl = `http://${cdnHost.includes(':') ? `[${cdnHost}]` : cdnHost}:${cdnPort}/`;
     this.privateRepos = new Set(options.privateRepos ?? []);
   }
 
@@ -197,7 +203,7 @@ export class HubServer {
     // No request can arrive before `hub` exists: nobody knows the ports until start() returns.
     const hubServer = HubServer.createOriginServer((req, res) => hub.handleHub(req, res));
     const cdnServer = HubServer.createOriginServer((req, res) => hub.handleCdn(req, res));
-    const [hubPort, cdnPort] = [await listen(hubServer), await listen(cdnServer)];
+    const [hubPort, cdnPort] = [await listen(hubServer), await listen(cdnServer, 0, options.cdnHost)];
     const hub = new HubServer(hubServer, cdnServer, hubPort, cdnPort, { ...models }, options);
     return hub;
   }

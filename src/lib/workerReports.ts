@@ -46,6 +46,8 @@ export interface LoadedModelInfo {
 export type LoadErrorKind =
   | 'not-found'
   | 'unreachable'
+  /** The app's Content-Security-Policy refused the host (or a host it redirected to): it is not one of the build's model hosts. */
+  | 'blocked-by-policy'
   | 'no-access'
   | 'server-error'
   | 'stalled'

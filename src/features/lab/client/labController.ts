@@ -14,6 +14,7 @@ import { stratifiedSample } from '../../../lib/crossValidation';
 import { bestExperiment, type Experiment } from '../../../lib/experiments';
 import type { HeadKind, TrainedHead } from '../../../lib/fewShot';
 import { HEAD_FILE_FORMAT, HEAD_FILE_VERSION, MAX_HEAD_FILE_BYTES, parseHead, serializeHead, type HeadFile, type HeadTraining } from '../../../lib/fewShotHead';
+import { refuseIfLarger } from '../../../lib/fileSizeLimit';
 import { labelIdentity, parseLabels } from '../../../lib/labels';
 import type { Task } from '../../../lib/tasks';
 import type { AppState } from '../../../store';
@@ -253,7 +254,7 @@ export class LabController implements LabService {
     await this.run(task, 'train', async (call) => {
       const { modelId, labels } = this.readyFor(task);
       let head: HeadFile;
-      if (file.size > MAX_HEAD_FILE_BYTES) throw new LabRefusal(`${file.name} is larger than a head file may be (${MAX_HEAD_FILE_BYTES / 1024 / 1024} MB).`);
+      refuseIfLarger(file, MAX_HEAD_FILE_BYTES, 'a head file');
       try {
         head = parseHead(await file.text());
       } catch (error) {

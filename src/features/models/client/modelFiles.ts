@@ -3,7 +3,8 @@ import { type ModelDtype } from '../../../lib/workerReports';
 import { type Task } from '../../../lib/tasks';
 import type { Backend } from '../../../lib/workerReports';
 import type { BackendPreference } from '../../../lib/urlState';
-import { STALL_TIMEOUT_MS } from '../shared/stallTimeout';
+import { HostFetch } from '../shared/hostFetch';
+import { stallTimeoutOverride } from '../shared/stallTimeout';
 
 /** transformers.js keeps downloaded model files in this Cache Storage bucket (its default key). */
 export const MODEL_CACHE_NAME = 'transformers-cache';
@@ -31,9 +32,11 @@ export async function plannedBackend(preference: BackendPreference): Promise<{ b
  * read when a mirror answers with it without redirecting. A server without range support answers
  * 200 and we stop reading.
  */
-async function remoteFileSize(url: string, signal: AbortSignal): Promise<number | null> {
-  // A host that accepts the request and then says nothing must not leave the plan "checking" forever.
-  const response = await fetch(url, { headers: { Range: 'bytes=0-0' }, cache: 'no-store', signal: AbortSignal.any([signal, AbortSignal.timeout(STALL_TIMEOUT_MS)]) });
+async function remoteFileSize(hostFetch: HostFetch, url: string, signal: AbortSignal): Promise<number | null> {
+  // Through the downloads' own HostFetch: a host that accepts the request and then says nothing
+  // fails after the same stall timeout (and the same ?stallTimeoutMs override), and a slow but
+  // live answer is not cut off by a total deadline.
+  const response = await hostFetch.fetch(url, { headers: { Range: 'bytes=0-0' }, cache: 'no-store', signal });
   if (!response.ok) return null;
   const total = response.headers.get('content-range')?.match(/\/(\d+)$/)?.[1];
   const linked = response.headers.get('x-linked-size');
@@ -55,10 +58,11 @@ export async function planDownload(
   const entry = catalogEntryFor(task, modelId);
   const { backend, hasF16 } = await plannedBackend(preference);
   const dtype = chooseDtype(entry, backend, hasF16);
+  const hostFetch = new HostFetch((input, init) => fetch(input, init), stallTimeoutOverride(location.search));
   const files = await Promise.all(
     filesToDownload(entry, dtype).map(async (file) => ({
       file,
-      bytes: await remoteFileSize(`${host}${modelId}/resolve/main/${file}`, signal).catch(() => null),
+      bytes: await remoteFileSize(hostFetch, `${host}${modelId}/resolve/main/${file}`, signal).catch(() => null),
     })),
   );
   const known = files.every((f) => f.bytes !== null);

@@ -15,6 +15,7 @@ const CUSTOM_CHOICE = '__custom__';
 /** The heading each kind of load failure gets above the worker's own sentence (which names the file, host and numbers). */
 const LOAD_ERROR_HEADINGS: Record<LoadErrorKind, string> = {
   unreachable: 'The model host could not be reached.',
+  'blocked-by-policy': 'This app may not connect to that host.',
   'not-found': 'Model not found.',
   'no-access': 'Model not found, or private: it needs access.',
   'server-error': 'The model host had an error.',
@@ -28,7 +29,7 @@ const LOAD_ERROR_HEADINGS: Record<LoadErrorKind, string> = {
 };
 
 /** Failures a second attempt can't fix: the same files would be refused again. */
-const NO_RETRY: ReadonlySet<LoadErrorKind> = new Set(['wrong-kind']);
+const NO_RETRY: ReadonlySet<LoadErrorKind> = new Set(['wrong-kind', 'blocked-by-policy']);
 
 function useTaskModelChooser() {
   const task = useAppStore((s) => s.task);

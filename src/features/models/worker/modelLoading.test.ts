@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HostFetch, HostStalledError, TruncatedDownloadError } from './hostFetch';
+import { BlockedByPolicyError, HostFetch, HostStalledError, TruncatedDownloadError } from '../shared/hostFetch';
 import { classifyLoadError, fileOfUrl, type LoadContext } from './modelLoading';
 
 const HOST = 'http://hub.test/';
@@ -56,5 +56,28 @@ describe('classifyLoadError', () => {
     expect(classifyLoadError(new Error("Can't create a session. ERROR_CODE: 7, ERROR_MESSAGE: Failed to load model because protobuf parsing failed."), contextWith()).kind).toBe('corrupt');
     expect(classifyLoadError(new TypeError('Failed to fetch'), contextWith()).kind).toBe('unreachable');
     expect(classifyLoadError(new Error('something else'), contextWith()).kind).toBe('other');
+  });
+});
+
+describe('classifyLoadError, policy refusals', () => {
+  const allowedHosts = ['https://huggingface.co', 'https://*.hf.co', 'http://127.0.0.1:*'];
+
+  it('names a refused host and the build\'s model hosts, not "unreachable"', () => {
+    const refused = 'http://[::1]:8080/org/model/resolve/main/config.json';
+    const error = new BlockedByPolicyError(refused, { blockedUrl: refused, allowedHosts }, new TypeError('Failed to fetch'));
+    const classified = classifyLoadError(error, { source: { kind: 'hub', host: 'http://[::1]:8080/' }, modelId: MODEL, hostFetch: null });
+    expect(classified.kind).toBe('blocked-by-policy');
+    expect(classified.message).toContain('The browser refused to connect to http://[::1]:8080 for config.json');
+    expect(classified.message).toContain('only from https://huggingface.co https://*.hf.co http://127.0.0.1:*');
+    expect(classified.message).toContain('ZSP_MODEL_HOSTS');
+  });
+
+  it('says an allowed host redirected to a refused one, also when transformers.js only kept the URL in its message', () => {
+    const context = contextWith();
+    const onnx = 'http://127.0.0.1:9/org/model/resolve/main/onnx/vision_model.onnx';
+    context.hostFetch!.refusals.set(onnx, { blockedUrl: onnx, allowedHosts });
+    const classified = classifyLoadError(new Error(`Failed to fetch ${onnx}`), context);
+    expect(classified.kind).toBe('blocked-by-policy');
+    expect(classified.message).toContain('http://127.0.0.1:9 redirected the download of onnx/vision_model.onnx to another host');
   });
 });

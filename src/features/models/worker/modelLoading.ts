@@ -9,7 +9,8 @@ import type { ModelDtype, ModelFamily } from '../../../lib/workerReports';
 import type { LoadModelRequest, ModelSource } from '../shared/loadProtocol';
 import { modelKindMismatch } from '../shared/modelKinds';
 import type { Backend, FileProgress, LoadErrorKind, LoadedModelInfo } from '../../../lib/workerReports';
-import { HostFetch, HostStalledError, TruncatedDownloadError } from './hostFetch';
+import { BlockedByPolicyError, HostFetch, HostStalledError, TruncatedDownloadError, type PolicyRefusal } from '../shared/hostFetch';
+import { policyAllowsConnect } from '../../../lib/contentSecurityPolicy';
 import { configUrlOf, configureModelSource, configureOrtRuntime } from './runtimeEnv';
 
 export class ModelLoadError extends Error {
@@ -118,6 +119,42 @@ function statusFailure(status: number, errorCode: string | null, file: string, c
   return new ModelLoadError('other', `${host} answered HTTP ${status} for ${file} of ${modelId}.`);
 }
 
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The refusal in words: the host the browser refused, or, when the request's own host is allowed,
+ * that it was a host the request was redirected to (the browser names only the request, never the
+ * redirect's target, e.g. a mirror's CDN), and which hosts the build allows.
+ */
+/** Whether one of these host sources allows the URL ('self' is not among them, and the app's own origin is never refused: no origin needed). */
+function isListed(hosts: string, url: string): boolean {
+  try {
+    return policyAllowsConnect(`connect-src ${hosts}`, new URL(url), 'null');
+  } catch {
+    return false;
+  }
+}
+
+function blockedByPolicy(url: string, refusal: PolicyRefusal, modelId: string): ModelLoadError {
+  const requested = originOf(url);
+  const hosts = refusal.allowedHosts.join(' ');
+  // The request's own host is allowed: the refused hop was a redirect.
+  const redirected = isListed(hosts, url);
+  const what = redirected
+    ? `${requested} redirected the download of ${fileOfUrl(url, modelId)} to another host, and the browser refused to connect to that one (it does not say which; a mirror's CDN, say)`
+    : `The browser refused to connect to ${requested} for ${fileOfUrl(url, modelId)}`;
+  return new ModelLoadError(
+    'blocked-by-policy',
+    `${what}. This build of the app may download models only from ${hosts} (its Content-Security-Policy, set by ZSP_MODEL_HOSTS when it was built). Use a model host in that list, or a build whose ZSP_MODEL_HOSTS names ${redirected ? 'the host the download is redirected to' : 'this host'}.`,
+  );
+}
+
 /** ORT's words for an ONNX file it could not parse (random bytes, a file cut short). */
 const UNREADABLE_ONNX = /protobuf parsing failed|INVALID_PROTOBUF|ERROR_CODE: 7\b/i;
 
@@ -144,7 +181,12 @@ export function classifyLoadError(error: unknown, context: LoadContext): ModelLo
       'truncated',
       `The download of ${fileOfUrl(truncated.url, modelId)} broke off ${receivedOf(truncated.received, truncated.expected)}: the connection closed before the file was complete. Nothing of it was kept.`,
     );
+  const blocked = chain.find((e): e is BlockedByPolicyError => e instanceof BlockedByPolicyError);
+  if (blocked) return blockedByPolicy(blocked.url, blocked.refusal, modelId);
   const message = error instanceof Error ? error.message : String(error);
+  for (const [url, refusal] of hostFetch?.refusals ?? []) {
+    if (message.includes(url)) return blockedByPolicy(url, refusal, modelId);
+  }
   // transformers.js names the URL it failed on; what the host answered for it says why.
   for (const [url, answer] of hostFetch?.failures ?? []) {
     if (message.includes(url)) return statusFailure(answer.status, answer.errorCode, fileOfUrl(url, modelId), context);
@@ -226,6 +268,7 @@ async function preflight(task: Task, source: ModelSource, modelId: string, hostF
 const NOT_A_BACKEND_PROBLEM: ReadonlySet<LoadErrorKind> = new Set([
   'not-found',
   'unreachable',
+  'blocked-by-policy',
   'no-access',
   'server-error',
   'stalled',

@@ -1,6 +1,7 @@
 import { env } from '@huggingface/transformers';
 import type { ModelSource } from '../shared/loadProtocol';
-import { HostFetch } from './hostFetch';
+import { HostFetch } from '../shared/hostFetch';
+import { PolicyViolationLog } from './policyViolations';
 
 /**
  * The ORT runtime is served by the app itself (see vite.config.ts), never by a CDN. The asyncify
@@ -18,6 +19,8 @@ const BUILTIN_PATH_TEMPLATE = '{model}/';
 const defaultFetch: typeof env.fetch = env.fetch;
 /** The browser's own fetch with the receiver it needs (a bare reference throws "Illegal invocation"). */
 const browserFetch = (input: string, init?: RequestInit): Promise<Response> => self.fetch(input, init);
+
+let policyViolations: PolicyViolationLog | null = null;
 
 export function appBaseUrl(): string {
   return new URL(import.meta.env.BASE_URL, self.location.origin).toString();
@@ -59,7 +62,9 @@ export function configureOrtRuntime(variant: OrtRuntimeVariant): number {
 export function configureModelSource(source: ModelSource): HostFetch | null {
   env.fetch = defaultFetch;
   if (source.kind !== 'folder') {
-    const hostFetch = new HostFetch(browserFetch, source.stallTimeoutMs);
+    // One listener for the worker's life, made by the first network load.
+    policyViolations ??= PolicyViolationLog.listeningOn(self);
+    const hostFetch = new HostFetch(browserFetch, source.stallTimeoutMs, policyViolations);
     env.fetch = hostFetch.fetch;
     configureNetworkSource(source);
     return hostFetch;

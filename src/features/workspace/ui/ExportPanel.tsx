@@ -1,6 +1,7 @@
 import { useState, type ChangeEvent, type ReactNode } from 'react';
 import { ModelChooserService } from '../../models';
 import { parseLabelCsv } from '../../../lib/csv';
+import { refuseIfLarger } from '../../../lib/fileSizeLimit';
 import { MAX_PROJECT_FILE_BYTES } from '../../../lib/projectFile';
 import type { Task } from '../../../lib/tasks';
 import { matchTruthRows } from '../../../lib/truthImport';
@@ -74,7 +75,7 @@ export function ExportPanel() {
 
   const importProject = (file: File) =>
     run(async () => {
-      if (file.size > MAX_PROJECT_FILE_BYTES) return { tone: 'error', text: `${file.name} is larger than a project file may be.` };
+      refuseIfLarger(file, MAX_PROJECT_FILE_BYTES, 'a project file');
       const result = await readProjectInWorker(file);
       if (!result.ok) return { tone: 'error', text: `${file.name} was not imported:`, details: result.problems };
       const report = applyProject(useAppStore, modelChoosers, result.project);
@@ -89,8 +90,8 @@ export function ExportPanel() {
   const importTruth = (file: File) =>
     run(async () => {
       const labelStudio = /\.json$/i.test(file.name);
-      if (file.size > (labelStudio ? MAX_LABEL_STUDIO_FILE_BYTES : MAX_TRUTH_CSV_BYTES))
-        return { tone: 'error', text: `${file.name} is too large for ${labelStudio ? 'a Label Studio export' : 'a file,label table'}.` };
+      if (labelStudio) refuseIfLarger(file, MAX_LABEL_STUDIO_FILE_BYTES, 'a Label Studio export');
+      else refuseIfLarger(file, MAX_TRUTH_CSV_BYTES, 'a file,label table');
       const parsed = labelStudio ? labelStudioTruth(await file.text()) : parseLabelCsv(await file.text());
       const current: Task = state().task;
       const match = matchTruthRows(parsed.rows, workspaceItemsOf(state(), current));

@@ -1,5 +1,6 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { HostFetch, HostStalledError, StallClock, TruncatedDownloadError } from './hostFetch';
+import { BlockedByPolicyError, HostFetch, HostStalledError, StallClock, TruncatedDownloadError, type PolicyRefusals } from './hostFetch';
 
 /** A body that sends these chunks, then either ends, errors (a dropped connection) or never sends again. */
 function bodyOf(chunks: Uint8Array[], then: 'end' | 'error' | 'hang'): ReadableStream<Uint8Array> {
@@ -114,5 +115,43 @@ describe('HostFetch', () => {
     const reading = response.arrayBuffer();
     controller.abort(new Error('user cancelled'));
     await expect(reading).rejects.toThrow('user cancelled');
+  });
+
+  it('leaves no abort listener on the caller’s signal once a request is over, whichever way it ended', async () => {
+    const controller = new AbortController();
+    const listeners = () => getEventListeners(controller.signal, 'abort').length;
+    const whole = new HostFetch(baseFetch(() => bodyOf([bytes(3)], 'end')), 5000);
+    await (await whole.fetch('http://host.test/a', { signal: controller.signal })).arrayBuffer();
+    expect(listeners()).toBe(0);
+    const cut = new HostFetch(baseFetch(() => bodyOf([bytes(3)], 'error')), 5000);
+    await expect((await cut.fetch('http://host.test/b', { signal: controller.signal })).arrayBuffer()).rejects.toThrow(TruncatedDownloadError);
+    expect(listeners()).toBe(0);
+    const refused = new HostFetch(baseFetch(() => bodyOf([], 'end'), {}, 404), 5000);
+    await refused.fetch('http://host.test/c', { signal: controller.signal });
+    expect(listeners()).toBe(0);
+    const down = new HostFetch(() => Promise.reject(new TypeError('Failed to fetch')), 5000);
+    await expect(down.fetch('http://host.test/d', { signal: controller.signal })).rejects.toThrow(TypeError);
+    expect(listeners()).toBe(0);
+    const cancelled = new HostFetch(baseFetch(() => bodyOf([bytes(3)], 'hang')), 5000);
+    await (await cancelled.fetch('http://host.test/e', { signal: controller.signal })).body!.cancel();
+    expect(listeners()).toBe(0);
+  });
+
+  it('fails a request the policy refused with BlockedByPolicyError, and a dead host with its own TypeError', async () => {
+    const refusal = { blockedUrl: 'http://host.test/a', allowedHosts: ['https://huggingface.co'] };
+    const asked: string[] = [];
+    const policy: PolicyRefusals = {
+      refusalOf: (url) => {
+        asked.push(url);
+        return Promise.resolve(url === refusal.blockedUrl ? refusal : null);
+      },
+    };
+    const host = new HostFetch(() => Promise.reject(new TypeError('Failed to fetch')), 5000, policy);
+    const blocked = await host.fetch('http://host.test/a').catch((error: unknown) => error);
+    expect(blocked).toBeInstanceOf(BlockedByPolicyError);
+    expect(blocked).toMatchObject({ url: 'http://host.test/a', refusal });
+    expect(host.refusals.get('http://host.test/a')).toEqual(refusal);
+    await expect(host.fetch('http://host.test/b')).rejects.toThrow(new TypeError('Failed to fetch'));
+    expect(asked).toEqual(['http://host.test/a', 'http://host.test/b']);
   });
 });

@@ -1,17 +1,19 @@
 /**
  * The fetch transformers.js downloads model files with (through `env.fetch`, its documented
- * override; nothing in node_modules is patched). It adds what the browser's fetch lacks for large
- * downloads from a remote host:
+ * override; nothing in node_modules is patched), and the page asks a host for file sizes with. It
+ * adds what the browser's fetch lacks for large downloads from a remote host:
  *
  * - a stall timeout: no byte for STALL_TIMEOUT_MS (waiting for the headers, or mid-body) aborts
  *   the request and fails it with HostStalledError, instead of a spinner that never ends;
  * - a body that breaks off (the connection closes before Content-Length bytes came) fails with
  *   TruncatedDownloadError, which says how far it got;
+ * - a request the Content-Security-Policy refused (a mirror's CDN hop the build doesn't list)
+ *   fails with BlockedByPolicyError, not the bare TypeError a dead host gives too;
  * - a record of every answer that was not 2xx, by request URL, so a later error from
  *   transformers.js (which only keeps a status text) can be told apart: 401 from 404 from 500.
  */
 
-import { STALL_TIMEOUT_MS } from '../shared/stallTimeout';
+import { STALL_TIMEOUT_MS } from './stallTimeout';
 
 export class HostStalledError extends Error {
   constructor(
@@ -35,6 +37,34 @@ export class TruncatedDownloadError extends Error {
   ) {
     super(`The download broke off after ${received}${expected === null ? '' : ` of ${expected}`} bytes: ${url}`, { cause });
     this.name = 'TruncatedDownloadError';
+  }
+}
+
+/** A request the browser refused under the Content-Security-Policy, as its violation report says. */
+export interface PolicyRefusal {
+  /** The URL the report names: the request's own when the refused hop was a redirect (the browser doesn't say where to). */
+  blockedUrl: string;
+  /** The policy's connect-src hosts: the model hosts this build may use (ZSP_MODEL_HOSTS at build time). */
+  allowedHosts: readonly string[];
+}
+
+/**
+ * Where HostFetch asks whether a failed request was refused by the policy. The browser fails the
+ * fetch with the same bare TypeError as a dead host and reports the refusal apart, as a
+ * `securitypolicyviolation` event that can come after the rejection, so this may wait a little.
+ */
+export interface PolicyRefusals {
+  refusalOf(url: string, startedAt: number): Promise<PolicyRefusal | null>;
+}
+
+export class BlockedByPolicyError extends Error {
+  constructor(
+    readonly url: string,
+    readonly refusal: PolicyRefusal,
+    cause: unknown,
+  ) {
+    super(`The browser refused to connect for ${url} (Content-Security-Policy connect-src)`, { cause });
+    this.name = 'BlockedByPolicyError';
   }
 }
 
@@ -119,10 +149,13 @@ function declaredLength(response: Response): number | null {
 export class HostFetch {
   /** Answers that were not 2xx, by request URL (the URL transformers.js names in its errors). */
   readonly failures = new Map<string, FailedAnswer>();
+  /** Requests the Content-Security-Policy refused, by request URL. */
+  readonly refusals = new Map<string, PolicyRefusal>();
 
   constructor(
     private readonly base: (input: string, init?: RequestInit) => Promise<Response>,
     readonly stallTimeoutMs: number = STALL_TIMEOUT_MS,
+    private readonly policy: PolicyRefusals | null = null,
   ) {}
 
   /** `env.fetch`'s shape: transformers.js calls it with a URL string and a RequestInit. */
@@ -130,10 +163,14 @@ export class HostFetch {
     const url = input.toString();
     const controller = new AbortController();
     const outer = init.signal;
+    const relayAbort = () => controller.abort(outer?.reason);
     if (outer) {
       if (outer.aborted) controller.abort(outer.reason);
-      else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+      else outer.addEventListener('abort', relayAbort, { once: true });
     }
+    // A caller's signal outlives the request (one per model load, shared by every file): once the
+    // request is over, its listener must not stay behind, holding this request's controller.
+    const release = () => outer?.removeEventListener('abort', relayAbort);
     let stalled = false;
     const watchdog = new StallWatchdog(this.stallTimeoutMs, () => {
       stalled = true;
@@ -141,17 +178,31 @@ export class HostFetch {
     });
 
     watchdog.arm();
+    const startedAt = performance.now();
     let response: Response;
     try {
       response = await this.base(url, { ...init, signal: controller.signal });
     } catch (error) {
-      throw stalled ? new HostStalledError(url, this.stallTimeoutMs, null, null) : error;
+      release();
+      watchdog.disarm();
+      if (stalled) throw new HostStalledError(url, this.stallTimeoutMs, null, null);
+      if (error instanceof TypeError && !outer?.aborted && this.policy) {
+        const refusal = await this.policy.refusalOf(url, startedAt);
+        if (refusal) {
+          this.refusals.set(url, refusal);
+          throw new BlockedByPolicyError(url, refusal, error);
+        }
+      }
+      throw error;
     } finally {
       watchdog.disarm();
     }
     if (!response.ok) this.failures.set(url, { status: response.status, errorCode: response.headers.get('x-error-code') });
     // Error bodies are a few bytes of JSON; nothing to watch there.
-    if (!response.ok || !response.body) return response;
+    if (!response.ok || !response.body) {
+      release();
+      return response;
+    }
 
     watchdog.progress();
     const expected = declaredLength(response);
@@ -163,6 +214,7 @@ export class HostFetch {
         try {
           const { done, value } = await reader.read();
           if (done) {
+            release();
             stream.close();
             return;
           }
@@ -170,6 +222,7 @@ export class HostFetch {
           watchdog.progress();
           stream.enqueue(value);
         } catch (error) {
+          release();
           if (outer?.aborted) throw error;
           if (stalled) throw new HostStalledError(url, this.stallTimeoutMs, received, expected);
           // The browser ends a body that stops short of its Content-Length with a network error.
@@ -179,6 +232,7 @@ export class HostFetch {
         }
       },
       cancel: async (reason) => {
+        release();
         watchdog.disarm();
         await reader.cancel(reason);
       },
