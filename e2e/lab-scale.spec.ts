@@ -5,28 +5,16 @@
  * first script; only the tasks that start once the grid search is asked for count, up to the
  * moment its experiments are listed and saved with the workspace.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { test, expect } from './support/test';
 import { BATCH_TIMEOUT_MS } from './pages/playground-page';
 import { LabPage } from './pages/lab-page';
 import { ReviewPage } from './pages/review-page';
 import { StoragePage } from './pages/storage-page';
-import { rng, shapeImage, type Colour, type Shape } from './support/shapes';
+import { rng } from './support/shapes';
+import { TEN_CLASSES, writeDistinctShapeFolder } from './support/imageFolder';
 
-const CLASSES: ReadonlyArray<readonly [Colour, Shape]> = [
-  ['red', 'circle'],
-  ['blue', 'cross'],
-  ['green', 'triangle'],
-  ['yellow', 'square'],
-  ['purple', 'star'],
-  ['orange', 'circle'],
-  ['red', 'square'],
-  ['blue', 'circle'],
-  ['green', 'star'],
-  ['purple', 'cross'],
-];
+const CLASSES = TEN_CLASSES;
 const LABELS = CLASSES.map(([colour, shape]) => `${colour} ${shape}`);
 const IMAGES_PER_CLASS = 100;
 const ITEM_COUNT = CLASSES.length * IMAGES_PER_CLASS;
@@ -37,32 +25,6 @@ const LONG_TASK_LIMIT_MS = 100;
 const TEMPLATE_SET = 'imagenet80';
 /** Saving the workspace after the run (1,000 items and ~83 experiments). */
 const SAVE_TIMEOUT_MS = 60_000;
-
-/** 1,000 small, distinct pictures in ImageFolder layout (`root/<class>/<file>.png`). */
-function writeScaleFolder(root: string): void {
-  const random = rng(20_261_201);
-  for (const [colour, shape] of CLASSES) {
-    const label = `${colour} ${shape}`;
-    mkdirSync(join(root, label), { recursive: true });
-    for (let index = 0; index < IMAGES_PER_CLASS; index++) {
-      const name = `${colour}-${shape}-${String(index).padStart(3, '0')}.png`;
-      const image = shapeImage(name, {
-        colour,
-        shape,
-        width: IMAGE_SIDE_PX,
-        height: IMAGE_SIDE_PX,
-        size: 0.45 + random() * 0.4,
-        dx: (random() - 0.5) * 0.1,
-        dy: (random() - 0.5) * 0.1,
-        rotation: Math.round((random() - 0.5) * 30),
-        // A faint noise background keeps every file distinct (each is embedded once) and small.
-        background: { kind: 'noise', min: 240, max: 255 },
-        seed: Math.floor(random() * 1e9),
-      });
-      writeFileSync(join(root, label, name), image.buffer);
-    }
-  }
-}
 
 interface LongTaskRecord {
   tasks: Array<[start: number, duration: number]>;
@@ -105,7 +67,7 @@ test(`a grid search over ${ITEM_COUNT} items with truth runs no main-thread task
   const lab = new LabPage(page);
   const storage = new StoragePage(page);
   const root = testInfo.outputPath('scale-folder');
-  writeScaleFolder(root);
+  writeDistinctShapeFolder(root, { classes: CLASSES, imagesPerClass: IMAGES_PER_CLASS, sidePx: IMAGE_SIDE_PX, random: rng(20_261_201) });
 
   await page.addInitScript(installObservers);
   await playground.open({ backend: 'wasm', labels: LABELS });

@@ -9,14 +9,12 @@
  * (`?virtualize=0`), each in a fresh browser context. Nothing is asserted.
  */
 import { cpus, loadavg } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-import { build } from 'vite';
 import { chromium, type Browser } from 'playwright-core';
 import { ALL_LABELS, COLOUR_NAMES, SHAPES, shapeImage, type ShapeImage } from '../../e2e/support/shapes';
 import { seededRandom } from '../../src/lib/random';
 import { log } from './pageCalls';
 import { repoRoot } from './paths';
-import { previewBuild } from './server';
+import { builtApp, previewBuild } from './server';
 
 /** A long-animation-frame script field as text (they are strings or numbers; anything else is left out). */
 function shown(value: unknown): string {
@@ -239,17 +237,8 @@ async function runMode(browser: Browser, origin: string, images: ShapeImage[], m
   }
 }
 
-/** Builds the app into `bench/.scale-dist` unless `dist` names an existing build. */
-async function builtApp(dist: string | undefined): Promise<string> {
-  if (dist) return isAbsolute(dist) ? dist : join(repoRoot, dist);
-  const outDir = join(repoRoot, 'bench/.scale-dist');
-  log(`scale: building the app into ${outDir}`);
-  await build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  return outDir;
-}
-
 export async function benchScale(options: { dist?: string }): Promise<ScaleRun> {
-  const dist = await builtApp(options.dist);
+  const dist = await builtApp(repoRoot, options.dist, '.scale-dist', 'scale');
   const images = scaleImages();
   const { origin, close: closeServer } = await previewBuild(repoRoot, dist);
   log(`scale: serving ${dist} on ${origin}`);

@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { join, normalize, sep } from 'node:path';
-import { createServer, preview, type Plugin, type ViteDevServer } from 'vite';
+import { isAbsolute, join, normalize, sep } from 'node:path';
+import { build, createServer, preview, type Plugin, type ViteDevServer } from 'vite';
+import { log } from './pageCalls';
 
 /** URL prefix under which bench/.models/<name>/ is served, so transformers.js sees it as model id `bench/<name>`. */
 export const BENCH_MODELS_URL_PREFIX = '/models/bench/';
@@ -71,4 +72,13 @@ export async function previewBuild(repoRoot: string, dist: string): Promise<{ or
     origin: `http://127.0.0.1:${address.port}`,
     close: () => new Promise<void>((resolve) => server.httpServer.close(() => resolve())),
   };
+}
+
+/** Builds the app into `bench/<outDirName>` unless `dist` names an existing build (absolute, or relative to the repo). */
+export async function builtApp(repoRoot: string, dist: string | undefined, outDirName: string, benchName: string): Promise<string> {
+  if (dist) return isAbsolute(dist) ? dist : join(repoRoot, dist);
+  const outDir = join(repoRoot, 'bench', outDirName);
+  log(`${benchName}: building the app into ${outDir}`);
+  await build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  return outDir;
 }

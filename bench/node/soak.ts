@@ -25,12 +25,11 @@
  * after run 1 is the figure (the issue's bar: within 10%), read at once and again after SETTLE_MS of
  * leaving the page alone (at once, the app may still be finishing its last step).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-import { build } from 'vite';
+import { join } from 'node:path';
 import { chromium, expect, type CDPSession, type Page } from '@playwright/test';
-import { shapeImage, type Colour, type Shape } from '../../e2e/support/shapes';
+import { TEN_CLASSES, writeDistinctShapeFolder } from '../../e2e/support/imageFolder';
 import { PlaygroundPage } from '../../e2e/pages/playground-page';
 import { ReviewPage } from '../../e2e/pages/review-page';
 import { LabPage } from '../../e2e/pages/lab-page';
@@ -39,20 +38,9 @@ import { openSection } from '../../e2e/pages/sections';
 import { seededRandom } from '../../src/lib/random';
 import { log } from './pageCalls';
 import { repoRoot } from './paths';
-import { previewBuild } from './server';
+import { builtApp, previewBuild } from './server';
 
-const CLASSES: ReadonlyArray<readonly [Colour, Shape]> = [
-  ['red', 'circle'],
-  ['blue', 'cross'],
-  ['green', 'triangle'],
-  ['yellow', 'square'],
-  ['purple', 'star'],
-  ['orange', 'circle'],
-  ['red', 'square'],
-  ['blue', 'circle'],
-  ['green', 'star'],
-  ['purple', 'cross'],
-];
+const CLASSES = TEN_CLASSES;
 const LABELS = CLASSES.map(([colour, shape]) => `${colour} ${shape}`);
 /** Label edit 1 adds a label no folder has; edit 2 takes it out again (the truth classes are back for the lab). */
 const EXTRA_LABEL = 'yellow star';
@@ -172,35 +160,6 @@ function countObjectUrls(): void {
   };
 }
 
-/** 5,000 distinct small pictures in ImageFolder layout (`root/<class>/<file>.png`); returns their total size. */
-function writeSoakFolder(root: string, seed: number): number {
-  const random = seededRandom(seed);
-  let bytes = 0;
-  for (const [colour, shape] of CLASSES) {
-    const label = `${colour} ${shape}`;
-    mkdirSync(join(root, label), { recursive: true });
-    for (let index = 0; index < SOAK_IMAGES_PER_CLASS; index++) {
-      const name = `${colour}-${shape}-${String(index).padStart(4, '0')}.png`;
-      const image = shapeImage(name, {
-        colour,
-        shape,
-        width: IMAGE_SIDE_PX,
-        height: IMAGE_SIDE_PX,
-        size: 0.45 + random() * 0.4,
-        dx: (random() - 0.5) * 0.1,
-        dy: (random() - 0.5) * 0.1,
-        rotation: Math.round((random() - 0.5) * 30),
-        // A faint noise background keeps every file distinct (each is embedded once) and small.
-        background: { kind: 'noise', min: 240, max: 255 },
-        seed: Math.floor(random() * 1e9),
-      });
-      writeFileSync(join(root, label, name), image.buffer);
-      bytes += image.buffer.length;
-    }
-  }
-  return bytes;
-}
-
 /** Generated once per seed and kept (git-ignored): writing 10,000 PNGs takes a minute on a busy machine. */
 const SOAK_IMAGES_DIR = join(repoRoot, 'bench/.soak-images');
 
@@ -210,7 +169,7 @@ function soakFolder(seed: number): { folder: string; imageBytes: number } {
   const marker = `${folder}.complete.json`;
   if (existsSync(marker)) return { folder, imageBytes: (JSON.parse(readFileSync(marker, 'utf8')) as { bytes: number }).bytes };
   rmSync(folder, { recursive: true, force: true });
-  const imageBytes = writeSoakFolder(folder, seed);
+  const imageBytes = writeDistinctShapeFolder(folder, { classes: CLASSES, imagesPerClass: SOAK_IMAGES_PER_CLASS, sidePx: IMAGE_SIDE_PX, random: seededRandom(seed) });
   writeFileSync(marker, JSON.stringify({ bytes: imageBytes }));
   return { folder, imageBytes };
 }
@@ -589,21 +548,12 @@ async function oneRun(
   }
 }
 
-/** Builds the app into `bench/.soak-dist` unless `dist` names an existing build. */
-async function builtApp(dist: string | undefined): Promise<string> {
-  if (dist) return isAbsolute(dist) ? dist : join(repoRoot, dist);
-  const outDir = join(repoRoot, 'bench/.soak-dist');
-  log(`soak: building the app into ${outDir}`);
-  await build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  return outDir;
-}
-
 const ratioOf = (a: number, b: number): number => (b === 0 ? (a === 0 ? 1 : Infinity) : a / b);
 const sumWorkerHeaps = (workers: readonly WorkerMemory[]): number => workers.reduce((sum, worker) => sum + worker.afterGcUsedBytes, 0);
 
 export async function benchSoak(options: { dist?: string; quick: boolean }): Promise<SoakRun> {
   const soakStarted = performance.now();
-  const dist = await builtApp(options.dist);
+  const dist = await builtApp(repoRoot, options.dist, '.soak-dist', 'soak');
   const buildMs = performance.now() - soakStarted;
   const templateSet = options.quick ? QUICK_TEMPLATE_SET : TEMPLATE_SET;
   const generateStarted = performance.now();

@@ -3,6 +3,21 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rng, shapeImage, type Colour, type Shape } from './shapes';
 
+/** Ten colour + shape classes, for the large generated folders (the lab's scale test, the soak bench). */
+export const TEN_CLASSES: ReadonlyArray<readonly [Colour, Shape]> = [
+  ['red', 'circle'],
+  ['blue', 'cross'],
+  ['green', 'triangle'],
+  ['yellow', 'square'],
+  ['purple', 'star'],
+  ['orange', 'circle'],
+  ['red', 'square'],
+  ['blue', 'circle'],
+  ['green', 'star'],
+  ['purple', 'cross'],
+];
+
+
 export const CLASSES: ReadonlyArray<readonly [Colour, Shape]> = [
   ['red', 'circle'],
   ['blue', 'cross'],
@@ -49,4 +64,40 @@ export function writeImageFolder(root: string): Map<string, string> {
     }
   }
   return truthByName;
+}
+
+/**
+ * `imagesPerClass` small, distinct pictures per class in ImageFolder layout (`root/<class>/<file>.png`),
+ * drawn from `random`; returns their total size in bytes.
+ */
+export function writeDistinctShapeFolder(
+  root: string,
+  options: { classes: ReadonlyArray<readonly [Colour, Shape]>; imagesPerClass: number; sidePx: number; random: () => number },
+): number {
+  const { classes, imagesPerClass, sidePx, random } = options;
+  const digits = String(imagesPerClass).length;
+  let bytes = 0;
+  for (const [colour, shape] of classes) {
+    const label = `${colour} ${shape}`;
+    mkdirSync(join(root, label), { recursive: true });
+    for (let index = 0; index < imagesPerClass; index++) {
+      const name = `${colour}-${shape}-${String(index).padStart(digits, '0')}.png`;
+      const image = shapeImage(name, {
+        colour,
+        shape,
+        width: sidePx,
+        height: sidePx,
+        size: 0.45 + random() * 0.4,
+        dx: (random() - 0.5) * 0.1,
+        dy: (random() - 0.5) * 0.1,
+        rotation: Math.round((random() - 0.5) * 30),
+        // A faint noise background keeps every file distinct (each is embedded once) and small.
+        background: { kind: 'noise', min: 240, max: 255 },
+        seed: Math.floor(random() * 1e9),
+      });
+      writeFileSync(join(root, label, name), image.buffer);
+      bytes += image.buffer.length;
+    }
+  }
+  return bytes;
 }
