@@ -7,8 +7,6 @@
  *
  * Each test runs in a fresh browser context, so persistence is checked by reloading one page.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from './support/test';
 import { BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
@@ -16,6 +14,7 @@ import { ReviewPage } from './pages/review-page';
 import { StoragePage } from './pages/storage-page';
 import type { PlaygroundPage } from './pages/playground-page';
 import { WORD_FILES, fixture } from './support/audio-fixtures';
+import { writeLabelledImages } from './support/imageFolder';
 import { shapeImage, type Colour, type Shape, type ShapeImage } from './support/shapes';
 
 const LABELS = ['red circle', 'blue square', 'green triangle', 'yellow star', 'purple cross'] as const;
@@ -54,11 +53,7 @@ test('a reload restores items, predictions, decisions, truth and order, and runs
   // An ImageFolder layout, so the items carry paths and ground truth.
   const images = [RED_CIRCLE, BLUE_SQUARE, GREEN_TRIANGLE, YELLOW_STAR];
   const root = testInfo.outputPath('dataset');
-  for (const image of images) {
-    const file = join(root, image.label, image.name);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, image.buffer);
-  }
+  writeLabelledImages(root, images);
   await page.getByTestId('folder-input').setInputFiles(root);
   await playground.waitForSettled(images.map((image) => image.name));
   expect(await statNumber(page, 'data-vision-runs'), 'the images were embedded once').toBeGreaterThan(0);

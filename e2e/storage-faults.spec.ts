@@ -9,7 +9,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Page, Route } from '@playwright/test';
 import { test, expect } from './support/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium';
@@ -17,6 +17,7 @@ import { FaultsPage } from './pages/faults-page';
 import { PlaygroundPage } from './pages/playground-page';
 import { ReviewPage } from './pages/review-page';
 import { StoragePage, WORKSPACE_DB_NAME } from './pages/storage-page';
+import { writeLabelledImages } from './support/imageFolder';
 import { COLOUR_NAMES, SHAPES, shapeImage, type ShapeImage } from './support/shapes';
 
 const LABELS = COLOUR_NAMES.flatMap((colour) => SHAPES.map((shape) => `${colour} ${shape}`));
@@ -147,11 +148,7 @@ test('out of space mid-import: as much as fits is stored and said, the rest stay
 
   const images = pictures(16, { size: 96, prefix: 'import' });
   const root = testInfo.outputPath('folder');
-  for (const image of images) {
-    const file = join(root, image.label, image.name);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, image.buffer);
-  }
+  writeLabelledImages(root, images);
   await page.getByTestId('folder-input').setInputFiles(root);
   await playground.waitForSettled(images.map((image) => image.name));
 

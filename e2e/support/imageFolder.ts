@@ -1,22 +1,7 @@
 /** A generated dataset of shape images in ImageFolder layout (`<root>/shapes/<class>/<file>.png`). */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { rng, shapeImage, type Colour, type Shape } from './shapes';
-
-/** Ten colour + shape classes, for the large generated folders (the lab's scale test, the soak bench). */
-export const TEN_CLASSES: ReadonlyArray<readonly [Colour, Shape]> = [
-  ['red', 'circle'],
-  ['blue', 'cross'],
-  ['green', 'triangle'],
-  ['yellow', 'square'],
-  ['purple', 'star'],
-  ['orange', 'circle'],
-  ['red', 'square'],
-  ['blue', 'circle'],
-  ['green', 'star'],
-  ['purple', 'cross'],
-];
-
 
 export const CLASSES: ReadonlyArray<readonly [Colour, Shape]> = [
   ['red', 'circle'],
@@ -27,6 +12,14 @@ export const CLASSES: ReadonlyArray<readonly [Colour, Shape]> = [
   ['orange', 'circle'],
 ];
 export const IMAGES_PER_CLASS = 10;
+/** Ten colour + shape classes, for the large generated folders (the lab's scale test, the soak bench): the six above and four more. */
+export const TEN_CLASSES: ReadonlyArray<readonly [Colour, Shape]> = [
+  ...CLASSES,
+  ['red', 'square'],
+  ['blue', 'circle'],
+  ['green', 'star'],
+  ['purple', 'cross'],
+];
 /** Labels with no folder of their own: some mislabelled pictures show these. */
 export const DISTRACTORS = ['red square', 'blue circle'];
 
@@ -100,4 +93,13 @@ export function writeDistinctShapeFolder(
     }
   }
   return bytes;
+}
+
+/** Writes pictures as an ImageFolder (`root/<label>/<name>`), the layout a folder pick turns into items with truth. */
+export function writeLabelledImages(root: string, images: ReadonlyArray<{ label: string; name: string; buffer: Uint8Array }>): void {
+  for (const image of images) {
+    const file = join(root, image.label, image.name);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, image.buffer);
+  }
 }
