@@ -54,6 +54,8 @@ const linkWorkspaceSettings: Partial<WorkspaceSettings> = {
   ...(urlState.calibration ? { calibration: urlState.calibration } : {}),
   ...(urlState.aggregation ? { aggregation: urlState.aggregation } : {}),
 };
+// Live mode waits for its panel (and the permission prompt); the link's labels are applied first, below.
+if (urlState.live) store.getState().requestLive(urlState.live);
 store.getState().applySettings({
   task,
   ...linkWorkspaceSettings,

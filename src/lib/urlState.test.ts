@@ -64,3 +64,25 @@ describe('parseUrlState', () => {
     expect(state.rejected).toHaveLength(3);
   });
 });
+
+describe('live links', () => {
+  it('?live=camera opens the image task live, ?live=microphone the audio task', () => {
+    expect(parseUrlState('?live=camera')).toMatchObject({ live: 'camera', task: 'image', rejected: [] });
+    expect(parseUrlState('?live=microphone&labels=yes,no')).toMatchObject({ live: 'microphone', task: 'audio', labels: ['yes', 'no'] });
+  });
+
+  it('rejects an unknown source, and a source that contradicts the task', () => {
+    const unknown = parseUrlState('?live=screen');
+    expect(unknown.live).toBeUndefined();
+    expect(unknown.rejected).toEqual(['live: must be one of camera, microphone']);
+    const contradiction = parseUrlState('?task=image&live=microphone');
+    expect(contradiction.live).toBeUndefined();
+    expect(contradiction.task).toBe('image');
+    expect(contradiction.rejected[0]).toMatch(/^live: microphone belongs to the audio task/);
+  });
+
+  it('buildShareQuery carries live mode, and parseUrlState reads it back', () => {
+    const query = buildShareQuery({ task: 'audio', model: 'builtin/whisper-words', labels: ['yes'], template: '{}', live: 'microphone' });
+    expect(parseUrlState(query)).toMatchObject({ live: 'microphone', task: 'audio', labels: ['yes'] });
+  });
+});

@@ -2,6 +2,15 @@ import { CALIBRATIONS, TOKEN_AGGREGATIONS, type Calibration, type TokenAggregati
 import { MAX_LABELS, MAX_LABEL_CHARS } from './labels';
 import { TASKS, type Task } from './tasks';
 
+/** What live mode classifies: the camera's frames (image task) or the microphone's windows (audio task). */
+export type LiveSource = 'camera' | 'microphone';
+export const LIVE_SOURCES: readonly LiveSource[] = ['camera', 'microphone'];
+
+/** The task a live source belongs to. */
+export function taskOfLiveSource(source: LiveSource): Task {
+  return source === 'camera' ? 'image' : 'audio';
+}
+
 
 function oneOf<T extends string>(values: readonly T[], value: string): value is T {
   return (values as readonly string[]).includes(value);
@@ -29,6 +38,8 @@ export interface UrlState {
   hubHost?: string;
   calibration?: Calibration;
   aggregation?: TokenAggregation;
+  /** Open straight into live mode (after the browser's permission prompt); implies its task. */
+  live?: LiveSource;
   debug: boolean;
   /** Parameters that were present but rejected, with the reason, to show the user. */
   rejected: string[];
@@ -59,6 +70,18 @@ export function parseUrlState(search: string): UrlState {
   if (task !== null) {
     if (oneOf(TASKS, task)) state.task = task;
     else state.rejected.push('task: must be image or audio');
+  }
+
+  const live = params.get('live');
+  if (live !== null) {
+    if (oneOf(LIVE_SOURCES, live)) {
+      const liveTask = taskOfLiveSource(live);
+      if (state.task && state.task !== liveTask) state.rejected.push(`live: ${live} belongs to the ${liveTask} task, not ${state.task}`);
+      else {
+        state.live = live;
+        state.task = liveTask;
+      }
+    } else state.rejected.push(`live: must be one of ${LIVE_SOURCES.join(', ')}`);
   }
 
   const calibration = params.get('calibration');
@@ -118,6 +141,7 @@ export interface ShareableState {
   template: string;
   calibration?: Calibration;
   aggregation?: TokenAggregation;
+  live?: LiveSource;
 }
 
 /** The query string that reopens the app in this state (labels joined by commas, as `parseUrlState` reads them). */
@@ -129,5 +153,6 @@ export function buildShareQuery(state: ShareableState): string {
   params.set('template', state.template);
   if (state.calibration) params.set('calibration', state.calibration);
   if (state.aggregation) params.set('score', state.aggregation);
+  if (state.live) params.set('live', state.live);
   return `?${params.toString()}`;
 }

@@ -3,12 +3,13 @@ import { createJSONStorage, persist, type StateStorage } from 'zustand/middlewar
 import { createAudioItemsSlice, type AudioItemsSlice } from './audioItemsSlice';
 import { createItemsSlice, type ItemsSlice } from './itemsSlice';
 import { createLabSlice, type LabSlice } from './labSlice';
+import { createLiveSlice, type LiveSlice } from './liveSlice';
 import { createModelSlice, type ModelSlice } from './modelSlice';
 import { createReviewSlice, type ReviewSlice } from './reviewSlice';
 import { DEFAULT_SETTINGS, createSettingsSlice, settingsOf, storedSettings, type SettingsSlice } from './settingsSlice';
 import { createWorkspaceSlice, type WorkspaceSlice } from './workspaceSlice';
 
-export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice & ReviewSlice & WorkspaceSlice & LabSlice;
+export type AppState = SettingsSlice & ModelSlice & ItemsSlice & AudioItemsSlice & ReviewSlice & WorkspaceSlice & LabSlice & LiveSlice;
 
 export const SETTINGS_STORAGE_KEY = 'zero-shot-playground/settings';
 /**
@@ -47,6 +48,7 @@ const createAppState: StateCreator<AppState> = (...args) => ({
   ...createReviewSlice(...args),
   ...createWorkspaceSlice(...args),
   ...createLabSlice(...args),
+  ...createLiveSlice(...args),
 });
 
 /** A store of the app's state without the middleware (no localStorage): one per test, nothing shared. */
