@@ -78,7 +78,7 @@ export class LatestWinsScheduler<T> {
     try {
       run = this.options.run(item);
     } catch (error) {
-      run = Promise.reject(error);
+      run = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     const settled = run.then(
       () => {
