@@ -100,8 +100,6 @@ export interface AudioWorkerStats {
   encoderCacheSize: number;
   /** Rate changes the prepared clips went through: the browser decoder's (as the main thread reports it) plus the worker's. */
   resamplings: number;
-  /** Live microphone windows scored (each encoded once, then forgotten). */
-  liveWindowsScored: number;
 }
 
 export const EMPTY_AUDIO_STATS: AudioWorkerStats = {
@@ -115,5 +113,4 @@ export const EMPTY_AUDIO_STATS: AudioWorkerStats = {
   transcripts: 0,
   encoderCacheSize: 0,
   resamplings: 0,
-  liveWindowsScored: 0,
 };

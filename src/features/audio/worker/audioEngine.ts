@@ -222,7 +222,6 @@ export class AudioEngine implements AudioLabEngine {
           headProbs = Float32Array.from(headProbabilities(head, { data: embedding, count: 1, dim: embedding.length }, [0], raw));
       }
       const transcript = request.transcribe && scorer.transcriber ? await scorer.transcriber.transcribe(result.encoded, isCancelled) : null;
-      this.stats.liveWindowsScored++;
       return { scores: raw, headProbabilities: headProbs, transcript, missingHeadId, inferenceMs: performance.now() - started };
     } finally {
       // Whisper keeps a prompt state per window it scored: this window's goes now.
