@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, PlaywrightWorkerArgs } from '@playwright/test';
 import { test, expect } from './support/test';
 import { BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
-import { LiveMicrophonePage, type LiveWindowRow } from './pages/live-microphone-page';
+import { LiveMicrophonePage, installMediaProbe, type LiveWindowRow } from './pages/live-microphone-page';
 import { AUDIO_FIXTURES_DIR } from './support/audio-fixtures';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, fakeMicrophoneArgs } from './support/chromium';
 import { HubServer, REPO_ROOT } from './support/hub-server';
@@ -23,6 +23,7 @@ async function launch(playwright: PlaywrightWorkerArgs['playwright'], extraArgs:
   const browser = await playwright.chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
   // Guarded like every context (e2e/support/test.ts).
   const context = await browser.newContext({ baseURL });
+  await installMediaProbe(context);
   return { browser, live: new LiveMicrophonePage(await context.newPage()) };
 }
 
@@ -77,11 +78,13 @@ test('Whisper live: the timeline shows "up", "left", "go" in order with silent w
     await live.expectItemState(name, 'done');
     await live.waitForPredictionLabels(name, WHISPER_WORDS);
 
-    // Stop: the view goes, the debug API says not live, and the store no longer has it live.
+    // Stop: the view goes and the debug API says not live; the browser says every track ended
+    // (its microphone indicator goes off) and the AudioContext is closed.
     await live.stopButton.click();
     await expect(live.view).toHaveCount(0);
     await expect(live.counters()).resolves.toBeNull();
     await expect(live.startButton).toBeEnabled();
+    await expect.poll(() => live.mediaProbe()).toEqual({ trackStates: ['ended'], contextStates: ['closed'] });
   } finally {
     await browser.close();
   }
@@ -113,7 +116,7 @@ test('a machine with no microphone is explained by live mode', async ({ playwrig
   }
 });
 
-test('CLAP live: windows of the fake microphone get scored (tiny CLAP through the Hub mimic)', async ({ playwright, baseURL }) => {
+test('CLAP live: windows get scored; a hidden tab pauses; an unplugged microphone is explained and everything stops (tiny CLAP through the Hub mimic)', async ({ playwright, baseURL }) => {
   const hub = await HubServer.start({ 'test-org/clap-tiny': join(REPO_ROOT, 'e2e', 'fixtures', 'models', 'clap-tiny') });
   // The looping "up" file: sound every ~2 s.
   const { browser, live } = await launch(playwright, fakeMicrophoneArgs(join(AUDIO_FIXTURES_DIR, 'mic-up.wav')), baseURL);
@@ -130,8 +133,22 @@ test('CLAP live: windows of the fake microphone get scored (tiny CLAP through th
       expect(row.score).toBeGreaterThan(1 / labels.length - 1e-6);
       expect(row.transcript, 'CLAP does not transcribe').toBeNull();
     }
-    await live.stopButton.click();
+
+    // Hidden: capture and inference pause (the browser suspends the AudioContext); visible again: windows flow again.
+    await live.setHidden(true);
+    await expect(live.view).toHaveAttribute('data-state', 'paused');
+    await expect.poll(async () => (await live.mediaProbe()).contextStates).toEqual(['suspended']);
+    const paused = (await live.counters())!;
+    await live.setHidden(false);
+    await expect(live.view).toHaveAttribute('data-state', 'live');
+    await expect.poll(async () => (await live.counters())?.windowsScored ?? 0, { timeout: 60_000 }).toBeGreaterThan(paused.windowsScored);
+
+    // The device goes away mid-stream: a clear message, live mode stops, the microphone is released.
+    await live.unplugMicrophone();
+    await expect(live.error).toContainText('disconnected');
     await expect(live.view).toHaveCount(0);
+    await expect.poll(() => live.mediaProbe()).toEqual({ trackStates: ['ended'], contextStates: ['closed'] });
+    await expect(live.modelStatus).toHaveAttribute('data-state', 'ready');
   } finally {
     await browser.close();
     await hub.stop();

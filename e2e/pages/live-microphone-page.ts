@@ -3,7 +3,7 @@
  * settings, the live view (backend, top label, windows per second, latency) and the timeline of
  * windows, plus `window.zspDebug.liveMicrophone()` (?debug=1).
  */
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { AudioPage } from './audio-page';
 
 export interface LiveWindowRow {
@@ -24,6 +24,39 @@ export interface LiveMicrophoneCounters {
   capturedSeconds: number;
   latenciesMs: number[];
 }
+
+/** What the browser itself says about the streams and audio contexts the page made (see installMediaProbe). */
+export interface MediaProbe {
+  trackStates: MediaStreamTrackState[];
+  contextStates: AudioContextState[];
+}
+
+/**
+ * Before any page script: records every stream getUserMedia returns and every AudioContext made,
+ * so a test can read the browser's own state of them (track `readyState`, context `state`) rather
+ * than the app's, and fire the `ended` event a track gets when its device goes away.
+ */
+export async function installMediaProbe(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const probe = { streams: [] as MediaStream[], contexts: [] as AudioContext[] };
+    Object.defineProperty(window, '__mediaProbe', { value: probe });
+    const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await getUserMedia(constraints);
+      probe.streams.push(stream);
+      return stream;
+    };
+    const Original = window.AudioContext;
+    window.AudioContext = class extends Original {
+      constructor(options?: AudioContextOptions) {
+        super(options);
+        probe.contexts.push(this);
+      }
+    };
+  });
+}
+
+type ProbeWindow = Window & { __mediaProbe: { streams: MediaStream[]; contexts: AudioContext[] } };
 
 export class LiveMicrophonePage extends AudioPage {
   readonly startButton: Locator;
@@ -84,6 +117,29 @@ export class LiveMicrophonePage extends AudioPage {
       if (!api) throw new Error('window.zspDebug is missing (is ?debug=1 set?)');
       return api.liveMicrophone();
     });
+  }
+
+  async mediaProbe(): Promise<MediaProbe> {
+    return this.page.evaluate(() => {
+      const probe = (window as unknown as ProbeWindow).__mediaProbe;
+      return { trackStates: probe.streams.flatMap((stream) => stream.getTracks().map((track) => track.readyState)), contextStates: probe.contexts.map((context) => context.state) };
+    });
+  }
+
+  /** Fires the `ended` event the browser sends a track when its device goes away (unplugged). */
+  async unplugMicrophone(): Promise<void> {
+    await this.page.evaluate(() => {
+      for (const stream of (window as unknown as ProbeWindow).__mediaProbe.streams) for (const track of stream.getTracks()) track.dispatchEvent(new Event('ended'));
+    });
+  }
+
+  /** Makes the page report itself hidden (or visible again) and fires `visibilitychange`, as minimising the window does. */
+  async setHidden(hidden: boolean): Promise<void> {
+    await this.page.evaluate((value) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => value });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (value ? 'hidden' : 'visible') });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
   }
 
   /** Waits until `seconds` of sound have been heard and every window offered has been scored or dropped. */

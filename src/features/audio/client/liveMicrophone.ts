@@ -1,6 +1,4 @@
 import type { StoreApi } from 'zustand';
-import { calibratedProbabilities, type Calibration } from '../../../lib/audioScoring';
-import { blendProbabilities } from '../../../lib/fewShot';
 import { LatestWinsScheduler } from '../../../lib/liveScheduler';
 import { LatencyWindow, RateMeter, ScoreSmoother, topIndex } from '../../../lib/liveSmoothing';
 import {
@@ -19,6 +17,7 @@ import type { AppState } from '../../../store';
 import { currentAudioQuery } from './audioController';
 import type { AudioBridge } from './audioBridge';
 import workletUrl from './liveCapture.worklet.ts?worker&url';
+import { liveCalibration, liveWindowProbabilities } from './liveWindowScores';
 
 /** "Capture" keeps this much of the latest sound as a clip. */
 export const LIVE_CAPTURE_SECONDS = 5;
@@ -371,10 +370,8 @@ export class LiveMicrophone {
       transcribe: query.family === 'whisper' && this.view.settings.transcribe,
     });
     if (window.session !== this.session || !this.isRunning) return;
-    const [zeroShot] = calibratedProbabilities([reply.scores], zero ? 'zero-input' : 'none', zero);
-    let probabilities: ArrayLike<number> = zeroShot ?? [];
     const { head } = query;
-    if (head && reply.headProbabilities && head.zeroShotWeight < 1) probabilities = blendProbabilities(reply.headProbabilities, probabilities, head.zeroShotWeight);
+    const probabilities = liveWindowProbabilities(reply.scores, calibration, zero, head ? { probabilities: reply.headProbabilities, zeroShotWeight: head.zeroShotWeight } : null);
     const own = topIndex(probabilities);
     const smoothed = this.smoother.update(query.key, probabilities, this.view.settings.smoothing);
     const best = topIndex(smoothed);
@@ -421,9 +418,4 @@ export class LiveMicrophone {
     this.view = { ...this.view, ...patch };
     for (const listener of this.listeners) listener();
   }
-}
-
-/** Prior matching needs a batch of clips to estimate the label prior, so live windows fall back to no calibration under it. */
-export function liveCalibration(calibration: Calibration): 'none' | 'zero-input' {
-  return calibration === 'zero-input' ? 'zero-input' : 'none';
 }
