@@ -53,7 +53,7 @@ test('Whisper live: the timeline shows "up", "left", "go" in order with silent w
     expect(indexes.every((index) => index >= 0), `each word heard: ${JSON.stringify(rows)}`).toBe(true);
     expect(indexes, 'words in the order spoken').toEqual([...indexes].sort((a, b) => a - b));
     for (let k = 1; k < indexes.length; k++) {
-      const between = rows.slice(indexes[k - 1]! + 1, indexes[k]!);
+      const between = rows.slice(indexes[k - 1]! + 1, indexes[k]);
       expect(between.some((row) => row.silent), `a silent window between ${SPOKEN[k - 1]} and ${SPOKEN[k]}`).toBe(true);
     }
     // Silent windows carry no score and were never sent; start times increase by the 0.75 s hop within a run.
