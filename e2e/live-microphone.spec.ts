@@ -11,6 +11,7 @@ import type { Browser, PlaywrightWorkerArgs } from '@playwright/test';
 import { test, expect } from './support/test';
 import { BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
 import { LiveMicrophonePage, installMediaProbe, type LiveWindowRow } from './pages/live-microphone-page';
+import { ShellPage } from './pages/shell-page';
 import { AUDIO_FIXTURES_DIR } from './support/audio-fixtures';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, fakeMicrophoneArgs } from './support/chromium';
 import { HubServer, REPO_ROOT } from './support/hub-server';
@@ -35,8 +36,12 @@ function firstIndexOf(rows: readonly LiveWindowRow[], word: string): number {
 test('Whisper live: the timeline shows "up", "left", "go" in order with silent windows between; a capture is scored like a clip', async ({ playwright, baseURL }) => {
   const { browser, live } = await launch(playwright, fakeMicrophoneArgs(`${join(AUDIO_FIXTURES_DIR, 'live-words.wav')}%noloop`), baseURL);
   try {
+    // The capture worklet is a built module loaded with audioWorklet.addModule: the app's policy must allow it.
+    const shell = new ShellPage(live.page);
+    await shell.recordViolations();
     await live.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm', debug: true, labels: WHISPER_WORDS });
     await live.expectModelReady({ backend: 'wasm' });
+    expect(await live.page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toContain("script-src 'self'");
     await expect(live.counters()).resolves.toBeNull();
     await live.listen({ windowSeconds: 1.5, overlap: 0.5 });
     await expect(live.view).toHaveAttribute('data-backend', 'wasm');
@@ -51,7 +56,7 @@ test('Whisper live: the timeline shows "up", "left", "go" in order with silent w
     test.info().annotations.push({ type: 'timeline', description: JSON.stringify(rows) }, { type: 'counters', description: JSON.stringify({ ...counters, latenciesMs: counters.latenciesMs.length }) });
     const indexes = SPOKEN.map((word) => firstIndexOf(rows, word));
     expect(indexes.every((index) => index >= 0), `each word heard: ${JSON.stringify(rows)}`).toBe(true);
-    expect(indexes, 'words in the order spoken').toEqual([...indexes].sort((a, b) => a - b));
+    expect(indexes, `words in the order spoken: ${JSON.stringify(rows)}`).toEqual([...indexes].sort((a, b) => a - b));
     for (let k = 1; k < indexes.length; k++) {
       const between = rows.slice(indexes[k - 1]! + 1, indexes[k]);
       expect(between.some((row) => row.silent), `a silent window between ${SPOKEN[k - 1]} and ${SPOKEN[k]}`).toBe(true);
@@ -62,7 +67,7 @@ test('Whisper live: the timeline shows "up", "left", "go" in order with silent w
     expect(counters.windowsScored).toBeGreaterThanOrEqual(SPOKEN.length);
     expect(rows.map((r) => r.startMs)).toEqual([...rows.map((r) => r.startMs)].sort((a, b) => a - b));
     // Whisper's transcript of a word's window.
-    expect(rows.filter((r) => !r.silent).every((r) => r.transcript !== null)).toBe(true);
+    expect(rows.filter((r) => !r.silent).every((r) => r.transcript !== null), `every scored window transcribed: ${JSON.stringify(rows)}`).toBe(true);
     // The smoothed top (smoothing off by default: the latest scored window's label) and the meters.
     await expect(live.top).toHaveAttribute('data-label', /.+/);
     expect(Number(await live.latency.getAttribute('data-latency-ms'))).toBeGreaterThan(0);
@@ -85,6 +90,7 @@ test('Whisper live: the timeline shows "up", "left", "go" in order with silent w
     await expect(live.counters()).resolves.toBeNull();
     await expect(live.startButton).toBeEnabled();
     await expect.poll(() => live.mediaProbe()).toEqual({ trackStates: ['ended'], contextStates: ['closed'] });
+    expect(shell.violations(), 'no policy violation while listening').toEqual([]);
   } finally {
     await browser.close();
   }
@@ -116,15 +122,17 @@ test('a machine with no microphone is explained by live mode', async ({ playwrig
   }
 });
 
-test('CLAP live: windows get scored; a hidden tab pauses; an unplugged microphone is explained and everything stops (tiny CLAP through the Hub mimic)', async ({ playwright, baseURL }) => {
+test('CLAP live from a ?live=microphone link: windows get scored; a hidden tab pauses; an unplugged microphone is explained and everything stops (tiny CLAP through the Hub mimic)', async ({ playwright, baseURL }) => {
   const hub = await HubServer.start({ 'test-org/clap-tiny': join(REPO_ROOT, 'e2e', 'fixtures', 'models', 'clap-tiny') });
   // The looping "up" file: sound every ~2 s.
   const { browser, live } = await launch(playwright, fakeMicrophoneArgs(join(AUDIO_FIXTURES_DIR, 'mic-up.wav')), baseURL);
   try {
     const labels = ['dog barking', 'rain', 'speech'];
-    await live.open({ model: 'test-org/clap-tiny', hub: hub.url, backend: 'wasm', debug: true, labels });
+    await live.openLive({ model: 'test-org/clap-tiny', hub: hub.url, backend: 'wasm', debug: true, labels });
     await live.expectModelReady({ backend: 'wasm', model: 'test-org/clap-tiny' });
-    await live.listen({ windowSeconds: 1, overlap: 0 });
+    // Nobody pressed Listen: the link started it (after the permission prompt, granted by the fake UI).
+    await expect(live.view).toBeVisible();
+    await expect(live.view).toHaveAttribute('data-backend', 'wasm');
     await expect.poll(async () => (await live.counters())?.windowsScored ?? 0, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
     const scored = (await live.timelineRows()).filter((row) => !row.silent);
     expect(scored.length).toBeGreaterThanOrEqual(2);

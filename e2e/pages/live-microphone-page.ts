@@ -88,6 +88,12 @@ export class LiveMicrophonePage extends AudioPage {
     this.overlap = page.getByTestId('live-overlap');
   }
 
+  /** Opens the audio view with `?live=microphone`: live mode starts by itself once the model is ready. */
+  async openLive(options: Parameters<AudioPage['open']>[0] = {}): Promise<void> {
+    const query = AudioPage.query({ task: 'audio', ...options });
+    await this.page.goto(`${query}${query.includes('?') ? '&' : '?'}live=microphone`);
+  }
+
   async listen(options: { windowSeconds?: number; overlap?: number } = {}): Promise<void> {
     if (options.windowSeconds !== undefined) await this.windowSeconds.fill(String(options.windowSeconds));
     if (options.overlap !== undefined) await this.overlap.selectOption(String(options.overlap));
@@ -147,10 +153,14 @@ export class LiveMicrophonePage extends AudioPage {
     await expect
       .poll(
         async () => {
+          // A window that failed is never scored: the app's message says why, and the wait ends there.
+          if ((await this.error.count()) > 0) return `live-error: ${await this.error.innerText()}`;
           const counters = await this.counters();
-          return counters !== null && counters.capturedSeconds >= seconds && counters.windowsScored + counters.windowsDropped === counters.windowsOffered;
+          const done = counters !== null && counters.capturedSeconds >= seconds && counters.windowsScored + counters.windowsDropped === counters.windowsOffered;
+          // Not done: the counters, so that a timeout shows where it stood.
+          return done || JSON.stringify(counters && { ...counters, latenciesMs: counters.latenciesMs.length });
         },
-        { timeout },
+        { timeout, message: `heard ${seconds} s with every window scored or dropped` },
       )
       .toBe(true);
     return (await this.counters())!;

@@ -69,6 +69,8 @@ export interface LiveMicrophoneView {
   /** Calibration in effect for live windows ('prior' is not: it needs a whole batch). */
   calibration: 'none' | 'zero-input';
   captures: number;
+  /** The browser's autoplay policy holds the AudioContext until the page gets a click (a link opened live mode). */
+  waitingForClick: boolean;
 }
 
 /** What `window.zspDebug.liveMicrophone()` returns while live (see the live-mode contract). */
@@ -121,6 +123,7 @@ export class LiveMicrophone {
     backend: null,
     calibration: 'none',
     captures: 0,
+    waitingForClick: false,
   };
   private readonly listeners = new Set<() => void>();
   private stream: MediaStream | null = null;
@@ -215,7 +218,10 @@ export class LiveMicrophone {
       context.createMediaStreamSource(stream).connect(node);
       node.port.onmessage = (event: MessageEvent<Float32Array>) => this.onChunk(event.data);
       this.node = node;
-      await context.resume();
+      // Not awaited: without a user gesture (a `?live=microphone` link) the browser keeps the context
+      // suspended until the page is clicked, and the promise waits that long. The view says so instead.
+      context.onstatechange = () => this.update({ waitingForClick: this.view.state === 'live' && context.state === 'suspended' });
+      void context.resume().catch(() => undefined);
     } catch (error) {
       this.stop();
       this.update({ error: `The microphone could not be read: ${error instanceof Error ? error.message : String(error)}` });
@@ -237,7 +243,15 @@ export class LiveMicrophone {
     this.meterTimer = setInterval(() => this.onMeterTick(), 1000 / LEVEL_UPDATES_PER_SECOND);
     document.addEventListener('visibilitychange', this.onVisibility);
     const status = this.store.getState().models.audio.status;
-    this.update({ state: 'live', windows: [], top: null, fps: 0, latencyMs: null, backend: status.state === 'ready' ? status.info.backend : null });
+    this.update({
+      state: 'live',
+      windows: [],
+      top: null,
+      fps: 0,
+      latencyMs: null,
+      backend: status.state === 'ready' ? status.info.backend : null,
+      waitingForClick: context.state === 'suspended',
+    });
     this.store.getState().setLiveActive('microphone');
     if (document.hidden) this.pause();
   }
@@ -249,6 +263,7 @@ export class LiveMicrophone {
     this.scheduler.clear();
     if (this.meterTimer !== null) clearInterval(this.meterTimer);
     this.meterTimer = null;
+    if (this.context) this.context.onstatechange = null;
     if (this.node) {
       this.node.port.onmessage = null;
       this.node.disconnect();
@@ -265,7 +280,12 @@ export class LiveMicrophone {
     this.ring?.clear();
     this.ring = null;
     if (this.store.getState().liveActive === 'microphone') this.store.getState().setLiveActive(null);
-    this.update({ state: 'idle', level: 0, fps: 0 });
+    this.update({ state: 'idle', level: 0, fps: 0, waitingForClick: false });
+  }
+
+  /** A click's user gesture lets the browser start the AudioContext it held (see waitingForClick). */
+  startSound(): void {
+    void this.context?.resume().catch(() => undefined);
   }
 
   /** The last LIVE_CAPTURE_SECONDS of sound as a WAV clip in the workspace; false when there is nothing yet. */
@@ -300,8 +320,8 @@ export class LiveMicrophone {
   private pause(): void {
     if (this.view.state !== 'live') return;
     this.scheduler.clear();
+    this.update({ state: 'paused', waitingForClick: false });
     void this.context?.suspend();
-    this.update({ state: 'paused' });
   }
 
   private resume(): void {

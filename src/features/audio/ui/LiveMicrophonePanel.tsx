@@ -126,6 +126,14 @@ export function LiveMicrophonePanel() {
           {view.error}
         </p>
       )}
+      {running && view.waitingForClick && (
+        <p role="status" data-testid="live-waiting-for-click" className="mt-2 text-sm text-amber-800">
+          The browser starts the microphone's sound only after a click on the page.{' '}
+          <button data-testid="live-start-sound" className="btn" onClick={() => live.startSound()}>
+            Start sound
+          </button>
+        </p>
+      )}
       {running && (
         <div data-testid="live-view" data-backend={view.backend ?? undefined} data-state={view.state} className="mt-3 flex flex-col gap-2">
           <div className="flex flex-wrap items-center gap-3 text-sm">
