@@ -51,6 +51,11 @@ test('Whisper live: the timeline shows "up", "left", "go" in order with silent w
     await live.captureButton.click();
 
     // Past the end of the file (silence after it), every window offered scored or dropped.
+    await live.waitForHeard(LIVE_WORDS_SECONDS + 1.5);
+    // Hidden tab: listening pauses (the browser suspends the AudioContext), so the timeline and the counters hold still to be compared.
+    await live.setHidden(true);
+    await expect(live.view).toHaveAttribute('data-state', 'paused');
+    await expect.poll(async () => (await live.mediaProbe()).contextStates).toEqual(['suspended']);
     const counters = await live.waitForHeard(LIVE_WORDS_SECONDS + 1.5);
     const rows = await live.timelineRows();
     test.info().annotations.push({ type: 'timeline', description: JSON.stringify(rows) }, { type: 'counters', description: JSON.stringify({ ...counters, latenciesMs: counters.latenciesMs.length }) });

@@ -1,6 +1,6 @@
 import type { StoreApi } from 'zustand';
 import { LatestWinsScheduler } from '../../../lib/liveScheduler';
-import { LatencyWindow, RateMeter, ScoreSmoother, topIndex } from '../../../lib/liveSmoothing';
+import { LatencyWindow, MAX_SMOOTHING_STRENGTH, RateMeter, ScoreSmoother, topIndex } from '../../../lib/liveSmoothing';
 import {
   MAX_LIVE_OVERLAP,
   MAX_LIVE_WINDOW_SECONDS,
@@ -177,6 +177,9 @@ export class LiveMicrophone {
 
   setSettings(patch: Partial<LiveSettings>): void {
     const settings = { ...this.view.settings, ...patch };
+    // A half-typed number field (empty: NaN) keeps the previous value.
+    for (const key of ['windowSeconds', 'overlap', 'smoothing'] as const) if (!Number.isFinite(settings[key])) settings[key] = this.view.settings[key];
+    settings.smoothing = Math.min(MAX_SMOOTHING_STRENGTH, Math.max(0, settings.smoothing));
     settings.windowSeconds = Math.min(MAX_LIVE_WINDOW_SECONDS, Math.max(MIN_LIVE_WINDOW_SECONDS, settings.windowSeconds));
     settings.overlap = Math.min(MAX_LIVE_OVERLAP, Math.max(0, settings.overlap));
     const geometryChanged = settings.windowSeconds !== this.view.settings.windowSeconds || settings.overlap !== this.view.settings.overlap;
