@@ -5,12 +5,15 @@ import { App } from './App';
 import {
   AudioBridge,
   AudioController,
+  LiveMicrophone,
+  LiveMicrophoneService,
   MicrophoneRecorder,
   RecorderService,
   addAudioFiles,
   createAudioWorker,
   currentAudioQuery,
   type DecoderStrategyScores,
+  type LiveMicrophoneDebug,
 } from '../features/audio';
 import { ClassificationController, ClipBridge, ImageControllerService, createClipWorker, currentQuery } from '../features/image';
 import { LabController, LabServiceContext } from '../features/lab';
@@ -107,6 +110,8 @@ const recorder = new MicrophoneRecorder({
   onStatus: (status) => store.getState().setRecorderStatus(status),
   onRecording: (file) => addAudioFiles([file]),
 });
+// Live microphone windows go to the same audio worker; a capture joins the workspace like a recording.
+const liveMicrophone = new LiveMicrophone(store, audioBridge, { onCapture: (file) => addAudioFiles([file]) });
 
 // Restores the last workspace while the models load; restored items keep their predictions (see the controllers).
 // A valid demo link opens in a workspace of its own instead, so its examples don't land in the user's work.
@@ -146,6 +151,8 @@ declare global {
       crashWorker: (task: 'image' | 'audio', afterResults?: number) => Promise<{ restarted: boolean; withResults: number; items: number }>;
       /** Destroys the GPU device the task's worker runs ORT's WebGPU sessions on, once `afterResults` items have a result: the app falls back to WASM. */
       loseGpuDevice: (task: 'image' | 'audio', afterResults?: number) => Promise<void>;
+      /** Live microphone mode's counters while it listens (see LiveMicrophoneDebug); null when not live. */
+      liveMicrophone: () => LiveMicrophoneDebug | null;
     };
   }
 }
@@ -244,6 +251,7 @@ if (urlState.debug) {
       }),
     loseGpuDevice: (faulty, afterResults = 0) =>
       whenResults(faulty, afterResults).then(() => (faulty === 'image' ? clipBridge : audioBridge).debugFault('loseGpuDevice')),
+    liveMicrophone: () => liveMicrophone.debugSnapshot(),
   };
 }
 
@@ -251,6 +259,7 @@ createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ImageControllerService.Provider value={controller}>
       <RecorderService.Provider value={recorder}>
+        <LiveMicrophoneService.Provider value={liveMicrophone}>
         <WorkspaceService.Provider value={workspaces}>
           <ModelChooserService.Provider value={modelChoosers}>
             <LabServiceContext.Provider value={lab}>
@@ -260,6 +269,7 @@ createRoot(document.getElementById('root')!).render(
             </LabServiceContext.Provider>
           </ModelChooserService.Provider>
         </WorkspaceService.Provider>
+        </LiveMicrophoneService.Provider>
       </RecorderService.Provider>
     </ImageControllerService.Provider>
   </StrictMode>,
