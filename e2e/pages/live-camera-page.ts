@@ -1,9 +1,9 @@
 /**
  * Live camera mode's page object (the image view's "Live" panel), over the live data-testid
  * contract: live-start / live-view (data-state, data-backend) / live-top (data-label, data-score,
- * data-raw-label) / live-fps / live-latency-ms / live-capture / live-stop, the debug API
+ * data-raw-label, data-frames) / live-fps / live-latency-ms / live-capture / live-stop, the debug API
  * `zspDebug.liveCamera()` and `zspDebug.slowModel()`. A recorder in the page notes every result
- * shown (each change of live-top's score), so a test can read the order the labels came in.
+ * shown (each change of live-top's frame count), so a test can read the order the labels came in.
  */
 import { expect, type Locator, type Page } from '@playwright/test';
 import { PlaygroundPage } from './playground-page';
@@ -55,6 +55,7 @@ export class LiveCameraPage extends PlaygroundPage {
   readonly resumeButton: Locator;
   readonly error: Locator;
   readonly video: Locator;
+  readonly smoothing: Locator;
 
   constructor(page: Page) {
     super(page);
@@ -69,6 +70,7 @@ export class LiveCameraPage extends PlaygroundPage {
     this.resumeButton = page.getByTestId('live-resume');
     this.error = page.getByTestId('live-error');
     this.video = page.getByTestId('live-video');
+    this.smoothing = page.getByTestId('live-smoothing');
   }
 
   /** Presses Live and waits for the first ranked frame. */
@@ -94,7 +96,7 @@ export class LiveCameraPage extends PlaygroundPage {
     }, delayMs);
   }
 
-  /** From now on, every result shown (live-top's score or label changing) is noted in the page. */
+  /** From now on, every result shown (live-top's data-frames, the count of frames scored, changing) is noted in the page. */
   async recordTops(): Promise<void> {
     await this.page.evaluate(() => {
       const shown: ShownTop[] = [];
@@ -102,10 +104,10 @@ export class LiveCameraPage extends PlaygroundPage {
       new MutationObserver((records) => {
         for (const record of records) {
           const el = record.target as HTMLElement;
-          if (el.dataset.testid !== 'live-top' || record.attributeName !== 'data-score' || !el.dataset.label) continue;
+          if (el.dataset.testid !== 'live-top' || !el.dataset.label) continue;
           shown.push({ label: el.dataset.label, raw: el.dataset.rawLabel ?? '' });
         }
-      }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-score'] });
+      }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-frames'] });
     });
   }
 

@@ -15,6 +15,11 @@ import { captureFrame, openCamera, stopCamera } from './webcam';
 export const DEFAULT_CAMERA_SMOOTHING = 0.6;
 /** Latencies kept for the debug API (and the median shown): about ten seconds at 12 frames/s. */
 const LATENCIES_KEPT = 120;
+/**
+ * The frame-rate window: long enough that a slow backend (SwiftShader WebGPU, a frame every few
+ * seconds) still shows its rate instead of 0, short enough to follow a change within seconds.
+ */
+const FPS_WINDOW_MS = 5000;
 /** Labels drawn over the preview. */
 export const LIVE_LABELS_SHOWN = 5;
 
@@ -118,7 +123,7 @@ export class LiveCamera {
   /** Bumped whenever capture stops: the frame callbacks of an earlier loop end. */
   private captureLoop = 0;
   private readonly smoother = new ScoreSmoother();
-  private readonly rate = new RateMeter();
+  private readonly rate = new RateMeter(FPS_WINDOW_MS);
   private readonly latency = new LatencyWindow(LATENCIES_KEPT);
   private recentLatencies: number[] = [];
   private captures = 0;

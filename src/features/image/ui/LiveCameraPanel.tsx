@@ -29,6 +29,7 @@ function RankingOverlay({ view }: { view: LiveCameraView }) {
         data-label={top?.label ?? ''}
         data-score={top ? top.score.toFixed(4) : ''}
         data-raw-label={view.rawTop?.label ?? ''}
+        data-frames={view.framesScored}
         className="truncate text-sm font-semibold"
       >
         {top ? `${top.label} · ${(top.score * 100).toFixed(0)}%` : view.waitingFor === 'model' ? 'Waiting for the model…' : view.waitingFor === 'labels' ? 'Add labels to rank.' : 'Looking…'}
