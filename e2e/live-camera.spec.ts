@@ -192,7 +192,7 @@ test.describe('live camera with a fake camera', () => {
     }
   });
 
-  test(`backpressure: with a model slowed by ${SLOW_MODEL_MS} ms, latency stays bounded for ${BACKPRESSURE_SECONDS} s and frames are dropped, not queued`, async ({ baseURL }) => {
+  test(`a ?live=camera link starts live mode; backpressure: with a model slowed by ${SLOW_MODEL_MS} ms, latency stays bounded for ${BACKPRESSURE_SECONDS} s and frames are dropped, not queued`, async ({ baseURL }) => {
     const { context, live } = await openLive(cameraBrowser, baseURL, { backend: 'wasm', liveLink: true });
     try {
       // Opened by the link: nobody pressed Live.
