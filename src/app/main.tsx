@@ -15,7 +15,7 @@ import {
   type DecoderStrategyScores,
   type LiveMicrophoneDebug,
 } from '../features/audio';
-import { ClassificationController, ClipBridge, ImageControllerService, createClipWorker, currentQuery } from '../features/image';
+import { ClassificationController, ClipBridge, ImageControllerService, LiveCamera, LiveCameraService, createClipWorker, currentQuery, type LiveCameraDebug } from '../features/image';
 import { LabController, LabServiceContext } from '../features/lab';
 import { ModelChooserService, bridgeListenersFor } from '../features/models';
 import { addSharedExamples, forgetSharedDemoInUrl, readSharedDemo, sharedDemoSettings } from '../features/share';
@@ -86,6 +86,9 @@ const clipBridge = new ClipBridge(createClipWorker, {
 });
 const controller = new ClassificationController(store, clipBridge, appBaseUrl, urlState.debug, linkChoseModel && linkTask === 'image');
 controller.start();
+// Live camera mode scores frames on the same worker (the model is loaded once).
+const liveCamera = new LiveCamera(store, clipBridge);
+liveCamera.connect();
 
 let audioController: AudioController | null = null;
 const audioListeners = bridgeListenersFor<AudioWorkerStats>(store, 'audio', (stats) => store.getState().setAudioStats(stats));
@@ -153,6 +156,10 @@ declare global {
       loseGpuDevice: (task: 'image' | 'audio', afterResults?: number) => Promise<void>;
       /** Live microphone mode's counters while it listens (see LiveMicrophoneDebug); null when not live. */
       liveMicrophone: () => LiveMicrophoneDebug | null;
+      /** Live camera mode's counters and latencies, or null when it is not live. */
+      liveCamera: () => LiveCameraDebug | null;
+      /** Every later task of the task's model worker waits delayMs before it runs (an artificially slow model; 0 = off). */
+      slowModel: (task: 'image' | 'audio', delayMs: number) => void;
     };
   }
 }
@@ -252,6 +259,8 @@ if (urlState.debug) {
     loseGpuDevice: (faulty, afterResults = 0) =>
       whenResults(faulty, afterResults).then(() => (faulty === 'image' ? clipBridge : audioBridge).debugFault('loseGpuDevice')),
     liveMicrophone: () => liveMicrophone.debugSnapshot(),
+    liveCamera: () => liveCamera.debugSnapshot(),
+    slowModel: (slowed, delayMs) => (slowed === 'image' ? clipBridge : audioBridge).debugSlowModel(delayMs),
   };
 }
 
@@ -264,7 +273,9 @@ createRoot(document.getElementById('root')!).render(
           <ModelChooserService.Provider value={modelChoosers}>
             <LabServiceContext.Provider value={lab}>
               <AppShellService.Provider value={shell}>
-                <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+                <LiveCameraService.Provider value={liveCamera}>
+                  <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+                </LiveCameraService.Provider>
               </AppShellService.Provider>
             </LabServiceContext.Provider>
           </ModelChooserService.Provider>
