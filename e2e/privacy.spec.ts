@@ -1,7 +1,8 @@
 /**
  * "Nothing leaves your device": one session that does everything — pictures dropped in, a folder
  * with ground truth, review decisions, every export, a share link made and opened, a grid search,
- * a few-shot head, a recording from the (fake) microphone — with both models downloaded from a
+ * a few-shot head, live camera mode with that head (frames from a fake camera, one captured), a
+ * recording and live listening from the (fake) microphone (one window captured) — with both models downloaded from a
  * configured model host (the Hub mimic, `?hub=`). Every request is recorded four ways:
  *
  *   - the browser's own events (Playwright `request` on the context: pages, workers, service workers),
@@ -15,17 +16,20 @@
  * is a file of the build or a model file under /{org}/{name}/resolve/; and no URL or header carries a
  * label, file name, folder name, the share link's payload or a piece of the media.
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Request } from '@playwright/test';
 import { AudioPage, BUILTIN_WHISPER_ID } from './pages/audio-page';
 import { LabPage } from './pages/lab-page';
+import { LiveCameraPage } from './pages/live-camera-page';
+import { LiveMicrophonePage } from './pages/live-microphone-page';
 import { PlaygroundPage } from './pages/playground-page';
 import { ReviewPage } from './pages/review-page';
 import { WorkspacePage, type ExportButton } from './pages/workspace-page';
 import { AUDIO_FIXTURES_DIR } from './support/audio-fixtures';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, fakeMicrophoneArgs } from './support/chromium';
 import { BUILTIN_MODEL_DIR, HubServer, MODELS_ROOT, REPO_ROOT } from './support/hub-server';
+import { fakeCameraArgs, shapeVideo } from './support/liveVideo';
 import { readNetLog } from './support/netlog';
 import { RecordingProxy } from './support/recording-proxy';
 import { shapeImage, type Colour, type Shape, type ShapeImage } from './support/shapes';
@@ -46,6 +50,8 @@ const IMAGE_MODEL = 'zq-org/clip-shapes';
 const AUDIO_MODEL = 'zq-org/whisper-words';
 const PANEL_EXPORTS: readonly ExportButton[] = ['export-csv', 'export-jsonl', 'export-labelstudio', 'export-labelstudio-config', 'export-imagefolder', 'export-project'];
 const DIST_DIR = join(REPO_ROOT, process.env.ZSP_DIST_DIR ?? 'dist');
+/** Live mode's first results, on a CI machine running the rest of the suite's browser too. */
+const LIVE_TIMEOUT_MS = 60_000;
 const RESOLVE_PATH = /^\/([^/]+)\/([^/]+)\/resolve\/[^/]+\/[^?]+$/;
 
 /** `/`-rooted paths of every file in the build. */
@@ -95,9 +101,18 @@ test('a whole session contacts only the app and the model host, with GETs for th
   const hubProxy = await RecordingProxy.start(hub.url);
   const appProxy = await RecordingProxy.start(testInfo.project.use.baseURL!);
   const netLogPath = testInfo.outputPath('netlog.json');
+  // The fake camera shows two of the session's classes in turn (live mode ranks them with the head).
+  const video = await shapeVideo(
+    [
+      { spec: { shape: 'circle', colour: 'red', size: 0.7 }, seconds: 2 },
+      { spec: { shape: 'cross', colour: 'blue', size: 0.7 }, seconds: 2 },
+    ],
+    { width: 160, height: 120, fps: 10 },
+  );
+  const microphoneFile = join(AUDIO_FIXTURES_DIR, 'mic-up.wav');
   const browser = await playwright.chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: [...CHROMIUM_ARGS, ...fakeMicrophoneArgs(join(AUDIO_FIXTURES_DIR, 'mic-up.wav')), `--log-net-log=${netLogPath}`],
+    args: [...CHROMIUM_ARGS, ...fakeMicrophoneArgs(microphoneFile), ...fakeCameraArgs(video.path), `--log-net-log=${netLogPath}`],
   });
   const seen: SeenRequest[] = [];
   const pending: Promise<void>[] = [];
@@ -154,6 +169,15 @@ test('a whole session contacts only the app and the model host, with GETs for th
     await lab.runGridSearch({ set: 'kept7' });
     await lab.trainFewShot('logistic');
 
+    // Live camera mode, ranking with the head just trained; one frame captured into the workspace.
+    const liveCamera = new LiveCameraPage(page);
+    await liveCamera.startLive();
+    await expect.poll(async () => (await liveCamera.debug())?.framesScored ?? 0, { timeout: LIVE_TIMEOUT_MS }).toBeGreaterThan(5);
+    await liveCamera.captureButton.click();
+    await expect(playground.items).toHaveCount(names.length + 1);
+    await liveCamera.stopButton.click();
+    await expect(liveCamera.view).toHaveCount(0);
+
     // Every export: the panel's six, the experiments table's two, the head.
     const downloads: { fileName: string; bytes: Buffer }[] = [];
     for (const button of PANEL_EXPORTS) downloads.push(await workspace.download(button));
@@ -179,7 +203,7 @@ test('a whole session contacts only the app and the model host, with GETs for th
 
     // A recording from the microphone, scored by the audio model from the host.
     const audio = new AudioPage(await context.newPage());
-    await audio.open({ model: AUDIO_MODEL, hub: hubUrl, backend: 'wasm' });
+    await audio.open({ model: AUDIO_MODEL, hub: hubUrl, backend: 'wasm', debug: true });
     await audio.expectModelReady({ model: AUDIO_MODEL, backend: 'wasm' });
     await audio.setLabels(AUDIO_LABELS);
     await audio.record(1);
@@ -188,6 +212,15 @@ test('a whole session contacts only the app and the model host, with GETs for th
     const recordingName = (await recording.getAttribute('data-name'))!;
     await audio.expectItemState(recordingName, 'done');
     await audio.waitForPredictionLabels(recordingName, AUDIO_LABELS);
+
+    // Live listening: windows scored (with transcripts), the last seconds captured as a clip.
+    const liveMicrophone = new LiveMicrophonePage(audio.page);
+    await liveMicrophone.listen();
+    await expect.poll(async () => (await liveMicrophone.counters())?.windowsScored ?? 0, { timeout: LIVE_TIMEOUT_MS }).toBeGreaterThan(1);
+    await liveMicrophone.captureButton.click();
+    await expect(audio.items).toHaveCount(2);
+    await liveMicrophone.stopButton.click();
+    await expect(liveMicrophone.view).toHaveCount(0);
 
     await context.close();
   } finally {
@@ -284,6 +317,12 @@ test('a whole session contacts only the app and the model host, with GETs for th
     const chunk = image.buffer.subarray(64, 112);
     return [chunk.toString('latin1'), chunk.toString('hex'), chunk.toString('base64'), chunk.toString('base64url')];
   });
+  // The live sources' bytes: a run of the camera's raw video (past the Y4M headers) and of the microphone's samples.
+  const streamed = [readFileSync(video.path).subarray(4096, 4144), readFileSync(microphoneFile).subarray(8000, 8048)].flatMap((chunk) => [
+    chunk.toString('hex'),
+    chunk.toString('base64'),
+    chunk.toString('base64url'),
+  ]);
   const secrets = [
     SECRET,
     encodeURIComponent(SECRET),
@@ -292,6 +331,7 @@ test('a whole session contacts only the app and the model host, with GETs for th
     ...LABELS.map(encodeURIComponent),
     fragment.slice(6, 60),
     ...media,
+    ...streamed,
   ];
   const carried: { where: string; text: string }[] = [
     ...seen.map((r) => ({ where: `browser: ${r.method} ${r.url}`, text: `${r.url.split('#')[0]}\n${Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`).join('\n')}` })),
