@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, expect, type Page } from '@playwright/test';
+import { chromium, expect, type Browser, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium';
 import { CLASSES, DISTRACTORS, writeImageFolder } from '../e2e/support/imageFolder';
 import { fakeCameraArgs, shapeVideo } from '../e2e/support/liveVideo';
@@ -67,15 +67,20 @@ async function openTab(page: Page, tab: string): Promise<void> {
   await expect(page.getByTestId('analysis-drawer')).toHaveAttribute('data-tab', tab);
 }
 
+/** Chromium with these extra flags, one page at the screenshot size, every request outside localhost refused. */
+async function openOffline(extraArgs: readonly string[]): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
+  const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+  await context.route(
+    (url) => !LOCAL_HOSTS.has(url.hostname),
+    (route) => route.abort('blockedbyclient'),
+  );
+  return { browser, page: await context.newPage() };
+}
+
 async function takeScreenshots(baseUrl: string, outDir: string, dataset: string): Promise<void> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const { browser, page } = await openOffline([]);
   try {
-    const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-    await context.route(
-      (url) => !LOCAL_HOSTS.has(url.hostname),
-      (route) => route.abort('blockedbyclient'),
-    );
-    const page = await context.newPage();
     const params = new URLSearchParams({ task: 'image', model: 'builtin/clip-shapes', backend: 'wasm', labels: LABELS.join(','), template: POOR_TEMPLATE });
     await page.goto(`${baseUrl}/?${params}`);
     await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'ready', { timeout: MODEL_READY_TIMEOUT_MS });
@@ -120,14 +125,8 @@ async function takeLiveScreenshot(baseUrl: string, outDir: string): Promise<void
     { spec: { shape: 'square', colour: 'blue', size: 0.7 }, seconds: 4 },
     { spec: { shape: 'circle', colour: 'red', size: 0.7 }, seconds: 4 },
   ]);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...fakeCameraArgs(video.path)] });
+  const { browser, page } = await openOffline(fakeCameraArgs(video.path));
   try {
-    const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-    await context.route(
-      (url) => !LOCAL_HOSTS.has(url.hostname),
-      (route) => route.abort('blockedbyclient'),
-    );
-    const page = await context.newPage();
     const labels = ['red circle', 'blue square', 'green triangle', 'yellow star', 'purple cross', 'orange circle'];
     const params = new URLSearchParams({ task: 'image', model: 'builtin/clip-shapes', backend: 'wasm', labels: labels.join(','), live: 'camera' });
     await page.goto(`${baseUrl}/?${params}`);
