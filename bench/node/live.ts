@@ -53,18 +53,18 @@ const SHAPE_SECONDS = 4;
 const CAMERA_LABELS = ['red circle', 'blue square', 'green triangle', 'yellow star', 'purple cross'];
 const CAMERA_TEMPLATE = 'a photo of a {}.';
 
-/** Spoken words (espeak-ng fixtures) with pauses between them, then a longer pause; Chromium loops the file. */
+/** Spoken words (espeak-ng fixtures), each followed by a pause; Chromium loops the file. */
 const MIC_WORDS = ['yes', 'no', 'up', 'down', 'left', 'right'];
 const MIC_VOICE = 'en-us-m2';
-const MIC_PAUSE_S = 0.8;
-const MIC_END_PAUSE_S = 1.5;
+/** Longer than the app's default window (1.5 s) plus its hop (0.75 s), so a window between two words is all silence. */
+const MIC_PAUSE_S = 2.5;
 const MIC_SAMPLE_RATE_HZ = 48_000;
 /**
- * The window the pure Whisper figure encodes. Whisper pads every window to 30 s, so the encoder and
- * decoder cost does not depend on its length (only the small log-mel part does); the app's own
- * window length is read back from its counters (captured seconds / windows offered) and reported.
+ * The window the pure Whisper figure encodes: the live microphone's default length. Whisper pads
+ * every window to 30 s, so the encoder and decoder cost hardly depends on it (only the log-mel part
+ * does); the hop the app used is read back from its counters (captured seconds / windows offered).
  */
-const PURE_WINDOW_S = 2;
+const PURE_WINDOW_S = 1.5;
 
 /** The model load (ViT-B/32: 600 MB through the Hub mimic) and the permission prompt, on a shared machine. */
 const READY_TIMEOUT_MS = 15 * 60 * 1000;
@@ -103,7 +103,7 @@ const latencies = v.array(v.number());
 const cameraSnapshotSchema = v.object({
   running: v.boolean(),
   paused: v.boolean(),
-  backend: v.string(),
+  backend: v.nullable(v.string()),
   framesOffered: v.number(),
   framesScored: v.number(),
   framesDropped: v.number(),
@@ -112,7 +112,7 @@ const cameraSnapshotSchema = v.object({
 });
 const microphoneSnapshotSchema = v.object({
   running: v.boolean(),
-  backend: v.string(),
+  backend: v.nullable(v.string()),
   windowsOffered: v.number(),
   windowsScored: v.number(),
   windowsSilent: v.number(),
@@ -191,12 +191,11 @@ function makeMicrophoneFile(dir: string): { path: string; seconds: number } {
     execFileSync('sox', ['-n', '-r', String(MIC_SAMPLE_RATE_HZ), '-c', '1', '-b', '16', path, 'trim', '0', String(seconds)]);
     return path;
   };
-  const shortPause = pause(MIC_PAUSE_S, 'pause.wav');
-  const endPause = pause(MIC_END_PAUSE_S, 'end-pause.wav');
+  const silence = pause(MIC_PAUSE_S, 'pause.wav');
   for (const [i, word] of MIC_WORDS.entries()) {
     const path = join(dir, `${i}-${word}.wav`);
     execFileSync('sox', [join(repoRoot, 'e2e/fixtures/audio/words', word, `${MIC_VOICE}.flac`), '-r', String(MIC_SAMPLE_RATE_HZ), '-c', '1', '-b', '16', path]);
-    parts.push(path, i === MIC_WORDS.length - 1 ? endPause : shortPause);
+    parts.push(path, silence);
   }
   const out = join(dir, 'microphone.wav');
   execFileSync('sox', [...parts, out]);
@@ -215,6 +214,15 @@ interface LatencySummary {
 
 function summarise(values: readonly number[]): LatencySummary {
   return { count: values.length, medianMs: quantile(values, 0.5), p95Ms: quantile(values, 0.95) };
+}
+
+/**
+ * The latencies of the results between the two readings: the app keeps its latest ≤ 120 in order,
+ * so they are the last (results since the first reading) of the second reading's list, or all of
+ * that list when more results came than it keeps.
+ */
+function latenciesBetween(last: readonly number[], resultsSinceFirst: number): number[] {
+  return resultsSinceFirst > 0 ? last.slice(-Math.min(resultsSinceFirst, last.length)) : [];
 }
 
 export interface LiveCameraReading {
@@ -238,6 +246,7 @@ export interface LiveMicrophoneReading {
   audioSeconds: number;
   /** Windows scored per second of captured audio between the two readings. */
   scoredPerAudioSecond: number;
+  /** Windows with sound, offered to the scheduler (silent ones are not offered). */
   offeredPerAudioSecond: number;
   silentPerAudioSecond: number;
   droppedPerAudioSecond: number;
@@ -290,7 +299,7 @@ async function liveCamera(origin: string, plan: ModelPlan, hubUrl: string | null
       fps: (last.framesScored - first.framesScored) / seconds,
       offeredFps: (last.framesOffered - first.framesOffered) / seconds,
       droppedFps: (last.framesDropped - first.framesDropped) / seconds,
-      latency: summarise(last.latenciesMs),
+      latency: summarise(latenciesBetween(last.latenciesMs, last.framesScored - first.framesScored)),
       pageErrors,
     };
   });
@@ -321,7 +330,7 @@ async function liveMicrophone(origin: string, wav: string, quick: boolean): Prom
       offeredPerAudioSecond: per(last.windowsOffered - first.windowsOffered),
       silentPerAudioSecond: per(last.windowsSilent - first.windowsSilent),
       droppedPerAudioSecond: per(last.windowsDropped - first.windowsDropped),
-      latency: summarise(last.latenciesMs),
+      latency: summarise(latenciesBetween(last.latenciesMs, last.windowsScored - first.windowsScored)),
       pageErrors,
     };
   });
@@ -365,7 +374,7 @@ export interface LiveMicrophoneFigure extends FigureRun {
   pureWithTranscriptRate: number;
   /** Live windows scored per audio second / pure rate (with the transcription, the timeline's work per window). */
   ratio: number | null;
-  /** Scored / non-silent windows offered: 1 = it kept up with every window that had sound. */
+  /** Scored / offered (the app offers only windows with sound; silent ones are counted apart): 1 = it kept up with every window that had sound. */
   keptUp: number | null;
 }
 
@@ -472,7 +481,8 @@ export async function benchLive(options: { dist: string | undefined; quick: bool
       if (!quick) pure.push(await pureWhisper(benchPage, quick));
       const pureScoreRate = meanOf(pure.map((reading) => rateOf(reading.scoreMs)));
       const pureWithTranscriptRate = meanOf(pure.map((reading) => rateOf(reading.scoreMs.map((ms, i) => ms + (reading.transcribeMs[i] ?? 0)))));
-      const sounding = live ? live.offeredPerAudioSecond - live.silentPerAudioSecond : 0;
+      // The app offers the scheduler only windows with sound; silent windows are counted apart and never offered.
+      const sounding = live ? live.offeredPerAudioSecond : 0;
       figures.push({
         measuredAt,
         loadavg: [loadAtStart, loadavg()[0] ?? 0],
@@ -525,14 +535,14 @@ export function renderLive(run: LiveRun): string[] {
       const pureMs = figure.pure.map((reading) => msText(median(reading.msPerRun))).join(' / ');
       const pure = `vision \`session.run\`, batch 1, ${figure.pure[0]?.inputDims.slice(1).join('×') ?? ''}: ${fixed(figure.pureRate, 1)} runs/s (${pureMs} per run${figure.pure.length > 1 ? ', before / after' : ''})`;
       const live = figure.live
-        ? `camera ${run.camera.fps} fps: **${fixed(figure.live.fps, 1)} frames/s** scored (${fixed(figure.live.offeredFps, 1)} offered, ${fixed(figure.live.droppedFps, 1)} dropped per s); latency median ${msText(figure.live.latency.medianMs)}, p95 ${msText(figure.live.latency.p95Ms)} (last ${figure.live.latency.count}); backend ${figure.live.last.backend}`
+        ? `camera ${run.camera.fps} fps: **${fixed(figure.live.fps, 1)} frames/s** scored (${fixed(figure.live.offeredFps, 1)} offered, ${fixed(figure.live.droppedFps, 1)} dropped per s); latency median ${msText(figure.live.latency.medianMs)}, p95 ${msText(figure.live.latency.p95Ms)} (${figure.live.latency.count} frames); backend ${figure.live.last.backend}`
         : `not measured: ${figure.liveError ?? 'unknown'}`;
       const ratio = figure.ratio === null ? 'n/a' : `**${fixed(figure.ratio)}** (capture-bound: ${fixed(figure.captureBoundRatio)})`;
       lines.push(`| ${figure.title} | ${live} | ${pure} | ${ratio} |`);
     } else {
       const pure = `encode + score, ${PURE_WINDOW_S} s window, ${figure.pure[0]?.scoreMs.length ?? 0} windows: ${fixed(figure.pureScoreRate, 1)} windows/s; with the transcription: ${fixed(figure.pureWithTranscriptRate, 1)} windows/s`;
       const live = figure.live
-        ? `microphone (${run.microphone.words.length} words with pauses, ${fixed(run.microphone.seconds, 1)} s looped), ${fixed(figure.live.audioSeconds, 1)} s of audio: **${fixed(figure.live.scoredPerAudioSecond)} windows scored per audio second** (${fixed(figure.live.offeredPerAudioSecond)} offered, ${fixed(figure.live.silentPerAudioSecond)} silent, ${fixed(figure.live.droppedPerAudioSecond)} dropped; window hop ≈ ${fixed(1 / figure.live.offeredPerAudioSecond)} s); kept up with ${fixed((figure.keptUp ?? Number.NaN) * 100, 0)}% of the windows with sound; latency median ${msText(figure.live.latency.medianMs)}, p95 ${msText(figure.live.latency.p95Ms)}; backend ${figure.live.last.backend}`
+        ? `microphone (${run.microphone.words.length} words with pauses, ${fixed(run.microphone.seconds, 1)} s looped), ${fixed(figure.live.audioSeconds, 1)} s of audio: **${fixed(figure.live.scoredPerAudioSecond)} windows scored per audio second** (${fixed(figure.live.offeredPerAudioSecond)} offered, ${fixed(figure.live.silentPerAudioSecond)} silent, ${fixed(figure.live.droppedPerAudioSecond)} dropped; window hop ≈ ${fixed(1 / (figure.live.offeredPerAudioSecond + figure.live.silentPerAudioSecond))} s); kept up with ${fixed((figure.keptUp ?? Number.NaN) * 100, 0)}% of the windows with sound; latency median ${msText(figure.live.latency.medianMs)}, p95 ${msText(figure.live.latency.p95Ms)} (${figure.live.latency.count} windows); backend ${figure.live.last.backend}`
         : `not measured: ${figure.liveError ?? 'unknown'}`;
       lines.push(`| ${figure.title} | ${live} | ${pure} | ${figure.ratio === null ? 'n/a' : `**${fixed(figure.ratio)}**`} |`);
     }
