@@ -1,11 +1,12 @@
 /**
  * The README's screenshots (docs/screenshot.png, docs/prompt-lab.png), taken from a build of the
  * app: the built-in CLIP on WASM, the 60-image shapes folder of the e2e suite with a deliberately
- * poor template, a grid search over the 7 templates CLIP's authors kept, then "apply best".
+ * poor template, a grid search over the 7 templates CLIP's authors kept, then "apply best"; and
+ * docs/live-camera.png, live mode on Chromium's fake camera playing the e2e suite's shape video.
  * Builds nothing itself; build first, then run it:
  *
  *   npx vite build --outDir dist-docs
- *   npx jiti tools/screenshots.ts [--dist=dist-docs] [--port=4198]
+ *   npx jiti tools/screenshots.ts [--dist=dist-docs] [--port=4198] [--only=live]
  *
  * It serves the build with `vite preview` (cross-origin isolated, as the e2e suite does), drives
  * /usr/bin/chromium with the suite's flags, and blocks every request outside localhost.
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, expect, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium';
 import { CLASSES, DISTRACTORS, writeImageFolder } from '../e2e/support/imageFolder';
+import { fakeCameraArgs, shapeVideo } from '../e2e/support/liveVideo';
 
 const VIEWPORT = { width: 1280, height: 900 };
 /**
@@ -112,6 +114,33 @@ async function takeScreenshots(baseUrl: string, outDir: string, dataset: string)
   }
 }
 
+/** Live mode over the fake camera: a blue square on screen, ranked among six labels. */
+async function takeLiveScreenshot(baseUrl: string, outDir: string): Promise<void> {
+  const video = await shapeVideo([
+    { spec: { shape: 'square', colour: 'blue', size: 0.7 }, seconds: 4 },
+    { spec: { shape: 'circle', colour: 'red', size: 0.7 }, seconds: 4 },
+  ]);
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...fakeCameraArgs(video.path)] });
+  try {
+    const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+    await context.route(
+      (url) => !LOCAL_HOSTS.has(url.hostname),
+      (route) => route.abort('blockedbyclient'),
+    );
+    const page = await context.newPage();
+    const labels = ['red circle', 'blue square', 'green triangle', 'yellow star', 'purple cross', 'orange circle'];
+    const params = new URLSearchParams({ task: 'image', model: 'builtin/clip-shapes', backend: 'wasm', labels: labels.join(','), live: 'camera' });
+    await page.goto(`${baseUrl}/?${params}`);
+    await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'ready', { timeout: MODEL_READY_TIMEOUT_MS });
+    // Settled on the square (smoothed), with a frame rate to show.
+    await expect(page.getByTestId('live-top')).toHaveAttribute('data-label', 'blue square', { timeout: MODEL_READY_TIMEOUT_MS });
+    await expect(page.getByTestId('live-top')).toHaveAttribute('data-score', /^0\.(9|8)/, { timeout: MODEL_READY_TIMEOUT_MS });
+    await page.getByTestId('live-view').screenshot({ path: join(outDir, 'live-camera.png') });
+  } finally {
+    await browser.close();
+  }
+}
+
 async function main(): Promise<void> {
   const dist = argument('dist', 'dist-docs');
   const port = Number(argument('port', '4198'));
@@ -122,7 +151,8 @@ async function main(): Promise<void> {
   const dataset = mkdtempSync(join(tmpdir(), 'zsp-screenshots-'));
   try {
     await waitForServer(baseUrl);
-    await takeScreenshots(baseUrl, join(ROOT, 'docs'), dataset);
+    if (argument('only', '') !== 'live') await takeScreenshots(baseUrl, join(ROOT, 'docs'), dataset);
+    await takeLiveScreenshot(baseUrl, join(ROOT, 'docs'));
   } finally {
     server.kill();
     rmSync(dataset, { recursive: true, force: true });

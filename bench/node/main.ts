@@ -209,7 +209,7 @@ async function benchModel(page: Page, spec: ModelSpec): Promise<ModelResult> {
   const nativeMedian = median(native.imagesPerSecond);
   const batchedTimed = batchedRuns.ms.slice(1);
   const oneByOneTimed = oneByOne.ms.slice(1);
-  const zero: WorkerStats = { imagesEmbedded: 0, imagesFromStorage: 0, storedEmbeddingsSkipped: 0, visionRuns: 0, textsEmbedded: 0, textRuns: 0, imageCacheSize: 0, textCacheSize: 0 };
+  const zero: WorkerStats = { imagesEmbedded: 0, imagesFromStorage: 0, storedEmbeddingsSkipped: 0, visionRuns: 0, textsEmbedded: 0, textRuns: 0, imageCacheSize: 0, textCacheSize: 0, liveFrames: 0 };
 
   return {
     key: spec.key,

@@ -12,11 +12,12 @@ function ImageStats() {
       data-vision-runs={stats.visionRuns}
       data-texts-embedded={stats.textsEmbedded}
       data-text-runs={stats.textRuns}
+      data-live-frames={stats.liveFrames}
       className="text-xs text-slate-500"
     >
       Vision model: {stats.imagesEmbedded} images in {stats.visionRuns} runs · read from storage: {stats.imagesFromStorage} images
       {stats.storedEmbeddingsSkipped > 0 ? ` (${stats.storedEmbeddingsSkipped} unreadable, embedded again)` : ''} · text model: {stats.textsEmbedded} prompts in{' '}
-      {stats.textRuns} runs · cached: {stats.imageCacheSize} images, {stats.textCacheSize} prompts
+      {stats.textRuns} runs · cached: {stats.imageCacheSize} images, {stats.textCacheSize} prompts · live frames: {stats.liveFrames}
     </p>
   );
 }

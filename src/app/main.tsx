@@ -5,14 +5,17 @@ import { App } from './App';
 import {
   AudioBridge,
   AudioController,
+  LiveMicrophone,
+  LiveMicrophoneService,
   MicrophoneRecorder,
   RecorderService,
   addAudioFiles,
   createAudioWorker,
   currentAudioQuery,
   type DecoderStrategyScores,
+  type LiveMicrophoneDebug,
 } from '../features/audio';
-import { ClassificationController, ClipBridge, ImageControllerService, createClipWorker, currentQuery } from '../features/image';
+import { ClassificationController, ClipBridge, ImageControllerService, LiveCamera, LiveCameraService, createClipWorker, currentQuery, type LiveCameraDebug } from '../features/image';
 import { LabController, LabServiceContext } from '../features/lab';
 import { ModelChooserService, bridgeListenersFor } from '../features/models';
 import { addSharedExamples, forgetSharedDemoInUrl, readSharedDemo, sharedDemoSettings } from '../features/share';
@@ -88,6 +91,9 @@ const clipBridge = new ClipBridge(createClipWorker, {
 });
 const controller = new ClassificationController(store, clipBridge, appBaseUrl, urlState.debug, linkChoseModel && linkTask === 'image');
 controller.start();
+// Live camera mode scores frames on the same worker (the model is loaded once).
+const liveCamera = new LiveCamera(store, clipBridge);
+liveCamera.connect();
 
 let audioController: AudioController | null = null;
 const audioListeners = bridgeListenersFor<AudioWorkerStats>(store, 'audio', (stats) => store.getState().setAudioStats(stats));
@@ -112,6 +118,8 @@ const recorder = new MicrophoneRecorder({
   onStatus: (status) => store.getState().setRecorderStatus(status),
   onRecording: (file) => addAudioFiles([file]),
 });
+// Live microphone windows go to the same audio worker; a capture joins the workspace like a recording.
+const liveMicrophone = new LiveMicrophone(store, audioBridge, { onCapture: (file) => addAudioFiles([file]) });
 
 // Restores the last workspace while the models load; restored items keep their predictions (see the controllers).
 // A valid demo link opens in a workspace of its own instead, so its examples don't land in the user's work.
@@ -151,6 +159,12 @@ declare global {
       crashWorker: (task: 'image' | 'audio', afterResults?: number) => Promise<{ restarted: boolean; withResults: number; items: number }>;
       /** Destroys the GPU device the task's worker runs ORT's WebGPU sessions on, once `afterResults` items have a result: the app falls back to WASM. */
       loseGpuDevice: (task: 'image' | 'audio', afterResults?: number) => Promise<void>;
+      /** Live microphone mode's counters while it listens (see LiveMicrophoneDebug); null when not live. */
+      liveMicrophone: () => LiveMicrophoneDebug | null;
+      /** Live camera mode's counters and latencies, or null when it is not live. */
+      liveCamera: () => LiveCameraDebug | null;
+      /** Every later task of the task's model worker waits delayMs before it runs (an artificially slow model; 0 = off). */
+      slowModel: (task: 'image' | 'audio', delayMs: number) => void;
     };
   }
 }
@@ -249,6 +263,9 @@ if (urlState.debug) {
       }),
     loseGpuDevice: (faulty, afterResults = 0) =>
       whenResults(faulty, afterResults).then(() => (faulty === 'image' ? clipBridge : audioBridge).debugFault('loseGpuDevice')),
+    liveMicrophone: () => liveMicrophone.debugSnapshot(),
+    liveCamera: () => liveCamera.debugSnapshot(),
+    slowModel: (slowed, delayMs) => (slowed === 'image' ? clipBridge : audioBridge).debugSlowModel(delayMs),
   };
 }
 
@@ -256,15 +273,19 @@ createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ImageControllerService.Provider value={controller}>
       <RecorderService.Provider value={recorder}>
+        <LiveMicrophoneService.Provider value={liveMicrophone}>
         <WorkspaceService.Provider value={workspaces}>
           <ModelChooserService.Provider value={modelChoosers}>
             <LabServiceContext.Provider value={lab}>
               <AppShellService.Provider value={shell}>
-                <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+                <LiveCameraService.Provider value={liveCamera}>
+                  <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+                </LiveCameraService.Provider>
               </AppShellService.Provider>
             </LabServiceContext.Provider>
           </ModelChooserService.Provider>
         </WorkspaceService.Provider>
+        </LiveMicrophoneService.Provider>
       </RecorderService.Provider>
     </ImageControllerService.Provider>
   </StrictMode>,

@@ -70,6 +70,8 @@ export interface WorkerStats {
   textRuns: number;
   imageCacheSize: number;
   textCacheSize: number;
+  /** Live camera frames scored (each one vision run, never cached; not counted in visionRuns). */
+  liveFrames: number;
 }
 
 export const EMPTY_STATS: WorkerStats = {
@@ -81,6 +83,7 @@ export const EMPTY_STATS: WorkerStats = {
   textRuns: 0,
   imageCacheSize: 0,
   textCacheSize: 0,
+  liveFrames: 0,
 };
 
 /** The audio (Whisper / CLAP) worker's counters. */

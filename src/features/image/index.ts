@@ -6,4 +6,5 @@ export { isSvg, newImageItem } from './client/prepareImages';
 export { clearStoredEmbeddings } from './shared/embeddingStorage';
 export { ImageDropzone } from './ui/ImageDropzone';
 export { ImageGrid } from './ui/ImageGrid';
-export { ImageControllerService } from './ui/imageServices';
+export { ImageControllerService, LiveCameraService } from './ui/imageServices';
+export { LiveCamera, type LiveCameraDebug } from './client/liveCamera';

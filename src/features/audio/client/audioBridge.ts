@@ -19,6 +19,7 @@ import {
   type TranscribeClip,
   type TranscriptOutcome,
   type DecoderStrategyScores,
+  type ScoreLiveWindowRequest,
 } from '../shared/protocol';
 import { type AudioWorkerStats } from '../../../lib/workerReports';
 
@@ -41,6 +42,9 @@ export interface TranscribeOptions {
 }
 
 type Body<R> = Omit<R, 'type' | 'requestId'>;
+
+/** A live window's reply: raw scores, the head's probabilities, Whisper's transcript, the worker's time. */
+export type LiveWindowReply = Omit<Extract<AudioTaskEvent, { type: 'liveWindowScored' }>, 'type' | 'requestId'>;
 
 /**
  * The audio worker's bridge: the shared worker life-cycle plus scoring, transcription, zero-input scores, debug
@@ -100,6 +104,19 @@ export class AudioBridge extends ModelWorkerBridge<AudioTaskRequest, AudioTaskEv
       },
       options.signal,
       () => ({ cancelled: true }),
+    );
+  }
+
+  /** One live microphone window (its samples are transferred: the caller's copy is emptied). */
+  scoreLiveWindow(request: Body<ScoreLiveWindowRequest>): Promise<LiveWindowReply> {
+    return this.call<LiveWindowReply>(
+      (requestId) => ({ ...request, type: 'scoreLiveWindow', requestId }),
+      (event, settle) => {
+        if (event.type !== 'liveWindowScored') return false;
+        const { type: _type, requestId: _requestId, ...reply } = event;
+        settle.resolve(reply);
+        return true;
+      },
     );
   }
 

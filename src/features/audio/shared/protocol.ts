@@ -113,6 +113,26 @@ export interface DecoderStrategyScores {
   ms: number;
 }
 
+/**
+ * One live microphone window (mono, at the rate it was captured; the buffer is transferred): the
+ * worker resamples it, runs the encoder once, scores the prompts and, if asked, transcribes it
+ * (Whisper), then forgets it. Nothing of the window is cached or kept; only the prompt side
+ * (CLAP's caption embeddings) is. Terminal reply: `liveWindowScored` (or the shared `failed`).
+ */
+export interface ScoreLiveWindowRequest {
+  type: 'scoreLiveWindow';
+  requestId: number;
+  samples: Float32Array;
+  sampleRate: number;
+  /** Milliseconds from the start of listening to the window's first sample (echoed back). */
+  startMs: number;
+  classPrompts: string[][];
+  aggregation: TokenAggregation;
+  head: HeadUse | null;
+  /** Whisper's greedy transcript of the window too (ignored for CLAP). */
+  transcribe: boolean;
+}
+
 /** The audio worker answers the prompt lab's requests (not the bias probe, which is images only). */
 export type AudioTaskRequest =
   | ScoreRequest
@@ -120,6 +140,7 @@ export type AudioTaskRequest =
   | ZeroInputRequest
   | DebugFeaturesRequest
   | DebugDecoderStrategiesRequest
+  | ScoreLiveWindowRequest
   | LabRequest;
 export type AudioWorkerRequest = LoadModelRequest | CancelRequest | AudioTaskRequest;
 
@@ -171,6 +192,20 @@ export type AudioTaskEvent =
   | { type: 'debugFeatures'; requestId: number; dims: number[]; data: Float32Array | null }
   /** Null when the worker doesn't hold the clip or its model has one decoder strategy (CLAP). */
   | { type: 'debugDecoderStrategies'; requestId: number; results: DecoderStrategyScores[] | null }
+  | {
+      type: 'liveWindowScored';
+      requestId: number;
+      startMs: number;
+      /** Raw per-label scores, as a clip's (calibration happens on the main thread). */
+      scores: Float32Array;
+      headProbabilities: Float32Array | null;
+      /** Whisper's greedy transcript when asked for; else null. */
+      transcript: string | null;
+      /** Worker time from receiving the window to its scores (and transcript). */
+      inferenceMs: number;
+      /** The request's head, when the worker doesn't hold it: the window was scored zero-shot. */
+      missingHeadId: string | null;
+    }
   | LabEvent;
 
 export type AudioWorkerEvent = BaseWorkerEvent<AudioWorkerStats> | AudioTaskEvent;
@@ -185,6 +220,10 @@ export function audioTransferablesOf(message: AudioTaskEvent | AudioTaskRequest)
         : [message.outcome.scores.buffer];
     case 'zeroInputScores':
       return [message.scores.buffer];
+    case 'liveWindowScored':
+      return message.headProbabilities ? [message.scores.buffer, message.headProbabilities.buffer] : [message.scores.buffer];
+    case 'scoreLiveWindow':
+      return [message.samples.buffer];
     case 'debugFeatures':
       return 'data' in message && message.data ? [message.data.buffer] : [];
     case 'score':

@@ -5,6 +5,7 @@ import { useAppStore } from '../../../store';
 import { MAX_RECORDING_SECONDS } from '../client/microphoneRecorder';
 import { addAudioDropped, addAudioFiles } from '../client/addAudioFiles';
 import { RecorderService } from './audioServices';
+import { LiveMicrophonePanel } from './LiveMicrophonePanel';
 
 function Recorder() {
   const recorder = RecorderService.use();
@@ -71,6 +72,7 @@ export function AudioDropzone() {
         }}
       />
       <p className="text-xs text-slate-500">Audio is decoded and classified on this device and never uploaded.</p>
+      <LiveMicrophonePanel />
     </div>
   );
 }

@@ -38,6 +38,12 @@ serveModelWorker<LoadedAudio, AudioWorkerStats, AudioEngine, AudioTaskRequest, A
         post({ type: 'zeroInputScores', requestId, scores });
         return;
       }
+      case 'scoreLiveWindow': {
+        const result = await engine.scoreLiveWindow(request, isCancelled);
+        postStats(engine.currentStats());
+        post({ type: 'liveWindowScored', requestId, startMs: request.startMs, ...result });
+        return;
+      }
       case 'debugFeatures': {
         const input = engine.inputFor(request.contentHash);
         post({ type: 'debugFeatures', requestId, dims: input?.dims ?? [], data: input ? input.data.slice() : null });

@@ -349,3 +349,53 @@ describe('AudioEngine', () => {
     expect(outcome?.ok && outcome.scores[1]).toBeCloseTo(0, 6);
   });
 });
+
+describe('AudioEngine.scoreLiveWindow', () => {
+  const liveRequest = (samples: Float32Array, sampleRate: number, transcribe: boolean) => ({
+    type: 'scoreLiveWindow' as const,
+    requestId: 9,
+    samples,
+    sampleRate,
+    startMs: 1500,
+    classPrompts: [[' ab'], [' abcd']],
+    aggregation: 'mean' as const,
+    head: null,
+    transcribe,
+  });
+
+  it('scores one window like a clip of the same audio, encodes it once, transcribes it on request and keeps nothing of it', async () => {
+    const scorer = new FakeScorer();
+    const engine = engineWith(scorer);
+    const result = await engine.scoreLiveWindow(liveRequest(new Float32Array(1500).fill(0.25), RATE_HZ, true), () => false);
+    expect(Array.from(result.scores)).toEqual([3 - 0.25, 5 - 0.25]);
+    expect(result.transcript).toBe('heard 0.25');
+    expect(result.missingHeadId).toBeNull();
+    expect(scorer.encodeCalls).toBe(1);
+    // Its window was handed back to the scorer (Whisper's prompt state goes) and the encoder cache holds nothing.
+    expect(scorer.forgottenWindows).toHaveLength(1);
+    expect(engine.currentStats()).toMatchObject({ encoderCacheSize: 0, encoderRuns: 1 });
+    // The same audio again is encoded and scored again: no per-window cache answered it.
+    const again = await engine.scoreLiveWindow(liveRequest(new Float32Array(1500).fill(0.25), RATE_HZ, false), () => false);
+    expect(again.transcript).toBeNull();
+    expect(scorer.encodeCalls).toBe(2);
+    expect(scorer.scoredPrompts).toEqual([[' ab', ' abcd'], [' ab', ' abcd']]);
+    const asClip = await run(engine, [' ab', ' abcd'], [clip('c', 1.5, 0.25)]);
+    const outcome = asClip.get('c');
+    expect(outcome?.ok && Array.from(outcome.scores)).toEqual(Array.from(result.scores));
+  });
+
+  it('resamples a window captured at another rate (counted) and names a head it does not hold', async () => {
+    const scorer = new FakeScorer();
+    const engine = engineWith(scorer);
+    const result = await engine.scoreLiveWindow(
+      { ...liveRequest(new Float32Array(4800).fill(0.5), 3 * RATE_HZ, false), head: { headId: 'gone', zeroShotWeight: 0.5 } },
+      () => false,
+    );
+    // A constant resampled is (near enough, the filter's edges aside) the same constant.
+    expect(result.scores[0]).toBeCloseTo(2.5, 1);
+    expect(result.scores[1]).toBeCloseTo(4.5, 1);
+    expect(result.headProbabilities).toBeNull();
+    expect(result.missingHeadId).toBe('gone');
+    expect(engine.currentStats().resamplings).toBe(1);
+  });
+});

@@ -17,6 +17,7 @@ import {
   type AudioClip,
   type ClipOutcome,
   type DecodedAudio,
+  type ScoreLiveWindowRequest,
   type ScoreRequest,
   type TranscribeClip,
   type TranscribeRequest,
@@ -48,6 +49,14 @@ export interface ScoreCallbacks {
   onClip: (clip: AudioClip, outcome: ClipOutcome) => void;
   onProgress: (done: number, total: number) => void;
   onStats: (stats: AudioWorkerStats) => void;
+}
+
+export interface LiveWindowResult {
+  scores: Float32Array;
+  headProbabilities: Float32Array | null;
+  transcript: string | null;
+  missingHeadId: string | null;
+  inferenceMs: number;
 }
 
 export interface TranscribeCallbacks {
@@ -185,6 +194,39 @@ export class AudioEngine implements AudioLabEngine {
       this.storeWindow(key, window);
     }
     return this.classScoresOnWindow(key, window, promptSets, aggregation);
+  }
+
+  /**
+   * One live microphone window: resampled once, encoded once, scored against the prompts (and
+   * transcribed when asked), then forgotten. Its encoding, its per-prompt scores and Whisper's
+   * prompt state for it are never cached: live audio is not kept. The prompt side is (CLAP's
+   * caption embeddings, the caption-sum norms).
+   */
+  async scoreLiveWindow(request: ScoreLiveWindowRequest, isCancelled: () => boolean): Promise<LiveWindowResult> {
+    const started = performance.now();
+    const { scorer } = this.model;
+    const head = request.head ? (this.heads.get(request.head.headId) ?? null) : null;
+    const missingHeadId = request.head && !head ? request.head.headId : null;
+    const samples = resample(request.samples, request.sampleRate, scorer.sampleRate);
+    if (request.sampleRate !== scorer.sampleRate) this.stats.resamplings++;
+    const result = await scorer.encode(samples, { keepInput: false });
+    this.stats.encoderRuns++;
+    try {
+      // A cache of its own, dropped with the window: nothing of it outlives this request.
+      const [scores] = await this.classScoresOnWindow('live', result.encoded, [request.classPrompts], request.aggregation, new Map());
+      const raw = scores ?? new Float32Array(0);
+      let headProbs: Float32Array | null = null;
+      if (head) {
+        const embedding = clipEmbeddingFromWindows([result.pooled]);
+        if (embedding.length === head.dim && raw.length === head.classes)
+          headProbs = Float32Array.from(headProbabilities(head, { data: embedding, count: 1, dim: embedding.length }, [0], raw));
+      }
+      const transcript = request.transcribe && scorer.transcriber ? await scorer.transcriber.transcribe(result.encoded, isCancelled) : null;
+      return { scores: raw, headProbabilities: headProbs, transcript, missingHeadId, inferenceMs: performance.now() - started };
+    } finally {
+      // Whisper keeps a prompt state per window it scored: this window's goes now.
+      scorer.forgetWindow?.(result.encoded);
+    }
   }
 
   /** Whether the worker holds this clip's audio, and it can be scored (not silent, not too short). */
@@ -367,16 +409,18 @@ export class AudioEngine implements AudioLabEngine {
     window: EncodedWindow,
     promptSets: readonly ClassPrompts[],
     aggregation: TokenAggregation,
+    /** Where per-prompt scores are kept (the engine's; a live window passes one it throws away). */
+    scoreCache: Map<string, number> = this.scores,
   ): Promise<Float32Array[]> {
     const keyOf = (rule: TokenAggregation, prompt: string) => `${windowKey}\u0000${rule}\u0000${prompt}`;
     const prompts = promptSets.flatMap((set) => set.flat());
-    const missing = [...new Set(prompts.filter((prompt) => !this.scores.has(keyOf(aggregation, prompt))))];
+    const missing = [...new Set(prompts.filter((prompt) => !scoreCache.has(keyOf(aggregation, prompt))))];
     if (missing.length > 0) {
       // Every rule's scores are kept: switching rule, or a grid over both, runs no decoder again.
       const computed = await this.model.scorer.score(window, missing, this.stats);
-      for (const rule of TOKEN_AGGREGATIONS) missing.forEach((prompt, index) => this.scores.set(keyOf(rule, prompt), computed[rule][index] as number));
+      for (const rule of TOKEN_AGGREGATIONS) missing.forEach((prompt, index) => scoreCache.set(keyOf(rule, prompt), computed[rule][index] as number));
     }
-    const scoreOf = (prompt: string) => this.scores.get(keyOf(aggregation, prompt)) as number;
+    const scoreOf = (prompt: string) => scoreCache.get(keyOf(aggregation, prompt)) as number;
     const { captions } = this.model.scorer;
     if (!captions) return promptSets.map((classPrompts) => meanPromptScores(classPrompts, scoreOf));
     const results: Float32Array[] = [];

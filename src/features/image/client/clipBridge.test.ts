@@ -166,3 +166,31 @@ describe('ClipBridge', () => {
     await expect(pixels).rejects.toThrow('boom');
   });
 });
+
+describe('ClipBridge live frames', () => {
+  it('moves the frame to the worker and settles on its frameResult', async () => {
+    const { bridge, workers } = setup();
+    void bridge.load(loadOptions);
+    const worker = workers[0]!;
+    worker.emit({ type: 'loaded', requestId: worker.last('load').requestId, info });
+    await flush();
+    const frame = { width: 4, height: 3, close: () => undefined };
+    const scoring = bridge.classifyFrame({ classPrompts: [['a photo of a red.']], head: null, resizeMode: 'exact' }, frame);
+    const request = worker.last('classifyFrame');
+    expect(request.frame).toBe(frame);
+    expect(worker.transfers.at(-1)).toEqual([frame]);
+    const scores = Float32Array.of(1);
+    worker.emit({ type: 'frameResult', requestId: request.requestId, scores, similarities: Float32Array.of(0.3), classifier: 'zero-shot', width: 4, height: 3, inferenceMs: 5 });
+    await expect(scoring).resolves.toMatchObject({ scores, width: 4, height: 3, inferenceMs: 5 });
+  });
+
+  it('gives the debug slow-model delay to the worker, and again to the one a model load starts', async () => {
+    const { bridge, workers } = setup();
+    // The second load supersedes the first.
+    bridge.load(loadOptions).catch(() => undefined);
+    bridge.debugSlowModel(400);
+    expect(workers[0]!.sent).toContainEqual({ type: 'debugSlowModel', delayMs: 400 });
+    void bridge.load(loadOptions);
+    expect(workers[1]!.sent[0]).toEqual({ type: 'debugSlowModel', delayMs: 400 });
+  });
+});

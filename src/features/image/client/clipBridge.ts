@@ -11,7 +11,7 @@ import type {
   TrainHeadRequest,
 } from '../../lab/shared';
 import type { LearningCurve, TrainedHead } from '../../../lib/fewShot';
-import type { ClassifyItem, ImageResizeMode, ClipTaskEvent, ClipTaskRequest, ItemOutcome } from '../shared/protocol';
+import type { ClassifyItem, ImageResizeMode, ClipTaskEvent, ClipTaskRequest, FrameScores, ItemOutcome } from '../shared/protocol';
 import type { WorkerStats } from '../../../lib/workerReports';
 
 export {
@@ -64,6 +64,22 @@ export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent
       },
       options.signal,
       () => ({ cancelled: true }),
+    );
+  }
+
+  /**
+   * Scores one live camera frame (never cached nor stored). The bitmap moves to the worker, which
+   * closes it; if the request never reaches a worker the caller's close() still frees it.
+   */
+  classifyFrame(query: ClassifyQuery, frame: ImageBitmap): Promise<FrameScores> {
+    return this.call<FrameScores>(
+      (requestId) => ({ type: 'classifyFrame', requestId, frame, classPrompts: query.classPrompts, head: query.head, resizeMode: query.resizeMode }),
+      (event, settle) => {
+        if (event.type !== 'frameResult') return false;
+        const { scores, similarities, classifier, width, height, inferenceMs } = event;
+        settle.resolve({ scores, similarities, classifier, width, height, inferenceMs });
+        return true;
+      },
     );
   }
 
@@ -133,6 +149,7 @@ export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent
   }
 
   protected override transferablesOf(request: ClipTaskRequest): Transferable[] {
+    if (request.type === 'classifyFrame') return [request.frame];
     if (request.type !== 'labImportHead') return [];
     const { head } = request;
     const buffers = head.kind === 'logistic' ? [head.model.weights.buffer, head.model.bias.buffer] : [head.keys.buffer, head.keyLabels.buffer];

@@ -1,21 +1,21 @@
-import { mediaDeviceErrorMessage } from '../../../lib/mediaDeviceErrors';
+import { mediaDeviceErrorMessage, type MediaDeviceWording } from '../../../lib/mediaDeviceErrors';
 
-const CAMERA_WORDING = { device: 'camera', retry: 'press "Take a photo"', alternative: 'add image files' } as const;
+const CAMERA_WORDING: MediaDeviceWording = { device: 'camera', retry: 'press "Take a photo"', alternative: 'add image files' };
 
 /** What getUserMedia's failures mean to the person in front of the camera. */
-export function cameraErrorMessage(error: unknown): string {
-  return mediaDeviceErrorMessage(error, CAMERA_WORDING);
+export function cameraErrorMessage(error: unknown, wording: MediaDeviceWording = CAMERA_WORDING): string {
+  return mediaDeviceErrorMessage(error, wording);
 }
 
 /** The camera's video stream; rejects with a message meant for the user (see cameraErrorMessage). */
-export async function openCamera(): Promise<MediaStream> {
+export async function openCamera(video: MediaTrackConstraints | true = true, wording: MediaDeviceWording = CAMERA_WORDING): Promise<MediaStream> {
   if (!navigator.mediaDevices?.getUserMedia) {
     throw new Error('This browser offers no camera access here (it needs https or localhost).');
   }
   try {
-    return await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+    return await navigator.mediaDevices.getUserMedia({ video, audio: false });
   } catch (error) {
-    throw new Error(cameraErrorMessage(error), { cause: error });
+    throw new Error(cameraErrorMessage(error, wording), { cause: error });
   }
 }
 

@@ -38,7 +38,21 @@ export interface DebugPixelsRequest {
   contentHash: string;
 }
 
-export type ClipTaskRequest = ClassifyRequest | DebugPixelsRequest | LabRequest;
+/**
+ * One live camera frame to score now: never cached nor stored (live frames are not kept). Its
+ * class vectors come from the text cache, so a label edit costs only the new prompts' text run.
+ */
+export interface ClassifyFrameRequest {
+  type: 'classifyFrame';
+  requestId: number;
+  /** Transferred: the worker draws it, then closes it. */
+  frame: ImageBitmap;
+  classPrompts: string[][];
+  head: HeadUse | null;
+  resizeMode: ImageResizeMode;
+}
+
+export type ClipTaskRequest = ClassifyRequest | ClassifyFrameRequest | DebugPixelsRequest | LabRequest;
 
 export type WorkerRequest = LoadModelRequest | CancelRequest | ClipTaskRequest;
 
@@ -58,12 +72,25 @@ export type ItemOutcome =
     }
   | { ok: false; error: string };
 
+/** A live frame's result (the terminal reply to `classifyFrame`). */
+export interface FrameScores {
+  /** Per label, as ItemOutcome's: the model's scores or the head's blended probabilities. */
+  scores: Float32Array;
+  similarities: Float32Array;
+  classifier: ClassifierKind;
+  width: number;
+  height: number;
+  /** Preprocessing and the vision run in the worker (without the wait in its queue). */
+  inferenceMs: number;
+}
+
 /** The CLIP worker's own replies, on top of the load/stats/failed messages every model worker sends. */
 export type ClipTaskEvent =
   | { type: 'batchProgress'; requestId: number; done: number; total: number }
   | { type: 'itemResult'; requestId: number; itemId: string; contentHash: string; outcome: ItemOutcome }
   | { type: 'classified'; requestId: number; cancelled: boolean }
   | { type: 'debugPixels'; requestId: number; dims: number[]; data: Float32Array | null }
+  | ({ type: 'frameResult'; requestId: number } & FrameScores)
   | LabEvent;
 
 export type WorkerEvent = BaseWorkerEvent<WorkerStats> | ClipTaskEvent;
@@ -73,6 +100,8 @@ export function transferablesOf(event: ClipTaskEvent): Transferable[] {
   switch (event.type) {
     case 'itemResult':
       return event.outcome.ok ? [event.outcome.scores.buffer, event.outcome.similarities.buffer] : [];
+    case 'frameResult':
+      return [event.scores.buffer, event.similarities.buffer];
     case 'debugPixels':
       return event.data ? [event.data.buffer] : [];
     case 'batchProgress':

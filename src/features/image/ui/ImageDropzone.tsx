@@ -3,6 +3,7 @@ import { FolderPicker } from '../../../ui/FolderPicker';
 import { useWindowFileDrop } from '../../../ui/useWindowFileDrop';
 import { addImageFiles } from '../client/addImageFiles';
 import { ImageUrlInput } from './ImageUrlInput';
+import { LiveCameraPanel } from './LiveCameraPanel';
 import { WebcamCapture } from './WebcamCapture';
 
 function addFiles(files: Iterable<File>): void {
@@ -46,6 +47,7 @@ export function ImageDropzone() {
         }}
       />
       <WebcamCapture onPhoto={(photo) => addFiles([photo])} />
+      <LiveCameraPanel />
       <ImageUrlInput onImage={(image) => addFiles([image])} />
       <p className="w-full text-xs text-slate-500">Images are processed on this device and never uploaded.</p>
     </div>

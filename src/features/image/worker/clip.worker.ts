@@ -15,6 +15,10 @@ const storedEmbeddings = new PersistentEmbeddings();
  */
 const keptHeads = new Map<string, KeptHead>();
 
+/** How often the counters are sent while live frames stream (they change every frame). */
+const LIVE_STATS_INTERVAL_MS = 1000;
+let lastLiveStatsPost = Number.NEGATIVE_INFINITY;
+
 serveModelWorker<LoadedClip, WorkerStats, ClipEngine, ClipTaskRequest, ClipTaskEvent>({
   load: loadClip,
   dispose: disposeClip,
@@ -31,6 +35,18 @@ serveModelWorker<LoadedClip, WorkerStats, ClipEngine, ClipTaskRequest, ClipTaskE
           onStats: postStats,
         });
         post({ type: 'classified', requestId: request.requestId, cancelled: result.cancelled });
+        return;
+      }
+      case 'classifyFrame': {
+        const textRuns = engine.currentStats().textRuns;
+        const result = await engine.classifyFrame(request);
+        post({ type: 'frameResult', requestId: request.requestId, ...result });
+        // Counters at most once a second while live (each one is a store update on the page), at once when the text model ran.
+        const now = performance.now();
+        if (engine.currentStats().textRuns !== textRuns || now - lastLiveStatsPost >= LIVE_STATS_INTERVAL_MS) {
+          lastLiveStatsPost = now;
+          postStats(engine.currentStats());
+        }
         return;
       }
       case 'debugPixels': {

@@ -5,12 +5,13 @@ import { l2Normalize, type ScoringRule } from '../../../lib/scoring';
 import type { FeatureMatrix } from '../../../lib/fewShot';
 import type { ImageEmbeddingEntry } from '../shared/embeddingStorage';
 import type { ImageEmbeddingSource } from '../../lab/shared';
-import type { ClassifyItem, ClassifyRequest, ImageResizeMode, ItemOutcome } from '../shared/protocol';
+import type { ClassifyFrameRequest, ClassifyItem, ClassifyRequest, FrameScores, ImageResizeMode, ItemOutcome } from '../shared/protocol';
+import type { HeadUse } from '../../lab/shared';
 import type { KeptHead } from './clipLab';
 import { ensembleClassVector, scoreImage, type HeadToApply } from './clipScoring';
 import { EMPTY_STATS, type WorkerStats } from '../../../lib/workerReports';
 import { ImageDecodeError } from './decodeImage';
-import { batchPixels, decodePicture, nativePlanOf, type BatchPixels, type DecodedPicture } from './imagePixels';
+import { batchPixels, decodePicture, nativePlanOf, pictureOfBitmap, type BatchPixels, type DecodedPicture } from './imagePixels';
 import type { PixelPlan } from '../../../lib/imagePreprocess';
 import type { LoadedClip } from './loadModel';
 import type { PersistentEmbeddings } from './persistentEmbeddings';
@@ -132,9 +133,7 @@ export class ClipEngine {
     const mode = request.resizeMode;
     const classVectors = await this.classVectors(request.classPrompts);
     callbacks.onStats(this.currentStats());
-    // An unknown head (the worker restarted since it was trained) ranks zero-shot, and the outcome says so.
-    const kept = request.head ? this.heads.get(request.head.headId) : undefined;
-    const head: HeadToApply | null = kept && request.head ? { head: kept.head, zeroShotWeight: request.head.zeroShotWeight } : null;
+    const head = this.headToApply(request.head);
     const score = (image: EmbeddedImage) => scoreImage(image.embedding, classVectors, this.scoring, head);
 
     const notInMemory: ClassifyItem[] = [];
@@ -184,6 +183,38 @@ export class ClipEngine {
       callbacks.onBatchProgress(done, request.items.length);
     }
     return { cancelled: false };
+  }
+
+  /** An unknown head (the worker restarted since it was trained) ranks zero-shot, and the outcome says so. */
+  private headToApply(use: HeadUse | null): HeadToApply | null {
+    const kept = use ? this.heads.get(use.headId) : undefined;
+    return kept && use ? { head: kept.head, zeroShotWeight: use.zeroShotWeight } : null;
+  }
+
+  /**
+   * One live camera frame: class vectors from the text cache (new prompts only go through the text
+   * model), the frame drawn as a decoded file is, one batch-1 vision run, scored like an item. The
+   * frame's embedding is neither cached nor stored (live frames are never kept), and the bitmap is
+   * closed here whatever happens.
+   */
+  async classifyFrame(request: ClassifyFrameRequest): Promise<FrameScores> {
+    const { frame } = request;
+    let classVectors: Float32Array[];
+    let picture: DecodedPicture;
+    try {
+      classVectors = await this.classVectors(request.classPrompts);
+      picture = pictureOfBitmap(frame, request.resizeMode, this.nativePlan);
+    } finally {
+      frame.close();
+    }
+    const started = performance.now();
+    const { pixelValues } = await batchPixels([picture], this.model.imageProcessor, this.nativePlan);
+    const output = (await this.model.visionModel({ pixel_values: pixelValues })) as Record<string, Tensor>;
+    const [embedding] = rowsOf(embeddingsOf(output, ['image_embeds', 'pooler_output']));
+    if (!embedding) throw new Error('The vision model returned no embedding for the frame.');
+    this.stats.liveFrames++;
+    const inferenceMs = performance.now() - started;
+    return { ...scoreImage(embedding, classVectors, this.scoring, this.headToApply(request.head)), width: picture.width, height: picture.height, inferenceMs };
   }
 
   /** Per class, the ensemble of its prompts' text embeddings (each prompt embedded once per model). */

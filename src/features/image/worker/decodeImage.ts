@@ -28,21 +28,30 @@ export async function decodeBitmap(blob: Blob): Promise<ImageBitmap> {
  */
 export async function decodeImage(blob: Blob): Promise<DecodedImage> {
   const bitmap = await decodeBitmap(blob);
+  try {
+    return rawImageOfBitmap(bitmap);
+  } finally {
+    bitmap.close();
+  }
+}
+
+/**
+ * A bitmap's RGBA pixels as the exact path wants them (transparency on white, at most
+ * MAX_DECODE_SIDE_PX a side): a decoded file and a live camera frame go through this same draw,
+ * so a frame gives the tensor its captured PNG would. The caller closes the bitmap.
+ */
+export function rawImageOfBitmap(bitmap: ImageBitmap): DecodedImage {
   const { width, height } = bitmap;
   const scale = Math.min(1, MAX_DECODE_SIDE_PX / Math.max(width, height));
   const targetWidth = Math.max(1, Math.round(width * scale));
   const targetHeight = Math.max(1, Math.round(height * scale));
   const canvas = new OffscreenCanvas(targetWidth, targetHeight);
   const context = canvas.getContext('2d', { willReadFrequently: true });
-  if (!context) {
-    bitmap.close();
-    throw new ImageDecodeError('No 2D canvas available in this browser worker.');
-  }
+  if (!context) throw new ImageDecodeError('No 2D canvas available in this browser worker.');
   context.fillStyle = '#ffffff';
   context.fillRect(0, 0, targetWidth, targetHeight);
   context.imageSmoothingQuality = 'high';
   context.drawImage(bitmap, 0, 0, targetWidth, targetHeight);
-  bitmap.close();
   const pixels = context.getImageData(0, 0, targetWidth, targetHeight).data;
   return { image: new RawImage(pixels, targetWidth, targetHeight, 4), width, height };
 }

@@ -1,7 +1,7 @@
 import { Tensor, type ImageProcessor, type RawImage } from '@huggingface/transformers';
 import { CROP_PADDING_RGB, nativeDrawOf, pixelPlanFromConfig, pixelValuesLength, writePixelValues, type PixelPlan } from '../../../lib/imagePreprocess';
 import type { ImageResizeMode } from '../shared/protocol';
-import { decodeBitmap, decodeImage, ImageDecodeError } from './decodeImage';
+import { decodeBitmap, ImageDecodeError, rawImageOfBitmap } from './decodeImage';
 
 /**
  * A picture ready for the model's preprocessing: for the exact path the decoded RGBA picture (the
@@ -22,36 +22,44 @@ export function nativePlanOf(processor: ImageProcessor): PixelPlan | null {
 }
 
 /**
- * Decodes and draws the picture straight at the processor's resize size (then centre-cropped) in
- * one canvas draw with the browser's high-quality downscaling: transparency inside the picture
- * flattened onto white (as the exact path's decode does), the border a crop larger than the picture
- * leaves in the processor's padding colour (black).
+ * Draws the picture straight at the processor's resize size (then centre-cropped) in one canvas
+ * draw with the browser's high-quality downscaling: transparency inside the picture flattened onto
+ * white (as the exact path's decode does), the border a crop larger than the picture leaves in the
+ * processor's padding colour (black). The caller closes the bitmap.
  */
-async function decodeNative(blob: Blob, plan: PixelPlan): Promise<DecodedPicture> {
-  const bitmap = await decodeBitmap(blob);
+function nativePictureOf(bitmap: ImageBitmap, plan: PixelPlan): DecodedPicture {
   const { width, height } = bitmap;
-  try {
-    const draw = nativeDrawOf(plan, width, height);
-    const canvas = new OffscreenCanvas(draw.inputWidth, draw.inputHeight);
-    const context = canvas.getContext('2d', { willReadFrequently: true });
-    if (!context) throw new ImageDecodeError('No 2D canvas available in this browser worker.');
-    context.fillStyle = `rgb(${CROP_PADDING_RGB.join(' ')})`;
-    context.fillRect(0, 0, draw.inputWidth, draw.inputHeight);
-    context.fillStyle = '#ffffff';
-    context.fillRect(draw.x, draw.y, draw.width, draw.height);
-    context.imageSmoothingQuality = 'high';
-    context.drawImage(bitmap, draw.x, draw.y, draw.width, draw.height);
-    const rgba = context.getImageData(0, 0, draw.inputWidth, draw.inputHeight).data;
-    return { mode: 'native', rgba, inputWidth: draw.inputWidth, inputHeight: draw.inputHeight, width, height };
-  } finally {
-    bitmap.close();
-  }
+  const draw = nativeDrawOf(plan, width, height);
+  const canvas = new OffscreenCanvas(draw.inputWidth, draw.inputHeight);
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  if (!context) throw new ImageDecodeError('No 2D canvas available in this browser worker.');
+  context.fillStyle = `rgb(${CROP_PADDING_RGB.join(' ')})`;
+  context.fillRect(0, 0, draw.inputWidth, draw.inputHeight);
+  context.fillStyle = '#ffffff';
+  context.fillRect(draw.x, draw.y, draw.width, draw.height);
+  context.imageSmoothingQuality = 'high';
+  context.drawImage(bitmap, draw.x, draw.y, draw.width, draw.height);
+  const rgba = context.getImageData(0, 0, draw.inputWidth, draw.inputHeight).data;
+  return { mode: 'native', rgba, inputWidth: draw.inputWidth, inputHeight: draw.inputHeight, width, height };
+}
+
+/**
+ * A bitmap (a decoded file, or a live camera frame) ready for the chosen path, drawn exactly as a
+ * decoded file is: a frame and the PNG captured from it give the same tensor. The caller closes it.
+ */
+export function pictureOfBitmap(bitmap: ImageBitmap, mode: ImageResizeMode, plan: PixelPlan | null): DecodedPicture {
+  if (mode === 'native' && plan) return nativePictureOf(bitmap, plan);
+  return { mode: 'exact', ...rawImageOfBitmap(bitmap) };
 }
 
 /** Decodes one file for the chosen path (native falls back to exact when the processor has no plan). */
 export async function decodePicture(blob: Blob, mode: ImageResizeMode, plan: PixelPlan | null): Promise<DecodedPicture> {
-  if (mode === 'native' && plan) return await decodeNative(blob, plan);
-  return { mode: 'exact', ...(await decodeImage(blob)) };
+  const bitmap = await decodeBitmap(blob);
+  try {
+    return pictureOfBitmap(bitmap, mode, plan);
+  } finally {
+    bitmap.close();
+  }
 }
 
 /**

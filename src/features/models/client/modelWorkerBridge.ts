@@ -4,6 +4,7 @@ import {
   type BaseWorkerEvent,
   type CancelRequest,
   type DebugFaultRequest,
+  type DebugSlowModelRequest,
   type LoadModelRequest,
   type ModelSource,
   type WorkerFault,
@@ -93,7 +94,7 @@ type Pending<TTaskEvent> =
   | { kind: 'load'; options: LoadOptions; settle: Settle<LoadedModelInfo> }
   | { kind: 'task'; handle: (event: TTaskEvent) => boolean; reject: (error: Error) => void };
 
-type OutgoingMessage<TTaskRequest> = LoadModelRequest | CancelRequest | DebugFaultRequest | TTaskRequest;
+type OutgoingMessage<TTaskRequest> = LoadModelRequest | CancelRequest | DebugFaultRequest | DebugSlowModelRequest | TTaskRequest;
 
 /** A task request made while a crashed worker's model reloads: sent once it is back, unless dropped first. */
 interface WaitingRequest {
@@ -128,6 +129,8 @@ export class ModelWorkerBridge<
   private readonly waiting = new Set<WaitingRequest>();
   /** Whether the crash being recovered from came while a model was loading (see onRestarted). */
   private crashedDuringLoad = false;
+  /** The debug slow-model delay, given again to every new worker (a model load or a restart replaces it). */
+  private slowModelMs = 0;
 
   constructor(
     private readonly createWorker: () => Worker,
@@ -217,6 +220,12 @@ export class ModelWorkerBridge<
     this.worker?.postMessage({ type: 'debugFault', fault } satisfies DebugFaultRequest);
   }
 
+  /** Test hook (`?debug=1`): every later task waits `delayMs` in the worker first (0 = off), in this worker and the ones after it. */
+  debugSlowModel(delayMs: number): void {
+    this.slowModelMs = Math.max(0, delayMs);
+    this.worker?.postMessage({ type: 'debugSlowModel', delayMs: this.slowModelMs } satisfies DebugSlowModelRequest);
+  }
+
   terminate(): void {
     this.restart = null;
     const reason = new StoppedError();
@@ -273,6 +282,7 @@ export class ModelWorkerBridge<
       if (this.worker === worker) this.handleCrash(new WorkerCrashedError('a message could not be read'));
     };
     this.worker = worker;
+    if (this.slowModelMs > 0) worker.postMessage({ type: 'debugSlowModel', delayMs: this.slowModelMs } satisfies DebugSlowModelRequest);
     return worker;
   }
 

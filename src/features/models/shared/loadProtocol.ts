@@ -44,6 +44,15 @@ export interface DebugFaultRequest {
   fault: WorkerFault;
 }
 
+/**
+ * Test hook behind `?debug=1` (zspDebug.slowModel): every task that starts after it waits
+ * `delayMs` first, an artificially slow model for the live-mode backpressure test (0 = off).
+ */
+export interface DebugSlowModelRequest {
+  type: 'debugSlowModel';
+  delayMs: number;
+}
+
 export type LoadEvent =
   | { type: 'loadProgress'; requestId: number; files: FileProgress[] }
   | { type: 'loaded'; requestId: number; info: LoadedModelInfo }

@@ -7,7 +7,7 @@
  * worker does not work: after the device is lost, a new WASM session's warm-up run here still
  * failed in ORT's WebGPU buffer manager ("Failed to download data from buffer"), seen in Chromium.
  */
-import type { BaseWorkerEvent, CancelRequest, DebugFaultRequest, LoadModelRequest, WorkerFault } from '../shared/loadProtocol';
+import type { BaseWorkerEvent, CancelRequest, DebugFaultRequest, DebugSlowModelRequest, LoadModelRequest, WorkerFault } from '../shared/loadProtocol';
 import type { FileProgress, LoadedModelInfo } from '../../../lib/workerReports';
 import { ortGpuDevice } from './gpuDevice';
 import { ModelLoadError } from './modelLoading';
@@ -85,6 +85,8 @@ export function serveModelWorker<
   const cancelledRequests = new Set<number>();
   /** Set once WebGPU failed in this worker: it only waits to be replaced, and runs nothing more. */
   let webgpuLost = false;
+  /** The debug slow-model delay (zspDebug.slowModel), waited before every task; 0 = off. */
+  let taskDelayMs = 0;
 
   function reportWebGpuLost(cause: string): void {
     if (webgpuLost) return;
@@ -139,6 +141,8 @@ export function serveModelWorker<
       },
       postStats: (stats) => postBase({ type: 'stats', stats }),
     };
+    // Inside the queue, so a slowed task holds the ones behind it as a slow model would.
+    if (taskDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, taskDelayMs));
     try {
       await spec.runTask(current, request, context);
     } catch (error) {
@@ -148,7 +152,7 @@ export function serveModelWorker<
     }
   }
 
-  self.onmessage = (message: MessageEvent<LoadModelRequest | CancelRequest | DebugFaultRequest | TTaskRequest>) => {
+  self.onmessage = (message: MessageEvent<LoadModelRequest | CancelRequest | DebugFaultRequest | DebugSlowModelRequest | TTaskRequest>) => {
     const request = message.data;
     if (isCancelRequest(request)) {
       cancelledRequests.add(request.targetRequestId);
@@ -156,6 +160,10 @@ export function serveModelWorker<
     }
     if (isDebugFault(request)) {
       injectFault(request.fault, engine?.model.info.backend === 'webgpu');
+      return;
+    }
+    if (isDebugSlowModel(request)) {
+      taskDelayMs = Math.max(0, request.delayMs);
       return;
     }
     const { requestId } = request;
@@ -180,6 +188,10 @@ function isCancelRequest<T extends { type: string }>(request: CancelRequest | T)
 
 function isDebugFault<T extends { type: string }>(request: DebugFaultRequest | T): request is DebugFaultRequest {
   return request.type === 'debugFault';
+}
+
+function isDebugSlowModel<T extends { type: string }>(request: DebugSlowModelRequest | T): request is DebugSlowModelRequest {
+  return request.type === 'debugSlowModel';
 }
 
 function isLoadRequest<T extends { type: string }>(request: LoadModelRequest | T): request is LoadModelRequest {
