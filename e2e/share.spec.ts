@@ -5,7 +5,7 @@
 import { MAX_EXAMPLE_BYTES } from '../src/lib/shareFragment';
 import { PlaygroundPage } from './pages/playground-page';
 import { WorkspacePage } from './pages/workspace-page';
-import { packShareFragment, packShareState } from './support/shareLink';
+import { packShareFragment, packShareState, unpackShareFragment } from './support/shareLink';
 import { shapeImage } from './support/shapes';
 import { BUILTIN_MODEL_ID_FOR_TESTS, SHAPE_SET, addShapeSet } from './support/workspace-fixtures';
 import { test, expect } from './support/test';
@@ -124,6 +124,23 @@ test('a big picture is downscaled to fit, and the link warns when it is too long
   } finally {
     await context.close();
   }
+});
+
+test('"open in live mode" puts the camera in the demo link and in the short link, as Node reads them', async ({ page, playground }) => {
+  const workspace = new WorkspacePage(page);
+  await playground.open({ backend: 'wasm', labels: LABELS });
+  await expect(workspace.shareLive).toHaveAttribute('data-source', 'camera');
+  const plain = await workspace.makeShareLink({ examples: false });
+  expect(unpackShareFragment(new URL(plain).hash.slice(1)).wire).not.toHaveProperty('live');
+  expect(new URL((await workspace.shareQueryLink.textContent()) ?? '').searchParams.has('live')).toBe(false);
+
+  const live = await workspace.makeShareLink({ examples: false, live: true });
+  expect(unpackShareFragment(new URL(live).hash.slice(1)).wire).toMatchObject({ v: 2, task: 'image', labels: LABELS, live: 'camera' });
+  const query = new URL((await workspace.shareQueryLink.textContent()) ?? '');
+  expect(query.origin + query.pathname).toBe(new URL(live).origin + new URL(live).pathname);
+  expect(query.searchParams.get('live')).toBe('camera');
+  expect(query.searchParams.get('labels')).toBe(LABELS.join(','));
+  expect(playground.pageErrors).toEqual([]);
 });
 
 const PWNED_FLAG = '__zspPwned';

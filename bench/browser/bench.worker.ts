@@ -20,6 +20,7 @@ import { makeLabelledShapeImages, makeShapeImages } from './images';
 import { benchGridEngine, benchGridPipeline, type LabelledItem } from './gridBench';
 import { audioHandlers } from './audioBench';
 import { q8Handlers } from './q8Bench';
+import { liveHandlers } from './liveBench';
 import { heldOutComparison, preprocessRuns } from './preprocessBench';
 import { randomPixels } from '../shared/random';
 import type { BenchCommand, BenchCommandMap, BenchReply, BenchRequest, RerankResult, ThroughputResult } from '../shared/protocol';
@@ -92,6 +93,7 @@ const RERANK_ADJECTIVES = ['dark', 'light', 'bright', 'pale', 'small', 'large', 
 const handlers: { [C in BenchCommand]: (args: BenchCommandMap[C]['args']) => Promise<BenchCommandMap[C]['result']> } = {
   ...audioHandlers,
   ...q8Handlers,
+  ...liveHandlers,
 
   preprocessRuns: (args) => preprocessRuns(requireClip(), items, args),
   heldOutComparison: (args) => heldOutComparison(requireClip(), args),

@@ -25,8 +25,10 @@
  *                                 session.run per image, exact vs native resize on the held-out shapes (preprocess.ts)
  *          --only=soak            the built app with 5,000 images in one workspace, label edits, a grid search and a
  *                                 few-shot head, twice in one page: heap, worker and IndexedDB memory (soak.ts)
- *          --dist=<dir>           scale and soak: serve this existing build instead of building into bench/.scale-dist
- *                                 (bench/.soak-dist)
+ *          --only=live            live mode in the built app with fake camera/microphone against the model alone
+ *                                 (live.ts; or one figure: live-shapes, live-vitb32, live-whisper); part of a full run too
+ *          --dist=<dir>           scale, soak and live: serve this existing build instead of building into bench/.scale-dist
+ *                                 (bench/.soak-dist, bench/.live-dist)
  *          --quick                fewer repetitions, CLAP pipeline on 5 clips scaled to 50, grid baseline on
  *                                 10 templates scaled to 80 (a smoke run;
  *                                 results files are still written)
@@ -52,6 +54,7 @@ import { benchQ8, type Q8Result } from './q8';
 import { benchStartup, type StartupRun } from './startup';
 import { benchPreprocess, type PreprocessResult } from './preprocess';
 import { benchSoak, type SoakRun } from './soak';
+import { LIVE_KEYS, benchLive, type LiveRun } from './live';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -283,13 +286,14 @@ export interface BenchResults {
   startup: StartupRun | null;
   preprocess: PreprocessRun | null;
   soak: SoakRun | null;
+  live: LiveRun | null;
 }
 
 const RESULTS_JSON = join(repoRoot, 'bench/results.json');
 
 /** The previous results, so a run of one part keeps the other's (the file of older runs held the image part only, at top level). */
 function previousResults(): BenchResults {
-  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null, q8: null, startup: null, preprocess: null, soak: null };
+  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null, q8: null, startup: null, preprocess: null, soak: null, live: null };
   if (!existsSync(RESULTS_JSON)) return empty;
   try {
     const parsed = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as Partial<BenchResults> & Partial<ImageRun>;
@@ -304,6 +308,7 @@ function previousResults(): BenchResults {
       startup: parsed.startup ?? null,
       preprocess: parsed.preprocess ?? null,
       soak: parsed.soak ?? null,
+      live: parsed.live ?? null,
     };
   } catch (error) {
     log(`ignoring unreadable ${RESULTS_JSON}: ${error instanceof Error ? error.message : String(error)}`);
@@ -311,7 +316,7 @@ function previousResults(): BenchResults {
   }
 }
 
-const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'q8', 'startup', 'preprocess', 'soak', ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'q8', 'startup', 'preprocess', 'soak', 'live', ...LIVE_KEYS, ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
 
 function writeResults(results: BenchResults): void {
   const markdown = renderMarkdown(results);
@@ -333,6 +338,7 @@ async function main(): Promise<void> {
   const wantsQ8 = !customModel && (!only || only.includes('q8'));
   const wantsStartup = !customModel && (!only || only.includes('startup'));
   const wantsSoak = !customModel && (!only || only.includes('soak'));
+  const liveKeys = customModel ? [] : LIVE_KEYS.filter((key) => !only || only.includes('live') || only.includes(key));
   // The grid bench runs the built-in model (engine) and its combined export (pipeline), as the shapes figures do.
   const gridModels = MODELS[0] as ModelSpec;
   const gridMissing = missingFiles(gridModels);
@@ -344,7 +350,7 @@ async function main(): Promise<void> {
   const skipped = selected.filter((spec) => missingFiles(spec).length > 0).map((spec) => ({ key: spec.key, missing: missingFiles(spec) }));
   for (const { key, missing } of skipped)
     log(`skipping ${key}: missing ${missing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsQ8 && !wantsStartup && !wantsPreprocess && !wantsSoak)
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsQ8 && !wantsStartup && !wantsPreprocess && !wantsSoak && liveKeys.length === 0)
     throw new Error('No model to benchmark: every model has missing files.');
 
   const results = previousResults();
@@ -359,6 +365,13 @@ async function main(): Promise<void> {
   if (wantsSoak) {
     // Its own build, server and browser, like scale (the app as shipped, one page for both runs).
     results.soak = await benchSoak({ dist: scaleDist, quick });
+  }
+  if (liveKeys.length > 0) {
+    // Its own build and servers (the app as shipped, the bench page for the pure rates) and browsers (fake devices).
+    const live = await benchLive({ dist: scaleDist, quick, keys: liveKeys });
+    // A run of one live figure keeps the others' previous readings.
+    const kept = (results.live?.figures ?? []).filter((figure) => !liveKeys.includes(figure.key));
+    results.live = { ...live, figures: [...live.figures, ...kept].sort((a, b) => LIVE_KEYS.indexOf(a.key) - LIVE_KEYS.indexOf(b.key)) };
   }
   if (wantsFewShot) {
     // Plain TypeScript in this process (and scikit-learn in a child); no browser.

@@ -6,6 +6,7 @@ import { renderPreprocessRun } from './preprocess';
 import { median } from '../shared/random';
 import { renderQ8 } from './q8Report';
 import { renderSoak } from './soak';
+import { renderLive } from './live';
 
 const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
 const ratio = (value: number): string => `${value >= 100 ? value.toFixed(0) : value.toFixed(value >= 10 ? 1 : 2)}×`;
@@ -243,5 +244,6 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.startup) lines.push('### Start-up', '', ...renderStartup(results.startup), '');
   if (results.preprocess) lines.push('### Image preprocessing', '', ...renderPreprocessRun(results.preprocess), '');
   if (results.soak) lines.push('### Soak', '', ...renderSoak(results.soak), '');
+  if (results.live) lines.push('### Live mode', '', ...renderLive(results.live), '');
   return lines.join('\n');
 }

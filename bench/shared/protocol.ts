@@ -37,6 +37,9 @@ export interface BenchCommandMap {
   clapPipeline: { args: { clips: number; labels: string[]; template: string; reps: number }; result: TimedRuns & { probabilities: number[][] } };
   // q8 on WASM (bench/browser/q8Bench.ts): each q8Throughput in a fresh worker (it sets ORT's threads).
   q8Throughput: { args: { modelId: string; dtype: 'fp32' | 'q8'; threads: number; batch: number; minSeconds: number; reps: number; warmupRuns: number }; result: Q8ThroughputResult };
+  // Live mode's pure-model rates (bench/browser/liveBench.ts).
+  liveVisionRate: { args: { modelId: string; minSeconds: number; reps: number; warmupRuns: number }; result: LiveVisionRate };
+  liveWhisperWindowRate: { args: { modelId: string; windowSeconds: number; prompts: string[]; reps: number; warmupRuns: number }; result: LiveWhisperWindowRate };
   q8MatMul: { args: { modelId: string; dtype: 'fp32' | 'q8'; rows: number; depth: number; minSeconds: number; reps: number }; result: Q8MatMulResult };
 }
 
@@ -52,6 +55,30 @@ export interface Q8ThroughputResult {
   pthreadWorkersSpawned: number;
   /** Whether this browser validates relaxed-SIMD WebAssembly (ORT-web's own probe). */
   relaxedSimdSupported: boolean;
+}
+
+/** The vision tower's session.run at batch 1, as the app's loadClip created it. */
+export interface LiveVisionRate {
+  /** Mean milliseconds per run, one figure per repetition. */
+  msPerRun: number[];
+  inputDims: number[];
+  dtype: string;
+  backend: string;
+  loadMs: number;
+  ortNumThreads: number;
+  pthreadWorkersSpawned: number;
+}
+
+/** One audio window's Whisper work (encode + score, then the transcription apart), per repetition. */
+export interface LiveWhisperWindowRate {
+  scoreMs: number[];
+  transcribeMs: number[];
+  /** What the last repetition transcribed (synthetic noise bursts: whatever the model makes of them). */
+  transcript: string;
+  windowSeconds: number;
+  loadMs: number;
+  ortNumThreads: number;
+  pthreadWorkersSpawned: number;
 }
 
 export interface Q8MatMulResult {

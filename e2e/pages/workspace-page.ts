@@ -31,6 +31,10 @@ export class WorkspacePage {
   readonly shareIncludeExamples: Locator;
   readonly shareLink: Locator;
   readonly shareLinkLength: Locator;
+  /** "Open in live mode"; its data-source names the task's source (camera, microphone). */
+  readonly shareLive: Locator;
+  /** The short query link (settings only) made beside the demo link. */
+  readonly shareQueryLink: Locator;
   readonly shareError: Locator;
   readonly removeAllButton: Locator;
 
@@ -43,6 +47,8 @@ export class WorkspacePage {
     this.shareIncludeExamples = page.getByTestId('share-include-examples');
     this.shareLink = page.getByTestId('share-link');
     this.shareLinkLength = page.getByTestId('share-link-length');
+    this.shareLive = page.getByTestId('share-live');
+    this.shareQueryLink = page.getByTestId('share-query-link');
     this.shareError = page.getByTestId('share-error');
     this.removeAllButton = page.getByRole('button', { name: /^Remove all/ });
   }
@@ -147,8 +153,9 @@ export class WorkspacePage {
   }
 
   /** Makes a share link and returns its text. */
-  async makeShareLink(options: { examples: boolean }): Promise<string> {
+  async makeShareLink(options: { examples: boolean; live?: boolean }): Promise<string> {
     await this.shareIncludeExamples.setChecked(options.examples);
+    await this.shareLive.setChecked(options.live ?? false);
     const panel = this.page.getByTestId('share-panel');
     const before = Number(await panel.getAttribute('data-links-made'));
     await this.shareButton.click();

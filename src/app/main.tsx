@@ -22,6 +22,7 @@ import { addSharedExamples, forgetSharedDemoInUrl, readSharedDemo, sharedDemoSet
 import { AppShell, AppShellService } from '../features/shell';
 import { WorkspaceManager, WorkspaceService, downloadBlob, workspaceItemsOf, type WorkspaceSettings } from '../features/workspace';
 import type { ReviewAction } from '../lib/review';
+import { liveRequestForDemo } from '../lib/shareFragment';
 import { parseUrlState } from '../lib/urlState';
 import type { AudioWorkerStats, WorkerStats } from '../lib/workerReports';
 import { useAppStore } from '../store';
@@ -68,7 +69,11 @@ store.getState().applySettings({
 
 // A demo link (`#demo=…`) is applied over the query's settings only when all of it checks out.
 const sharedDemo = await readSharedDemo(location.hash);
-if (sharedDemo?.ok) store.getState().applySettings(sharedDemoSettings(sharedDemo.state));
+if (sharedDemo?.ok) {
+  store.getState().applySettings(sharedDemoSettings(sharedDemo.state));
+  // After its labels and model, as for `?live=`: the demo's live mode, or the query's if the demo kept its task.
+  store.getState().requestLive(liveRequestForDemo(sharedDemo.state, store.getState().liveRequest));
+}
 
 const appBaseUrl = new URL(import.meta.env.BASE_URL, location.origin).toString();
 const linkChoseModel = urlState.model !== undefined || sharedDemo?.ok === true;

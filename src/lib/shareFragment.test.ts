@@ -9,6 +9,8 @@ import {
   encodeShareFragment,
   fromBase64Url,
   linkLengthWarning,
+  liveRequestForDemo,
+  shareStateVersionFor,
   toBase64Url,
   validateShareState,
   type ShareState,
@@ -177,7 +179,7 @@ describe('decoding hostile links', () => {
       'labels[3]: must be text, not a list',
     ]);
     expect(await problemsOf(await pack({ ...wireBase, labels: 'cat,dog' }))).toEqual(['labels: must be a list of text, not a string']);
-    expect(await problemsOf(await pack({ ...wireBase, v: '1' }))).toEqual(['v: must be the number 1, not a string']);
+    expect(await problemsOf(await pack({ ...wireBase, v: '1' }))).toEqual(['v: must be the number 1 or 2, not a string']);
     expect(await problemsOf(await pack([wireBase]))).toEqual(['link: holds a list, not a demo']);
   });
 
@@ -212,10 +214,10 @@ describe('decoding hostile links', () => {
 
   it('rejects values outside the enums, bad model ids and unknown fields', async () => {
     expect(
-      await problemsOf(await pack({ ...wireBase, v: 2, task: 'video', model: '../../etc/passwd', calibration: 'magic', __proto__x: 1 })),
+      await problemsOf(await pack({ ...wireBase, v: 3, task: 'video', model: '../../etc/passwd', calibration: 'magic', __proto__x: 1 })),
     ).toEqual([
       '__proto__x: unknown field',
-      'v: version 2 is not one this app reads (it reads 1); the link may be from a newer version',
+      'v: version 3 is not one this app reads (it reads 1 and 2); the link may be from a newer version',
       'task: must be image or audio',
       'model: not a model id of the form owner/name',
       'calibration: must be one of none, zero-input, prior',
@@ -319,6 +321,89 @@ describe('decoding hostile links', () => {
     }
     // Most single-character changes break the deflate stream or the JSON.
     expect(refused).toBeGreaterThan(100);
+  });
+});
+
+/**
+ * Links made by the app before live mode (commit 52a5a89, `encodeShareFragment` of version 1),
+ * kept as they were made: they must open exactly as they did then.
+ */
+const PRE_LIVE_LINKS = {
+  // { v: 1, task: 'audio', model: 'builtin/whisper-words', labels: ['yes', 'no', 'stop'], templates: [' {}'], calibration: 'none', examples: [tone.wav, 8 bytes] }
+  audioWithExample:
+    '#demo=JY7BDoIwEERB_RCzZ5R4M3wAiVevhsMim7ixtIQWqjb9MP_ObT3OvJnJlEVRfAOs0JwqcGif0AAuAxuoYDQDKdH9wsqxrv2D7UTzwZt5sMIV9qQsNDd4U9I6lawzE3SyReOk0AkQvg8xeXdU3M_o2GiZ1UaTFOiFksy5ABpHEuQEHT2u6QRnJ3-q_5blj1jn2MXrpW3LzXb3Aw',
+  // { v: 1, task: 'image', model: 'builtin/clip-shapes', labels: ['red circle', 'blue square'], templates: ['a photo of a {}.'] }
+  image:
+    '#demo=FYxLDgIhEETxJp1ajxq3XMXMomFah9gI8nFD5u7islLvvZMxZgx8YW8LGtcXLELkp2BBTJvo3K4HbeF99Rryue6cpc5X2YlW2DuKbORD8fqXnHah-ulcBOtMSszKbRoTZMp7aonSg5jGccF6_AA',
+};
+
+describe('live mode in a demo link', () => {
+  const camera: ShareState = { ...base, v: 2, live: 'camera' };
+
+  it('round-trips live mode for each task, as a version-2 state an independent reader sees', async () => {
+    const microphone: ShareState = { ...base, v: 2, task: 'audio', model: 'builtin/whisper-words', calibration: 'none', live: 'microphone' };
+    for (const state of [camera, microphone]) {
+      const encoded = await encodeShareFragment(state);
+      if (!encoded.ok) throw new Error(encoded.problems.join('; '));
+      expect(await decodeShareFragment(encoded.fragment)).toEqual({ ok: true, state });
+      const { containerVersion, wire } = unpackShareFragment(encoded.fragment);
+      expect(containerVersion).toBe(1);
+      expect(wire).toMatchObject({ v: 2, live: state.live });
+    }
+  });
+
+  it('opens links made before live mode exactly as before, with no live mode', async () => {
+    expect(await decodeShareFragment(PRE_LIVE_LINKS.audioWithExample)).toEqual({
+      ok: true,
+      state: {
+        v: 1,
+        task: 'audio',
+        model: 'builtin/whisper-words',
+        labels: ['yes', 'no', 'stop'],
+        templates: [' {}'],
+        calibration: 'none',
+        examples: [{ name: 'tone.wav', mime: 'audio/wav', bytes: new Uint8Array([82, 73, 70, 70, 1, 2, 3, 4]) }],
+      },
+    });
+    const image = await decodeShareFragment(PRE_LIVE_LINKS.image);
+    expect(image).toEqual({
+      ok: true,
+      state: { v: 1, task: 'image', model: 'builtin/clip-shapes', labels: ['red circle', 'blue square'], templates: ['a photo of a {}.'] },
+    });
+    if (image.ok) expect('live' in image.state).toBe(false);
+  });
+
+  it('writes a demo without live mode as the same version-1 link as before, byte for byte', async () => {
+    const encoded = await encodeShareFragment({
+      v: shareStateVersionFor(undefined),
+      task: 'image',
+      model: 'builtin/clip-shapes',
+      labels: ['red circle', 'blue square'],
+      templates: ['a photo of a {}.'],
+    });
+    expect(encoded).toEqual({ ok: true, fragment: PRE_LIVE_LINKS.image });
+    expect(shareStateVersionFor('camera')).toBe(2);
+  });
+
+  it('rejects a bad live value, live mode in a version-1 state and live mode of the other task, with the reason', async () => {
+    expect(await problemsOf(await pack({ ...wireBase, v: 2, live: 'screen' }))).toEqual(['live: must be camera or microphone']);
+    expect(await problemsOf(await pack({ ...wireBase, v: 2, live: true }))).toEqual(['live: must be camera or microphone']);
+    expect(await problemsOf(await pack({ ...wireBase, v: 1, live: 'camera' }))).toEqual(['live: needs a version 2 link, and this one says version 1']);
+    expect(await problemsOf(await pack({ ...wireBase, v: 2, live: 'microphone' }))).toEqual([
+      'live: microphone belongs to the audio task, and the demo is for the image task',
+    ]);
+    // The encoder holds itself to the same rules.
+    expect(await encodeShareFragment({ ...base, live: 'camera' })).toEqual({ ok: false, problems: ['live: needs a version 2 link, and this one says version 1'] });
+    // A hand-packed version-2 link without live mode is fine: version 2 only allows the field.
+    expect((await decodeShareFragment(await pack({ ...wireBase, v: 2 }))).ok).toBe(true);
+  });
+
+  it('asks for the demo’s live mode, keeping a ?live= of the query only for the demo’s own task', () => {
+    expect(liveRequestForDemo(camera, null)).toBe('camera');
+    expect(liveRequestForDemo(camera, 'microphone')).toBe('camera');
+    expect(liveRequestForDemo(base, 'camera')).toBe('camera');
+    expect(liveRequestForDemo(base, 'microphone')).toBeNull();
+    expect(liveRequestForDemo(base, null)).toBeNull();
   });
 });
 

@@ -15,6 +15,12 @@
  * media, where deflate recovers most of base64's overhead anyway); and the JSON is checked on
  * its own before any example bytes are touched.
  *
+ * The state's own version (`v`) says which fields it may hold: 1 is the original demo, 2 adds
+ * `live` (open straight into live mode). The encoder writes the lowest version that carries the
+ * state, so a demo without live mode stays a version-1 link that copies of the app from before
+ * live mode (a service worker keeps an installed copy for a while) still open; they refuse a
+ * version-2 link saying it is from a newer version.
+ *
  * Decoding treats the link as hostile: every step is bounded, every field is checked against
  * the schema below, and the answer is a list of readable problems instead of an exception.
  * Strings come back as data (text that looks like HTML markup is refused outright); the UI must
@@ -36,14 +42,19 @@ import {
   taskSchema,
   templateSchema,
   text,
-  version,
   type Json,
 } from './schemas';
-import { MAX_TEMPLATE_CHARS } from './urlState';
+import { LIVE_SOURCES, MAX_TEMPLATE_CHARS, taskOfLiveSource, type LiveSource } from './urlState';
 import { InflateError, deflateRaw, inflateRaw } from './compression';
 
 export const SHARE_FRAGMENT_KEY = 'demo';
-export const SHARE_STATE_VERSION = 1;
+/** The newest state version this app reads and writes (see the header: 2 adds `live`). */
+export const SHARE_STATE_VERSION = 2;
+/** Every state version this app reads, oldest first. */
+export const SHARE_STATE_VERSIONS = [1, 2] as const;
+export type ShareStateVersion = (typeof SHARE_STATE_VERSIONS)[number];
+/** The first state version that may carry `live`. */
+const LIVE_SINCE_VERSION = 2;
 const CONTAINER_VERSION = 1;
 const CONTAINER_HEADER_BYTES = 5;
 
@@ -140,9 +151,16 @@ const exampleSchema = record(
   notAnObject,
 );
 
-const shareStateSchema = record(
+/** Like schemas' `version`, for a field that may hold any of several versions. */
+const stateVersionSchema = v.picklist(SHARE_STATE_VERSIONS, (issue) =>
+  typeof issue.input === 'number'
+    ? `version ${issue.input} is not one this app reads (it reads ${SHARE_STATE_VERSIONS.join(' and ')}); the link may be from a newer version`
+    : `must be the number ${SHARE_STATE_VERSIONS.join(' or ')}, not ${describeType(issue.input)}`,
+);
+
+const shareStateFields = record(
   {
-    v: version(SHARE_STATE_VERSION, 'the link', 'version '),
+    v: stateVersionSchema,
     task: taskSchema,
     model: modelIdSchema,
     labels: labelsSchema({ minItems: 1, maxChars: MAX_SHARED_LABEL_CHARS, refuseMarkupIn: CARRIER }),
@@ -153,12 +171,49 @@ const shareStateSchema = record(
     }),
     calibration: v.optional(calibrationSchema),
     examples: v.optional(list(exampleSchema, { maxItems: MAX_SHARED_EXAMPLES })),
+    live: v.optional(v.picklist(LIVE_SOURCES, `must be ${LIVE_SOURCES.join(' or ')}`)),
   },
   (input) => `the link holds ${describeType(input)}, not a demo`,
 );
 
+/** The fields together: live mode needs a version that has it, and belongs to one task. */
+const shareStateSchema = v.pipe(
+  shareStateFields,
+  v.forward(
+    v.check(
+      (state) => state.live === undefined || state.v >= LIVE_SINCE_VERSION,
+      (issue) => `needs a version ${LIVE_SINCE_VERSION} link, and this one says version ${issue.input.v}`,
+    ),
+    ['live'],
+  ),
+  v.forward(
+    v.check(
+      (state) => state.live === undefined || taskOfLiveSource(state.live) === state.task,
+      (issue) => {
+        const { live, task } = issue.input;
+        return live === undefined ? 'not allowed' : `${live} belongs to the ${taskOfLiveSource(live)} task, and the demo is for the ${task} task`;
+      },
+    ),
+    ['live'],
+  ),
+);
+
 export type SharedExample = v.InferOutput<typeof exampleSchema>;
 export type ShareState = v.InferOutput<typeof shareStateSchema>;
+
+/** The lowest state version that carries this much: 2 with live mode, else 1 (see the header). */
+export function shareStateVersionFor(live: LiveSource | undefined): ShareStateVersion {
+  return live === undefined ? 1 : LIVE_SINCE_VERSION;
+}
+
+/**
+ * Live mode once a demo is opened: the demo's own source, or none; a `?live=` of the link's query
+ * is kept only when the demo didn't ask for another task (the demo wins over the query).
+ */
+export function liveRequestForDemo(state: ShareState, fromQuery: LiveSource | null): LiveSource | null {
+  if (state.live !== undefined) return state.live;
+  return fromQuery !== null && taskOfLiveSource(fromQuery) === state.task ? fromQuery : null;
+}
 
 /**
  * Checks anything against the share schema. On success the state is a fresh copy holding only
@@ -176,6 +231,7 @@ function buildContainer(state: ShareState): Uint8Array<ArrayBuffer> {
   const wire: Json = { v: state.v, task: state.task, model: state.model, labels: state.labels, templates: state.templates };
   if (state.calibration !== undefined) wire.calibration = state.calibration;
   if (state.examples !== undefined) wire.examples = state.examples.map(({ name, mime, bytes }) => ({ name, mime, size: bytes.length }));
+  if (state.live !== undefined) wire.live = state.live;
   const json = new TextEncoder().encode(JSON.stringify(wire));
   const exampleBytes = (state.examples ?? []).reduce((sum, example) => sum + example.bytes.length, 0);
   const out = new Uint8Array(CONTAINER_HEADER_BYTES + json.length + exampleBytes);

@@ -1,22 +1,25 @@
 /**
  * Making a demo link (lib/shareFragment) from the current task's settings and, when asked, a few
  * of its items as small examples: images too big for a link are downscaled to a small WebP or
- * JPEG; clips too big are left out, and the user is told which.
+ * JPEG; clips too big are left out, and the user is told which. Beside it, the short query link
+ * (lib/urlState `buildShareQuery`): readable, settings only. Either can open in live mode.
  */
 import { safeFileName } from '../../../lib/exportRows';
 import { parseLabels } from '../../../lib/labels';
+import { buildShareQuery, type LiveSource } from '../../../lib/urlState';
 import {
   MAX_DECOMPRESSED_BYTES,
   MAX_EXAMPLE_BYTES,
   MAX_SHARED_EXAMPLES,
   SHARED_EXAMPLE_MIME_TYPES,
   encodeShareFragment,
+  shareStateVersionFor,
   type SharedExample,
   type SharedExampleMime,
   type ShareState,
 } from '../../../lib/shareFragment';
 import type { AppState } from '../../../store';
-import { labelsTextOf, modelIdOf, templateOf } from '../../../store/settingsSlice';
+import { labelsTextOf, modelIdOf, templateOf, type Settings } from '../../../store/settingsSlice';
 import type { Task } from '../../../lib/tasks';
 import { workspaceItemsOf, type WorkspaceItem } from '../../workspace';
 
@@ -118,27 +121,55 @@ export async function collectExamples(state: AppState, task: Task): Promise<Shar
   return out;
 }
 
-/** The demo's settings for the current task: model, labels, template and (audio) calibration. */
-export function shareStateOf(state: AppState, task: Task): ShareState {
+/** The live source of each task (the inverse of `taskOfLiveSource`, checked in the unit test). */
+const LIVE_SOURCE_OF_TASK: Record<Task, LiveSource> = { image: 'camera', audio: 'microphone' };
+
+/** The live source of a task: the camera for images, the microphone for audio. */
+export function liveSourceOf(task: Task): LiveSource {
+  return LIVE_SOURCE_OF_TASK[task];
+}
+
+/** The demo's settings for the task: model, labels, template, (audio) calibration and, when asked, live mode. */
+export function shareStateOf(settings: Settings, task: Task, live = false): ShareState {
+  const source = live ? liveSourceOf(task) : undefined;
   return {
-    v: 1,
+    v: shareStateVersionFor(source),
     task,
-    model: modelIdOf(state, task),
-    labels: parseLabels(labelsTextOf(state, task)).labels,
-    templates: [templateOf(state, task)],
-    ...(task === 'audio' ? { calibration: state.calibration } : {}),
+    model: modelIdOf(settings, task),
+    labels: parseLabels(labelsTextOf(settings, task)).labels,
+    templates: [templateOf(settings, task)],
+    ...(task === 'audio' ? { calibration: settings.calibration } : {}),
+    ...(source ? { live: source } : {}),
   };
 }
 
-export type ShareLinkResult = ({ ok: true; link: string } & Partial<ShareExamples>) | { ok: false; problems: string[] };
+/** The short link's query (`?model=…&labels=…`): the same settings as the demo, without examples. */
+export function shareQueryOf(settings: Settings, task: Task, live = false): string {
+  return buildShareQuery({
+    task,
+    model: modelIdOf(settings, task),
+    labels: parseLabels(labelsTextOf(settings, task)).labels,
+    template: templateOf(settings, task),
+    ...(task === 'audio' ? { calibration: settings.calibration, aggregation: settings.aggregation } : {}),
+    ...(live ? { live: liveSourceOf(task) } : {}),
+  });
+}
 
-/** The link that reopens the app in this state, or why the state can't be shared. */
-export async function makeShareLink(state: AppState, includeExamples: boolean, base: string): Promise<ShareLinkResult> {
+export interface ShareLinkOptions {
+  includeExamples: boolean;
+  /** Open in live mode: the camera (image task) or the microphone (audio task). */
+  live: boolean;
+}
+
+export type ShareLinkResult = ({ ok: true; link: string; queryLink: string } & Partial<ShareExamples>) | { ok: false; problems: string[] };
+
+/** The links that reopen the app in this state, or why the state can't be shared. */
+export async function makeShareLink(state: AppState, options: ShareLinkOptions, base: string): Promise<ShareLinkResult> {
   const task = state.task;
-  const shareState = shareStateOf(state, task);
-  const examples = includeExamples ? await collectExamples(state, task) : undefined;
+  const shareState = shareStateOf(state, task, options.live);
+  const examples = options.includeExamples ? await collectExamples(state, task) : undefined;
   if (examples && examples.examples.length > 0) shareState.examples = examples.examples;
   const encoded = await encodeShareFragment(shareState);
   if (!encoded.ok) return encoded;
-  return { ok: true, link: `${base}${encoded.fragment}`, ...(examples ?? {}) };
+  return { ok: true, link: `${base}${encoded.fragment}`, queryLink: `${base}${shareQueryOf(state, task, options.live)}`, ...(examples ?? {}) };
 }

@@ -1,14 +1,18 @@
 import { useState } from 'react';
 import { linkLengthWarning } from '../../../lib/shareFragment';
 import { useAppStore } from '../../../store';
-import { makeShareLink, type ShareLinkResult } from '../client/shareLink';
+import { liveSourceOf, makeShareLink, type ShareLinkResult } from '../client/shareLink';
 
 /**
  * "Share": a link that reopens this demo (task, model, labels, template, calibration) and, opted
- * in, a few small examples, all inside the URL fragment, which browsers never send to a server.
+ * in, a few small examples, all inside the URL fragment, which browsers never send to a server;
+ * and the short query link with the same settings. Opted in, both open in live mode (the camera
+ * for images, the microphone for audio), after the browser's permission prompt.
  */
 export function SharePanel() {
   const [includeExamples, setIncludeExamples] = useState(false);
+  const [live, setLive] = useState(false);
+  const liveSource = liveSourceOf(useAppStore((state) => state.task));
   const [result, setResult] = useState<ShareLinkResult | null>(null);
   const [busy, setBusy] = useState(false);
   const [copied, setCopied] = useState(false);
@@ -19,7 +23,7 @@ export function SharePanel() {
     setBusy(true);
     setCopied(false);
     setResult(null);
-    makeShareLink(useAppStore.getState(), includeExamples, `${location.origin}${location.pathname}`)
+    makeShareLink(useAppStore.getState(), { includeExamples, live }, `${location.origin}${location.pathname}`)
       .then(setResult)
       .catch((error: unknown) => setResult({ ok: false, problems: [error instanceof Error ? error.message : String(error)] }))
       .finally(() => {
@@ -39,6 +43,10 @@ export function SharePanel() {
         <label className="flex items-center gap-1">
           <input type="checkbox" data-testid="share-include-examples" checked={includeExamples} onChange={(e) => setIncludeExamples(e.target.checked)} />
           with a few examples
+        </label>
+        <label className="flex items-center gap-1">
+          <input type="checkbox" data-testid="share-live" data-source={liveSource} checked={live} onChange={(e) => setLive(e.target.checked)} />
+          open in live mode ({liveSource})
         </label>
       </div>
       {result && !result.ok && (
@@ -72,6 +80,12 @@ export function SharePanel() {
           </div>
           <p data-testid="share-link" className="max-h-16 overflow-auto break-all font-mono text-slate-600">
             {link}
+          </p>
+          <p className="text-slate-500">
+            Short link, settings only (no examples):{' '}
+            <span data-testid="share-query-link" className="break-all font-mono text-slate-600">
+              {result.queryLink}
+            </span>
           </p>
           {result.downscaled && result.downscaled.length > 0 && (
             <p data-testid="share-downscaled" className="text-slate-600">
