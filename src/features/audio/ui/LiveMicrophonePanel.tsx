@@ -1,4 +1,4 @@
-import { useEffect, useSyncExternalStore } from 'react';
+import { useSyncExternalStore } from 'react';
 import { MAX_SMOOTHING_STRENGTH } from '../../../lib/liveSmoothing';
 import { MAX_LIVE_WINDOW_SECONDS, MIN_LIVE_WINDOW_SECONDS } from '../../../lib/liveAudio';
 import { useAppStore } from '../../../store';
@@ -43,18 +43,10 @@ function TimelineWindow({ window }: { window: LiveTimelineWindow }) {
 export function LiveMicrophonePanel() {
   const live = LiveMicrophoneService.use();
   const view = useSyncExternalStore(live.subscribe, live.getView);
-  const modelReady = useAppStore((s) => s.models.audio.status.state === 'ready');
-  const liveRequest = useAppStore((s) => s.liveRequest);
-  const requestLive = useAppStore((s) => s.requestLive);
+  // Read from the store, as the model runs now (known before the first window is scored).
+  const backend = useAppStore((s) => (s.models.audio.status.state === 'ready' ? s.models.audio.status.info.backend : null));
   const priorChosen = useAppStore((s) => s.calibration === 'prior');
   const running = view.state === 'live' || view.state === 'paused';
-
-  // A link asked for live microphone mode: start once the model is ready (the permission prompt follows).
-  useEffect(() => {
-    if (liveRequest !== 'microphone' || !modelReady) return;
-    requestLive(null);
-    void live.start();
-  }, [liveRequest, modelReady, requestLive, live]);
 
   const { settings } = view;
   return (
@@ -69,7 +61,7 @@ export function LiveMicrophonePanel() {
             <button data-testid="live-stop" className="btn bg-red-600 text-white" onClick={() => live.stop()}>
               ■ Stop listening
             </button>
-            <button data-testid="live-capture" className="btn" onClick={() => live.capture()} title={`Adds the last ${LIVE_CAPTURE_SECONDS} s as a clip`}>
+            <button data-testid="live-capture" className="btn" onClick={() => void live.capture()} title={`Adds the last ${LIVE_CAPTURE_SECONDS} s as a clip`}>
               Capture last {LIVE_CAPTURE_SECONDS} s
             </button>
           </>
@@ -135,7 +127,7 @@ export function LiveMicrophonePanel() {
         </p>
       )}
       {running && (
-        <div data-testid="live-view" data-backend={view.backend ?? undefined} data-state={view.state} className="mt-3 flex flex-col gap-2">
+        <div data-testid="live-view" data-backend={backend ?? undefined} data-state={view.state} className="mt-3 flex flex-col gap-2">
           <div className="flex flex-wrap items-center gap-3 text-sm">
             <div className="h-2 w-32 rounded bg-slate-200" data-testid="live-level" data-level={view.level.toFixed(3)} aria-label="Input level">
               <div className="h-2 rounded bg-emerald-500" style={{ width: `${Math.min(1, view.level) * 100}%` }} />
@@ -149,12 +141,17 @@ export function LiveMicrophonePanel() {
             <span data-testid="live-latency-ms" data-latency-ms={view.latencyMs === null ? undefined : Math.round(view.latencyMs)} className="tabular-nums text-xs text-slate-600">
               latency {view.latencyMs === null ? '—' : `${Math.round(view.latencyMs)} ms`}
             </span>
-            <span className="rounded bg-slate-100 px-1 text-xs">{view.backend === 'webgpu' ? 'WebGPU' : 'WASM'}</span>
+            <span className="rounded bg-slate-100 px-1 text-xs">{backend === 'webgpu' ? 'WebGPU' : backend === 'wasm' ? 'WASM' : '—'}</span>
             {view.state === 'paused' && <span className="text-xs text-amber-700">paused (tab hidden)</span>}
             {priorChosen && (
               <span className="text-xs text-slate-500">prior calibration needs a batch of clips: live windows are uncalibrated</span>
             )}
           </div>
+          {view.waitingFor && (
+            <p role="status" data-testid="live-waiting" data-waiting-for={view.waitingFor} className="text-sm text-slate-600">
+              {view.waitingFor === 'model' ? 'Waiting for the model… windows are scored once it is ready.' : 'Add a label to score the windows.'}
+            </p>
+          )}
           <ol data-testid="live-timeline" className="flex gap-1 overflow-x-auto pb-1" aria-label="Latest windows">
             {view.windows.map((window) => (
               <TimelineWindow key={window.startMs} window={window} />
