@@ -1,11 +1,16 @@
+import type { MediaDeviceWording } from '../../../lib/mediaDeviceErrors';
+import { onTracksEnded, openMediaStream } from '../../live';
 import type { CaptureCommand } from '../shared/liveCaptureProtocol';
 import workletUrl from './liveCapture.worklet.ts?worker&url';
 
 /** The parts of an AudioContext live mode uses (tests pass a fake). */
 export type LiveAudioContext = Pick<AudioContext, 'sampleRate' | 'state' | 'resume' | 'suspend' | 'close' | 'onstatechange'>;
-export type LiveTrack = Pick<MediaStreamTrack, 'stop' | 'onended'>;
+/** The open microphone, seen from the controller. */
 export interface LiveStream {
-  getTracks(): LiveTrack[];
+  /** Stops every track (the browser's microphone indicator goes off); fires no onEnded. */
+  stop(): void;
+  /** Calls `listener` once when the device goes away on its own (unplugged); returns the unsubscribe. */
+  onEnded(listener: () => void): () => void;
 }
 
 /** The capture worklet's port, seen from the page. */
@@ -22,7 +27,8 @@ export interface LiveAudioDevices {
   /** getUserMedia and AudioWorklet are here (a secure context). */
   supported(): boolean;
   createContext(): LiveAudioContext;
-  openMicrophone(): Promise<LiveStream>;
+  /** Rejects with an Error whose message tells the user what happened and what to do (denied, no microphone…). */
+  openMicrophone(wording: MediaDeviceWording): Promise<LiveStream>;
   /** Loads the capture worklet into the context and connects the stream to it. */
   attach(context: LiveAudioContext, stream: LiveStream): Promise<LiveCapturePort>;
 }
@@ -33,18 +39,23 @@ export function browserLiveAudioDevices(): LiveAudioDevices {
   const contexts = new WeakMap<LiveAudioContext, AudioContext>();
   const streams = new WeakMap<LiveStream, MediaStream>();
   return {
-    supported: () => !!navigator.mediaDevices?.getUserMedia && typeof AudioWorkletNode !== 'undefined',
+    // openMediaStream says when getUserMedia is missing; AudioWorklet is checked here.
+    supported: () => typeof AudioWorkletNode !== 'undefined',
     createContext: () => {
       const context = new AudioContext();
       contexts.set(context, context);
       return context;
     },
-    openMicrophone: async () => {
-      const stream = await navigator.mediaDevices.getUserMedia({
-        audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
-      });
-      streams.set(stream, stream);
-      return stream;
+    openMicrophone: async (wording) => {
+      const stream = await openMediaStream({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false } }, wording);
+      const view: LiveStream = {
+        stop: () => {
+          for (const track of stream.getTracks()) track.stop();
+        },
+        onEnded: (listener) => onTracksEnded(stream, listener),
+      };
+      streams.set(view, stream);
+      return view;
     },
     attach: async (view, streamView) => {
       const context = contexts.get(view);

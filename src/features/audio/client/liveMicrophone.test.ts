@@ -3,7 +3,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import { createUnpersistedStore, type AppState } from '../../../store';
 import type { CaptureCommand, CaptureEvent } from '../shared/liveCaptureProtocol';
 import type { LiveWindowReply } from './audioBridge';
-import type { LiveAudioContext, LiveAudioDevices, LiveCapturePort, LiveStream, LiveTrack } from './liveAudioDevices';
+import type { LiveAudioContext, LiveAudioDevices, LiveCapturePort, LiveStream } from './liveAudioDevices';
 import { LiveMicrophone, type LiveAudioBridge } from './liveMicrophone';
 
 interface Deferred<T> {
@@ -34,12 +34,21 @@ class FakeContext implements LiveAudioContext {
   });
 }
 
-class FakeTrack implements LiveTrack {
+class FakeStream implements LiveStream {
   readyState: MediaStreamTrackState = 'live';
-  onended: LiveTrack['onended'] = null;
+  endedListeners = new Set<() => void>();
   stop = vi.fn(() => {
     this.readyState = 'ended';
   });
+  onEnded(listener: () => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+  /** The device goes away on its own. */
+  unplug(): void {
+    this.readyState = 'ended';
+    for (const listener of this.endedListeners) listener();
+  }
 }
 
 class FakePort implements LiveCapturePort {
@@ -71,9 +80,8 @@ class FakePort implements LiveCapturePort {
 
 class FakeDevices implements LiveAudioDevices {
   readonly context = new FakeContext();
-  readonly track = new FakeTrack();
+  readonly stream = new FakeStream();
   readonly port = new FakePort();
-  readonly stream: LiveStream = { getTracks: () => [this.track] };
   microphone: Deferred<LiveStream> | null = null;
   attached: Deferred<LiveCapturePort> | null = null;
   readonly attach = vi.fn((_context: LiveAudioContext, _stream: LiveStream) => (this.attached ? this.attached.promise : Promise.resolve<LiveCapturePort>(this.port)));
@@ -147,7 +155,7 @@ describe('LiveMicrophone', () => {
     expect(live.getView().error).toBeNull();
     expect(devices.port.closed).toBe(true);
     expect(devices.port.posted).toEqual([]);
-    expect(devices.track.readyState).toBe('ended');
+    expect(devices.stream.readyState).toBe('ended');
     expect(devices.context.state).toBe('closed');
     expect(documentListeners.has('visibilitychange')).toBe(false);
     expect(store.getState().liveActive).toBeNull();
@@ -160,7 +168,7 @@ describe('LiveMicrophone', () => {
     live.stop();
     devices.microphone.resolve(devices.stream);
     await starting;
-    expect(devices.track.stop).toHaveBeenCalled();
+    expect(devices.stream.stop).toHaveBeenCalled();
     expect(devices.attach).not.toHaveBeenCalled();
     expect(live.getView().state).toBe('idle');
   });
@@ -171,12 +179,22 @@ describe('LiveMicrophone', () => {
     expect(live.getView().state).toBe('live');
     expect(store.getState().liveActive).toBe('microphone');
     store.setState({ task: 'image' });
+    expect(devices.stream.endedListeners.size).toBe(0);
     expect(live.getView().state).toBe('idle');
-    expect(devices.track.readyState).toBe('ended');
+    expect(devices.stream.readyState).toBe('ended');
     expect(devices.context.state).toBe('closed');
     expect(devices.port.closed).toBe(true);
     expect(store.getState().liveActive).toBeNull();
     disconnect();
+  });
+
+  it('an unplugged microphone: live mode stops and says so', async () => {
+    await live.start();
+    devices.stream.unplug();
+    expect(live.getView().state).toBe('idle');
+    expect(live.getView().error).toMatch(/microphone was disconnected/);
+    expect(devices.context.state).toBe('closed');
+    expect(devices.port.closed).toBe(true);
   });
 
   it('a link asking for live mode starts listening only once the model is ready, and takes the request', async () => {

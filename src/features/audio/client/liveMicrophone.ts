@@ -1,8 +1,8 @@
 import type { StoreApi } from 'zustand';
 import { LatestWinsScheduler } from '../../../lib/liveScheduler';
-import { LatencyWindow, MAX_SMOOTHING_STRENGTH, RateMeter, ScoreSmoother, topIndex } from '../../../lib/liveSmoothing';
+import { LiveMeters, MAX_SMOOTHING_STRENGTH, ScoreSmoother, topIndex } from '../../../lib/liveSmoothing';
 import { MAX_LIVE_OVERLAP, MAX_LIVE_WINDOW_SECONDS, MIN_LIVE_WINDOW_SECONDS, encodeWav } from '../../../lib/liveAudio';
-import { mediaDeviceErrorMessage } from '../../../lib/mediaDeviceErrors';
+import { deviceEndedMessage, watchVisibility } from '../../live';
 import type { AppState } from '../../../store';
 import { LIVE_CAPTURE_SECONDS, parseCaptureEvent, type CaptureEvent } from '../shared/liveCaptureProtocol';
 import { currentAudioQuery } from './audioController';
@@ -17,7 +17,9 @@ export const DEFAULT_LIVE_WINDOW_SECONDS = 1.5;
 export const DEFAULT_LIVE_OVERLAP = 0.5;
 
 /** Latencies kept for the median shown and the debug API. */
-const MAX_DEBUG_LATENCIES = 120;
+const LATENCIES_KEPT = 120;
+/** The windows/s shown is counted over this long: windows come about one a second, so a shorter span would jump between 0, 0.5 and 1. */
+const RATE_WINDOW_MS = 5000;
 
 const LIVE_WORDING = { device: 'microphone', retry: 'press Listen', alternative: 'add audio files' } as const;
 
@@ -31,6 +33,8 @@ export interface LiveTimelineWindow {
   /** The window's own top label and probability (not smoothed); null when silent. */
   label: string | null;
   score: number | null;
+  /** The window's probability for each label (in the labels' order); null when silent. */
+  probabilities: readonly number[] | null;
   transcript: string | null;
   levelDbfs: number;
 }
@@ -55,7 +59,9 @@ export interface LiveMicrophoneView {
   /** The smoothed top label over the latest scored windows. */
   top: { label: string; score: number } | null;
   fps: number;
-  latencyMs: number | null;
+  /** Median and 95th-percentile latency (window complete → scores shown); null before the first. */
+  medianMs: number | null;
+  p95Ms: number | null;
   /** Calibration in effect for live windows ('prior' is not: it needs a whole batch). */
   calibration: 'none' | 'zero-input';
   captures: number;
@@ -126,7 +132,8 @@ export class LiveMicrophone {
     windows: [],
     top: null,
     fps: 0,
-    latencyMs: null,
+    medianMs: null,
+    p95Ms: null,
     calibration: 'none',
     captures: 0,
     waitingForClick: false,
@@ -150,10 +157,9 @@ export class LiveMicrophone {
   private nextCaptureId = 0;
   private readonly pendingCaptures = new Map<number, (event: Extract<CaptureEvent, { type: 'capture' }> | null) => void>();
   private readonly smoother = new ScoreSmoother();
-  private readonly rate = new RateMeter();
-  private readonly latencies = new LatencyWindow(MAX_DEBUG_LATENCIES);
-  /** The same latest latencies, for the debug API (the LatencyWindow only gives percentiles). */
-  private readonly latestLatencies: number[] = [];
+  private readonly meters = new LiveMeters({ rateWindowMs: RATE_WINDOW_MS, latenciesKept: LATENCIES_KEPT });
+  private stopWatching: (() => void) | null = null;
+  private stopEndedWatch: (() => void) | null = null;
   /** The zero-input scores of the current prompts only (a label edit replaces them). */
   private zeroInput: { key: string; scores: Float32Array } | null = null;
   private readonly scheduler = new LatestWinsScheduler<PendingWindow>({
@@ -163,10 +169,6 @@ export class LiveMicrophone {
       this.update({ error: `A window could not be scored: ${errorText(error)}` });
     },
   });
-  private readonly onVisibility = () => {
-    if (document.hidden) this.pause();
-    else this.resume();
-  };
 
   constructor(
     private readonly store: StoreApi<AppState>,
@@ -229,17 +231,17 @@ export class LiveMicrophone {
     this.context = context;
     let stream: LiveStream;
     try {
-      stream = await this.devices.openMicrophone();
+      stream = await this.devices.openMicrophone(LIVE_WORDING);
     } catch (error) {
       if (session !== this.session) return;
       this.context = null;
       void context.close();
-      this.update({ state: 'idle', error: mediaDeviceErrorMessage(error, LIVE_WORDING) });
+      this.update({ state: 'idle', error: errorText(error) });
       return;
     }
     if (session !== this.session) {
       // Stopped while the prompt was open (stop() closed the context): this microphone goes straight off.
-      for (const track of stream.getTracks()) track.stop();
+      stream.stop();
       return;
     }
     this.stream = stream;
@@ -260,12 +262,10 @@ export class LiveMicrophone {
     // suspended until the page is clicked, and the promise waits that long. The view says so instead.
     context.onstatechange = () => this.update({ waitingForClick: this.view.state === 'live' && context.state === 'suspended' });
     void context.resume().catch(() => undefined);
-    for (const track of stream.getTracks()) track.onended = () => this.onDeviceLost();
+    this.stopEndedWatch = stream.onEnded(() => this.onDeviceLost());
     this.scheduler.resetCounts();
     this.smoother.reset();
-    this.rate.reset();
-    this.latencies.reset();
-    this.latestLatencies.length = 0;
+    this.meters.reset();
     this.windowsSilent = 0;
     this.windowsScored = 0;
     this.skipped = { ...NO_SKIPS };
@@ -273,13 +273,17 @@ export class LiveMicrophone {
     this.startedAt = performance.now();
     this.slicerOffsetMs = 0;
     this.newSlicer();
-    document.addEventListener('visibilitychange', this.onVisibility);
+    this.stopWatching = watchVisibility(
+      () => this.pause(),
+      () => this.resume(),
+    );
     this.update({
       state: 'live',
       windows: [],
       top: null,
       fps: 0,
-      latencyMs: null,
+      medianMs: null,
+      p95Ms: null,
       waitingForClick: context.state === 'suspended',
       waitingFor: waitingFor(this.store.getState()),
     });
@@ -289,17 +293,17 @@ export class LiveMicrophone {
 
   /** Every track stopped (the browser's microphone indicator goes off), the AudioContext closed. */
   stop(): void {
-    document.removeEventListener('visibilitychange', this.onVisibility);
+    this.stopWatching?.();
+    this.stopWatching = null;
     this.session++;
     this.generation++;
     this.scheduler.clear();
     if (this.context) this.context.onstatechange = null;
     this.port?.close();
     this.port = null;
-    for (const track of this.stream?.getTracks() ?? []) {
-      track.onended = null;
-      track.stop();
-    }
+    this.stopEndedWatch?.();
+    this.stopEndedWatch = null;
+    this.stream?.stop();
     this.stream = null;
     void this.context?.close();
     this.context = null;
@@ -347,7 +351,7 @@ export class LiveMicrophone {
       windowsDropped: counts.dropped + skipped,
       windowsSkipped: { ...this.skipped },
       capturedSeconds: this.context ? this.samplesSeen / this.context.sampleRate : 0,
-      latenciesMs: [...this.latestLatencies],
+      latenciesMs: this.meters.snapshot(performance.now()).latenciesMs,
     };
   }
 
@@ -367,7 +371,8 @@ export class LiveMicrophone {
   private resume(): void {
     if (this.view.state !== 'paused') return;
     void this.context?.resume();
-    // The paused time is not sound: windows start afresh, timed from the start of listening.
+    // The paused time is not sound: windows start afresh, timed from the start of listening; nor is it a gap between results.
+    this.meters.resetRate();
     this.newSlicer();
     this.update({ state: 'live' });
   }
@@ -383,7 +388,7 @@ export class LiveMicrophone {
 
   private onDeviceLost(): void {
     this.stop();
-    this.update({ error: 'The microphone was disconnected. Plug it back in and press Listen again; the clips in the workspace are unaffected.' });
+    this.update({ error: deviceEndedMessage(LIVE_WORDING) });
   }
 
   private onCaptureEvent(data: unknown): void {
@@ -396,7 +401,7 @@ export class LiveMicrophone {
         return;
       case 'level':
         this.samplesSeen = event.samplesSeen;
-        if (this.view.state === 'live') this.update({ level: event.peak, fps: this.rate.rate(performance.now()) });
+        if (this.view.state === 'live') this.update({ level: event.peak, fps: this.meters.snapshot(performance.now()).fps });
         return;
       case 'silent':
       case 'window': {
@@ -406,7 +411,7 @@ export class LiveMicrophone {
         if (event.type === 'silent') {
           // Silent windows are shown, never sent.
           this.windowsSilent++;
-          this.addToTimeline({ startMs, silent: true, label: null, score: null, transcript: null, levelDbfs: event.levelDbfs });
+          this.addToTimeline({ startMs, silent: true, label: null, score: null, probabilities: null, transcript: null, levelDbfs: event.levelDbfs });
           return;
         }
         this.scheduler.offer({
@@ -453,10 +458,8 @@ export class LiveMicrophone {
     const best = topIndex(smoothed);
     const bestScore = smoothed[best];
     const now = performance.now();
-    this.rate.add(now);
-    this.latencies.add(now - window.completedAt);
-    this.latestLatencies.push(now - window.completedAt);
-    if (this.latestLatencies.length > MAX_DEBUG_LATENCIES) this.latestLatencies.shift();
+    this.meters.record(now, window.completedAt);
+    const meters = this.meters.snapshot(now);
     this.windowsScored++;
     this.addToTimeline(
       {
@@ -464,13 +467,15 @@ export class LiveMicrophone {
         silent: false,
         label: query.labels[own] ?? null,
         score: probabilities[own] ?? null,
+        probabilities: Array.from(probabilities),
         transcript: reply.transcript,
         levelDbfs: window.levelDbfs,
       },
       {
         top: bestScore === undefined ? null : { label: query.labels[best] ?? '', score: bestScore },
-        latencyMs: this.latencies.median(),
-        fps: this.rate.rate(now),
+        medianMs: meters.medianMs,
+        p95Ms: meters.p95Ms,
+        fps: meters.fps,
         calibration,
         error: null,
       },

@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import { MAX_SMOOTHING_STRENGTH } from '../../../lib/liveSmoothing';
+import { LiveLatencyBadge, LiveRateBadge, SmoothingSlider } from '../../live';
 import { MAX_LIVE_WINDOW_SECONDS, MIN_LIVE_WINDOW_SECONDS } from '../../../lib/liveAudio';
 import { useAppStore } from '../../../store';
 import { LIVE_CAPTURE_SECONDS, type LiveTimelineWindow } from '../client/liveMicrophone';
@@ -18,6 +18,7 @@ function TimelineWindow({ window }: { window: LiveTimelineWindow }) {
       data-label={window.label ?? undefined}
       data-score={window.score === null ? undefined : window.score.toFixed(4)}
       data-transcript={window.transcript ?? undefined}
+      data-probabilities={window.probabilities ? JSON.stringify(window.probabilities.map((p) => Number(p.toFixed(4)))) : undefined}
       className={`flex min-w-24 flex-col rounded border px-2 py-1 text-xs ${window.silent ? 'border-slate-200 text-slate-400' : 'border-sky-300 bg-sky-50'}`}
     >
       <span className="tabular-nums text-slate-500">{formatSeconds(window.startMs)}</span>
@@ -95,19 +96,7 @@ export function LiveMicrophonePanel() {
             ))}
           </select>
         </label>
-        <label className="flex items-center gap-1 text-xs">
-          Smoothing
-          <input
-            data-testid="live-smoothing"
-            type="range"
-            min={0}
-            max={MAX_SMOOTHING_STRENGTH}
-            step={0.05}
-            value={settings.smoothing}
-            onChange={(e) => live.setSettings({ smoothing: Number(e.target.value) })}
-          />
-          <span className="tabular-nums">{settings.smoothing.toFixed(2)}</span>
-        </label>
+        <SmoothingSlider value={settings.smoothing} onChange={(smoothing) => live.setSettings({ smoothing })} />
         <label className="flex items-center gap-1 text-xs">
           <input type="checkbox" data-testid="live-transcribe" checked={settings.transcribe} onChange={(e) => live.setSettings({ transcribe: e.target.checked })} />
           Transcribe (Whisper)
@@ -132,16 +121,11 @@ export function LiveMicrophonePanel() {
             <div className="h-2 w-32 rounded bg-slate-200" data-testid="live-level" data-level={view.level.toFixed(3)} aria-label="Input level">
               <div className="h-2 rounded bg-emerald-500" style={{ width: `${Math.min(1, view.level) * 100}%` }} />
             </div>
-            <span data-testid="live-top" data-label={view.top?.label} data-score={view.top ? view.top.score.toFixed(4) : undefined} className="font-semibold">
+            <span data-testid="live-top" data-label={view.top?.label ?? ''} data-score={view.top ? view.top.score.toFixed(4) : undefined} className="font-semibold">
               {view.top ? `${view.top.label} ${(view.top.score * 100).toFixed(0)}%` : '—'}
             </span>
-            <span data-testid="live-fps" data-fps={view.fps.toFixed(2)} className="tabular-nums text-xs text-slate-600">
-              {view.fps.toFixed(1)} windows/s
-            </span>
-            <span data-testid="live-latency-ms" data-latency-ms={view.latencyMs === null ? undefined : Math.round(view.latencyMs)} className="tabular-nums text-xs text-slate-600">
-              latency {view.latencyMs === null ? '—' : `${Math.round(view.latencyMs)} ms`}
-            </span>
-            <span className="rounded bg-slate-100 px-1 text-xs">{backend === 'webgpu' ? 'WebGPU' : backend === 'wasm' ? 'WASM' : '—'}</span>
+            <LiveRateBadge backend={backend} fps={view.fps} unit="windows/s" />
+            <LiveLatencyBadge medianMs={view.medianMs} p95Ms={view.p95Ms} />
             {view.state === 'paused' && <span className="text-xs text-amber-700">paused (tab hidden)</span>}
             {priorChosen && (
               <span className="text-xs text-slate-500">prior calibration needs a batch of clips: live windows are uncalibrated</span>
