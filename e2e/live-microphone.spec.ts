@@ -1,6 +1,7 @@
 /**
  * Live microphone mode with Chromium's fake capture device. The device plays
- * fixtures/audio/live-words.wav once (`%noloop`): "up", "left", "go", each followed by 2.5 s of
+ * fixtures/audio/live-words.wav once (`%noloop`): 2 s of silence (Chromium plays from getUserMedia
+ * on, before the capture worklet is loaded), then "up", "left", "go", each followed by 2.5 s of
  * silence (espeak-ng, held-out voice). The timeline must show the words in order with silent
  * windows between them; a capture becomes a clip that is scored like any other; denied
  * permission and a missing microphone are explained. One CLAP check: windows get scored.
@@ -11,13 +12,14 @@ import type { Browser, PlaywrightWorkerArgs } from '@playwright/test';
 import { test, expect } from './support/test';
 import { BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
 import { LiveMicrophonePage, installMediaProbe, type LiveWindowRow } from './pages/live-microphone-page';
+import { FaultsPage } from './pages/faults-page';
 import { ShellPage } from './pages/shell-page';
 import { AUDIO_FIXTURES_DIR } from './support/audio-fixtures';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, fakeMicrophoneArgs } from './support/chromium';
 import { HubServer, REPO_ROOT } from './support/hub-server';
 
-/** The fixture's length: 3 × (0.2 s lead-in + word + 2.5 s of silence). */
-const LIVE_WORDS_SECONDS = 9.37;
+/** The fixture's length: 2 s of silence + 3 × (0.2 s lead-in + word + 2.5 s of silence). */
+const LIVE_WORDS_SECONDS = 11.37;
 const SPOKEN = ['up', 'left', 'go'] as const;
 
 async function launch(playwright: PlaywrightWorkerArgs['playwright'], extraArgs: string[], baseURL: string | undefined): Promise<{ browser: Browser; live: LiveMicrophonePage }> {
@@ -69,6 +71,8 @@ test('Whisper live: the timeline shows "up", "left", "go" in order with silent w
     // Silent windows carry no score and were never sent; start times increase by the 0.75 s hop within a run.
     for (const row of rows.filter((r) => r.silent)) expect(row.score).toBeNull();
     expect(counters.windowsSilent).toBe(rows.filter((r) => r.silent).length);
+    // windowsScored counts only windows shown: every scored row, and no more.
+    expect(counters.windowsScored).toBe(rows.filter((r) => !r.silent).length);
     expect(counters.windowsScored).toBeGreaterThanOrEqual(SPOKEN.length);
     expect(rows.map((r) => r.startMs)).toEqual([...rows.map((r) => r.startMs)].sort((a, b) => a - b));
     // Whisper's transcript of a word's window.
@@ -127,7 +131,7 @@ test('a machine with no microphone is explained by live mode', async ({ playwrig
   }
 });
 
-test('CLAP live from a ?live=microphone link: windows get scored; a hidden tab pauses; an unplugged microphone is explained and everything stops (tiny CLAP through the Hub mimic)', async ({ playwright, baseURL }) => {
+test('CLAP live from a ?live=microphone link: windows get scored; a hidden tab pauses; a worker crash recovers; an unplugged microphone is explained and everything stops; leaving the audio task stops listening (tiny CLAP through the Hub mimic)', async ({ playwright, baseURL }) => {
   const hub = await HubServer.start({ 'test-org/clap-tiny': join(REPO_ROOT, 'e2e', 'fixtures', 'models', 'clap-tiny') });
   // The looping "up" file: sound every ~2 s.
   const { browser, live } = await launch(playwright, fakeMicrophoneArgs(join(AUDIO_FIXTURES_DIR, 'mic-up.wav')), baseURL);
@@ -139,11 +143,27 @@ test('CLAP live from a ?live=microphone link: windows get scored; a hidden tab p
     await expect(live.view).toBeVisible();
     await expect(live.view).toHaveAttribute('data-backend', 'wasm');
     await expect.poll(async () => (await live.counters())?.windowsScored ?? 0, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
-    const scored = (await live.timelineRows()).filter((row) => !row.silent);
+    // Each scored window's label and score are the top of its own probabilities over the labels (which sum to 1);
+    // read in one go, as the timeline keeps moving.
+    const scored = await live.windows.evaluateAll((elements) =>
+      elements
+        .filter((element) => element.getAttribute('data-silent') !== 'true')
+        .map((element) => ({
+          label: element.getAttribute('data-label'),
+          score: Number(element.getAttribute('data-score')),
+          probabilities: element.getAttribute('data-probabilities'),
+          transcript: element.getAttribute('data-transcript'),
+        })),
+    );
     expect(scored.length).toBeGreaterThanOrEqual(2);
     for (const row of scored) {
-      expect(labels).toContain(row.label);
-      expect(row.score).toBeGreaterThan(1 / labels.length - 1e-6);
+      const parsed: unknown = JSON.parse(row.probabilities ?? 'null');
+      const probabilities = Array.isArray(parsed) ? parsed.map(Number) : [];
+      expect(probabilities).toHaveLength(labels.length);
+      expect(probabilities.reduce((sum, p) => sum + p, 0)).toBeCloseTo(1, 2);
+      const best = Math.max(...probabilities);
+      expect(row.score).toBeCloseTo(best, 3);
+      expect(row.label).toBe(labels[probabilities.indexOf(best)]);
       expect(row.transcript, 'CLAP does not transcribe').toBeNull();
     }
 
@@ -156,12 +176,29 @@ test('CLAP live from a ?live=microphone link: windows get scored; a hidden tab p
     await expect(live.view).toHaveAttribute('data-state', 'live');
     await expect.poll(async () => (await live.counters())?.windowsScored ?? 0, { timeout: 60_000 }).toBeGreaterThan(paused.windowsScored);
 
+    // The audio worker crashes while listening: it restarts, the timeline gets scored windows again, no alert is left.
+    const report = await new FaultsPage(live.page).crashWorker('audio', 0);
+    expect(report.restarted).toBe(true);
+    const afterCrash = (await live.counters())!;
+    await expect.poll(async () => (await live.counters())?.windowsScored ?? 0, { timeout: 60_000 }).toBeGreaterThan(afterCrash.windowsScored);
+    await expect(live.error).toHaveCount(0);
+    await expect(live.view).toHaveAttribute('data-state', 'live');
+
     // The device goes away mid-stream: a clear message, live mode stops, the microphone is released.
     await live.unplugMicrophone();
     await expect(live.error).toContainText('disconnected');
     await expect(live.view).toHaveCount(0);
     await expect.poll(() => live.mediaProbe()).toEqual({ trackStates: ['ended'], contextStates: ['closed'] });
     await expect(live.modelStatus).toHaveAttribute('data-state', 'ready');
+
+    // Listening again, then leaving the audio task (its Stop button goes with the view): the browser
+    // says the new track ended and the new AudioContext closed, and the debug API says not live.
+    await live.startButton.click();
+    await expect(live.view).toBeVisible();
+    await expect.poll(async () => (await live.mediaProbe()).trackStates).toEqual(['ended', 'live']);
+    await live.page.getByTestId('task-image').click();
+    await expect.poll(() => live.mediaProbe()).toEqual({ trackStates: ['ended', 'ended'], contextStates: ['closed', 'closed'] });
+    await expect(live.counters()).resolves.toBeNull();
   } finally {
     await browser.close();
     await hub.stop();

@@ -58,11 +58,14 @@ for w in left yes stop down go right up; do say "$w"; done
 sox -D "$TMP/up.trim.wav" -r 48000 -c 1 -b 16 "$TMP/mic-up.wav" pad 0 1.5
 "${FF[@]}" -i "$TMP/mic-up.wav" -c:a pcm_s16le "${FFOUT[@]}" "$OUT/mic-up.wav"
 
-# live-words.wav: the live microphone's fake input (played once: `%noloop`): "up", "left", "go",
-# each with its 0.2 s lead-in and followed by 2.5 s of silence (longer than a 1.5 s window plus its
-# 0.75 s hop, so at least one window between two words is all silence); 16-bit PCM WAV, 16 kHz mono (small).
+# live-words.wav: the live microphone's fake input (played once: `%noloop`): 2 s of silence first
+# (Chromium starts playing the file when getUserMedia opens it, before the capture worklet is
+# loaded and the AudioContext resumed: the lead-in keeps "up" from being cut on a loaded machine),
+# then "up", "left", "go", each with its 0.2 s lead-in and followed by 2.5 s of silence (longer than
+# a 1.5 s window plus its 0.75 s hop, so at least one window between two words is all silence);
+# 16-bit PCM WAV, 16 kHz mono (small).
 for w in up left go; do sox -D "$TMP/$w.trim.wav" "$TMP/$w.live.wav" pad 0 2.5; done
-sox -D "$TMP/up.live.wav" "$TMP/left.live.wav" "$TMP/go.live.wav" -r 16000 -c 1 -b 16 "$TMP/live-words.wav"
+sox -D "$TMP/up.live.wav" "$TMP/left.live.wav" "$TMP/go.live.wav" -r 16000 -c 1 -b 16 "$TMP/live-words.wav" pad 2 0
 "${FF[@]}" -i "$TMP/live-words.wav" -c:a pcm_s16le "${FFOUT[@]}" "$OUT/live-words.wav"
 
 # --- bad inputs

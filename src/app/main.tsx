@@ -6,6 +6,7 @@ import {
   AudioBridge,
   AudioController,
   LiveMicrophone,
+  browserLiveAudioDevices,
   LiveMicrophoneService,
   MicrophoneRecorder,
   RecorderService,
@@ -119,7 +120,8 @@ const recorder = new MicrophoneRecorder({
   onRecording: (file) => addAudioFiles([file]),
 });
 // Live microphone windows go to the same audio worker; a capture joins the workspace like a recording.
-const liveMicrophone = new LiveMicrophone(store, audioBridge, { onCapture: (file) => addAudioFiles([file]) });
+const liveMicrophone = new LiveMicrophone(store, audioBridge, { onCapture: (file) => addAudioFiles([file]) }, browserLiveAudioDevices());
+liveMicrophone.connect();
 
 // Restores the last workspace while the models load; restored items keep their predictions (see the controllers).
 // A valid demo link opens in a workspace of its own instead, so its examples don't land in the user's work.

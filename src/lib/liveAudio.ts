@@ -146,14 +146,14 @@ export class SampleRingBuffer {
     this.data = new Float32Array(capacity);
   }
 
-  push(chunk: ArrayLike<number>): void {
-    // Only the chunk's last `capacity` samples can survive.
-    const start = Math.max(0, chunk.length - this.capacity);
-    for (let i = start; i < chunk.length; i++) {
-      this.data[this.head] = chunk[i] as number;
-      this.head = (this.head + 1) % this.capacity;
-    }
-    this.filled = Math.min(this.capacity, this.filled + (chunk.length - start));
+  push(chunk: Float32Array): void {
+    // Only the chunk's last `capacity` samples can survive; they go in with at most two copies (wrapping once).
+    const kept = chunk.length > this.capacity ? chunk.subarray(chunk.length - this.capacity) : chunk;
+    const firstPart = Math.min(kept.length, this.capacity - this.head);
+    this.data.set(kept.subarray(0, firstPart), this.head);
+    this.data.set(kept.subarray(firstPart), 0);
+    this.head = (this.head + kept.length) % this.capacity;
+    this.filled = Math.min(this.capacity, this.filled + kept.length);
   }
 
   get length(): number {

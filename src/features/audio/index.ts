@@ -4,6 +4,7 @@ export { AudioBridge, createAudioWorker } from './client/audioBridge';
 export { AudioController, currentAudioQuery } from './client/audioController';
 export { MicrophoneRecorder } from './client/microphoneRecorder';
 export { LiveMicrophone, type LiveMicrophoneDebug } from './client/liveMicrophone';
+export { browserLiveAudioDevices } from './client/liveAudioDevices';
 export { newAudioItem } from './client/newAudioItem';
 export { AudioDropzone } from './ui/AudioDropzone';
 export { AudioItemList } from './ui/AudioItemList';

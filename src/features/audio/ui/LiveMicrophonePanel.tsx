@@ -1,5 +1,5 @@
-import { useEffect, useSyncExternalStore } from 'react';
-import { MAX_SMOOTHING_STRENGTH } from '../../../lib/liveSmoothing';
+import { useSyncExternalStore } from 'react';
+import { LiveLatencyBadge, LiveRateBadge, SmoothingSlider } from '../../live';
 import { MAX_LIVE_WINDOW_SECONDS, MIN_LIVE_WINDOW_SECONDS } from '../../../lib/liveAudio';
 import { useAppStore } from '../../../store';
 import { LIVE_CAPTURE_SECONDS, type LiveTimelineWindow } from '../client/liveMicrophone';
@@ -18,6 +18,7 @@ function TimelineWindow({ window }: { window: LiveTimelineWindow }) {
       data-label={window.label ?? undefined}
       data-score={window.score === null ? undefined : window.score.toFixed(4)}
       data-transcript={window.transcript ?? undefined}
+      data-probabilities={window.probabilities ? JSON.stringify(window.probabilities.map((p) => Number(p.toFixed(4)))) : undefined}
       className={`flex min-w-24 flex-col rounded border px-2 py-1 text-xs ${window.silent ? 'border-slate-200 text-slate-400' : 'border-sky-300 bg-sky-50'}`}
     >
       <span className="tabular-nums text-slate-500">{formatSeconds(window.startMs)}</span>
@@ -43,18 +44,10 @@ function TimelineWindow({ window }: { window: LiveTimelineWindow }) {
 export function LiveMicrophonePanel() {
   const live = LiveMicrophoneService.use();
   const view = useSyncExternalStore(live.subscribe, live.getView);
-  const modelReady = useAppStore((s) => s.models.audio.status.state === 'ready');
-  const liveRequest = useAppStore((s) => s.liveRequest);
-  const requestLive = useAppStore((s) => s.requestLive);
+  // Read from the store, as the model runs now (known before the first window is scored).
+  const backend = useAppStore((s) => (s.models.audio.status.state === 'ready' ? s.models.audio.status.info.backend : null));
   const priorChosen = useAppStore((s) => s.calibration === 'prior');
   const running = view.state === 'live' || view.state === 'paused';
-
-  // A link asked for live microphone mode: start once the model is ready (the permission prompt follows).
-  useEffect(() => {
-    if (liveRequest !== 'microphone' || !modelReady) return;
-    requestLive(null);
-    void live.start();
-  }, [liveRequest, modelReady, requestLive, live]);
 
   const { settings } = view;
   return (
@@ -69,7 +62,7 @@ export function LiveMicrophonePanel() {
             <button data-testid="live-stop" className="btn bg-red-600 text-white" onClick={() => live.stop()}>
               ■ Stop listening
             </button>
-            <button data-testid="live-capture" className="btn" onClick={() => live.capture()} title={`Adds the last ${LIVE_CAPTURE_SECONDS} s as a clip`}>
+            <button data-testid="live-capture" className="btn" onClick={() => void live.capture()} title={`Adds the last ${LIVE_CAPTURE_SECONDS} s as a clip`}>
               Capture last {LIVE_CAPTURE_SECONDS} s
             </button>
           </>
@@ -103,19 +96,7 @@ export function LiveMicrophonePanel() {
             ))}
           </select>
         </label>
-        <label className="flex items-center gap-1 text-xs">
-          Smoothing
-          <input
-            data-testid="live-smoothing"
-            type="range"
-            min={0}
-            max={MAX_SMOOTHING_STRENGTH}
-            step={0.05}
-            value={settings.smoothing}
-            onChange={(e) => live.setSettings({ smoothing: Number(e.target.value) })}
-          />
-          <span className="tabular-nums">{settings.smoothing.toFixed(2)}</span>
-        </label>
+        <SmoothingSlider value={settings.smoothing} onChange={(smoothing) => live.setSettings({ smoothing })} />
         <label className="flex items-center gap-1 text-xs">
           <input type="checkbox" data-testid="live-transcribe" checked={settings.transcribe} onChange={(e) => live.setSettings({ transcribe: e.target.checked })} />
           Transcribe (Whisper)
@@ -135,26 +116,26 @@ export function LiveMicrophonePanel() {
         </p>
       )}
       {running && (
-        <div data-testid="live-view" data-backend={view.backend ?? undefined} data-state={view.state} className="mt-3 flex flex-col gap-2">
+        <div data-testid="live-view" data-backend={backend ?? undefined} data-state={view.state} className="mt-3 flex flex-col gap-2">
           <div className="flex flex-wrap items-center gap-3 text-sm">
             <div className="h-2 w-32 rounded bg-slate-200" data-testid="live-level" data-level={view.level.toFixed(3)} aria-label="Input level">
               <div className="h-2 rounded bg-emerald-500" style={{ width: `${Math.min(1, view.level) * 100}%` }} />
             </div>
-            <span data-testid="live-top" data-label={view.top?.label} data-score={view.top ? view.top.score.toFixed(4) : undefined} className="font-semibold">
+            <span data-testid="live-top" data-label={view.top?.label ?? ''} data-score={view.top ? view.top.score.toFixed(4) : undefined} className="font-semibold">
               {view.top ? `${view.top.label} ${(view.top.score * 100).toFixed(0)}%` : '—'}
             </span>
-            <span data-testid="live-fps" data-fps={view.fps.toFixed(2)} className="tabular-nums text-xs text-slate-600">
-              {view.fps.toFixed(1)} windows/s
-            </span>
-            <span data-testid="live-latency-ms" data-latency-ms={view.latencyMs === null ? undefined : Math.round(view.latencyMs)} className="tabular-nums text-xs text-slate-600">
-              latency {view.latencyMs === null ? '—' : `${Math.round(view.latencyMs)} ms`}
-            </span>
-            <span className="rounded bg-slate-100 px-1 text-xs">{view.backend === 'webgpu' ? 'WebGPU' : 'WASM'}</span>
+            <LiveRateBadge backend={backend} fps={view.fps} unit="windows/s" />
+            <LiveLatencyBadge medianMs={view.medianMs} p95Ms={view.p95Ms} />
             {view.state === 'paused' && <span className="text-xs text-amber-700">paused (tab hidden)</span>}
             {priorChosen && (
               <span className="text-xs text-slate-500">prior calibration needs a batch of clips: live windows are uncalibrated</span>
             )}
           </div>
+          {view.waitingFor && (
+            <p role="status" data-testid="live-waiting" data-waiting-for={view.waitingFor} className="text-sm text-slate-600">
+              {view.waitingFor === 'model' ? 'Waiting for the model… windows are scored once it is ready.' : 'Add a label to score the windows.'}
+            </p>
+          )}
           <ol data-testid="live-timeline" className="flex gap-1 overflow-x-auto pb-1" aria-label="Latest windows">
             {view.windows.map((window) => (
               <TimelineWindow key={window.startMs} window={window} />
