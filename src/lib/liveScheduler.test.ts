@@ -69,6 +69,28 @@ describe('LatestWinsScheduler', () => {
     expect(scheduler.snapshot()).toMatchObject({ failed: 1, completed: 1 });
   });
 
+  it('an onError that throws does not wedge the scheduler: the waiting item and the next offer still run', async () => {
+    const runs = manualRuns<number>();
+    const scheduler = new LatestWinsScheduler<number>({
+      run: runs.run,
+      onError: () => {
+        throw new Error('a listener failed');
+      },
+    });
+    scheduler.offer(1);
+    scheduler.offer(2);
+    runs.settlers[0]!.reject(new Error('boom'));
+    await flush();
+    expect(runs.started).toEqual([1, 2]);
+    runs.settlers[1]!.resolve();
+    await scheduler.idle();
+    scheduler.offer(3);
+    expect(runs.started).toEqual([1, 2, 3]);
+    runs.settlers[2]!.resolve();
+    await scheduler.idle();
+    expect(scheduler.snapshot()).toMatchObject({ started: 3, failed: 1, completed: 2, inFlight: false, waiting: false });
+  });
+
   it('clear() discards the waiting item and lets the one in flight finish', async () => {
     const runs = manualRuns<number>();
     const discarded: number[] = [];

@@ -57,7 +57,6 @@ export class LatestWinsScheduler<T> {
     while (this.current) await this.current;
   }
 
-
   snapshot(): LiveSchedulerCounts {
     return { ...this.counts, inFlight: this.current !== null, waiting: this.waitingItem !== null };
   }
@@ -89,11 +88,17 @@ export class LatestWinsScheduler<T> {
         this.options.onError?.(error, item);
       },
     );
-    this.current = settled.then(() => {
-      this.current = null;
-      const next = this.waitingItem;
-      this.waitingItem = null;
-      if (next) this.start(next.item);
-    });
+    // `finally`, not `then`: an onError that throws (a listener failing) must not leave `current`
+    // set forever, which would wedge live mode with every later offer waiting behind it.
+    this.current = settled
+      .catch(() => {
+        // The throw was onError's own; the run is already counted as failed.
+      })
+      .finally(() => {
+        this.current = null;
+        const next = this.waitingItem;
+        this.waitingItem = null;
+        if (next) this.start(next.item);
+      });
   }
 }

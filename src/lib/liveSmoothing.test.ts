@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyWindow, RateMeter, ScoreSmoother, quantile, smoothScores, topIndex } from './liveSmoothing';
+import { LatencyWindow, LiveMeters, RateMeter, ScoreSmoother, quantile, smoothScores, topIndex } from './liveSmoothing';
 
 describe('smoothScores', () => {
   it('matches an exponential moving average computed with numpy (alpha = 1 - strength, no bias correction)', () => {
@@ -87,5 +87,34 @@ describe('quantile / LatencyWindow', () => {
     expect(latencies.count).toBe(3);
     expect(latencies.median()).toBe(20);
     expect(latencies.latest).toBe(30);
+  });
+});
+
+describe('LiveMeters', () => {
+  it('reports the rate and the latency percentiles of the results recorded, and values() keeps the latest', () => {
+    const meters = new LiveMeters({ rateWindowMs: 1000, latenciesKept: 4 });
+    expect(meters.snapshot(0)).toEqual({ fps: 0, medianMs: null, p95Ms: null, latenciesMs: [] });
+    // Results every 100 ms, each captured 50, 60, … ms before it was shown.
+    for (let i = 0; i < 6; i++) meters.record(1000 + i * 100, 1000 + i * 100 - (50 + i * 10));
+    const snapshot = meters.snapshot(1500);
+    expect(snapshot.fps).toBeCloseTo(10, 5);
+    expect(snapshot.latenciesMs).toEqual([70, 80, 90, 100]);
+    expect(snapshot.medianMs).toBeCloseTo(85, 9);
+    expect(snapshot.p95Ms).toBeCloseTo(98.5, 9);
+    meters.resetRate();
+    expect(meters.snapshot(1500).fps).toBe(0);
+    expect(meters.snapshot(1500).latenciesMs).toHaveLength(4);
+    meters.reset();
+    expect(meters.snapshot(1500)).toEqual({ fps: 0, medianMs: null, p95Ms: null, latenciesMs: [] });
+  });
+
+  it('LatencyWindow.values() is a copy, oldest first', () => {
+    const window = new LatencyWindow(2);
+    window.add(1);
+    window.add(2);
+    window.add(3);
+    const values = window.values();
+    values.push(99);
+    expect(window.values()).toEqual([2, 3]);
   });
 });

@@ -89,32 +89,87 @@ export function quantile(values: readonly number[], p: number): number {
 
 /** The latest `capacity` latencies, for the median and 95th percentile shown beside the preview. */
 export class LatencyWindow {
-  private readonly values: number[] = [];
+  private readonly samples: number[] = [];
 
   constructor(private readonly capacity = 120) {}
 
   add(latencyMs: number): void {
-    this.values.push(latencyMs);
-    if (this.values.length > this.capacity) this.values.shift();
+    this.samples.push(latencyMs);
+    if (this.samples.length > this.capacity) this.samples.shift();
   }
 
   get latest(): number | null {
-    return this.values.at(-1) ?? null;
+    return this.samples.at(-1) ?? null;
   }
 
   get count(): number {
-    return this.values.length;
+    return this.samples.length;
+  }
+
+  /** The kept latencies, oldest first (a copy: the debug API hands it out). */
+  values(): number[] {
+    return [...this.samples];
   }
 
   median(): number {
-    return quantile(this.values, 0.5);
+    return quantile(this.samples, 0.5);
   }
 
   p95(): number {
-    return quantile(this.values, 0.95);
+    return quantile(this.samples, 0.95);
   }
 
   reset(): void {
-    this.values.length = 0;
+    this.samples.length = 0;
+  }
+}
+
+export interface LiveMeterSnapshot {
+  /** Results shown per second over the rate window. */
+  fps: number;
+  /** Median and 95th-percentile latency (captured → result shown) over the kept results; null before the first. */
+  medianMs: number | null;
+  p95Ms: number | null;
+  /** The kept latencies, oldest first. */
+  latenciesMs: number[];
+}
+
+/**
+ * The meters of one live session (camera frames or microphone windows): the rate of results shown
+ * and the latency of each from capture to display, so both halves report the same numbers the same way.
+ */
+export class LiveMeters {
+  private readonly rate: RateMeter;
+  private readonly latency: LatencyWindow;
+
+  constructor({ rateWindowMs, latenciesKept }: { rateWindowMs: number; latenciesKept: number }) {
+    this.rate = new RateMeter(rateWindowMs);
+    this.latency = new LatencyWindow(latenciesKept);
+  }
+
+  /** One result shown at `nowMs` for an item captured at `capturedAtMs` (same clock). */
+  record(nowMs: number, capturedAtMs: number): void {
+    this.rate.add(nowMs);
+    this.latency.add(nowMs - capturedAtMs);
+  }
+
+  snapshot(nowMs: number): LiveMeterSnapshot {
+    const some = this.latency.count > 0;
+    return {
+      fps: this.rate.rate(nowMs),
+      medianMs: some ? this.latency.median() : null,
+      p95Ms: some ? this.latency.p95() : null,
+      latenciesMs: this.latency.values(),
+    };
+  }
+
+  /** Only the rate starts again (after a pause: the time paused is no gap between results). */
+  resetRate(): void {
+    this.rate.reset();
+  }
+
+  reset(): void {
+    this.rate.reset();
+    this.latency.reset();
   }
 }

@@ -25,3 +25,13 @@ export function mediaDeviceErrorMessage(error: unknown, { device, retry, alterna
       return `The ${device} could not be started: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
+
+/** Where the browser offers no getUserMedia at all (an insecure origin, an old browser). */
+export function noMediaDevicesMessage({ device }: MediaDeviceWording): string {
+  return `This browser offers no ${device} access here (it needs https or localhost).`;
+}
+
+/** A track ended without the app stopping it: the device was unplugged, or the system took it away. */
+export function deviceEndedMessage({ device, retry, alternative }: MediaDeviceWording): string {
+  return `The ${device} was disconnected (unplugged or switched off). Plug it back in and ${retry} again, or ${alternative} instead; what is in the workspace is unaffected.`;
+}
