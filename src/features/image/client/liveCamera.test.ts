@@ -16,16 +16,22 @@ const info: LoadedModelInfo = { modelId: 'builtin/clip-shapes', backend: 'wasm',
 
 class FakeTrack extends EventTarget {
   readyState: 'live' | 'ended' = 'live';
+  constructor(private readonly deviceId: string) {
+    super();
+  }
   stop(): void {
     this.readyState = 'ended';
   }
   getSettings(): MediaTrackSettings {
-    return { deviceId: 'cam-1' };
+    return { deviceId: this.deviceId };
   }
 }
 
 class FakeStream {
-  readonly tracks = [new FakeTrack()];
+  readonly tracks: FakeTrack[];
+  constructor(deviceId: string) {
+    this.tracks = [new FakeTrack(deviceId)];
+  }
   getTracks(): FakeTrack[] {
     return this.tracks;
   }
@@ -42,10 +48,11 @@ class FakeVideo {
   readyState = 4;
   videoWidth = 4;
   videoHeight = 4;
+  playFails = false;
   private callbacks: Array<(now: number, metadata?: VideoFrameCallbackMetadata) => void> = [];
   setAttribute(): void {}
   play(): Promise<void> {
-    return Promise.resolve();
+    return this.playFails ? Promise.reject(new Error('no picture')) : Promise.resolve();
   }
   pause(): void {}
   requestVideoFrameCallback(callback: (now: number) => void): number {
@@ -113,8 +120,10 @@ describe('LiveCamera', () => {
     vi.stubGlobal('HTMLMediaElement', { HAVE_CURRENT_DATA: 2 });
     vi.stubGlobal('navigator', {
       mediaDevices: {
-        getUserMedia: () => {
-          const stream = new FakeStream();
+        getUserMedia: (constraints: MediaStreamConstraints) => {
+          const video = constraints.video;
+          const wanted = typeof video === 'object' && typeof video.deviceId === 'object' && !Array.isArray(video.deviceId) ? video.deviceId.exact : undefined;
+          const stream = new FakeStream(typeof wanted === 'string' ? wanted : 'cam-1');
           streams.push(stream);
           return Promise.resolve(stream);
         },
@@ -225,5 +234,26 @@ describe('LiveCamera', () => {
     bridge.pending[1]!.resolve(firstOnTop(3));
     await flush();
     expect(camera.getSnapshot()).toMatchObject({ notice: null, framesScored: 1 });
+  });
+
+  it('a camera picked while another is starting is opened once that start settles', async () => {
+    const starting = camera.start();
+    camera.chooseCamera('cam-2');
+    await starting;
+    expect(camera.getSnapshot()).toMatchObject({ status: 'live', deviceId: 'cam-2' });
+    expect(streams).toHaveLength(2);
+    expect(streams[0]!.tracks[0]!.readyState).toBe('ended');
+  });
+
+  it('a camera switch whose picture cannot be shown ends live mode (liveActive cleared) with a message', async () => {
+    await goLive();
+    expect(store.getState().liveActive).toBe('camera');
+    video.playFails = true;
+    camera.chooseCamera('cam-2');
+    await flush();
+    expect(camera.getSnapshot()).toMatchObject({ status: 'error' });
+    expect(camera.getSnapshot().error).toContain('could not be shown');
+    expect(store.getState().liveActive).toBeNull();
+    expect(streams.every((stream) => stream.tracks.every((track) => track.readyState === 'ended'))).toBe(true);
   });
 });
