@@ -4,10 +4,16 @@
  * lost mid-batch (ORT's own GPUDevice destroyed). The app restarts the worker, reloads the model and
  * sends exactly the items that had no result; a cancel while it reloads is honoured; a lost device
  * falls back to WASM and the batch ends with scores equal to onnxruntime-node's on the same pixels.
+ * Live camera mode (Chromium's fake camera playing a generated shape video) goes on through both:
+ * after a crash the restarted worker scores frames again, and after a lost device the frames are
+ * scored on WASM, with no alert and the one Stop button.
  */
 import type { Request } from '@playwright/test';
 import { test, expect } from './support/test';
 import { FaultsPage } from './pages/faults-page';
+import { LiveCameraPage } from './pages/live-camera-page';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium';
+import { fakeCameraArgs, shapeVideo } from './support/liveVideo';
 import { BATCH_TIMEOUT_MS, MODEL_READY_TIMEOUT_MS } from './pages/playground-page';
 import { BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
 import { COLOUR_NAMES, randomShapeSet, toFilePayloads } from './support/shapes';
@@ -159,5 +165,74 @@ test.describe('audio worker crash', () => {
     }
     await expect(faults.batchProgress).toHaveCount(0);
     await expect(audio.modelStatus).toHaveAttribute('data-state', 'ready');
+  });
+});
+
+test.describe('live camera through worker faults', () => {
+  /** Shapes the live camera ranks; the fake camera shows the first, all the time. */
+  const LIVE_LABELS = ['red circle', 'blue square', 'green triangle', 'yellow star'];
+  /** Frames scored by the new worker before the test believes live mode goes on. */
+  const FRAMES_AFTER_FAULT = 3;
+
+  /** Frames scored after `since`, on the live top (the camera shows a red circle), with no alert and one Stop. */
+  async function expectLiveGoesOn(live: LiveCameraPage, since: number): Promise<void> {
+    await expect
+      .poll(async () => (await live.debug())?.framesScored ?? -1, { message: 'frames are scored again after the fault', timeout: MODEL_READY_TIMEOUT_MS })
+      .toBeGreaterThanOrEqual(since + FRAMES_AFTER_FAULT);
+    await expect(live.top).toHaveAttribute('data-label', 'red circle');
+    await expect(live.view).toHaveAttribute('data-state', 'live');
+    await expect(live.page.getByRole('alert')).toHaveCount(0);
+    expect(await new FaultsPage(live.page).alertsSeen(), 'no alert, not even for a moment').toEqual([]);
+    await expect(live.stopButton).toHaveCount(1);
+    expect(live.pageErrors).toEqual([]);
+  }
+
+  // One page, one model load for both faults: the WebGPU load on SwiftShader is most of the time.
+  test('live on WebGPU, the device lost: frames go on on WASM; then the worker crashes: it restarts and frames go on; never an alert, one Stop', async ({
+    playwright,
+    baseURL,
+  }) => {
+    test.slow();
+    const video = await shapeVideo([{ spec: { shape: 'circle', colour: 'red', size: 0.7 }, seconds: 2 }], { width: 320, height: 240, fps: 10 });
+    const browser = await playwright.chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...fakeCameraArgs(video.path)] });
+    try {
+      const page = await (await browser.newContext({ baseURL })).newPage();
+      const live = new LiveCameraPage(page);
+      const faults = new FaultsPage(page);
+      await page.goto(LiveCameraPage.query({ model: 'builtin/clip-shapes', backend: 'webgpu', labels: LIVE_LABELS, debug: true }));
+      await live.expectModelReady({ backend: 'webgpu' });
+      // Live on WebGPU with a frame sent to its worker: the device is lost under it (SwiftShader takes
+      // seconds a frame, so it is most likely still in flight, the case that must not become an alert).
+      await live.startButton.click();
+      await expect(live.view).toHaveAttribute('data-state', 'live');
+      await expect(live.view).toHaveAttribute('data-backend', 'webgpu');
+      await expect.poll(async () => (await live.debug())?.framesOffered ?? 0).toBeGreaterThan(0);
+      expect((await live.debug())!.backend).toBe('webgpu');
+      await faults.recordAlerts();
+
+      await test.step('WebGPU device lost: the model reloads on WASM and live frames are scored there', async () => {
+        await faults.loseGpuDevice('image', 0);
+        await expect(live.view).toHaveAttribute('data-backend', 'wasm', { timeout: MODEL_READY_TIMEOUT_MS });
+        await expect(faults.modelNotice).toContainText('WebGPU stopped working');
+        await expectLiveGoesOn(live, (await live.debug())!.framesScored);
+        expect((await live.debug())!.backend).toBe('wasm');
+        await expect(live.fps).toContainText('WASM');
+      });
+
+      await test.step('the image worker crashes: it restarts on the same backend and live frames are scored again', async () => {
+        const crash = await faults.crashWorker('image', 0);
+        expect(crash.restarted).toBe(true);
+        await expect(faults.modelNotice).toContainText('restarted');
+        // Counted from the restart: what the old worker scored before it crashed does not count.
+        await expectLiveGoesOn(live, (await live.debug())!.framesScored);
+        await expect(live.view).toHaveAttribute('data-backend', 'wasm');
+      });
+
+      await live.stopButton.click();
+      await expect(live.startButton).toBeVisible();
+      expect(await live.debug()).toBeNull();
+    } finally {
+      await browser.close();
+    }
   });
 });

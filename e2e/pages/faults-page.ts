@@ -150,5 +150,24 @@ export class FaultsPage {
       textRuns: await read('data-text-runs'),
     };
   }
-}
 
+  /** From now on, the text of every role="alert" element that appears (even for a moment) is noted in the page. */
+  async recordAlerts(): Promise<void> {
+    await this.page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { __alertsSeen: string[] }).__alertsSeen = seen;
+      new MutationObserver((records) => {
+        for (const record of records)
+          for (const node of record.addedNodes) {
+            if (!(node instanceof Element)) continue;
+            const alerts = [...(node.matches('[role="alert"]') ? [node] : []), ...node.querySelectorAll('[role="alert"]')];
+            for (const alert of alerts) seen.push(alert.textContent ?? '');
+          }
+      }).observe(document.body, { subtree: true, childList: true });
+    });
+  }
+
+  async alertsSeen(): Promise<string[]> {
+    return this.page.evaluate(() => [...(window as unknown as { __alertsSeen: string[] }).__alertsSeen]);
+  }
+}

@@ -184,6 +184,27 @@ describe('ClipBridge live frames', () => {
     await expect(scoring).resolves.toMatchObject({ scores, width: 4, height: 3, inferenceMs: 5 });
   });
 
+  it('a frame parked while the worker restarts resolves to null on abort and is never sent, so a stopped live session scores nothing', async () => {
+    const { bridge, workers } = setup();
+    const loading = bridge.load(loadOptions);
+    workers[0]!.emit({ type: 'loaded', requestId: workers[0]!.last('load').requestId, info });
+    await loading;
+    workers[0]!.crash();
+    expect(workers).toHaveLength(2);
+    const abort = new AbortController();
+    const frame = { width: 4, height: 3, close: () => undefined };
+    const scoring = bridge.classifyFrame({ classPrompts: [['a photo of a red.']], head: null, resizeMode: 'exact' }, frame, abort.signal);
+    abort.abort();
+    await expect(scoring).resolves.toBeNull();
+    // The reload finishes: nothing was waiting any more, so no frame reaches the new worker.
+    workers[1]!.emit({ type: 'loaded', requestId: workers[1]!.last('load').requestId, info });
+    await flush();
+    expect(workers[1]!.sent.map((r) => r.type)).not.toContain('classifyFrame');
+    // Already aborted: not even queued.
+    await expect(bridge.classifyFrame({ classPrompts: [['p']], head: null, resizeMode: 'exact' }, frame, abort.signal)).resolves.toBeNull();
+    expect(workers[1]!.sent.map((r) => r.type)).not.toContain('classifyFrame');
+  });
+
   it('gives the debug slow-model delay to the worker, and again to the one a model load starts', async () => {
     const { bridge, workers } = setup();
     // The second load supersedes the first.

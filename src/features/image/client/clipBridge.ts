@@ -70,9 +70,12 @@ export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent
   /**
    * Scores one live camera frame (never cached nor stored). The bitmap moves to the worker, which
    * closes it; if the request never reaches a worker the caller's close() still frees it.
+   * Aborting `signal` before the frame is sent (it waits while the worker restarts) resolves to
+   * null without sending it: a stopped live session scores nothing more.
    */
-  classifyFrame(query: ClassifyQuery, frame: ImageBitmap): Promise<FrameScores> {
-    return this.call<FrameScores>(
+  classifyFrame(query: ClassifyQuery, frame: ImageBitmap, signal?: AbortSignal): Promise<FrameScores | null> {
+    if (signal?.aborted) return Promise.resolve(null);
+    return this.call<FrameScores | null>(
       (requestId) => ({ type: 'classifyFrame', requestId, frame, classPrompts: query.classPrompts, head: query.head, resizeMode: query.resizeMode }),
       (event, settle) => {
         if (event.type !== 'frameResult') return false;
@@ -80,6 +83,8 @@ export class ClipBridge extends ModelWorkerBridge<ClipTaskRequest, ClipTaskEvent
         settle.resolve({ scores, similarities, classifier, width, height, inferenceMs });
         return true;
       },
+      signal,
+      () => null,
     );
   }
 

@@ -1,12 +1,13 @@
 import type { StoreApi } from 'zustand';
-import type { MediaDeviceWording } from '../../../lib/mediaDeviceErrors';
+import { deviceEndedMessage, type MediaDeviceWording } from '../../../lib/mediaDeviceErrors';
 import { LatestWinsScheduler } from '../../../lib/liveScheduler';
-import { LatencyWindow, MAX_SMOOTHING_STRENGTH, RateMeter, ScoreSmoother, topIndex } from '../../../lib/liveSmoothing';
+import { LiveMeters, MAX_SMOOTHING_STRENGTH, ScoreSmoother, topIndex } from '../../../lib/liveSmoothing';
 import type { Backend } from '../../../lib/workerReports';
 import type { AppState } from '../../../store';
-import { SupersededError, StoppedError } from '../../models';
+import { onTracksEnded, watchVisibility } from '../../live';
+import { SupersededError, StoppedError, WorkerCrashedError } from '../../models';
 import { listCameras, type CameraChoice } from './cameraChoices';
-import { currentQuery } from './classificationController';
+import { currentQuery, type CurrentQuery } from './classificationController';
 import type { ClipBridge } from './clipBridge';
 import { newImageItem } from './prepareImages';
 import { captureFrame, openCamera, stopCamera } from './webcam';
@@ -25,7 +26,12 @@ export const LIVE_LABELS_SHOWN = 5;
 
 const LIVE_WORDING: MediaDeviceWording = { device: 'camera', retry: 'press "Live"', alternative: 'add image files' };
 /** The track ended without us stopping it: the camera was unplugged, or the system took it away. */
-export const CAMERA_ENDED_MESSAGE = `The camera stopped sending pictures (it was unplugged or switched off). Plug it in and ${LIVE_WORDING.retry} again, or ${LIVE_WORDING.alternative} instead.`;
+export const CAMERA_ENDED_MESSAGE = deviceEndedMessage(LIVE_WORDING);
+/**
+ * A worker crash or a lost GPU while live: the bridge restarts the worker and reloads the model
+ * (on WASM after a lost GPU), and frames are scored again after it. A status, not an alert.
+ */
+export const MODEL_RESTARTED_NOTICE = 'The model restarted; live mode goes on.';
 
 export interface LiveLabel {
   label: string;
@@ -43,6 +49,8 @@ export interface LiveCameraView {
   error: string | null;
   /** The last frame's failure in the worker, while the camera runs on (cleared by the next result). */
   frameError: string | null;
+  /** Something the user should know that is no failure (the model restarted); cleared by the next result. */
+  notice: string | null;
   /** What frames wait for before they are scored. */
   waitingFor: 'model' | 'labels' | null;
   cameras: CameraChoice[];
@@ -81,11 +89,15 @@ interface LiveFrame {
 /** What the camera needs of the CLIP worker's bridge (the grid's: the model is loaded once). */
 export type LiveFrameBridge = Pick<ClipBridge, 'classifyFrame'>;
 
+/** What a live frame is scored with, memoized on the store slices it is built from. */
+type QueryInputs = Pick<AppState, 'labelsText' | 'template' | 'heads' | 'imageResizeMode'> & { status: AppState['models']['image']['status'] };
+
 const OFF_VIEW: LiveCameraView = {
   status: 'off',
   pausedBy: null,
   error: null,
   frameError: null,
+  notice: null,
   waitingFor: null,
   cameras: [],
   deviceId: null,
@@ -123,9 +135,15 @@ export class LiveCamera {
   /** Bumped whenever capture stops: the frame callbacks of an earlier loop end. */
   private captureLoop = 0;
   private readonly smoother = new ScoreSmoother();
-  private readonly rate = new RateMeter(FPS_WINDOW_MS);
-  private readonly latency = new LatencyWindow(LATENCIES_KEPT);
-  private recentLatencies: number[] = [];
+  private readonly meters = new LiveMeters({ rateWindowMs: FPS_WINDOW_MS, latenciesKept: LATENCIES_KEPT });
+  /** Aborted by stop/restart: a frame parked in the bridge (a worker restart) is never sent. */
+  private sessionAbort = new AbortController();
+  /** Results that came back for labels edited meanwhile: never shown, counted as dropped. */
+  private staleResults = 0;
+  private unwatchTracks: () => void = () => {};
+  /** A camera chosen while another was starting: opened once that start settles. */
+  private wantedDeviceId: string | null = null;
+  private memo: { inputs: QueryInputs; query: CurrentQuery } | null = null;
   private captures = 0;
   private readonly scheduler: LatestWinsScheduler<LiveFrame>;
 
@@ -151,13 +169,13 @@ export class LiveCamera {
       if (state.task !== 'image' && previous.task === 'image') this.stop();
       // The model became ready (or the labels came): the hint goes.
       if (this.view.status === 'live' && (state.models.image.status !== previous.models.image.status || state.labelsText !== previous.labelsText))
-        this.publish({ waitingFor: this.waitingFor() });
+        this.followWaiting();
     });
     if (this.store.getState().liveRequest === 'camera') this.takeLinkRequest();
-    document.addEventListener('visibilitychange', this.onVisibilityChange);
+    const unwatch = watchVisibility(this.onHidden, this.onVisible);
     return () => {
       unsubscribe();
-      document.removeEventListener('visibilitychange', this.onVisibilityChange);
+      unwatch();
       this.stop();
     };
   }
@@ -172,9 +190,18 @@ export class LiveCamera {
   /** Opens the camera (the permission prompt, the first time) and starts scoring its frames. */
   async start(deviceId: string | null = this.view.deviceId): Promise<void> {
     if (this.view.status === 'starting') return;
+    await this.open(deviceId);
+    const wanted = this.wantedDeviceId;
+    this.wantedDeviceId = null;
+    // Another camera was picked while this one started; a Stop meanwhile (status off) forgets it.
+    if (wanted !== null && this.view.status !== 'off' && wanted !== this.view.deviceId) await this.start(wanted);
+  }
+
+  private async open(deviceId: string | null): Promise<void> {
     this.closeStream();
-    const session = ++this.session;
+    const session = this.newSession();
     this.scheduler.resetCounts();
+    this.staleResults = 0;
     this.resetMeters();
     this.publish({ ...OFF_VIEW, status: 'starting', smoothing: this.view.smoothing, cameras: this.view.cameras, deviceId });
     let stream: MediaStream;
@@ -189,7 +216,7 @@ export class LiveCamera {
     // Stopped (or restarted) while the permission prompt was open: this camera goes straight off.
     if (session !== this.session) return stopCamera(stream);
     this.stream = stream;
-    for (const track of stream.getVideoTracks()) track.addEventListener('ended', () => this.cameraLost(session), { once: true });
+    this.unwatchTracks = onTracksEnded(stream, () => this.cameraLost(session));
     this.video.srcObject = stream;
     try {
       await this.video.play();
@@ -197,6 +224,8 @@ export class LiveCamera {
       if (session !== this.session) return;
       this.closeStream();
       this.publish({ status: 'error', error: `The camera's picture could not be shown: ${errorText(error)}` });
+      // A camera switch while live fails here too: live mode is over, whatever it was before.
+      if (this.store.getState().liveActive === 'camera') this.store.getState().setLiveActive(null);
       return;
     }
     if (session !== this.session) return;
@@ -216,6 +245,10 @@ export class LiveCamera {
   /** Switches to another camera (front/back): the old one's tracks stop before the new one opens. */
   chooseCamera(deviceId: string): void {
     if (deviceId === this.view.deviceId && this.view.status === 'live') return;
+    if (this.view.status === 'starting') {
+      this.wantedDeviceId = deviceId;
+      return;
+    }
     const pausedByUser = this.view.pausedBy === 'user';
     void this.start(deviceId).then(() => {
       if (pausedByUser && this.view.status === 'live') this.pause();
@@ -224,7 +257,8 @@ export class LiveCamera {
 
   /** Every track stopped (the camera light goes off), nothing waiting, later results ignored. */
   stop(): void {
-    this.session++;
+    this.newSession();
+    this.wantedDeviceId = null;
     this.stopCapture();
     this.closeStream();
     this.resetMeters();
@@ -245,6 +279,8 @@ export class LiveCamera {
       this.publish({ pausedBy: 'hidden' });
       return;
     }
+    // The rate restarts: the time paused is no gap between results.
+    this.meters.resetRate();
     this.publish({ pausedBy: null });
     void this.video.play().catch(() => {});
     this.startCapture();
@@ -277,21 +313,62 @@ export class LiveCamera {
       backend: status.state === 'ready' ? status.info.backend : null,
       framesOffered: counts.offered,
       framesScored: this.view.framesScored,
-      framesDropped: counts.dropped,
+      framesDropped: counts.dropped + this.staleResults,
       fps: this.view.fps,
-      latenciesMs: [...this.recentLatencies],
+      latenciesMs: this.meters.snapshot(performance.now()).latenciesMs,
     };
   }
 
-  private readonly onVisibilityChange = (): void => {
-    if (this.view.status !== 'live') return;
-    if (document.hidden) {
-      if (this.view.pausedBy !== null) return;
-      // Hidden: no capture and no inference until the tab is back (the frame in the worker finishes, unseen).
-      this.stopCapture();
-      this.publish({ pausedBy: 'hidden', fps: 0 });
-    } else if (this.view.pausedBy === 'hidden') this.resume();
+  private readonly onHidden = (): void => {
+    if (this.view.status !== 'live' || this.view.pausedBy !== null) return;
+    // Hidden: no capture and no inference until the tab is back (the frame in the worker finishes, unseen).
+    this.stopCapture();
+    this.publish({ pausedBy: 'hidden', fps: 0 });
   };
+
+  private readonly onVisible = (): void => {
+    if (this.view.status === 'live' && this.view.pausedBy === 'hidden') this.resume();
+  };
+
+  /** A new session: what the previous one sent or parked is cancelled and its results ignored. */
+  private newSession(): number {
+    this.sessionAbort.abort();
+    this.sessionAbort = new AbortController();
+    return ++this.session;
+  }
+
+  /**
+   * The model or the labels are missing now (a model switch, a restart, the labels emptied): the
+   * previous ranking is another model's or other labels', so it goes and the hint shows instead.
+   */
+  private followWaiting(): void {
+    const waitingFor = this.waitingFor();
+    if (waitingFor === this.view.waitingFor) return;
+    if (waitingFor === null) {
+      this.publish({ waitingFor });
+      return;
+    }
+    this.smoother.reset();
+    this.publish({ waitingFor, ranking: [], rawTop: null });
+  }
+
+  /** currentQuery (parsing labels and templates, building prompts) once per change, not twice per video frame. */
+  private query(): CurrentQuery {
+    const state = this.store.getState();
+    const inputs: QueryInputs = {
+      labelsText: state.labelsText,
+      template: state.template,
+      heads: state.heads,
+      imageResizeMode: state.imageResizeMode,
+      status: state.models.image.status,
+    };
+    const memo = this.memo;
+    const same = memo !== null && (Object.keys(inputs) as Array<keyof QueryInputs>).every((key) => memo.inputs[key] === inputs[key]);
+    if (same) return memo.query;
+    const query = currentQuery(state);
+    this.memo = { inputs, query };
+    return query;
+  }
 
   private takeLinkRequest(): void {
     this.store.getState().requestLive(null);
@@ -301,7 +378,7 @@ export class LiveCamera {
   private waitingFor(): LiveCameraView['waitingFor'] {
     const state = this.store.getState();
     if (state.models.image.status.state !== 'ready') return 'model';
-    return currentQuery(state).labels.length === 0 ? 'labels' : null;
+    return this.query().labels.length === 0 ? 'labels' : null;
   }
 
   private startCapture(): void {
@@ -340,25 +417,35 @@ export class LiveCamera {
   private async score(frame: LiveFrame): Promise<void> {
     try {
       if (frame.session !== this.session) return;
-      const query = currentQuery(this.store.getState());
+      const query = this.query();
       if (query.labels.length === 0) return;
-      const result = await this.bridge.classifyFrame({ classPrompts: query.classPrompts, head: query.head, resizeMode: query.resizeMode }, frame.bitmap);
+      const result = await this.bridge.classifyFrame(
+        { classPrompts: query.classPrompts, head: query.head, resizeMode: query.resizeMode },
+        frame.bitmap,
+        this.sessionAbort.signal,
+      );
+      // Cancelled while parked in the bridge (Stop during a worker restart): never sent.
+      if (result === null) return;
       if (frame.session !== this.session || this.view.status !== 'live' || this.view.pausedBy !== null) return;
+      // The labels, template, head or model changed while this frame was in the worker: its ranking may name deleted labels.
+      if (this.query().key !== query.key) {
+        this.staleResults++;
+        return;
+      }
       const now = performance.now();
       const smoothed = this.smoother.update(query.key, result.scores, this.view.smoothing);
-      this.rate.add(now);
-      this.latency.add(now - frame.capturedAt);
-      this.recentLatencies.push(now - frame.capturedAt);
-      if (this.recentLatencies.length > LATENCIES_KEPT) this.recentLatencies.shift();
+      this.meters.record(now, frame.capturedAt);
+      const meters = this.meters.snapshot(now);
       const ranking = query.labels.map((label, index) => ({ label, score: smoothed[index] ?? 0 })).sort((a, b) => b.score - a.score);
       const raw = topIndex(result.scores);
       this.publish({
         ranking,
         rawTop: raw >= 0 ? { label: query.labels[raw]!, score: result.scores[raw]! } : null,
-        fps: this.rate.rate(now),
-        latencyMs: this.latency.median(),
-        latencyP95Ms: this.latency.p95(),
+        fps: meters.fps,
+        latencyMs: meters.medianMs,
+        latencyP95Ms: meters.p95Ms,
         frameError: null,
+        notice: null,
         framesScored: this.view.framesScored + 1,
       });
     } finally {
@@ -370,6 +457,11 @@ export class LiveCamera {
   private frameFailed(error: unknown, frame: LiveFrame): void {
     // A newer model load or a stop dropped the request: nothing went wrong with the frame.
     if (frame.session !== this.session || error instanceof SupersededError || error instanceof StoppedError) return;
+    // WorkerCrashedError covers WebGpuLostError: the bridge restarts the worker (on WASM for a lost GPU) and frames follow.
+    if (error instanceof WorkerCrashedError) {
+      this.publish({ notice: MODEL_RESTARTED_NOTICE, frameError: null });
+      return;
+    }
     this.publish({ frameError: `This frame could not be classified: ${errorText(error)}` });
   }
 
@@ -380,6 +472,8 @@ export class LiveCamera {
   }
 
   private closeStream(): void {
+    this.unwatchTracks();
+    this.unwatchTracks = () => {};
     stopCamera(this.stream);
     this.stream = null;
     this.video.pause();
@@ -388,9 +482,7 @@ export class LiveCamera {
 
   private resetMeters(): void {
     this.smoother.reset();
-    this.rate.reset();
-    this.latency.reset();
-    this.recentLatencies = [];
+    this.meters.reset();
   }
 
   private publish(patch: Partial<LiveCameraView>): void {

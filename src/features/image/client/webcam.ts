@@ -1,22 +1,11 @@
-import { mediaDeviceErrorMessage, type MediaDeviceWording } from '../../../lib/mediaDeviceErrors';
+import type { MediaDeviceWording } from '../../../lib/mediaDeviceErrors';
+import { openMediaStream } from '../../live';
 
 const CAMERA_WORDING: MediaDeviceWording = { device: 'camera', retry: 'press "Take a photo"', alternative: 'add image files' };
 
-/** What getUserMedia's failures mean to the person in front of the camera. */
-export function cameraErrorMessage(error: unknown, wording: MediaDeviceWording = CAMERA_WORDING): string {
-  return mediaDeviceErrorMessage(error, wording);
-}
-
-/** The camera's video stream; rejects with a message meant for the user (see cameraErrorMessage). */
-export async function openCamera(video: MediaTrackConstraints | true = true, wording: MediaDeviceWording = CAMERA_WORDING): Promise<MediaStream> {
-  if (!navigator.mediaDevices?.getUserMedia) {
-    throw new Error('This browser offers no camera access here (it needs https or localhost).');
-  }
-  try {
-    return await navigator.mediaDevices.getUserMedia({ video, audio: false });
-  } catch (error) {
-    throw new Error(cameraErrorMessage(error, wording), { cause: error });
-  }
+/** The camera's video stream; rejects with a message meant for the user (see mediaDeviceErrorMessage). */
+export function openCamera(video: MediaTrackConstraints | true = true, wording: MediaDeviceWording = CAMERA_WORDING): Promise<MediaStream> {
+  return openMediaStream({ video, audio: false }, wording);
 }
 
 /** Turns the camera off (its light too): every track must be stopped, not just the element detached. */

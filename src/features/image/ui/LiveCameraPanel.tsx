@@ -1,18 +1,20 @@
 import { useCallback, useSyncExternalStore } from 'react';
-import { MAX_SMOOTHING_STRENGTH } from '../../../lib/liveSmoothing';
 import type { Backend } from '../../../lib/workerReports';
 import { useAppStore } from '../../../store';
+import { LiveLatencyBadge, LiveRateBadge, SmoothingSlider } from '../../live';
 import { LIVE_LABELS_SHOWN, type LiveCamera, type LiveCameraView } from '../client/liveCamera';
 import { LiveCameraService } from './imageServices';
-
-const BACKEND_NAMES = { webgpu: 'WebGPU', wasm: 'WASM' } as const;
-const SMOOTHING_STEP = 0.05;
 
 /** Mounts the camera's own <video> (the controller captures from it, whatever the panel does). */
 function Preview({ video }: { video: HTMLVideoElement }) {
   const mount = useCallback(
     (slot: HTMLDivElement | null) => {
-      if (slot) slot.appendChild(video);
+      if (!slot) return;
+      slot.appendChild(video);
+      // React 19 ref cleanup: an unmounted slot lets go of the element, so a remount never shows it in an old place.
+      return () => {
+        if (video.parentElement === slot) slot.removeChild(video);
+      };
     },
     [video],
   );
@@ -52,13 +54,8 @@ function LiveControls({ camera, view, backend }: { camera: LiveCamera; view: Liv
   const paused = view.pausedBy !== null;
   return (
     <div className="flex flex-wrap items-center gap-2 text-xs">
-      <span data-testid="live-fps" data-fps={view.fps.toFixed(1)} className="rounded bg-slate-800 px-2 py-0.5 font-medium text-white">
-        {backend ? BACKEND_NAMES[backend] : '…'} · {view.fps.toFixed(view.fps < 10 ? 1 : 0)} fps
-      </span>
-      <span data-testid="live-latency-ms" data-latency-ms={view.latencyMs === null ? '' : Math.round(view.latencyMs)} className="text-slate-600">
-        latency {view.latencyMs === null ? '–' : `${Math.round(view.latencyMs)} ms`}
-        {view.latencyP95Ms !== null && ` (95%: ${Math.round(view.latencyP95Ms)} ms)`}
-      </span>
+      <LiveRateBadge backend={backend} fps={view.fps} unit="fps" />
+      <LiveLatencyBadge medianMs={view.latencyMs} p95Ms={view.latencyP95Ms} />
       {view.cameras.length > 1 && (
         <select
           data-testid="live-camera-select"
@@ -74,19 +71,7 @@ function LiveControls({ camera, view, backend }: { camera: LiveCamera; view: Liv
           ))}
         </select>
       )}
-      <label className="flex items-center gap-1 text-slate-600">
-        smoothing
-        <input
-          data-testid="live-smoothing"
-          type="range"
-          min={0}
-          max={MAX_SMOOTHING_STRENGTH}
-          step={SMOOTHING_STEP}
-          value={view.smoothing}
-          onChange={(event) => camera.setSmoothing(Number(event.target.value))}
-        />
-        <span className="w-8 tabular-nums">{view.smoothing.toFixed(2)}</span>
-      </label>
+      <SmoothingSlider value={view.smoothing} onChange={(strength) => camera.setSmoothing(strength)} />
       {paused ? (
         <button data-testid="live-resume" className="btn" onClick={() => camera.resume()}>
           Resume
@@ -153,6 +138,11 @@ export function LiveCameraPanel() {
         <button data-testid="live-stop" className="btn" onClick={() => camera.stop()}>
           Stop
         </button>
+      )}
+      {view.notice && (
+        <p data-testid="live-notice" role="status" className="text-sm text-slate-700">
+          {view.notice}
+        </p>
       )}
       {view.frameError && (
         <p data-testid="live-frame-error" role="alert" className="text-sm text-red-700">

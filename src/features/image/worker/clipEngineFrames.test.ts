@@ -4,6 +4,7 @@ import { imageCatalogEntryFor } from '../../models/shared';
 import { cosineSimilarities, l2Normalize, scoreLabels } from '../../../lib/scoring';
 import type { ClassifyFrameRequest } from '../shared/protocol';
 import { ClipEngine } from './clipEngine';
+import type { KeptHead } from './clipLab';
 import type { LoadedClip } from './loadModel';
 import type { PersistentEmbeddings } from './persistentEmbeddings';
 
@@ -44,7 +45,7 @@ interface Fake {
   stored: unknown[];
 }
 
-function fakeEngine(): Fake {
+function fakeEngine(heads: Map<string, KeptHead> = new Map()): Fake {
   const visionInputs: number[][] = [];
   const textBatches: string[][] = [];
   const stored: unknown[] = [];
@@ -70,7 +71,7 @@ function fakeEngine(): Fake {
   };
   const persistent = { getMany: () => Promise.resolve({ found: new Map(), skipped: 0 }), putMany: (entries: unknown[]) => (stored.push(...entries), Promise.resolve()) };
   // The fakes implement only what the engine calls.
-  const engine = new ClipEngine(model as unknown as LoadedClip, false, undefined, persistent as unknown as PersistentEmbeddings);
+  const engine = new ClipEngine(model as unknown as LoadedClip, false, undefined, persistent as unknown as PersistentEmbeddings, heads);
   return { engine, visionInputs, textBatches, stored };
 }
 
@@ -128,5 +129,42 @@ describe('ClipEngine classifyFrame', () => {
     const bitmap = frame();
     await expect(engine.classifyFrame({ ...request(bitmap, ['red']), classPrompts: [['a prompt the table lacks']] })).rejects.toThrow();
     expect(bitmap.close).toHaveBeenCalledTimes(1);
+  });
+
+  it('with a kept head in use, a frame is ranked by the head blended with zero-shot (the prompt lab head in live mode)', async () => {
+    // A logistic head that says "blue" where zero-shot says "red": logits [0, 6·x₀] for the unit embedding x.
+    const weights = Float64Array.of(0, 0, 0, 0, 6, 0, 0, 0);
+    const head: KeptHead = {
+      head: { kind: 'logistic', classes: 2, dim: 4, C: 1, model: { classes: 2, dim: 4, weights, bias: Float64Array.of(0, 0) } },
+      embedding: 'image',
+      summary: {
+        headId: 'head-live', kind: 'logistic', dim: 4, chosen: { C: 1 }, cvAccuracy: null, folds: null, examples: 2,
+        embedding: 'image', heldOutAccuracy: null, zeroShotHeldOutAccuracy: null, heldOutItems: 0,
+      },
+    };
+    const { engine } = fakeEngine(new Map([['head-live', head]]));
+    const zeroShotWeight = 0.25;
+    const result = await engine.classifyFrame({ ...request(frame(), ['red', 'blue']), head: { headId: 'head-live', zeroShotWeight } });
+
+    // The same blend, computed here from its definition: softmax of the head's logits, then (1 − w)·head + w·zero-shot.
+    const x = l2Normalize(FRAME_EMBEDDING);
+    const logits = [0, 6 * x[0]!];
+    const exp = logits.map((logit) => Math.exp(logit - Math.max(...logits)));
+    const headProbabilities = exp.map((value) => value / (exp[0]! + exp[1]!));
+    const zeroShot = scoreLabels(cosineSimilarities(x, [l2Normalize(TEXT_TABLE['a photo of a red.']!), l2Normalize(TEXT_TABLE['a photo of a blue.']!)]), rule);
+    const expected = headProbabilities.map((p, i) => (1 - zeroShotWeight) * p + zeroShotWeight * zeroShot[i]!);
+
+    expect(result.classifier).toBe('logistic');
+    expect(Array.from(result.scores)[0]).toBeCloseTo(expected[0]!, 6);
+    expect(Array.from(result.scores)[1]).toBeCloseTo(expected[1]!, 6);
+    // The head changes the answer: zero-shot alone puts red first, the blend puts blue first.
+    expect(zeroShot[0]!).toBeGreaterThan(zeroShot[1]!);
+    expect(result.scores[1]!).toBeGreaterThan(result.scores[0]!);
+  });
+
+  it('a head this worker does not hold (it restarted since training) ranks the frame zero-shot and says so', async () => {
+    const { engine } = fakeEngine();
+    const result = await engine.classifyFrame({ ...request(frame(), ['red', 'blue']), head: { headId: 'gone', zeroShotWeight: 0.25 } });
+    expect(result.classifier).toBe('zero-shot');
   });
 });
