@@ -51,6 +51,8 @@ export interface LiveCameraView {
   ranking: LiveLabel[];
   /** The latest frame's own top label, before smoothing. */
   rawTop: LiveLabel | null;
+  /** That frame's position in the video (requestVideoFrameCallback's mediaTime, s): tests match the label to what the video showed. */
+  mediaTime: number | null;
   fps: number;
   /** Median over the latest frames, captured → result shown. */
   latencyMs: number | null;
@@ -76,6 +78,7 @@ interface LiveFrame {
   /** performance.now() when the frame was taken from the video. */
   capturedAt: number;
   session: number;
+  mediaTime: number | null;
 }
 
 /** What the camera needs of the CLIP worker's bridge (the grid's: the model is loaded once). */
@@ -91,6 +94,7 @@ const OFF_VIEW: LiveCameraView = {
   deviceId: null,
   ranking: [],
   rawTop: null,
+  mediaTime: null,
   fps: 0,
   latencyMs: null,
   latencyP95Ms: null,
@@ -313,7 +317,7 @@ export class LiveCamera {
       // The camera's own capture time when the browser gives one on our clock, else when the frame was presented.
       const captured = metadata?.captureTime;
       const capturedAt = captured !== undefined && captured <= now && captured > now - 1000 ? captured : now;
-      void this.takeFrame(loop, capturedAt);
+      void this.takeFrame(loop, capturedAt, metadata?.mediaTime ?? null);
     };
     nextVideoFrame(video, onFrame);
   }
@@ -324,7 +328,7 @@ export class LiveCamera {
     this.scheduler.clear();
   }
 
-  private async takeFrame(loop: number, capturedAt: number): Promise<void> {
+  private async takeFrame(loop: number, capturedAt: number, mediaTime: number | null): Promise<void> {
     if (this.waitingFor() !== null || this.video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
     let bitmap: ImageBitmap;
     try {
@@ -334,7 +338,7 @@ export class LiveCamera {
       return;
     }
     if (loop !== this.captureLoop) return bitmap.close();
-    this.scheduler.offer({ bitmap, capturedAt, session: this.session });
+    this.scheduler.offer({ bitmap, capturedAt, session: this.session, mediaTime });
   }
 
   private async score(frame: LiveFrame): Promise<void> {
@@ -355,6 +359,7 @@ export class LiveCamera {
       this.publish({
         ranking,
         rawTop: raw >= 0 ? { label: query.labels[raw]!, score: result.scores[raw]! } : null,
+        mediaTime: frame.mediaTime,
         fps: this.rate.rate(now),
         latencyMs: this.latency.median(),
         latencyP95Ms: this.latency.p95(),
