@@ -6,7 +6,7 @@
  * model reload; Capture adds a ranked item; hiding the tab pauses (the worker's own counter stands
  * still); Stop ends every track; a slow model drops frames instead of queueing them. Denied
  * permission, no camera and an unplugged camera each get their message, and the grid still ranks
- * a picture. One browser with the fake camera serves the tests that need a camera.
+ * a picture. One browser with the fake camera serves the WASM tests; WebGPU has its own (longer shapes).
  */
 import type { Browser, BrowserContext, PlaywrightWorkerArgs } from '@playwright/test';
 import { test, expect } from './support/test';
@@ -17,9 +17,15 @@ import { fakeCameraArgs, shapeVideo, type ShapeVideo } from './support/liveVideo
 import { shapeImage } from './support/shapes';
 
 const SEGMENT_SECONDS = 3;
+/**
+ * SwiftShader's WebGPU scores a frame every few seconds: with shapes longer than that, consecutive
+ * frames cannot skip one, so each is seen within a loop whatever the pace (with 3 s shapes a frame
+ * every 4.5 s could land on the same two shapes forever).
+ */
+const WEBGPU_SEGMENT_SECONDS = 8;
 /** A frame this close to a change of shape (in the video's time) may show either shape. */
 const BOUNDARY_TOLERANCE_SECONDS = 0.3;
-/** Until every shape has been seen: a loop of the video (9 s) at WASM's pace; SwiftShader's WebGPU (a frame every few seconds, each landing in a shape by its time) a few loops. */
+/** Until every shape has been seen: about a loop of the video (9 s; on WebGPU 24 s), and room for a slow start. */
 const FOLLOW_TIMEOUT_MS = { wasm: 30_000, webgpu: 90_000 };
 /** The six labels ranked; the video shows the first three, in this order. */
 const LABELS = ['red circle', 'blue square', 'green triangle', 'yellow star', 'purple cross', 'orange circle'];
@@ -66,11 +72,14 @@ async function openLive(
  */
 function labelsAt(mediaTime: number, shapes: ShapeVideo): string[] {
   const n = shapes.labels.length;
-  const position = mediaTime % (n * SEGMENT_SECONDS);
-  const index = Math.min(Math.floor(position / SEGMENT_SECONDS), n - 1);
+  const loopSeconds = shapes.segmentSeconds.reduce((sum, seconds) => sum + seconds, 0);
+  const position = mediaTime % loopSeconds;
+  let index = 0;
+  let start = 0;
+  while (index < n - 1 && position >= start + shapes.segmentSeconds[index]!) start += shapes.segmentSeconds[index++]!;
   const allowed = [shapes.labels[index]!];
-  if (position - index * SEGMENT_SECONDS < BOUNDARY_TOLERANCE_SECONDS) allowed.push(shapes.labels[(index + n - 1) % n]!);
-  if ((index + 1) * SEGMENT_SECONDS - position < BOUNDARY_TOLERANCE_SECONDS) allowed.push(shapes.labels[(index + 1) % n]!);
+  if (position - start < BOUNDARY_TOLERANCE_SECONDS) allowed.push(shapes.labels[(index + n - 1) % n]!);
+  if (start + shapes.segmentSeconds[index]! - position < BOUNDARY_TOLERANCE_SECONDS) allowed.push(shapes.labels[(index + 1) % n]!);
   return allowed;
 }
 
@@ -121,18 +130,23 @@ async function expectGridRanks(live: LiveCameraPage, name: string): Promise<void
   expect(await live.topLabel(name)).toBe('yellow star');
 }
 
+/** Red circle, blue square, green triangle, each held `seconds`, looped by the fake camera. */
+async function threeShapes(seconds: number): Promise<ShapeVideo> {
+  return shapeVideo(
+    [
+      { spec: { shape: 'circle', colour: 'red', size: 0.7 }, seconds },
+      { spec: { shape: 'square', colour: 'blue', size: 0.7 }, seconds },
+      { spec: { shape: 'triangle', colour: 'green', size: 0.7 }, seconds },
+    ],
+    { width: 320, height: 240, fps: 10 },
+  );
+}
+
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 test.describe('live camera with a fake camera', () => {
   test.beforeAll(async ({ playwright }) => {
-    video = await shapeVideo(
-      [
-        { spec: { shape: 'circle', colour: 'red', size: 0.7 }, seconds: SEGMENT_SECONDS },
-        { spec: { shape: 'square', colour: 'blue', size: 0.7 }, seconds: SEGMENT_SECONDS },
-        { spec: { shape: 'triangle', colour: 'green', size: 0.7 }, seconds: SEGMENT_SECONDS },
-      ],
-      { width: 320, height: 240, fps: 10 },
-    );
+    video = await threeShapes(SEGMENT_SECONDS);
     // No context yet: the network guard charges requests to the test that opens one.
     cameraBrowser = await launch(playwright, fakeCameraArgs(video.path));
   });
@@ -283,20 +297,23 @@ test.describe('live camera with a fake camera', () => {
       await context.close();
     }
   });
+});
 
-  test('on WebGPU: the top label follows the shapes', async ({ baseURL }) => {
-    // SwiftShader's WebGPU scores a frame every few seconds here: each frame is matched to its own
-    // time in the video, so the shapes need no longer segments, only more loops.
-    const { context, live } = await openLive(cameraBrowser, baseURL, { backend: 'webgpu' });
+test.describe('live camera on WebGPU', () => {
+  test('the top label follows the shapes', async ({ playwright, baseURL }) => {
+    // Its own fake camera: the same shapes held longer (WEBGPU_SEGMENT_SECONDS), the frames still matched to their own time.
+    const slowVideo = await threeShapes(WEBGPU_SEGMENT_SECONDS);
+    const browser = await launch(playwright, fakeCameraArgs(slowVideo.path));
     try {
+      const { live } = await openLive(browser, baseURL, { backend: 'webgpu' });
       await live.startLive();
       await expect(live.view).toHaveAttribute('data-backend', 'webgpu');
       await expect(live.fps).toContainText('WebGPU');
-      await expectTopFollowsShapes(live, video, FOLLOW_TIMEOUT_MS.webgpu);
+      await expectTopFollowsShapes(live, slowVideo, FOLLOW_TIMEOUT_MS.webgpu);
       expect((await live.debug())!.backend).toBe('webgpu');
       expect(live.pageErrors).toEqual([]);
     } finally {
-      await context.close();
+      await browser.close();
     }
   });
 });
