@@ -1,29 +1,45 @@
 /**
  * Live camera mode with Chromium's fake camera playing a video made here (./support/liveVideo.ts):
- * three shapes, each held for a few seconds, looped. The top label must follow them in order on
- * WASM and on WebGPU; a label edit re-ranks with no model reload; Capture adds a ranked item;
- * hiding the tab pauses; Stop ends every track; a slow model drops frames instead of queueing
- * them. Denied permission, no camera and an unplugged camera each get their message, and the
- * grid still ranks a picture. One browser with the fake camera serves most tests.
+ * three shapes, each held for a few seconds, looped. Every frame's own top label must be the shape
+ * the video showed at that frame's time (requestVideoFrameCallback's mediaTime, on live-top as
+ * data-media-time), on WASM and on WebGPU, whatever the frame rate; a label edit re-ranks with no
+ * model reload; Capture adds a ranked item; hiding the tab pauses (the worker's own counter stands
+ * still); Stop ends every track; a slow model drops frames instead of queueing them. Denied
+ * permission, no camera and an unplugged camera each get their message, and the grid still ranks
+ * a picture. One browser with the fake camera serves the WASM tests; WebGPU has its own (longer shapes).
  */
 import type { Browser, BrowserContext, PlaywrightWorkerArgs } from '@playwright/test';
 import { test, expect } from './support/test';
-import { LiveCameraPage, keepStreamsScript, stableSequence, type ShownTop } from './pages/live-camera-page';
+import { LiveCameraPage, type ShownTop } from './pages/live-camera-page';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium';
+import { installMediaProbe } from './support/liveMedia';
 import { fakeCameraArgs, shapeVideo, type ShapeVideo } from './support/liveVideo';
 import { shapeImage } from './support/shapes';
 
 const SEGMENT_SECONDS = 3;
+/**
+ * SwiftShader's WebGPU scores a frame every few seconds: with shapes longer than that, consecutive
+ * frames cannot skip one, so each is seen within a loop whatever the pace (with 3 s shapes a frame
+ * every 4.5 s could land on the same two shapes forever).
+ */
 const WEBGPU_SEGMENT_SECONDS = 8;
-/** Generous: a few loops of the video even at SwiftShader's pace. */
-const FOLLOW_TIMEOUT_MS = 120_000;
+/** A frame this close to a change of shape (in the video's time) may show either shape. */
+const BOUNDARY_TOLERANCE_SECONDS = 0.3;
+/** Until every shape has been seen: about a loop of the video (9 s; on WebGPU 24 s), and room for a slow start. */
+const FOLLOW_TIMEOUT_MS = { wasm: 30_000, webgpu: 90_000 };
 /** The six labels ranked; the video shows the first three, in this order. */
 const LABELS = ['red circle', 'blue square', 'green triangle', 'yellow star', 'purple cross', 'orange circle'];
 const COLOUR_LABELS = ['red', 'blue', 'green', 'yellow', 'purple', 'orange'];
 const SLOW_MODEL_MS = 400;
-/** How long (of the camera's own clock) the slow model runs. */
+/** How long (of the camera's own clock) the slow model runs: "over a minute", as the issue asks. */
 const BACKPRESSURE_SECONDS = 60;
 const WINDOW_SECONDS = 10;
+/** The latest-wins scheduler's bound: one frame in the worker, one waiting. */
+const MAX_QUEUED_FRAMES = 2;
+/** The worker posts its counter right after a result: it may differ from the page's framesScored by a frame in flight or a result not shown. */
+const WORKER_COUNT_MARGIN = 2;
+/** The worker posts its counters at most once a second: read them later than that after the last frame could have run. */
+const STATS_SETTLE_SECONDS = 1.5;
 
 let video: ShapeVideo;
 let cameraBrowser: Browser;
@@ -39,7 +55,7 @@ async function openLive(
   options: { backend: 'wasm' | 'webgpu'; debug?: boolean; liveLink?: boolean },
 ): Promise<{ context: BrowserContext; live: LiveCameraPage }> {
   const context = await browser.newContext({ baseURL });
-  await context.addInitScript(keepStreamsScript);
+  await installMediaProbe(context);
   const live = new LiveCameraPage(await context.newPage());
   const query = LiveCameraPage.query({ backend: options.backend, labels: LABELS, debug: options.debug ?? true });
   // `?live=camera`: a link that opens straight into live mode (the panel starts by itself).
@@ -48,35 +64,61 @@ async function openLive(
   return { context, live };
 }
 
-/** Each shown label is followed by the next one of the video (cyclically), and every segment came up. */
-function expectFollowsVideo(stable: readonly string[], order: readonly string[]): void {
-  for (let i = 1; i < stable.length; i++) {
-    const previous = order.indexOf(stable[i - 1]!);
-    expect(previous, `${stable[i - 1]} is one of the video's shapes (${stable.join(' → ')})`).toBeGreaterThanOrEqual(0);
-    expect(stable[i], `after ${stable[i - 1]} (${stable.join(' → ')})`).toBe(order[(previous + 1) % order.length]);
+/**
+ * The labels a frame at `mediaTime` (s) may show: its segment's, and the neighbour's within the
+ * tolerance of a change. Chromium's file-backed fake camera starts the file at its first frame
+ * each time the device opens and stamps each frame with the time since then, at the file's rate,
+ * so mediaTime modulo the loop's length is the frame's place in the file.
+ */
+function labelsAt(mediaTime: number, shapes: ShapeVideo): string[] {
+  const n = shapes.labels.length;
+  const loopSeconds = shapes.segmentSeconds.reduce((sum, seconds) => sum + seconds, 0);
+  const position = mediaTime % loopSeconds;
+  let index = 0;
+  let start = 0;
+  while (index < n - 1 && position >= start + shapes.segmentSeconds[index]!) start += shapes.segmentSeconds[index++]!;
+  const allowed = [shapes.labels[index]!];
+  if (position - start < BOUNDARY_TOLERANCE_SECONDS) allowed.push(shapes.labels[(index + n - 1) % n]!);
+  if (start + shapes.segmentSeconds[index]! - position < BOUNDARY_TOLERANCE_SECONDS) allowed.push(shapes.labels[(index + 1) % n]!);
+  return allowed;
+}
+
+/** The first result that does not match the video (a later frame earlier in time, or a label the video did not show there); null if all match. */
+function mismatch(tops: readonly ShownTop[], shapes: ShapeVideo): string | null {
+  for (const [i, top] of tops.entries()) {
+    if (top.mediaTime === null) return `result ${i} (${top.raw}) has no data-media-time`;
+    if (i > 0 && top.mediaTime <= tops[i - 1]!.mediaTime!) return `result ${i} is for an older frame (${top.mediaTime.toFixed(2)} s after ${tops[i - 1]!.mediaTime!.toFixed(2)} s)`;
+    const allowed = labelsAt(top.mediaTime, shapes);
+    if (!allowed.includes(top.raw)) return `result ${i}: "${top.raw}" at ${top.mediaTime.toFixed(2)} s, where the video showed ${allowed.join(' / ')}`;
   }
+  return null;
 }
 
 /**
- * Waits until the top label has shown `shown` labels (each held for `minRun` results) and checks
- * they follow the video's order; with shown > the number of shapes, every change of shape was seen.
+ * Every frame's own top label is the shape the video showed at that frame's time, and each shape
+ * was seen (away from a change of shape) at least once: as many loops of the video as that takes,
+ * at any frame rate. With frames in time order (checked), the labels came in the video's order.
  */
-async function expectTopFollowsShapes(live: LiveCameraPage, order: readonly string[], { shown = order.length + 1, minRun = 2 } = {}): Promise<string[]> {
+async function expectTopFollowsShapes(live: LiveCameraPage, shapes: ShapeVideo, timeout: number): Promise<void> {
   await live.recordTops();
   let tops: ShownTop[] = [];
   await expect
     .poll(
       async () => {
         tops = await live.recordedTops();
-        return stableSequence(tops, minRun).length;
+        const wrong = mismatch(tops, shapes);
+        if (wrong) return wrong;
+        const seen = new Set(tops.filter((top) => labelsAt(top.mediaTime!, shapes).length === 1).map((top) => top.raw));
+        const missing = shapes.labels.filter((label) => !seen.has(label));
+        return missing.length === 0 ? 'every shape seen' : `not seen yet: ${missing.join(', ')} (${tops.length} results)`;
       },
-      { message: 'the top label should go through every shape of the video', timeout: FOLLOW_TIMEOUT_MS },
+      { message: 'every frame ranked as the shape the video showed then, and every shape seen', timeout },
     )
-    .toBeGreaterThanOrEqual(shown);
-  const stable = stableSequence(tops, minRun);
-  test.info().annotations.push({ type: 'top labels', description: `${tops.length} results: ${stable.join(' → ')}` });
-  expectFollowsVideo(stable, order);
-  return stable;
+    .toBe('every shape seen');
+  test.info().annotations.push({
+    type: 'top labels',
+    description: `${tops.length} results over ${(tops.at(-1)!.mediaTime! - tops[0]!.mediaTime!).toFixed(1)} s of video: ${tops.map((top) => `${top.mediaTime!.toFixed(1)} ${top.raw}`).join(', ')}`,
+  });
 }
 
 /** The grid (the rest of the image view) still ranks a dropped picture. */
@@ -88,16 +130,23 @@ async function expectGridRanks(live: LiveCameraPage, name: string): Promise<void
   expect(await live.topLabel(name)).toBe('yellow star');
 }
 
+/** Red circle, blue square, green triangle, each held `seconds`, looped by the fake camera. */
+async function threeShapes(seconds: number): Promise<ShapeVideo> {
+  return shapeVideo(
+    [
+      { spec: { shape: 'circle', colour: 'red', size: 0.7 }, seconds },
+      { spec: { shape: 'square', colour: 'blue', size: 0.7 }, seconds },
+      { spec: { shape: 'triangle', colour: 'green', size: 0.7 }, seconds },
+    ],
+    { width: 320, height: 240, fps: 10 },
+  );
+}
+
+const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
 test.describe('live camera with a fake camera', () => {
   test.beforeAll(async ({ playwright }) => {
-    video = await shapeVideo(
-      [
-        { spec: { shape: 'circle', colour: 'red', size: 0.7 }, seconds: SEGMENT_SECONDS },
-        { spec: { shape: 'square', colour: 'blue', size: 0.7 }, seconds: SEGMENT_SECONDS },
-        { spec: { shape: 'triangle', colour: 'green', size: 0.7 }, seconds: SEGMENT_SECONDS },
-      ],
-      { width: 320, height: 240, fps: 10 },
-    );
+    video = await threeShapes(SEGMENT_SECONDS);
     // No context yet: the network guard charges requests to the test that opens one.
     cameraBrowser = await launch(playwright, fakeCameraArgs(video.path));
   });
@@ -106,8 +155,8 @@ test.describe('live camera with a fake camera', () => {
     await cameraBrowser?.close();
   });
 
-  test('on WASM: the top label follows the shapes; a label edit, capture, a hidden tab, stop and an unplugged camera', async ({ baseURL }) => {
-    const { context, live } = await openLive(cameraBrowser, baseURL, { backend: 'wasm' });
+  test('on WASM from a ?live=camera link: the top label follows the shapes; a label edit, capture, a hidden tab, stop and an unplugged camera', async ({ baseURL }) => {
+    const { context, live } = await openLive(cameraBrowser, baseURL, { backend: 'wasm', liveLink: true });
     const { page } = live;
     try {
       const clipWorkers: string[] = [];
@@ -122,12 +171,14 @@ test.describe('live camera with a fake camera', () => {
         new MutationObserver(() => states.push(status.getAttribute('data-state') ?? '')).observe(status, { attributes: true, attributeFilter: ['data-state'] });
       });
 
-      await live.startLive();
+      // Opened by the link: nobody pressed Live.
+      await expect(live.view).toHaveAttribute('data-state', 'live');
+      await expect(live.top).not.toHaveAttribute('data-label', '');
       await expect(live.view).toHaveAttribute('data-backend', 'wasm');
       await expect(live.fps).toContainText('WASM');
       await expect.poll(async () => Number(await live.fps.getAttribute('data-fps'))).toBeGreaterThan(0);
       await expect.poll(async () => Number(await live.latency.getAttribute('data-latency-ms'))).toBeGreaterThan(0);
-      await expectTopFollowsShapes(live, video.labels);
+      await expectTopFollowsShapes(live, video, FOLLOW_TIMEOUT_MS.wasm);
 
       // Capture: the frame on screen becomes an item, ranked like any dropped picture.
       const shownAtCapture = await live.top.getAttribute('data-raw-label');
@@ -161,16 +212,21 @@ test.describe('live camera with a fake camera', () => {
       await live.setHidden(true);
       await expect(live.view).toHaveAttribute('data-paused-by', 'hidden');
       await expect.poll(async () => (await live.debug())?.paused).toBe(true);
-      // The frame in the worker when the tab went hidden may still be counted as scored: its result is not shown.
+      // The frame in the worker when the tab went hidden may still run: its result is not shown.
       const hiddenAt = (await live.debug())!;
       const videoAt = await live.videoSeconds();
-      await expect.poll(() => live.videoSeconds(), { message: 'the camera keeps playing while hidden' }).toBeGreaterThan(videoAt + 2);
+      // The worker's own counter, read once its last post (at most once a second, after a frame) is in.
+      await expect.poll(() => live.videoSeconds(), { message: 'the camera keeps playing while hidden' }).toBeGreaterThan(videoAt + STATS_SETTLE_SECONDS);
+      const workerFramesHidden = await live.liveFramesCounter();
+      await expect.poll(() => live.videoSeconds(), { message: 'the camera keeps playing while hidden' }).toBeGreaterThan(videoAt + STATS_SETTLE_SECONDS + 2);
+      expect(await live.liveFramesCounter(), 'the worker ran no frame while the tab was hidden').toBe(workerFramesHidden);
       const whileHidden = (await live.debug())!;
       expect(whileHidden.framesScored).toBe(hiddenAt.framesScored);
       expect(whileHidden.framesOffered).toBe(hiddenAt.framesOffered);
       await live.setHidden(false);
       await expect(live.view).toHaveAttribute('data-state', 'live');
       await expect.poll(async () => (await live.debug())!.framesScored).toBeGreaterThan(whileHidden.framesScored);
+      await expect.poll(() => live.liveFramesCounter(), { message: 'the worker runs frames again' }).toBeGreaterThan(workerFramesHidden);
 
       // Stop: every track the page was given is ended (the camera light goes off).
       await live.stopButton.click();
@@ -192,57 +248,50 @@ test.describe('live camera with a fake camera', () => {
     }
   });
 
-  test(`a ?live=camera link starts live mode; backpressure: with a model slowed by ${SLOW_MODEL_MS} ms, latency stays bounded for ${BACKPRESSURE_SECONDS} s and frames are dropped, not queued`, async ({ baseURL }) => {
-    const { context, live } = await openLive(cameraBrowser, baseURL, { backend: 'wasm', liveLink: true });
+  test(`backpressure: with a model slowed by ${SLOW_MODEL_MS} ms, for ${BACKPRESSURE_SECONDS} s nothing queues, frames are dropped and latency does not grow`, async ({ baseURL }) => {
+    const { context, live } = await openLive(cameraBrowser, baseURL, { backend: 'wasm' });
     try {
-      // Opened by the link: nobody pressed Live.
-      await expect(live.view).toHaveAttribute('data-state', 'live');
-      await expect.poll(async () => (await live.debug())?.framesScored ?? 0).toBeGreaterThanOrEqual(10);
-      const unslowed = (await live.debug())!;
-      const oneRunMs = [...unslowed.latenciesMs].sort((a, b) => a - b)[Math.floor(unslowed.latenciesMs.length / 2)]!;
+      await live.startLive();
       await live.slowModel(SLOW_MODEL_MS);
-      // Every result's latency from now on, with the camera's clock when it was seen (a poll in the page).
-      await live.page.evaluate(() => {
-        const seen: Array<{ at: number; latencyMs: number }> = [];
-        (window as unknown as { __latencies: typeof seen }).__latencies = seen;
-        const api = (window as unknown as { zspDebug: { liveCamera(): { framesScored: number; latenciesMs: number[] } | null } }).zspDebug;
-        const videoEl = document.querySelector<HTMLVideoElement>('[data-testid="live-video"]')!;
-        let scored = api.liveCamera()?.framesScored ?? 0;
-        const poll = () => {
-          const now = api.liveCamera();
-          if (now && now.framesScored > scored) {
-            const fresh = now.latenciesMs.slice(-(now.framesScored - scored));
-            for (const latencyMs of fresh) seen.push({ at: videoEl.currentTime, latencyMs });
-            scored = now.framesScored;
-          }
-          requestAnimationFrame(poll);
-        };
-        requestAnimationFrame(poll);
-      });
+      // Only the frame already in the worker when the hook arrived can be a fast one (one in flight at
+      // most): two results later, every frame was sent after it. Counted, not timed.
+      const scoredAtHook = (await live.debug())!.framesScored;
+      await expect.poll(async () => (await live.debug())!.framesScored, { message: 'two results after the hook' }).toBeGreaterThanOrEqual(scoredAtHook + 2);
+      await live.startBackpressureProbe();
       const startedAt = await live.videoSeconds();
       const droppedAtStart = (await live.debug())!.framesDropped;
       await expect
         .poll(() => live.videoSeconds(), { message: `the camera runs for ${BACKPRESSURE_SECONDS} s`, timeout: (BACKPRESSURE_SECONDS + 60) * 1000, intervals: [1000] })
         .toBeGreaterThan(startedAt + BACKPRESSURE_SECONDS);
       const end = (await live.debug())!;
-      const seen = await live.page.evaluate(() => (window as unknown as { __latencies: Array<{ at: number; latencyMs: number }> }).__latencies);
-      // The first results after the switch may still be fast ones: the window starts a second in.
-      const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-      const first = seen.filter((s) => s.at > startedAt + 1 && s.at <= startedAt + 1 + WINDOW_SECONDS).map((s) => s.latencyMs);
-      const last = seen.filter((s) => s.at > startedAt + BACKPRESSURE_SECONDS - WINDOW_SECONDS).map((s) => s.latencyMs);
-      const boundMs = 3 * (SLOW_MODEL_MS + oneRunMs);
+      const probe = await live.backpressureProbe();
+      const latencies = probe.latencies.map((s) => s.latencyMs);
+      const first = probe.latencies.filter((s) => s.at <= startedAt + WINDOW_SECONDS).map((s) => s.latencyMs);
+      const last = probe.latencies.filter((s) => s.at > startedAt + BACKPRESSURE_SECONDS - WINDOW_SECONDS).map((s) => s.latencyMs);
+      const counts = probe.workerCounts;
+      const workerRan = counts.at(-1)!.workerFrames - counts[0]!.workerFrames;
+      const presented = counts.at(-1)!.presentedFrames - counts[0]!.presentedFrames;
+      const offsets = counts.map((c) => c.workerFrames - c.framesScored);
       test.info().annotations.push({
-        type: 'latency',
-        description: `one run ${oneRunMs.toFixed(0)} ms; first ${WINDOW_SECONDS} s median ${median(first).toFixed(0)} ms (${first.length}), last ${median(last).toFixed(0)} ms (${last.length}); bound ${boundMs.toFixed(0)} ms; dropped ${end.framesDropped - droppedAtStart}`,
+        type: 'backpressure',
+        description:
+          `${probe.samples} samples, at most ${probe.maxQueued} queued; dropped ${end.framesDropped - droppedAtStart}; worker ran ${workerRan} frames of ${presented} presented; ` +
+          `worker − scored ${Math.min(...offsets)}..${Math.max(...offsets)}; latency median first ${WINDOW_SECONDS} s ${median(first).toFixed(0)} ms (${first.length}), last ${median(last).toFixed(0)} ms (${last.length}), min ${Math.min(...latencies).toFixed(0)} ms`,
       });
-      expect(first.length).toBeGreaterThan(3);
-      expect(last.length).toBeGreaterThan(3);
-      expect(Math.min(...first), 'the model is slowed').toBeGreaterThanOrEqual(SLOW_MODEL_MS);
-      expect(Math.max(...last), `every latency in the last ${WINDOW_SECONDS} s below 3 × (delay + one run)`).toBeLessThan(boundMs);
-      expect(median(last), 'latency does not grow with time').toBeLessThanOrEqual(median(first) + SLOW_MODEL_MS + oneRunMs);
-      expect(end.framesDropped - droppedAtStart, 'frames were dropped').toBeGreaterThan(BACKPRESSURE_SECONDS);
-      // Nothing queues: what was offered was scored or dropped, but for one frame in the worker and one waiting.
-      expect(end.framesOffered - end.framesScored - end.framesDropped).toBeLessThanOrEqual(2);
+      // Nothing queues: at every animation frame, one frame in the worker and one waiting at most.
+      expect(probe.samples).toBeGreaterThan(BACKPRESSURE_SECONDS);
+      expect(probe.maxQueued, 'frames offered but neither scored nor dropped, at any moment').toBeLessThanOrEqual(MAX_QUEUED_FRAMES);
+      expect(end.framesDropped - droppedAtStart, 'frames were dropped').toBeGreaterThan(0);
+      // The worker's own account (its counter, posted from the worker) against the browser's (frames the video presented).
+      expect(counts.length, 'the worker posted its counters during the minute').toBeGreaterThan(2);
+      expect(workerRan, 'the worker ran frames').toBeGreaterThan(0);
+      expect(workerRan, 'the worker ran far fewer frames than the camera gave').toBeLessThan(presented / 2);
+      expect(Math.max(...offsets) - Math.min(...offsets), 'every frame the worker ran was scored (or is the one in flight)').toBeLessThanOrEqual(WORKER_COUNT_MARGIN);
+      // Latency does not grow: no bound on speed, only against itself.
+      expect(first.length).toBeGreaterThan(2);
+      expect(last.length).toBeGreaterThan(2);
+      expect(Math.min(...latencies), 'every result waited for the slowed model').toBeGreaterThanOrEqual(SLOW_MODEL_MS);
+      expect(median(last), `the last ${WINDOW_SECONDS} s median latency within 1.5 × the first ${WINDOW_SECONDS} s median`).toBeLessThanOrEqual(1.5 * median(first));
       expect(live.pageErrors).toEqual([]);
     } finally {
       await context.close();
@@ -252,26 +301,15 @@ test.describe('live camera with a fake camera', () => {
 
 test.describe('live camera on WebGPU', () => {
   test('the top label follows the shapes', async ({ playwright, baseURL }) => {
-    // SwiftShader's WebGPU scores a frame every few seconds on this machine: longer shapes, and no
-    // smoothing (set with the panel's slider), so each shape gets results of its own.
-    const slowVideo = await shapeVideo(
-      [
-        { spec: { shape: 'circle', colour: 'red', size: 0.7 }, seconds: WEBGPU_SEGMENT_SECONDS },
-        { spec: { shape: 'square', colour: 'blue', size: 0.7 }, seconds: WEBGPU_SEGMENT_SECONDS },
-        { spec: { shape: 'triangle', colour: 'green', size: 0.7 }, seconds: WEBGPU_SEGMENT_SECONDS },
-      ],
-      { width: 320, height: 240, fps: 10 },
-    );
+    // Its own fake camera: the same shapes held longer (WEBGPU_SEGMENT_SECONDS), the frames still matched to their own time.
+    const slowVideo = await threeShapes(WEBGPU_SEGMENT_SECONDS);
     const browser = await launch(playwright, fakeCameraArgs(slowVideo.path));
     try {
       const { live } = await openLive(browser, baseURL, { backend: 'webgpu' });
       await live.startLive();
       await expect(live.view).toHaveAttribute('data-backend', 'webgpu');
       await expect(live.fps).toContainText('WebGPU');
-      await live.smoothing.fill('0');
-      await expect(live.smoothing).toHaveValue('0');
-      // Every result counts (no smoothing to cross over): all three shapes, in the video's order.
-      await expectTopFollowsShapes(live, slowVideo.labels, { shown: slowVideo.labels.length, minRun: 1 });
+      await expectTopFollowsShapes(live, slowVideo, FOLLOW_TIMEOUT_MS.webgpu);
       expect((await live.debug())!.backend).toBe('webgpu');
       expect(live.pageErrors).toEqual([]);
     } finally {

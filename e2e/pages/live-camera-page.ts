@@ -1,11 +1,14 @@
 /**
  * Live camera mode's page object (the image view's "Live" panel), over the live data-testid
  * contract: live-start / live-view (data-state, data-backend) / live-top (data-label, data-score,
- * data-raw-label, data-frames) / live-fps / live-latency-ms / live-capture / live-stop, the debug API
+ * data-raw-label, data-frames, data-media-time) / live-fps / live-latency-ms / live-capture / live-stop, the debug API
  * `zspDebug.liveCamera()` and `zspDebug.slowModel()`. A recorder in the page notes every result
- * shown (each change of live-top's frame count), so a test can read the order the labels came in.
+ * shown (each change of live-top's frame count) with the video time of its frame, so a test can
+ * match each label to what the video showed. The media probe, the hidden tab and the unplugged
+ * camera come from ../support/liveMedia.ts (shared with the microphone's page object).
  */
 import { expect, type Locator, type Page } from '@playwright/test';
+import { endTracks, readMediaProbe, setHidden } from '../support/liveMedia';
 import { PlaygroundPage } from './playground-page';
 
 export interface LiveDebug {
@@ -20,28 +23,29 @@ export interface LiveDebug {
 }
 
 export interface ShownTop {
+  /** The smoothed top label. */
   label: string;
+  /** The frame's own top label. */
   raw: string;
+  /** Where in the video that frame was (s, requestVideoFrameCallback's mediaTime); null if the browser gave none. */
+  mediaTime: number | null;
+}
+
+/** What startBackpressureProbe gathered. */
+export interface BackpressureProbe {
+  /** Animation frames sampled. */
+  samples: number;
+  /** The most frames ever queued (offered, neither scored nor dropped): one in the worker and one waiting at most. */
+  maxQueued: number;
+  /** Each result's latency, with the video's currentTime when it was seen. */
+  latencies: Array<{ at: number; latencyMs: number }>;
+  /** At each change of the worker's live-frame counter: it, the page's framesScored and the browser's presented frames. */
+  workerCounts: Array<{ workerFrames: number; framesScored: number; presentedFrames: number }>;
+  presentedFrames: number;
 }
 
 /** The app waits this long at most for the first scored frame (model warm, camera open). */
 const FIRST_RESULT_TIMEOUT_MS = 60_000;
-
-/**
- * Runs in the page before the app: keeps every stream getUserMedia hands out (the test then reads
- * its tracks' readyState, the browser's own account of whether the camera is on) and can end a
- * track as an unplugged camera does.
- */
-export function keepStreamsScript(): void {
-  const kept: MediaStream[] = [];
-  (window as unknown as { __liveStreams: MediaStream[] }).__liveStreams = kept;
-  const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-  navigator.mediaDevices.getUserMedia = async (constraints) => {
-    const stream = await original(constraints);
-    kept.push(stream);
-    return stream;
-  };
-}
 
 export class LiveCameraPage extends PlaygroundPage {
   readonly startButton: Locator;
@@ -105,7 +109,8 @@ export class LiveCameraPage extends PlaygroundPage {
         for (const record of records) {
           const el = record.target as HTMLElement;
           if (el.dataset.testid !== 'live-top' || !el.dataset.label) continue;
-          shown.push({ label: el.dataset.label, raw: el.dataset.rawLabel ?? '' });
+          const mediaTime = el.dataset.mediaTime;
+          shown.push({ label: el.dataset.label, raw: el.dataset.rawLabel ?? '', mediaTime: mediaTime ? Number(mediaTime) : null });
         }
       }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-frames'] });
     });
@@ -115,49 +120,71 @@ export class LiveCameraPage extends PlaygroundPage {
     return this.page.evaluate(() => [...(window as unknown as { __liveTops: ShownTop[] }).__liveTops]);
   }
 
+  /**
+   * From now on, sampled in the page (not by polling from the test, which could miss a moment):
+   * on every animation frame, how many frames are queued (offered − scored − dropped, the debug
+   * counters) and the latency of each new result with the video's time; on every frame the video
+   * presents, the browser's own count of presented frames (requestVideoFrameCallback's
+   * presentedFrames); on every change of the worker's own live-frame counter (data-live-frames),
+   * that counter next to the page's framesScored and the presented count.
+   */
+  async startBackpressureProbe(): Promise<void> {
+    await this.page.evaluate(() => {
+      const api = (window as unknown as { zspDebug: { liveCamera(): LiveDebug | null } }).zspDebug;
+      const video = document.querySelector<HTMLVideoElement>('[data-testid="live-video"]')!;
+      const stats = document.querySelector<HTMLElement>('[data-testid="worker-stats"]')!;
+      const probe: BackpressureProbe = { samples: 0, maxQueued: 0, latencies: [], workerCounts: [], presentedFrames: 0 };
+      (window as unknown as { __backpressure: BackpressureProbe }).__backpressure = probe;
+      let scored = api.liveCamera()?.framesScored ?? 0;
+      const onAnimationFrame = () => {
+        const now = api.liveCamera();
+        if (now) {
+          probe.samples++;
+          probe.maxQueued = Math.max(probe.maxQueued, now.framesOffered - now.framesScored - now.framesDropped);
+          if (now.framesScored > scored) {
+            for (const latencyMs of now.latenciesMs.slice(-(now.framesScored - scored))) probe.latencies.push({ at: video.currentTime, latencyMs });
+            scored = now.framesScored;
+          }
+        }
+        requestAnimationFrame(onAnimationFrame);
+      };
+      requestAnimationFrame(onAnimationFrame);
+      const onVideoFrame = (_now: number, metadata: VideoFrameCallbackMetadata) => {
+        probe.presentedFrames = metadata.presentedFrames;
+        video.requestVideoFrameCallback(onVideoFrame);
+      };
+      video.requestVideoFrameCallback(onVideoFrame);
+      new MutationObserver(() =>
+        probe.workerCounts.push({ workerFrames: Number(stats.dataset.liveFrames), framesScored: api.liveCamera()?.framesScored ?? 0, presentedFrames: probe.presentedFrames }),
+      ).observe(stats, { attributes: true, attributeFilter: ['data-live-frames'] });
+    });
+  }
+
+  async backpressureProbe(): Promise<BackpressureProbe> {
+    return this.page.evaluate(() => structuredClone((window as unknown as { __backpressure: BackpressureProbe }).__backpressure));
+  }
+
   async videoSeconds(): Promise<number> {
     return this.video.evaluate((video) => (video as HTMLVideoElement).currentTime);
   }
 
-  /** Every track getUserMedia gave out (see keepStreamsScript), with its readyState. */
+  /** Every video track getUserMedia gave out (installMediaProbe on the context), with its readyState: the browser's own account of whether the camera is on. */
   async trackStates(): Promise<string[]> {
-    return this.page.evaluate(() => (window as unknown as { __liveStreams: MediaStream[] }).__liveStreams.flatMap((s) => s.getTracks().map((t) => t.readyState)));
+    return (await readMediaProbe(this.page, 'video')).trackStates;
   }
 
-  /** What an unplugged camera does to the page: its track fires 'ended'. */
+  /** What an unplugged camera does to the page: its track fires 'ended' (synthetic, see liveMedia.ts). */
   async unplugCamera(): Promise<void> {
-    await this.page.evaluate(() => {
-      const streams = (window as unknown as { __liveStreams: MediaStream[] }).__liveStreams;
-      for (const track of streams.at(-1)?.getVideoTracks() ?? []) track.dispatchEvent(new Event('ended'));
-    });
+    await endTracks(this.page, 'video');
   }
 
   /** The tab hidden (or shown again): headless Chromium has no real way to hide a page, so the Page Visibility API is stood in for. */
   async setHidden(hidden: boolean): Promise<void> {
-    await this.page.evaluate((isHidden) => {
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => isHidden });
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (isHidden ? 'hidden' : 'visible') });
-      document.dispatchEvent(new Event('visibilitychange'));
-    }, hidden);
+    await setHidden(this.page, hidden);
   }
 
+  /** The CLIP worker's own count of live frames it ran (data-live-frames; the worker posts it at most once a second while live). */
   async liveFramesCounter(): Promise<number> {
     return Number(await this.workerStatsEl.getAttribute('data-live-frames'));
   }
-}
-
-/**
- * The labels the shown results held for at least `minRun` results in a row, in order (adjacent
- * repeats merged): a label that tops a frame or two while the smoothing crosses over is left out.
- */
-export function stableSequence(tops: readonly ShownTop[], minRun = 2): string[] {
-  const runs: Array<{ label: string; count: number }> = [];
-  for (const { label } of tops) {
-    const last = runs.at(-1);
-    if (last?.label === label) last.count++;
-    else runs.push({ label, count: 1 });
-  }
-  const stable: string[] = [];
-  for (const run of runs) if (run.count >= minRun && stable.at(-1) !== run.label) stable.push(run.label);
-  return stable;
 }

@@ -3,7 +3,8 @@
  * settings, the live view (backend, top label, windows per second, latency) and the timeline of
  * windows, plus `window.zspDebug.liveMicrophone()` (?debug=1).
  */
-import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
+import { endTracks, readMediaProbe, setHidden, type MediaProbe } from '../support/liveMedia';
 import { AudioPage } from './audio-page';
 
 export interface LiveWindowRow {
@@ -25,38 +26,8 @@ export interface LiveMicrophoneCounters {
   latenciesMs: number[];
 }
 
-/** What the browser itself says about the streams and audio contexts the page made (see installMediaProbe). */
-export interface MediaProbe {
-  trackStates: MediaStreamTrackState[];
-  contextStates: AudioContextState[];
-}
-
-/**
- * Before any page script: records every stream getUserMedia returns and every AudioContext made,
- * so a test can read the browser's own state of them (track `readyState`, context `state`) rather
- * than the app's, and fire the `ended` event a track gets when its device goes away.
- */
-export async function installMediaProbe(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    const probe = { streams: [] as MediaStream[], contexts: [] as AudioContext[] };
-    Object.defineProperty(window, '__mediaProbe', { value: probe });
-    const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = async (constraints) => {
-      const stream = await getUserMedia(constraints);
-      probe.streams.push(stream);
-      return stream;
-    };
-    const Original = window.AudioContext;
-    window.AudioContext = class extends Original {
-      constructor(options?: AudioContextOptions) {
-        super(options);
-        probe.contexts.push(this);
-      }
-    };
-  });
-}
-
-type ProbeWindow = Window & { __mediaProbe: { streams: MediaStream[]; contexts: AudioContext[] } };
+// The probe moved to ../support/liveMedia.ts (shared with the camera's page object); re-exported for the specs.
+export { installMediaProbe, type MediaProbe } from '../support/liveMedia';
 
 export class LiveMicrophonePage extends AudioPage {
   readonly startButton: Locator;
@@ -126,26 +97,17 @@ export class LiveMicrophonePage extends AudioPage {
   }
 
   async mediaProbe(): Promise<MediaProbe> {
-    return this.page.evaluate(() => {
-      const probe = (window as unknown as ProbeWindow).__mediaProbe;
-      return { trackStates: probe.streams.flatMap((stream) => stream.getTracks().map((track) => track.readyState)), contextStates: probe.contexts.map((context) => context.state) };
-    });
+    return readMediaProbe(this.page);
   }
 
-  /** Fires the `ended` event the browser sends a track when its device goes away (unplugged). */
+  /** Fires the `ended` event the browser sends a track when its device goes away (unplugged; synthetic, see liveMedia.ts). */
   async unplugMicrophone(): Promise<void> {
-    await this.page.evaluate(() => {
-      for (const stream of (window as unknown as ProbeWindow).__mediaProbe.streams) for (const track of stream.getTracks()) track.dispatchEvent(new Event('ended'));
-    });
+    await endTracks(this.page, 'audio', { all: true });
   }
 
-  /** Makes the page report itself hidden (or visible again) and fires `visibilitychange`, as minimising the window does. */
+  /** Makes the page report itself hidden (or visible again), as minimising the window does (synthetic, see liveMedia.ts). */
   async setHidden(hidden: boolean): Promise<void> {
-    await this.page.evaluate((value) => {
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => value });
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (value ? 'hidden' : 'visible') });
-      document.dispatchEvent(new Event('visibilitychange'));
-    }, hidden);
+    await setHidden(this.page, hidden);
   }
 
   /** Waits until `seconds` of sound have been heard and every window offered has been scored or dropped. */

@@ -22,6 +22,8 @@ export interface ShapeVideo {
   path: string;
   /** The "{colour} {shape}" label of each segment, in playing order. */
   labels: string[];
+  /** How long each segment is held (s), in playing order. */
+  segmentSeconds: number[];
   width: number;
   height: number;
   fps: number;
@@ -31,7 +33,8 @@ export async function shapeVideo(segments: readonly VideoSegment[], { width = 32
   const key = createHash('sha256').update(JSON.stringify({ segments, width, height, fps })).digest('hex').slice(0, 16);
   const path = join(TMP_DIR, `live-shapes-${key}.y4m`);
   const labels = segments.map((segment) => shapeLabel(segment.spec));
-  if (existsSync(path)) return { path, labels, width, height, fps };
+  const segmentSeconds = segments.map((segment) => Math.round(segment.seconds * fps) / fps);
+  if (existsSync(path)) return { path, labels, segmentSeconds, width, height, fps };
   mkdirSync(TMP_DIR, { recursive: true });
   const partial = `${path}.partial`;
   const ffmpeg = spawn(
@@ -54,7 +57,7 @@ export async function shapeVideo(segments: readonly VideoSegment[], { width = 32
   ffmpeg.stdin.end();
   await exited;
   renameSync(partial, path);
-  return { path, labels, width, height, fps };
+  return { path, labels, segmentSeconds, width, height, fps };
 }
 
 /** Chromium's fake camera playing `path`, with a permission prompt that always says yes. */

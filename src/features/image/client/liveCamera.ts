@@ -59,6 +59,8 @@ export interface LiveCameraView {
   ranking: LiveLabel[];
   /** The latest frame's own top label, before smoothing. */
   rawTop: LiveLabel | null;
+  /** That frame's position in the video (requestVideoFrameCallback's mediaTime, s): tests match the label to what the video showed. */
+  mediaTime: number | null;
   fps: number;
   /** Median over the latest frames, captured → result shown. */
   latencyMs: number | null;
@@ -84,6 +86,7 @@ interface LiveFrame {
   /** performance.now() when the frame was taken from the video. */
   capturedAt: number;
   session: number;
+  mediaTime: number | null;
 }
 
 /** What the camera needs of the CLIP worker's bridge (the grid's: the model is loaded once). */
@@ -103,6 +106,7 @@ const OFF_VIEW: LiveCameraView = {
   deviceId: null,
   ranking: [],
   rawTop: null,
+  mediaTime: null,
   fps: 0,
   latencyMs: null,
   latencyP95Ms: null,
@@ -349,7 +353,7 @@ export class LiveCamera {
       return;
     }
     this.smoother.reset();
-    this.publish({ waitingFor, ranking: [], rawTop: null });
+    this.publish({ waitingFor, ranking: [], rawTop: null, mediaTime: null });
   }
 
   /** currentQuery (parsing labels and templates, building prompts) once per change, not twice per video frame. */
@@ -390,7 +394,7 @@ export class LiveCamera {
       // The camera's own capture time when the browser gives one on our clock, else when the frame was presented.
       const captured = metadata?.captureTime;
       const capturedAt = captured !== undefined && captured <= now && captured > now - 1000 ? captured : now;
-      void this.takeFrame(loop, capturedAt);
+      void this.takeFrame(loop, capturedAt, metadata?.mediaTime ?? null);
     };
     nextVideoFrame(video, onFrame);
   }
@@ -401,7 +405,7 @@ export class LiveCamera {
     this.scheduler.clear();
   }
 
-  private async takeFrame(loop: number, capturedAt: number): Promise<void> {
+  private async takeFrame(loop: number, capturedAt: number, mediaTime: number | null): Promise<void> {
     if (this.waitingFor() !== null || this.video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
     let bitmap: ImageBitmap;
     try {
@@ -411,7 +415,7 @@ export class LiveCamera {
       return;
     }
     if (loop !== this.captureLoop) return bitmap.close();
-    this.scheduler.offer({ bitmap, capturedAt, session: this.session });
+    this.scheduler.offer({ bitmap, capturedAt, session: this.session, mediaTime });
   }
 
   private async score(frame: LiveFrame): Promise<void> {
@@ -441,6 +445,7 @@ export class LiveCamera {
       this.publish({
         ranking,
         rawTop: raw >= 0 ? { label: query.labels[raw]!, score: result.scores[raw]! } : null,
+        mediaTime: frame.mediaTime,
         fps: meters.fps,
         latencyMs: meters.medianMs,
         latencyP95Ms: meters.p95Ms,

@@ -32,6 +32,7 @@ function RankingOverlay({ view }: { view: LiveCameraView }) {
         data-score={top ? top.score.toFixed(4) : ''}
         data-raw-label={view.rawTop?.label ?? ''}
         data-frames={view.framesScored}
+        data-media-time={view.mediaTime ?? ''}
         className="truncate text-sm font-semibold"
       >
         {top ? `${top.label} · ${(top.score * 100).toFixed(0)}%` : view.waitingFor === 'model' ? 'Waiting for the model…' : view.waitingFor === 'labels' ? 'Add labels to rank.' : 'Looking…'}
