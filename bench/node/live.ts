@@ -276,20 +276,32 @@ async function withLivePage<T>(deviceArgs: string[], url: string, run: (page: Pa
   }
 }
 
+/** Waits for live mode's first result, warms up, then reads the debug API twice, the measuring time apart. */
+async function measureLive<T>(
+  page: Page,
+  api: LiveApi,
+  schema: v.GenericSchema<unknown, T>,
+  ready: (reading: T) => boolean,
+  pageErrors: string[],
+  quick: boolean,
+): Promise<{ a: { atMs: number }; b: { atMs: number }; first: T; last: T }> {
+  await waitForLive(page, api, schema, ready, pageErrors);
+  const pace = quick ? 'quick' : 'full';
+  log(`  first result; warming up ${WARMUP_MS[pace] / 1000} s`);
+  await page.waitForTimeout(WARMUP_MS[pace]);
+  const a = await readLive(page, api);
+  await page.waitForTimeout(MEASURE_MS[pace]);
+  const b = await readLive(page, api);
+  return { a, b, first: checked(schema, a.value, api), last: checked(schema, b.value, api) };
+}
+
 async function liveCamera(origin: string, plan: ModelPlan, hubUrl: string | null, y4m: string, quick: boolean): Promise<LiveCameraReading> {
   const params = new URLSearchParams({ live: 'camera', debug: '1', backend: 'wasm', model: plan.appModelId, labels: CAMERA_LABELS.join(','), template: CAMERA_TEMPLATE });
   if (hubUrl) params.set('hub', hubUrl);
   const url = `${origin}/?${params.toString()}`;
   log(`live camera (${plan.title}): ${url}`);
   return withLivePage([`--use-file-for-fake-video-capture=${y4m}`], url, async (page, pageErrors) => {
-    await waitForLive(page, 'liveCamera', cameraSnapshotSchema, (s) => s.running && s.framesScored > 0, pageErrors);
-    log(`  first frame scored; warming up ${WARMUP_MS[quick ? 'quick' : 'full'] / 1000} s`);
-    await page.waitForTimeout(WARMUP_MS[quick ? 'quick' : 'full']);
-    const a = await readLive(page, 'liveCamera');
-    await page.waitForTimeout(MEASURE_MS[quick ? 'quick' : 'full']);
-    const b = await readLive(page, 'liveCamera');
-    const first = checked(cameraSnapshotSchema, a.value, 'liveCamera');
-    const last = checked(cameraSnapshotSchema, b.value, 'liveCamera');
+    const { a, b, first, last } = await measureLive(page, 'liveCamera', cameraSnapshotSchema, (s) => s.running && s.framesScored > 0, pageErrors, quick);
     const seconds = (b.atMs - a.atMs) / 1000;
     return {
       url,
@@ -310,14 +322,7 @@ async function liveMicrophone(origin: string, wav: string, quick: boolean): Prom
   const url = `${origin}/?${params.toString()}`;
   log(`live microphone (${WHISPER_MODEL_ID}): ${url}`);
   return withLivePage([`--use-file-for-fake-audio-capture=${wav}`], url, async (page, pageErrors) => {
-    await waitForLive(page, 'liveMicrophone', microphoneSnapshotSchema, (s) => s.running && s.windowsScored > 0, pageErrors);
-    log(`  first window scored; warming up ${WARMUP_MS[quick ? 'quick' : 'full'] / 1000} s`);
-    await page.waitForTimeout(WARMUP_MS[quick ? 'quick' : 'full']);
-    const a = await readLive(page, 'liveMicrophone');
-    await page.waitForTimeout(MEASURE_MS[quick ? 'quick' : 'full']);
-    const b = await readLive(page, 'liveMicrophone');
-    const first = checked(microphoneSnapshotSchema, a.value, 'liveMicrophone');
-    const last = checked(microphoneSnapshotSchema, b.value, 'liveMicrophone');
+    const { a, b, first, last } = await measureLive(page, 'liveMicrophone', microphoneSnapshotSchema, (s) => s.running && s.windowsScored > 0, pageErrors, quick);
     const audioSeconds = last.capturedSeconds - first.capturedSeconds;
     const per = (count: number) => (audioSeconds > 0 ? count / audioSeconds : Number.NaN);
     return {

@@ -6,6 +6,7 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 import { endTracks, readMediaProbe, setHidden, type MediaProbe } from '../support/liveMedia';
 import { AudioPage } from './audio-page';
+import type { LiveMicrophoneDebug } from '../../src/features/audio';
 
 export interface LiveWindowRow {
   startMs: number;
@@ -15,16 +16,8 @@ export interface LiveWindowRow {
   transcript: string | null;
 }
 
-export interface LiveMicrophoneCounters {
-  running: boolean;
-  backend: 'wasm' | 'webgpu' | null;
-  windowsOffered: number;
-  windowsScored: number;
-  windowsSilent: number;
-  windowsDropped: number;
-  capturedSeconds: number;
-  latenciesMs: number[];
-}
+/** What `zspDebug.liveMicrophone()` returns: the app's own contract type (type only: nothing of the app runs here). */
+export type LiveMicrophoneCounters = LiveMicrophoneDebug;
 
 // The probe moved to ../support/liveMedia.ts (shared with the camera's page object); re-exported for the specs.
 export { installMediaProbe, type MediaProbe } from '../support/liveMedia';
