@@ -12,7 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HEAD_KINDS, learningCurve, type FeatureMatrix, type HeadKind } from '../../src/lib/fewShot';
@@ -20,6 +20,7 @@ import { DEFAULT_LOGISTIC_TOLERANCE, fitLogistic, logisticProbabilities } from '
 import { log } from './pageCalls';
 import { repoRoot } from './paths';
 import { median, seededRandom } from '../shared/random';
+import { benchMachine, type BenchMachine } from './machine';
 
 const PYTHON = '/usr/bin/python3';
 const SKLEARN_SCRIPT = join(repoRoot, 'tools/bench_sklearn_logreg.py');
@@ -129,7 +130,7 @@ async function runSklearn(train: Embeddings, test: Embeddings, tols: number[], r
 export interface FewShotRun {
   generatedAt: string;
   quick: boolean;
-  machine: { cpuModel: string; logicalCpus: number; loadavgAtStart: number[]; loadavgAtEnd: number[]; node: string };
+  machine: BenchMachine;
   logistic: {
     rows: number;
     testRows: number;
@@ -281,11 +282,10 @@ export async function benchFewShot(options: { quick: boolean }): Promise<FewShot
   const loadavgAtStart = loadavg();
   const logistic = await benchLogistic(options.quick);
   const curve = benchCurve();
-  const cpu = cpus();
   return {
     generatedAt,
     quick: options.quick,
-    machine: { cpuModel: cpu[0]?.model ?? 'unknown', logicalCpus: cpu.length, loadavgAtStart, loadavgAtEnd: loadavg(), node: process.version },
+    machine: benchMachine(loadavgAtStart),
     logistic,
     curve,
   };

@@ -25,7 +25,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import * as v from 'valibot';
@@ -39,6 +39,7 @@ import { median } from '../shared/random';
 import { call, freshWorker, log } from './pageCalls';
 import { modelDir, repoRoot } from './paths';
 import { builtApp, previewBuild, startBenchServer } from './server';
+import { benchMachine, type BenchMachine } from './machine';
 
 export const LIVE_KEYS = ['live-shapes', 'live-vitb32', 'live-whisper'] as const;
 export type LiveKey = (typeof LIVE_KEYS)[number];
@@ -386,7 +387,7 @@ export interface LiveMicrophoneFigure extends FigureRun {
 export interface LiveRun {
   generatedAt: string;
   quick: boolean;
-  machine: { cpuModel: string; logicalCpus: number; loadavgAtStart: number[]; loadavgAtEnd: number[]; node: string };
+  machine: BenchMachine;
   dist: string;
   camera: { fps: number; side: string; file: string };
   microphone: { words: string[]; seconds: number };
@@ -511,11 +512,10 @@ export async function benchLive(options: { dist: string | undefined; quick: bool
     await app.close();
     rmSync(mediaDir, { recursive: true, force: true });
   }
-  const cpu = cpus();
   return {
     generatedAt,
     quick,
-    machine: { cpuModel: cpu[0]?.model ?? 'unknown', logicalCpus: cpu.length, loadavgAtStart, loadavgAtEnd: loadavg(), node: process.version },
+    machine: benchMachine(loadavgAtStart),
     dist,
     camera: { fps: CAMERA_FPS, side: `${CAMERA_SIZE_PX.width}×${CAMERA_SIZE_PX.height}`, file: `y4m, ${SHAPE_SECONDS} s red circle then ${SHAPE_SECONDS} s blue square, looped` },
     microphone: { words: MIC_WORDS, seconds: microphone.seconds },

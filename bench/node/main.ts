@@ -34,7 +34,7 @@
  *                                 results files are still written)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { DEFAULT_TEMPLATE } from '../../src/lib/labels';
@@ -55,6 +55,7 @@ import { benchStartup, type StartupRun } from './startup';
 import { benchPreprocess, type PreprocessResult } from './preprocess';
 import { benchSoak, type SoakRun } from './soak';
 import { LIVE_KEYS, benchLive, type LiveRun } from './live';
+import { benchMachine, type BenchMachine } from './machine';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -259,7 +260,7 @@ async function benchModel(page: Page, spec: ModelSpec): Promise<ModelResult> {
 export interface RunInfo {
   generatedAt: string;
   quick: boolean;
-  machine: { cpuModel: string; logicalCpus: number; loadavgAtStart: number[]; loadavgAtEnd: number[]; node: string };
+  machine: BenchMachine;
   browser: BrowserEnvInfo & { pageCrossOriginIsolated: boolean };
 }
 
@@ -405,11 +406,10 @@ async function main(): Promise<void> {
     const browserEnv = await call(page, 'env', {});
     log(`page crossOriginIsolated=${pageCrossOriginIsolated}, worker crossOriginIsolated=${browserEnv.crossOriginIsolated}, threads=${browserEnv.configuredThreads}`);
 
-    const cpu = cpus();
     const runInfo = (loadavgAtStart: number[], generatedAt: string): RunInfo => ({
       generatedAt,
       quick,
-      machine: { cpuModel: cpu[0]?.model ?? 'unknown', logicalCpus: cpu.length, loadavgAtStart, loadavgAtEnd: loadavg(), node: process.version },
+      machine: benchMachine(loadavgAtStart),
       browser: { ...browserEnv, pageCrossOriginIsolated },
     });
     if (selected.length > 0) {

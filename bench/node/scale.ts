@@ -8,13 +8,14 @@
  * DOM size and the time taken. Done twice, with the grid's virtualisation on (default) and off
  * (`?virtualize=0`), each in a fresh browser context. Nothing is asserted.
  */
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { chromium, type Browser } from 'playwright-core';
 import { ALL_LABELS, COLOUR_NAMES, SHAPES, shapeImage, type ShapeImage } from '../../e2e/support/shapes';
 import { seededRandom } from '../../src/lib/random';
 import { log } from './pageCalls';
 import { repoRoot } from './paths';
 import { builtApp, previewBuild } from './server';
+import { benchMachine, type BenchMachine } from './machine';
 
 /** A long-animation-frame script field as text (they are strings or numbers; anything else is left out). */
 function shown(value: unknown): string {
@@ -83,7 +84,7 @@ export interface ScaleModeResult {
 
 export interface ScaleRun {
   generatedAt: string;
-  machine: { cpuModel: string; logicalCpus: number; loadavgAtStart: number[]; loadavgAtEnd: number[]; node: string };
+  machine: BenchMachine;
   userAgent: string;
   crossOriginIsolated: boolean;
   dist: string;
@@ -256,10 +257,9 @@ export async function benchScale(options: { dist?: string }): Promise<ScaleRun> 
     const on = await runMode(browser, origin, images, 'on');
     const off = await runMode(browser, origin, images, 'off');
     const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : Infinity) : a / b);
-    const cpu = cpus();
     return {
       generatedAt,
-      machine: { cpuModel: cpu[0]?.model ?? 'unknown', logicalCpus: cpu.length, loadavgAtStart, loadavgAtEnd: loadavg(), node: process.version },
+      machine: benchMachine(loadavgAtStart),
       ...env,
       dist: dist.startsWith(repoRoot) ? dist.slice(repoRoot.length + 1) : dist,
       images: { count: images.length, sidePx: SCALE_IMAGE_SIDE_PX, totalBytes: images.reduce((sum, image) => sum + image.buffer.length, 0) },

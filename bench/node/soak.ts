@@ -26,7 +26,7 @@
  * leaving the page alone (at once, the app may still be finishing its last step).
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, expect, type CDPSession, type Page } from '@playwright/test';
 import { TEN_CLASSES, writeDistinctShapeFolder } from '../../e2e/support/imageFolder';
@@ -39,6 +39,7 @@ import { seededRandom } from '../../src/lib/random';
 import { log } from './pageCalls';
 import { repoRoot } from './paths';
 import { builtApp, previewBuild } from './server';
+import { benchMachine, type BenchMachine } from './machine';
 
 const CLASSES = TEN_CLASSES;
 const LABELS = CLASSES.map(([colour, shape]) => `${colour} ${shape}`);
@@ -124,7 +125,7 @@ export interface SoakRunResult {
 
 export interface SoakRun {
   generatedAt: string;
-  machine: { cpuModel: string; logicalCpus: number; loadavgAtStart: number[]; loadavgAtEnd: number[]; node: string };
+  machine: BenchMachine;
   userAgent: string;
   crossOriginIsolated: boolean;
   dist: string;
@@ -602,10 +603,9 @@ export async function benchSoak(options: { dist?: string; quick: boolean }): Pro
     const [first, second] = runs as [SoakRunResult, SoakRunResult];
     const heapAfterGc = ratioOf(second.page.afterGcUsedBytes, first.page.afterGcUsedBytes);
     const heapSettled = ratioOf(second.page.settledUsedBytes, first.page.settledUsedBytes);
-    const cpu = cpus();
     return {
       generatedAt,
-      machine: { cpuModel: cpu[0]?.model ?? 'unknown', logicalCpus: cpu.length, loadavgAtStart, loadavgAtEnd: loadavg(), node: process.version },
+      machine: benchMachine(loadavgAtStart),
       ...env,
       dist: dist.startsWith(repoRoot) ? dist.slice(repoRoot.length + 1) : dist,
       templateSet,

@@ -32,6 +32,7 @@ import { median } from '../shared/random';
 import { log } from './pageCalls';
 import { repoRoot } from './paths';
 import { previewBuild } from './server';
+import { benchMachine, type BenchMachine } from './machine';
 
 const APP_MODEL_ID = 'builtin/clip-shapes';
 /** Same weights as the built-in model with a combined onnx/model.onnx, which the pipeline loads. */
@@ -122,7 +123,7 @@ export interface StartupLoad {
 
 export interface StartupRun {
   generatedAt: string;
-  machine: { cpuModel: string; logicalCpus: number; loadavgAtStart: number[]; loadavgAtEnd: number[]; node: string };
+  machine: BenchMachine;
   userAgent: string;
   threads: number;
   repetitions: number;
@@ -401,10 +402,9 @@ export async function benchStartup(options: { quick: boolean }): Promise<Startup
     app: { first: pick('app', 'first'), second: pick('app', 'second') },
     bare: { first: pick('bare', 'first'), second: pick('bare', 'second') },
   };
-  const cpu = cpus();
   return {
     generatedAt,
-    machine: { cpuModel: cpu[0]?.model ?? 'unknown', logicalCpus: cpu.length, loadavgAtStart, loadavgAtEnd: loadavg(), node: process.version },
+    machine: benchMachine(loadavgAtStart),
     userAgent: userAgent ?? '',
     threads,
     repetitions,
