@@ -275,19 +275,19 @@ createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ImageControllerService.Provider value={controller}>
       <RecorderService.Provider value={recorder}>
-        <LiveMicrophoneService.Provider value={liveMicrophone}>
         <WorkspaceService.Provider value={workspaces}>
           <ModelChooserService.Provider value={modelChoosers}>
             <LabServiceContext.Provider value={lab}>
               <AppShellService.Provider value={shell}>
                 <LiveCameraService.Provider value={liveCamera}>
-                  <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+                  <LiveMicrophoneService.Provider value={liveMicrophone}>
+                    <App rejectedParams={urlState.rejected} sharedDemoProblems={sharedDemo?.ok === false ? sharedDemo.problems : []} />
+                  </LiveMicrophoneService.Provider>
                 </LiveCameraService.Provider>
               </AppShellService.Provider>
             </LabServiceContext.Provider>
           </ModelChooserService.Provider>
         </WorkspaceService.Provider>
-        </LiveMicrophoneService.Provider>
       </RecorderService.Provider>
     </ImageControllerService.Provider>
   </StrictMode>,
