@@ -3,7 +3,7 @@
 // tools/train_whisper_words.py; can also be run by hand:
 //   node tools/eval_whisper_words.mjs --models public/models/ --model builtin/whisper-words \
 //        --eval-dir /tmp/whisper_words_eval --out /tmp/whisper_words_eval/node_result.json
-// Options: --limit N (first N items only), --skip-generate 1, --skip-pipeline 1, --max-new-tokens N (24),
+// Options: --dtype fp32|q8 (which ONNX files: onnx/*.onnx or onnx/*_quantized.onnx), --limit N (first N items only), --skip-generate 1, --skip-pipeline 1, --max-new-tokens N (24),
 //          --threads N (onnxruntime intra-op threads; 1 is faster when the cores are shared).
 // The eval dir (written by train_whisper_words.py) holds audio/*.f32 (16 kHz mono float32),
 // items.json ({words, templates, prompt, items: [{file, word, voice}]}; word "" = noise only),
@@ -31,13 +31,14 @@ const args = parseArgs();
 useLocalModels(args.models ?? 'public/models/');
 const modelId = args.model ?? 'builtin/whisper-words';
 const evalDir = args['eval-dir'] ?? '/tmp/whisper_words_eval';
-const opts = { device: 'cpu', dtype: 'fp32' };
+const dtype = args.dtype ?? 'fp32';
+const opts = { device: 'cpu', dtype };
 if (args.threads) opts.session_options = { intraOpNumThreads: Number(args.threads), interOpNumThreads: 1 };
 
 const tokenizer = await AutoTokenizer.from_pretrained(modelId);
 const processor = await AutoProcessor.from_pretrained(modelId);
 const model = await WhisperForConditionalGeneration.from_pretrained(modelId, opts);
-const result = { model: modelId };
+const result = { model: modelId, dtype };
 
 // ---- tokenizer ------------------------------------------------------------------------------
 const tcPath = path.join(evalDir, 'tokenizer_check.json');
@@ -184,16 +185,21 @@ for (let k = 0; k < items.length; k++) {
   const it = items[k];
   const { input_features } = await processor(readAudio(it.file));
   const enc = await encode(input_features);
-  const rec = { file: it.file, word: it.word, voice: it.voice };
+  const rec = { file: it.file, word: it.word, voice: it.voice, group: it.group };
+  // items.json flags: `extra` items (other groups: held-out synthesiser, capture conditions) are
+  // left out of the overall counters (the training script reports them per group);
+  // `default_template_only` scores the first template only; `skip_generate` skips greedy decoding.
+  const counted = !it.extra;
+  const itemTemplates = it.default_template_only ? templates.slice(0, 1) : templates;
   if (it.word) {
-    nWords++;
+    if (counted) nWords++;
     rec.probs = {};
     rec.scores = {};
-    for (const tpl of templates) {
+    for (const tpl of itemTemplates) {
       const scores = await scoreBatched(enc, labelSeqs[tpl]);
       for (const rule of ['mean', 'sum-with-eot']) {
         const ruleScores = lastAppRuleScores[rule];
-        if (words[ruleScores.indexOf(Math.max(...ruleScores))] === it.word) correctAppRules[rule][tpl]++;
+        if (counted && words[ruleScores.indexOf(Math.max(...ruleScores))] === it.word) correctAppRules[rule][tpl]++;
       }
       if (k < 3) {
         const single = await scoreOneByOne(enc, labelSeqs[tpl]);
@@ -203,17 +209,19 @@ for (let k = 0; k < items.length; k++) {
       rec.probs[tpl] = p;
       rec.scores[tpl] = scores;
       const pred = p.indexOf(Math.max(...p));
-      if (words[pred] === it.word) correct[tpl]++;
+      if (counted && words[pred] === it.word) correct[tpl]++;
     }
   }
-  if (!args['skip-generate']) {
+  if (!args['skip-generate'] && !it.skip_generate) {
     const out = await model.generate({
       inputs: input_features, language: 'en', task: 'transcribe', return_timestamps: false,
       do_sample: false, num_beams: 1, max_new_tokens: Number(args['max-new-tokens'] ?? 24),
     });
     rec.generated_ids = Array.from(out[0].data, Number);
     rec.text = tokenizer.decode(rec.generated_ids, { skip_special_tokens: true });
-    if (it.word) {
+    if (!counted) {
+      // reported per group by the training script
+    } else if (it.word) {
       if (norm(rec.text) === norm(it.word)) greedyOk++;
     } else {
       nNoise++;

@@ -78,6 +78,71 @@ def synth_set(voices, per_voice, seed, procs=2, cache_dir="/tmp"):
     return clips, jobs
 
 
+def synth_festival_set(per_voice_word, seed, cache_dir="/tmp"):
+    """festival speech of every word in each of L.FESTIVAL_VOICES, `per_voice_word` random
+    renditions each: duration stretch 0.75-1.45, target f0 mean 75-190 Hz (diphone voices), and a
+    spoken form with punctuation (statement / exclamation / question intonation)."""
+    rng = np.random.default_rng(seed)
+    jobs = []
+    for v in L.FESTIVAL_VOICES:
+        for w in L.WORDS:
+            for _ in range(per_voice_word):
+                form = L.SPOKEN_FORMS[int(rng.integers(len(L.SPOKEN_FORMS)))]
+                jobs.append((w, "festival", v, round(float(rng.uniform(0.75, 1.45)), 3),
+                             round(float(rng.uniform(75, 190)), 1), round(float(rng.uniform(6, 30)), 1),
+                             form.format(w)))
+    key = hashlib.sha1(json.dumps(jobs).encode()).hexdigest()[:16]
+    path = os.path.join(cache_dir, f"whisper_words_festival_{key}.npz")
+    if os.path.exists(path):
+        z = np.load(path, allow_pickle=True)
+        return list(z["clips"]), [tuple(j) for j in z["jobs"].tolist()]
+    clips = []
+    for v in L.FESTIVAL_VOICES:
+        mine = [j for j in jobs if j[2] == v]
+        clips += L.festival_batch([(j[6], v, j[3], j[4], j[5]) for j in mine], "/tmp/whisper_words_festival_work")
+    order = [j for v in L.FESTIVAL_VOICES for j in jobs if j[2] == v]
+    failed = sum(c is None for c in clips)
+    if failed:
+        log(f"festival failed on {failed} of {len(clips)} utterances (left out)")
+    jobs = [j for j, c in zip(order, clips) if c is not None and len(c) > 800]
+    clips = [c for c in clips if c is not None and len(c) > 800]
+    arr = np.empty(len(clips), dtype=object)
+    arr[:] = clips
+    jarr = np.empty(len(jobs), dtype=object)
+    jarr[:] = jobs
+    np.savez(path, clips=arr, jobs=jarr)
+    return clips, jobs
+
+
+BABBLE_PHRASES = ["the weather is nice today", "could you pass me the salt", "we should meet at noon",
+                  "I think it is over there", "that was a really good film", "what time does the train leave",
+                  "my phone is almost out of battery", "let me call you back later", "thank you very much",
+                  "the meeting has been moved", "where did you put the keys", "it is getting late"]
+
+
+def synth_babble(voices, n, seed):
+    """Background talk (never one of the ten words on its own) from training voices, for babble noise."""
+    rng = np.random.default_rng(seed)
+    jobs = []
+    for _ in range(n):
+        b, v = voices[int(rng.integers(len(voices)))]
+        jobs.append((BABBLE_PHRASES[int(rng.integers(len(BABBLE_PHRASES)))], b, v) + prosody(rng))
+    with Pool(2) as pool:
+        return pool.map(L.synth_job, jobs, chunksize=8)
+
+
+def codec_pool(sampler, n, seed, per_call=64):
+    """n fully augmented recordings passed through a codec round trip (random codec and bitrate
+    per ffmpeg call): (audio, text, label) drawn for a share of the training samples."""
+    rng = np.random.default_rng(seed)
+    pool = []
+    while len(pool) < n:
+        raw = [sampler.raw_sample() for _ in range(per_call)]
+        coded, _ = L.codec_roundtrip_many(rng, [r[0] for r in raw])
+        pool += [(c, t, lab) for c, (_, t, lab) in zip(coded, raw)]
+    return pool[:n]
+
+
 def text_variant(rng, word):
     """Training transcript for a spoken word (mostly the plain lowercase word)."""
     u = rng.random()
@@ -95,33 +160,54 @@ def text_variant(rng, word):
 
 
 class Sampler:
-    def __init__(self, clips, jobs, tok, seed, p_noise=0.08, min_snr=0.0):
-        self.clips, self.jobs, self.tok = clips, jobs, tok
+    """Training samples: a word from one of the sources (espeak-ng, festival; weights), the capture
+    chain (L.augment_capture: room, microphone, noise 0-30 dB, level, clipping, speed, shifts) for
+    most samples and the earlier milder chain (L.augment_clip) for the rest; a share is drawn from
+    a pool that also went through a codec round trip; noise-only / silent clips with "" as text."""
+
+    def __init__(self, sources, tok, seed, p_noise=0.08, p_v1=0.2, babble=None):
+        self.sources, self.tok = sources, tok  # [(clips, jobs, weight)]
+        w = np.array([s[2] for s in sources], float)
+        self.p_source = w / w.sum()
         self.rng = np.random.default_rng(seed)
-        self.p_noise, self.min_snr = p_noise, min_snr
+        self.p_noise, self.p_v1, self.babble = p_noise, p_v1, babble
         self.cache = {}
+        self.pool, self.p_pool = [], 0.0
 
     def ids(self, text):
         if text not in self.cache:
             self.cache[text] = L.PROMPT + self.tok.encode(text) + [L.EOT]
         return self.cache[text]
 
+    def raw_sample(self):
+        """(audio, text, label) without the codec."""
+        if self.rng.random() < self.p_noise:
+            if self.rng.random() < 0.5:
+                return L.augment_clip(self.rng, None, noise_only=True), "", len(L.WORDS)
+            return L.augment_capture(self.rng, None, noise_only=True, babble=self.babble), "", len(L.WORDS)
+        clips, jobs, _ = self.sources[int(self.rng.choice(len(self.sources), p=self.p_source))]
+        j = int(self.rng.integers(len(clips)))
+        word = jobs[j][0]
+        if self.rng.random() < self.p_v1:
+            a = L.augment_clip(self.rng, clips[j])
+        else:
+            a = L.augment_capture(self.rng, clips[j], babble=self.babble)
+        return a, text_variant(self.rng, word), L.WORDS.index(word)
+
     def batch(self, B, crop):
         feats, seqs, labels = [], [], []
         for _ in range(B):
-            if self.rng.random() < self.p_noise:
-                a = L.augment_clip(self.rng, None, noise_only=True)
-                text = ""
-                labels.append(len(L.WORDS))
+            if self.pool and self.rng.random() < self.p_pool:
+                a, text, lab = self.pool[int(self.rng.integers(len(self.pool)))]
             else:
-                j = int(self.rng.integers(len(self.clips)))
-                a = L.augment_clip(self.rng, self.clips[j], min_snr=self.min_snr)
-                text = text_variant(self.rng, self.jobs[j][0])
-                labels.append(L.WORDS.index(self.jobs[j][0]))
+                a, text, lab = self.raw_sample()
+            labels.append(lab)
             f = L.log_mel(a, min(crop, 600))
             if crop > 600:
                 f = L.pad_features(f, crop)
-            feats.append(f)
+            elif f.shape[1] < crop:
+                f = L.pad_features(f, crop)
+            feats.append(f[:, :crop])
             seqs.append(self.ids(text))
         Lmax = max(len(s) for s in seqs)
         ids = np.full((B, Lmax), L.EOT, np.int64)
@@ -148,13 +234,12 @@ def loss_fn(model, feats, ids, mask, labels=None, aux=None):
     return ce, tok_ok.float().mean().item()
 
 
-def train(args, clips, jobs, tok):
+def train(args, sampler):
     torch.manual_seed(TRAIN_SEED)
     model = L.Whisper(**DIMS)
     aux_head = torch.nn.Linear(2 * DIMS["d"], len(L.WORDS) + 1)
     log(f"params: encoder {sum(p.numel() for p in model.encoder.parameters()):,} "
         f"decoder {sum(p.numel() for p in model.decoder.parameters()):,}")
-    sampler = Sampler(clips, jobs, tok, TRAIN_SEED)
     params = list(model.parameters()) + (list(aux_head.parameters()) if args.aux_weight > 0 else [])
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
     total = args.steps + args.full_steps
@@ -224,6 +309,7 @@ def make_eval_set(args, eval_dir, tok):
         name = f"audio/noise_{j:03d}.f32"
         a.astype(np.float32).tofile(os.path.join(eval_dir, name))
         items.append({"file": name, "word": "", "voice": None, "seconds": round(len(a) / L.SAMPLE_RATE, 3)})
+    items += make_extra_eval_items(args, eval_dir)
     np.stack(feats).astype(np.float32).tofile(os.path.join(eval_dir, "features_check.f32"))
     strings = [" yes", " [left]", " This is a sound of stop.", " Yes.", "naïve café — 日本語 ünïcödé 🎉",
                " 12345 and 3.14 or 1,000,000", "It's 2 o'clock, isn't it?  Tabs\tand\nnewlines"]
@@ -231,6 +317,94 @@ def make_eval_set(args, eval_dir, tok):
         json.dump({"strings": strings, "ids": [tok.encode(s) for s in strings]}, f, ensure_ascii=False)
     with open(os.path.join(eval_dir, "items.json"), "w") as f:
         json.dump({"words": L.WORDS, "templates": TEMPLATES, "prompt": L.PROMPT, "items": items}, f)
+    return items
+
+
+# The capture conditions of the held-out condition sets: (name, augment_capture `cond`, codec, kbps).
+OFF = dict(speed=False, room=False, mic=False, noise=False, clip=False)
+CONDITIONS = [
+    ("clean", OFF, None, None),
+    ("room_small_rt60_0.3s", {**OFF, "room": True, "rt60": 0.3, "drr_db": 8.0}, None, None),
+    ("room_medium_rt60_0.6s", {**OFF, "room": True, "rt60": 0.6, "drr_db": 3.0}, None, None),
+    ("room_large_rt60_1.0s", {**OFF, "room": True, "rt60": 1.0, "drr_db": -2.0}, None, None),
+    ("telephone_band_mulaw", {**OFF, "mic": True, "mic_kind": "telephone"}, None, None),
+    ("laptop_microphone", {**OFF, "mic": True, "mic_kind": "laptop"}, None, None),
+    ("noise_snr_0_10db", {**OFF, "noise": True, "snr_db": (0.0, 10.0)}, None, None),
+    ("noise_snr_10_20db", {**OFF, "noise": True, "snr_db": (10.0, 20.0)}, None, None),
+    ("noise_snr_20_30db", {**OFF, "noise": True, "snr_db": (20.0, 30.0)}, None, None),
+    ("clipping", {**OFF, "clip": True}, None, None),
+    ("speed_0.9_1.1", {**OFF, "speed": True}, None, None),
+    ("opus_16kbps", OFF, "opus", 16),
+    ("mp3_32kbps", OFF, "mp3", 32),
+    ("all_random_chain_and_codec", {}, "random", None),
+]
+EVAL_NOISE_KINDS = ["white", "pink", "brown", "hum", "mix", "fan", "clicks"]  # no babble: it is made from training voices
+
+
+def make_extra_eval_items(args, eval_dir):
+    """Held-out groups besides the unseen espeak-ng voices (own seed, so that set stays what it was):
+    * flite (the synthesiser never used for training), every voice x word x --flite-per-word
+      renditions, the same mild conditions as the espeak-ng set, all templates + greedy;
+    * capture-condition sets: held-out clean clips (unseen espeak-ng voices and flite, alternating)
+      through ONE condition each (CONDITIONS), default template only;
+    * noise-only / silent recordings through the capture chain and a codec: must transcribe as "".
+    """
+    rng = np.random.default_rng(EVAL_SEED + 1)
+    items = []
+
+    def save(a, name, **kw):
+        a.astype(np.float32).tofile(os.path.join(eval_dir, name))
+        items.append({"file": name, "seconds": round(len(a) / L.SAMPLE_RATE, 3), "extra": True, **kw})
+
+    fl_jobs = []
+    for v in L.FLITE_VOICES:
+        for w in L.WORDS:
+            for _ in range(args.flite_per_word):
+                form = L.SPOKEN_FORMS[int(rng.integers(len(L.SPOKEN_FORMS)))]
+                fl_jobs.append((form.format(w), v, round(float(rng.uniform(0.8, 1.3)), 3),
+                                round(float(rng.uniform(80, 180)), 1)))
+    with Pool(2) as pool:
+        fl_clips = pool.map(L.flite_job, fl_jobs, chunksize=8)
+    fl_words = [L.WORDS[k // args.flite_per_word % len(L.WORDS)] for k in range(len(fl_jobs))]
+    for k, (job, c, w) in enumerate(zip(fl_jobs, fl_clips, fl_words)):
+        a = L.augment_clip(rng, c, min_snr=args.eval_min_snr)
+        save(a, f"audio/flite_{k:05d}.f32", word=w, voice="flite:" + job[1], group="flite_heldout_synthesiser",
+             spoken=job[0])
+
+    # clean held-out sources for the condition sets
+    n = args.cond_per_set
+    es_jobs = []
+    for i in range(n):
+        v = L.HELDOUT_VARIANTS[int(rng.integers(len(L.HELDOUT_VARIANTS)))]
+        b = L.BASE_VOICES[int(rng.integers(len(L.BASE_VOICES)))]
+        es_jobs.append((L.WORDS[i % len(L.WORDS)], b, v) + prosody(rng))
+    with Pool(2) as pool:
+        es_clips = pool.map(L.synth_job, es_jobs, chunksize=8)
+    for name, cond, codec, kbps in CONDITIONS:
+        recs = []
+        for i in range(n):
+            if i % 2 == 0:
+                src, word, voice = es_clips[i], es_jobs[i][0], L.voice_name(es_jobs[i][1], es_jobs[i][2])
+            else:
+                k = int(rng.integers(len(fl_clips)))
+                src, word, voice = fl_clips[k], fl_words[k], "flite:" + fl_jobs[k][1]
+            eval_noise = {} if cond == {} else {"noise_kind": EVAL_NOISE_KINDS[int(rng.integers(len(EVAL_NOISE_KINDS)))]}
+            recs.append((L.augment_capture(rng, src, {**cond, **eval_noise}), word, voice))
+        audio = [r[0] for r in recs]
+        if codec == "random":
+            audio = [L.codec_roundtrip(rng, a) for a in audio]
+        elif codec:
+            audio, _ = L.codec_roundtrip_many(rng, audio, codec, kbps)
+        for i, (a, (_, word, voice)) in enumerate(zip(audio, recs)):
+            save(a, f"audio/cond_{name}_{i:03d}.f32", word=word, voice=voice, group="condition:" + name,
+                 default_template_only=True, skip_generate=True)
+
+    noise = [L.augment_capture(rng, None, noise_only=True) for _ in range(args.eval_noise)]
+    for i, a in enumerate(noise):
+        save(a, f"audio/noise_capture_{i:03d}.f32", word="", voice=None, group="noise_capture_chain")
+    coded, _ = L.codec_roundtrip_many(rng, noise[:max(1, args.eval_noise // 2)], "opus", 24)
+    for i, a in enumerate(coded):
+        save(a, f"audio/noise_opus_{i:03d}.f32", word="", voice=None, group="noise_opus")
     return items
 
 
@@ -255,6 +429,43 @@ def torch_scores(model, audio, tok):
     return out
 
 
+def group_metrics(node_items):
+    """Per held-out group (items.json `group`): n, zero-shot top-1 per template, greedy exact
+    match, per-voice accuracy (default template); noise groups: share transcribed as ""."""
+    norm = lambda t: "".join(ch for ch in (t or "").lower() if ch.isalnum())  # noqa: E731
+    out = {}
+    for it in node_items:
+        g = it.get("group")
+        if not g:
+            continue
+        d = out.setdefault(g, {"n": 0, "_ok": {}, "_greedy": [], "_voice": {}, "_empty": []})
+        d["n"] += 1
+        if not it["word"]:
+            d["_empty"].append(norm(it.get("text")) == "")
+            continue
+        for tpl, p in (it.get("probs") or {}).items():
+            d["_ok"].setdefault(tpl, []).append(L.WORDS[int(np.argmax(p))] == it["word"])
+        if "text" in it:
+            d["_greedy"].append(norm(it["text"]) == norm(it["word"]))
+        ok0 = L.WORDS[int(np.argmax(it["probs"][TEMPLATES[0]]))] == it["word"]
+        d["_voice"].setdefault(it["voice"], []).append(ok0)
+    for g, d in out.items():
+        if d["_ok"]:
+            d["zero_shot_accuracy"] = {t: float(np.mean(v)) for t, v in d["_ok"].items()}
+        if d["_greedy"]:
+            d["greedy_exact_match"] = float(np.mean(d["_greedy"]))
+        if d["_voice"]:
+            d["zero_shot_accuracy_by_voice_default_template"] = {v: float(np.mean(x)) for v, x in sorted(d["_voice"].items())}
+        if d["_empty"]:
+            d["empty_transcript"] = float(np.mean(d["_empty"]))
+        for k in ["_ok", "_greedy", "_voice", "_empty"]:
+            del d[k]
+    conds = [d["zero_shot_accuracy"][TEMPLATES[0]] for g, d in out.items() if g.startswith("condition:")]
+    if conds:
+        out["conditions_summary"] = {"mean_default_template": float(np.mean(conds)), "min_default_template": float(np.min(conds))}
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="~2 minute smoke-test run")
@@ -270,9 +481,17 @@ def main():
                     help="the auxiliary weight decays linearly to 0 at this fraction of all steps")
     ap.add_argument("--full-lr", type=float, default=5e-4)
     ap.add_argument("--train-per-voice", type=int, default=1, help="prosodies per training voice and word")
+    ap.add_argument("--festival-per-word", type=int, default=60, help="festival renditions per voice and word")
+    ap.add_argument("--festival-share", type=float, default=0.45, help="share of word samples from festival")
+    ap.add_argument("--codec-pool", type=int, default=2560, help="recordings pre-passed through a codec")
+    ap.add_argument("--codec-share", type=float, default=0.25, help="share of samples drawn from the codec pool")
+    ap.add_argument("--enc-layers", type=int, default=DIMS["enc_layers"])
+    ap.add_argument("--factor-dim", type=int, default=DIMS["factor_dim"])
     ap.add_argument("--eval-variants", type=int, default=len(L.HELDOUT_VARIANTS))
     ap.add_argument("--eval-per-word", type=int, default=2)
     ap.add_argument("--eval-noise", type=int, default=30)
+    ap.add_argument("--flite-per-word", type=int, default=4, help="held-out flite renditions per voice and word")
+    ap.add_argument("--cond-per-set", type=int, default=60, help="clips per held-out capture-condition set")
     ap.add_argument("--eval-min-snr", type=float, default=5.0)
     ap.add_argument("--out", default=os.path.join(REPO, "public/models/builtin/whisper-words"))
     ap.add_argument("--eval-dir", default="/tmp/whisper_words_eval")
@@ -289,7 +508,10 @@ def main():
     if args.quick:
         args.steps, args.full_steps, args.batch, args.full_batch = 50, 6, 16, 4
         args.eval_variants, args.eval_per_word, args.eval_noise = 3, 1, 3
+        args.festival_per_word, args.codec_pool = 4, 128
+        args.flite_per_word, args.cond_per_set = 1, 6
     torch.set_num_threads(args.threads)
+    DIMS.update(enc_layers=args.enc_layers, factor_dim=args.factor_dim)
     t_all = time.time()
     tok = L.TiktokenBPE()
 
@@ -308,10 +530,20 @@ def main():
     else:
         t0 = time.time()
         clips, jobs = synth_set(voices, args.train_per_voice, TRAIN_SEED)
-        n_clips = len(clips)
-        log(f"{len(clips)} training utterances from {len(voices)} voices ({time.time() - t0:.0f}s); "
+        log(f"espeak-ng: {len(clips)} training utterances from {len(voices)} voices ({time.time() - t0:.0f}s); "
             f"mean {np.mean([len(c) for c in clips]) / L.SAMPLE_RATE:.2f}s")
-        model, train_time = train(args, clips, jobs, tok)
+        t0 = time.time()
+        f_clips, f_jobs = synth_festival_set(args.festival_per_word, TRAIN_SEED + 1)
+        log(f"festival: {len(f_clips)} utterances from {len(L.FESTIVAL_VOICES)} voices ({time.time() - t0:.0f}s)")
+        t0 = time.time()
+        babble = synth_babble(voices, 60 if args.quick else 240, TRAIN_SEED + 2)
+        n_clips = len(clips) + len(f_clips)
+        sampler = Sampler([(clips, jobs, 1.0 - args.festival_share), (f_clips, f_jobs, args.festival_share)],
+                          tok, TRAIN_SEED, babble=babble)
+        sampler.pool = codec_pool(sampler, args.codec_pool, TRAIN_SEED + 3)
+        sampler.p_pool = args.codec_share
+        log(f"babble + codec pool ({len(sampler.pool)} recordings through Opus / MP3): {time.time() - t0:.0f}s")
+        model, train_time = train(args, sampler)
         os.makedirs(os.path.dirname(os.path.abspath(args.save_torch)), exist_ok=True)
         torch.save({"state": model.state_dict(), "dims": DIMS, "train_time": train_time,
                     "train_utterances": n_clips, "args": vars(args)}, args.save_torch)
@@ -347,7 +579,8 @@ def main():
     d_scores = max(abs(x - y) for r, it in zip(ref, node["items"][:3]) for tpl in TEMPLATES
                    for x, y in zip(r[tpl], it["scores"][tpl]))
     log(f"max |torch - onnx| zero-shot scores (3 clips) {d_scores:.2e}")
-    words = [it for it in node["items"] if it["word"]]
+    groups = group_metrics(node["items"])
+    words = [it for it in node["items"] if it["word"] and not it.get("group")]
     by_voice = {}
     for it in words:
         v = it["voice"].split("+")[-1]
@@ -370,6 +603,12 @@ def main():
         "tokenizer_roundtrip": node.get("tokenizer_roundtrip"),
         "max_abs_diff_torch_vs_onnx_scores": d_scores,
         "pipeline_examples": node.get("pipeline"),
+        "held_out_synthesiser": "flite (all of its English voices: " + ", ".join(L.FLITE_VOICES) + "); never used "
+                                "for training. Speakers awb and rms exist in no training synthesiser; flite's kal, "
+                                "kal16 and slt were built from the same speakers' recordings as festival's "
+                                "kal_diphone and cmu_us_slt_arctic_hts (different engines).",
+        "train_synthesisers": {"espeak-ng": f"{len(voices)} voices", "festival": L.FESTIVAL_VOICES},
+        "groups": groups,
         "dims": DIMS,
         "train_steps": args.steps, "full_steps": args.full_steps, "batch": args.batch,
         "full_batch": args.full_batch, "crop_frames": args.crop,
@@ -386,6 +625,14 @@ def main():
         log(f"  zero-shot {k!r:28s} {100 * v:.2f}%")
     if node.get("greedy_exact_match") is not None:
         log(f"  greedy transcription exact match {100 * node['greedy_exact_match']:.2f}%")
+    for g, d in groups.items():
+        if "zero_shot_accuracy" in d:
+            extra_g = f" greedy {100 * d['greedy_exact_match']:.2f}%" if "greedy_exact_match" in d else ""
+            log(f"  {g:44s} n={d['n']:4d} zero-shot {100 * d['zero_shot_accuracy'][TEMPLATES[0]]:.2f}%{extra_g}")
+        elif "empty_transcript" in d:
+            log(f"  {g:44s} n={d['n']:4d} transcribed as empty {100 * d['empty_transcript']:.1f}%")
+        else:
+            log(f"  {g}: {d}")
     log(f"wrote {args.metrics}; total time {time.time() - t_all:.0f}s")
 
 

@@ -456,6 +456,307 @@ def augment_clip(rng, speech, total_len=None, noise_only=False, min_snr=0.0):
 
 
 # ----------------------------------------------------------------------------------
+# More synthesisers: festival (training) and flite (held out entirely)
+# ----------------------------------------------------------------------------------
+# festival's English voices in Debian (festvox-kallpc16k, festvox-kdlpc16k (installs ked_diphone),
+# festvox-us-slt-hts). Training only.
+FESTIVAL_VOICES = ["kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts"]
+FESTIVAL_DIPHONE = {"kal_diphone", "ked_diphone"}  # these take a target f0 (int_lr_params)
+# flite's voices (Debian flite 2.2; `awb_time` is a talking-clock domain voice and is left out).
+# The whole synthesiser is never used for training. Note: flite's kal/kal16 and slt were built from
+# the same speakers' recordings as festival's kal_diphone and cmu_us_slt_arctic_hts (different
+# engines, same people); awb (Scottish English male) and rms (US male) are speakers no training
+# synthesiser has.
+FLITE_VOICES = ["kal", "kal16", "awb", "rms", "slt"]
+FLITE_UNSEEN_SPEAKERS = ["awb", "rms"]
+# what a synthesiser is asked to say for a word: the punctuation changes the intonation
+SPOKEN_FORMS = ["{}", "{}.", "{}!", "{}?", "{}", "{}."]
+
+
+def _to_16k_trimmed(x, sr):
+    from scipy.signal import resample_poly
+    if sr != SAMPLE_RATE:
+        g = math.gcd(sr, SAMPLE_RATE)
+        x = resample_poly(x, SAMPLE_RATE // g, sr // g).astype(np.float32)
+    nz = np.nonzero(np.abs(x) > 0.01 * max(1e-9, np.abs(x).max()))[0]  # 1 % of the peak
+    if len(nz):
+        x = x[max(0, nz[0] - 160):nz[-1] + 160]
+    return x.astype(np.float32)
+
+
+def _festival_run(jobs, workdir):
+    import tempfile
+    import shutil
+    os.makedirs(workdir, exist_ok=True)
+    d = tempfile.mkdtemp(dir=workdir)
+    voice = jobs[0][1]
+    lines = [f"(voice_{voice})", "(set! orig_lr int_lr_params)"]
+    for k, (text, v, stretch, f0, f0sd) in enumerate(jobs):
+        assert v == voice
+        lines.append(f"(Parameter.set 'Duration_Stretch {stretch:.3f})")
+        if f0 is not None and voice in FESTIVAL_DIPHONE:
+            lines.append(f"(set! int_lr_params (cons (list 'target_f0_mean {f0:.1f}) "
+                         f"(cons (list 'target_f0_std {f0sd:.1f}) orig_lr)))")
+        safe = text.replace('"', '')
+        lines.append(f'(utt.save.wave (SynthText "{safe}") "{d}/{k:05d}.wav" \'riff)')
+    with open(os.path.join(d, "script.scm"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    try:
+        subprocess.run(["festival", "--batch", os.path.join(d, "script.scm")], check=True, capture_output=True)
+        out = []
+        for k in range(len(jobs)):
+            with open(os.path.join(d, f"{k:05d}.wav"), "rb") as f:
+                x, sr = _read_wav(f.read())
+            out.append(_to_16k_trimmed(x, sr))
+        return out
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def festival_batch(jobs, workdir, chunk=40):
+    """jobs: [(text, voice, duration_stretch, f0_mean or None, f0_std)] for ONE voice -> list of
+    16 kHz float32 clips, None where festival failed. One festival process per `chunk` utterances
+    (start-up is the expensive part); festival aborts on a few parameter settings (e.g. ked_diphone,
+    "on." at some f0 targets), so a failed chunk is redone one utterance per process."""
+    out = []
+    for i in range(0, len(jobs), chunk):
+        part = jobs[i:i + chunk]
+        try:
+            out += _festival_run(part, workdir)
+        except subprocess.CalledProcessError:
+            for j in part:
+                try:
+                    out += _festival_run([j], workdir)
+                except subprocess.CalledProcessError:
+                    out.append(None)
+    return out
+
+
+def flite(text, voice, stretch=1.0, f0_mean=None):
+    """Synthesise with flite (held out: evaluation and the e2e fixture only)."""
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix=".wav") as t:
+        cmd = ["flite", "-voice", voice, "-t", text, "-o", t.name, "--setf", f"duration_stretch={stretch:.3f}"]
+        if f0_mean is not None:
+            cmd += ["--setf", f"int_f0_target_mean={f0_mean:.1f}"]
+        subprocess.run(cmd, check=True, capture_output=True)
+        with open(t.name, "rb") as f:
+            x, sr = _read_wav(f.read())
+    return _to_16k_trimmed(x, sr)
+
+
+def flite_job(args):
+    text, voice, stretch, f0 = args
+    return flite(text, voice, stretch, f0)
+
+
+# ----------------------------------------------------------------------------------
+# Capture conditions: rooms, microphones, noise, level, codecs
+# ----------------------------------------------------------------------------------
+def room_impulse_response(rng, rt60=None, drr_db=None):
+    """A synthetic room: direct sound, a few early reflections (2-40 ms) and a diffuse tail whose
+    decay is faster at high frequencies (three bands). rt60 in seconds (0.15 small room .. 1.2 hall),
+    drr_db = direct-to-reverberant energy ratio (lower = farther from the microphone)."""
+    from scipy.signal import butter, sosfilt
+    rt60 = rng.uniform(0.15, 1.2) if rt60 is None else rt60
+    drr_db = rng.uniform(-3, 15) if drr_db is None else drr_db
+    n = int(min(1.5 * rt60, 1.2) * SAMPLE_RATE) + 1
+    t = np.arange(n) / SAMPLE_RATE
+    tail = np.zeros(n)
+    edges = [(None, 500), (500, 3000), (3000, None)]
+    for (lo, hi), mult in zip(edges, [1.15, 1.0, 0.6]):
+        w = rng.standard_normal(n)
+        if lo is None:
+            sos = butter(2, hi / 8000, btype="low", output="sos")
+        elif hi is None:
+            sos = butter(2, lo / 8000, btype="high", output="sos")
+        else:
+            sos = butter(2, [lo / 8000, hi / 8000], btype="band", output="sos")
+        tail += sosfilt(sos, w) * np.exp(-6.9 * t / (rt60 * mult))
+    onset = int(rng.uniform(0.002, 0.01) * SAMPLE_RATE)
+    tail[:onset] = 0
+    for _ in range(int(rng.integers(4, 14))):
+        k = int(rng.uniform(0.002, 0.04) * SAMPLE_RATE)
+        tail[k] += rng.choice([-1, 1]) * rng.uniform(0.2, 0.7) * np.exp(-6.9 * k / SAMPLE_RATE / rt60)
+    tail_e = np.sum(tail ** 2) + 1e-12
+    tail *= np.sqrt(10 ** (-drr_db / 10) / tail_e)
+    ir = tail
+    ir[0] += 1.0
+    return ir.astype(np.float32)
+
+
+def apply_room(rng, s, rt60=None, drr_db=None):
+    from scipy.signal import fftconvolve
+    ir = room_impulse_response(rng, rt60, drr_db)
+    return fftconvolve(s, ir)[:len(s) + len(ir) // 2].astype(np.float32)
+
+
+def apply_microphone(rng, s, kind=None):
+    """Band limits of real capture: 'telephone' (300-3400 Hz, 8 kHz, mu-law), 'laptop' (small
+    MEMS microphone: high-pass 100-300 Hz, low-pass 5-7.5 kHz, 1-3 resonances of +-8 dB),
+    'headset' (mild high-pass, presence peak)."""
+    from scipy.signal import butter, sosfilt, lfilter, resample_poly
+    kind = kind or rng.choice(["telephone", "laptop", "headset"])
+    x = s.astype(np.float64)
+    if kind == "telephone":
+        x = sosfilt(butter(4, [rng.uniform(250, 400) / 8000, rng.uniform(3200, 3600) / 8000], btype="band",
+                           output="sos"), x)
+        x = resample_poly(resample_poly(x, 1, 2), 2, 1)[:len(s)]
+        if rng.random() < 0.7:  # G.711 mu-law, 8 bit
+            pk = np.abs(x).max() + 1e-9
+            y = x / pk
+            mu = 255.0
+            c = np.sign(y) * np.log1p(mu * np.abs(y)) / np.log1p(mu)
+            c = np.round(c * 127) / 127
+            x = pk * np.sign(c) * ((1 + mu) ** np.abs(c) - 1) / mu
+    else:
+        hp = rng.uniform(100, 300) if kind == "laptop" else rng.uniform(40, 120)
+        x = sosfilt(butter(2, hp / 8000, btype="high", output="sos"), x)
+        if kind == "laptop":
+            x = sosfilt(butter(4, rng.uniform(5000, 7500) / 8000, btype="low", output="sos"), x)
+        for _ in range(int(rng.integers(1, 4)) if kind == "laptop" else 1):
+            f0 = rng.uniform(800, 6000) if kind == "laptop" else rng.uniform(2000, 5000)
+            gain_db = rng.uniform(-8, 8) if kind == "laptop" else rng.uniform(2, 6)
+            q = rng.uniform(0.7, 3)
+            A = 10 ** (gain_db / 40)
+            w0 = 2 * np.pi * f0 / SAMPLE_RATE
+            al = np.sin(w0) / (2 * q)
+            b = [1 + al * A, -2 * np.cos(w0), 1 - al * A]
+            a = [1 + al / A, -2 * np.cos(w0), 1 - al / A]
+            x = lfilter(b, a, x)
+    return x.astype(np.float32)
+
+
+def background_noise(rng, n, kind=None, babble=None):
+    kind = kind or rng.choice(["white", "pink", "brown", "hum", "mix", "fan", "clicks", "babble"])
+    if kind == "babble" and babble:
+        x = np.zeros(n, np.float32)
+        for _ in range(int(rng.integers(2, 6))):
+            c = babble[int(rng.integers(len(babble)))]
+            c = c / (np.sqrt(np.mean(c ** 2)) + 1e-9)
+            pos = int(rng.integers(-len(c) + 1, n))
+            a, b = max(0, pos), min(n, pos + len(c))
+            if b > a:
+                x[a:b] += rng.uniform(0.3, 1.0) * c[a - pos:b - pos]
+        x = x + 0.05 * colored_noise(rng, n, "pink")
+    elif kind == "fan":
+        from scipy.signal import butter, sosfilt
+        x = sosfilt(butter(2, rng.uniform(200, 1200) / 8000, output="sos"), colored_noise(rng, n, "white"))
+        x = x + 0.3 * colored_noise(rng, n, "hum")
+    elif kind == "clicks":  # keyboard / handling noise over a quiet floor
+        x = 0.1 * colored_noise(rng, n, "pink")
+        for _ in range(int(rng.integers(2, 12) * n / SAMPLE_RATE)):
+            k = int(rng.integers(0, max(1, n - 400)))
+            L = int(rng.integers(40, 400))
+            x[k:k + L] += rng.uniform(1, 6) * rng.standard_normal(L) * np.exp(-np.arange(L) / (L / 5))
+    elif kind == "mix" or kind == "babble":
+        x = colored_noise(rng, n, "pink") + rng.uniform(0.2, 1) * colored_noise(rng, n, "hum")
+    else:
+        x = colored_noise(rng, n, kind)
+    x = np.asarray(x, np.float32)
+    return x / (np.sqrt(np.mean(x ** 2)) + 1e-9)
+
+
+def change_speed(rng, s, factor=None):
+    """Resampling speed change (tempo and pitch together), factor 0.9-1.1."""
+    from scipy.signal import resample_poly
+    factor = rng.uniform(0.9, 1.1) if factor is None else factor
+    up = 100
+    down = int(round(100 * factor))
+    return resample_poly(s, up, down).astype(np.float32)
+
+
+CODECS = [("opus", "libopus", ["-b:a", "{}k"], "ogg", [12, 16, 24, 32, 48]),
+          ("mp3", "libmp3lame", ["-b:a", "{}k"], "mp3", [32, 48, 64, 96])]
+
+
+def codec_roundtrip_many(rng, clips, codec=None, kbps=None, gap_s=0.3):
+    """Encode and decode clips with ffmpeg (Opus in Ogg as a browser's MediaRecorder writes it,
+    or MP3) at 48 kHz, the rate a browser captures at, then back to 16 kHz. The clips are joined
+    with `gap_s` of silence and sent through ONE encoder/decoder pair (two ffmpeg start-ups cost
+    ~0.4 s, the coding itself ~1 ms per clip), then cut apart again at the offset where the decoded
+    signal correlates best with the input (the codec's delay)."""
+    from scipy.signal import fftconvolve
+    name, enc, opts, fmt, rates = next(c for c in CODECS if c[0] == codec) if codec else CODECS[int(rng.integers(2))]
+    kbps = kbps or int(rng.choice(rates))
+    gap = int(gap_s * SAMPLE_RATE)
+    starts, parts, pos = [], [np.zeros(gap, np.float32)], gap
+    for c in clips:
+        starts.append(pos)
+        parts += [np.clip(c, -1, 1).astype(np.float32), np.zeros(gap, np.float32)]
+        pos += len(c) + gap
+    x = np.concatenate(parts)
+    e = subprocess.run(["ffmpeg", "-v", "error", "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "-",
+                        "-ar", "48000", "-c:a", enc] + [o.format(kbps) for o in opts] + ["-f", fmt, "-"],
+                       input=x.tobytes(), capture_output=True, check=True).stdout
+    d = subprocess.run(["ffmpeg", "-v", "error", "-i", "-", "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-"],
+                       input=e, capture_output=True, check=True).stdout
+    y = np.frombuffer(d, np.float32)
+    max_lag = 2000  # samples (125 ms): far more than either codec's delay
+    m = min(len(x), len(y))
+    corr = fftconvolve(y[:m], x[:m][::-1])[m - 1 - max_lag:m + max_lag]  # lag -max_lag..max_lag
+    lag = int(np.argmax(corr)) - max_lag
+    y = np.concatenate([y, np.zeros(max(0, len(x) + max_lag - len(y)), np.float32)])
+    out = []
+    for st, c in zip(starts, clips):
+        a = st + lag
+        seg = y[max(0, a):a + len(c)]
+        if a < 0:
+            seg = np.concatenate([np.zeros(-a, np.float32), seg])
+        out.append(seg.astype(np.float32).copy())
+    return out, {"codec": name, "kbps": kbps, "lag_samples": lag}
+
+
+def codec_roundtrip(rng, audio, codec=None, kbps=None):
+    return codec_roundtrip_many(rng, [audio], codec, kbps)[0][0]
+
+
+def augment_capture(rng, speech, cond=None, noise_only=False, babble=None, total_len=None):
+    """The capture chain a browser recording goes through, each stage random (or fixed by `cond`,
+    a dict used by the held-out condition sets): speed change, room, microphone, placement with
+    leading / trailing silence (time shift), background noise at 0-30 dB SNR, level change and
+    clipping. The codec round trip is separate (codec_roundtrip; costs a subprocess)."""
+    cond = cond or {}
+    rnd = (lambda p, key: cond[key] if key in cond else rng.random() < p)
+    if total_len is None:
+        total_len = rng.uniform(0.6, 5.0)
+    n = int(total_len * SAMPLE_RATE)
+    out = np.zeros(n, np.float32)
+    if not noise_only:
+        s = speech.copy()
+        if rnd(0.5, "speed"):
+            s = change_speed(rng, s, cond.get("speed_factor"))
+        if rnd(0.5, "room"):
+            s = apply_room(rng, s, cond.get("rt60"), cond.get("drr_db"))
+        if rnd(0.5, "mic"):
+            s = apply_microphone(rng, s, cond.get("mic_kind"))
+        s = s / (np.abs(s).max() + 1e-9)
+        if len(s) > n:
+            n = len(s) + int(rng.uniform(0.05, 0.4) * SAMPLE_RATE)
+            out = np.zeros(n, np.float32)
+        lead = int(rng.uniform(0, 1) * (n - len(s)))
+        out[lead:lead + len(s)] = s
+    sig_rms = np.sqrt(np.mean(out ** 2)) + 1e-9 if not noise_only else 0.1
+    if noise_only or rnd(0.85, "noise"):
+        nz = background_noise(rng, n, cond.get("noise_kind"), babble)
+        if noise_only:
+            level = 10 ** rng.uniform(-4, -0.7)
+            if rng.random() < 0.15:
+                level = 0.0
+        else:
+            lo, hi = cond.get("snr_db", (0.0, 30.0))
+            level = sig_rms * 10 ** (-rng.uniform(lo, hi) / 20)
+        out = out + level * nz
+    out = out + 10 ** rng.uniform(-6, -4) * rng.standard_normal(n).astype(np.float32)
+    if not noise_only and rnd(0.12, "clip"):  # too hot an input: hard clipping at 1.5-6x overdrive
+        out = out / (np.abs(out).max() + 1e-9) * rng.uniform(1.5, 6.0)
+        out = np.clip(out, -1, 1)
+    else:
+        out = out / (np.abs(out).max() + 1e-9) * 10 ** rng.uniform(-2.0, 0)  # level: -40..0 dBFS peak
+    return np.clip(out, -1, 1).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------------
 # Model
 # ----------------------------------------------------------------------------------
 import torch  # noqa: E402
