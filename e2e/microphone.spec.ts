@@ -4,26 +4,10 @@
  * starts its own Chromium, because the microphone is chosen by command-line flags.
  */
 import { join } from 'node:path';
-import type { Browser, PlaywrightWorkerArgs } from '@playwright/test';
 import { test, expect } from './support/test';
-import { AudioPage, BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
+import { openAudioInOwnBrowser as openAudioWith, WHISPER_WORDS } from './pages/audio-page';
 import { AUDIO_FIXTURES_DIR } from './support/audio-fixtures';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, fakeMicrophoneArgs } from './support/chromium';
-
-async function openAudioWith(
-  playwright: PlaywrightWorkerArgs['playwright'],
-  extraArgs: string[],
-  baseURL: string | undefined,
-): Promise<{ browser: Browser; audio: AudioPage }> {
-  const browser = await playwright.chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
-  // The suite's own server (playwright.config.ts), whatever port it was given.
-  // Guarded like every context (e2e/support/test.ts): nothing to call here.
-  const context = await browser.newContext({ baseURL });
-  const audio = new AudioPage(await context.newPage());
-  await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm' });
-  await audio.expectModelReady({ backend: 'wasm' });
-  return { browser, audio };
-}
+import { fakeMicrophoneArgs } from './support/chromium';
 
 test('a recording from a microphone saying "up" is decoded, transcribed and ranks "up" first', async ({ playwright, baseURL }) => {
   const { browser, audio } = await openAudioWith(playwright, fakeMicrophoneArgs(join(AUDIO_FIXTURES_DIR, 'mic-up.wav')), baseURL);

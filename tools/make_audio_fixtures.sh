@@ -4,7 +4,7 @@
 #   tools/make_audio_fixtures.sh [out_dir]        (default: e2e/fixtures/audio)
 #   node tools/check_audio_fixtures.mjs            (decodes each file in /usr/bin/chromium)
 #
-# Needs espeak-ng, sox and ffmpeg (Debian packages). Words are spoken by espeak-ng with the voice
+# Needs espeak-ng, flite, sox and ffmpeg (Debian packages). Words are spoken by espeak-ng with the voice
 # en-us+f3 (US English, female variant 3: one of the voices held out from the built-in Whisper's
 # training, see tools/whisper_words_lib.py HELDOUT_VARIANTS) at 140 words/min, trimmed, given 0.2 s of leading
 # silence, padded to 1.0 s, peak-normalised to -3 dBFS, then encoded by ffmpeg. Encoders are run
@@ -67,6 +67,23 @@ sox -D "$TMP/up.trim.wav" -r 48000 -c 1 -b 16 "$TMP/mic-up.wav" pad 0 1.5
 for w in up left go; do sox -D "$TMP/$w.trim.wav" "$TMP/$w.live.wav" pad 0 2.5; done
 sox -D "$TMP/up.live.wav" "$TMP/left.live.wav" "$TMP/go.live.wav" -r 16000 -c 1 -b 16 "$TMP/live-words.wav" pad 2 0
 "${FF[@]}" -i "$TMP/live-words.wav" -c:a pcm_s16le "${FFOUT[@]}" "$OUT/live-words.wav"
+
+# --- fake microphones spoken by flite, the synthesiser held out of the built-in Whisper's training
+# entirely (tools/whisper_words_lib.py trains on espeak-ng and festival), by the voices rms and awb:
+# speakers no training synthesiser has (e2e/microphone-heldout.spec.ts). flite 2.2 writes 16 kHz mono;
+# each word is trimmed, peak-normalised to -3 dBFS and given 0.2 s of silence in front like the
+# espeak-ng words, then 2.0 s of silence (Chromium loops the file; a 1.8 s recording that starts with
+# the file hears the word once), written as 16-bit PCM WAV, 16 kHz mono (flite's own rate; Chromium resamples a fake capture file).
+flite_mic() {
+  local voice="$1" word="$2"
+  flite -voice "$voice" -t "$word" -o "$TMP/flite-$voice-$word.raw.wav"
+  sox -D "$TMP/flite-$voice-$word.raw.wav" -r 16000 -c 1 -b 16 "$TMP/flite-$voice-$word.wav" \
+    silence 1 0.01 0.3% reverse silence 1 0.01 0.3% reverse gain -n -3 pad 0.2 2.0
+  "${FF[@]}" -i "$TMP/flite-$voice-$word.wav" -c:a pcm_s16le "${FFOUT[@]}" "$OUT/mic-flite-$voice-$word.wav"
+}
+flite_mic rms left
+flite_mic awb stop
+flite_mic rms yes
 
 # --- bad inputs
 # silence.wav: 2 s of digital silence (all-zero samples), 16-bit PCM, 16 kHz mono

@@ -56,6 +56,34 @@ export const WORD_FILES = [
 ] as const;
 
 /**
+ * Fake-microphone files spoken by flite (tools/make_audio_fixtures.sh), the synthesiser held out of
+ * the built-in Whisper's training entirely, by voices whose speakers no training synthesiser has.
+ */
+export const HELDOUT_MICROPHONE_WORDS = [
+  { file: 'mic-flite-rms-left.wav', voice: 'rms', word: 'left' },
+  { file: 'mic-flite-awb-stop.wav', voice: 'awb', word: 'stop' },
+  { file: 'mic-flite-rms-yes.wav', voice: 'rms', word: 'yes' },
+] as const;
+
+/**
+ * The CodecID of every track of a Matroska/WebM file (e.g. `A_OPUS`, `A_PCM/INT/LIT`), read from
+ * its CodecID elements (ID 0x86, a one-byte size, ASCII); throws when the bytes are not EBML.
+ */
+export function matroskaCodecIds(bytes: Uint8Array): string[] {
+  if (bytes.length < 4 || bytes[0] !== 0x1a || bytes[1] !== 0x45 || bytes[2] !== 0xdf || bytes[3] !== 0xa3) {
+    throw new Error(`not an EBML (Matroska/WebM) file: starts with ${Buffer.from(bytes.subarray(0, 4)).toString('hex')}`);
+  }
+  const text = Buffer.from(bytes).toString('latin1');
+  const ids: string[] = [];
+  for (const match of text.matchAll(/\x86([\x81-\x9f])/g)) {
+    const start = match.index + 2;
+    const id = text.slice(start, start + match[1]!.charCodeAt(0) - 0x80);
+    if (/^[AVS]_[A-Z0-9_/]+$/.test(id)) ids.push(id);
+  }
+  return ids;
+}
+
+/**
  * Each format's file and the rate changes it must go through on its way to Whisper's 16 kHz:
  * decoded at its own rate (the header's; Opus always decodes at 48 kHz), then resampled once in
  * the worker, or not at all when the file already is at 16 kHz.

@@ -86,6 +86,8 @@ const AudioItemRow = memo(function AudioItemRow({ id, labels, index, topPx, meas
       ref={measure}
       data-index={index}
       {...reviewItemAttributes(item, review)}
+      // The MIME type of the bytes this row decodes: the file's, or MediaRecorder's for a recording (e.g. audio/webm;codecs=opus).
+      data-media-type={item.blob.type || undefined}
       style={laneStyle(0, 1, ROW_GAP_PX, topPx)}
       className={`rounded-lg border p-3 text-xs shadow-sm ${focused ? 'border-sky-500 ring-2 ring-sky-400' : 'border-slate-200'} ${selected ? 'bg-sky-50' : 'bg-white'}`}
       onClick={(event) => selectOnClick('audio', id, event)}
