@@ -411,7 +411,8 @@ def main():
         f"{len(items)} images):")
     for k, v in node["accuracy"].items():
         log(f"  {k:13s} {100 * v:.2f}%")
-    log(f"wrote {args.metrics}; total time {time.time() - t_all:.0f}s")
+    log(f"wrote {args.metrics} (without a shift section: run tools/eval_clip_shapes_shift.py on the new files); "
+        f"total time {time.time() - t_all:.0f}s")
 
 
 if __name__ == "__main__":
