@@ -551,14 +551,23 @@ def normalise(batch_uint8):
 
 
 def gen_chunk(args):
-    """Worker: (seed, n, size) -> (uint8 [n,size,size,3], colour idx, shape idx)."""
-    seed, n, size = args
+    """Worker: (seed, n, size[, shift]) -> (uint8 [n,size,size,3], colour idx, shape idx).
+    shift = (p_any_rotation, p_outline): that share of the pictures rotated uniformly in 0-360 deg /
+    drawn unfilled (line width 4-20 % of the shape size); without it, the original training data."""
+    seed, n, size = args[:3]
+    shift = args[3] if len(args) > 3 else None
     rng = np.random.default_rng(seed)
     imgs = np.zeros((n, size, size, 3), np.uint8)
     cols = rng.integers(0, len(COLOURS), n)
     shps = rng.integers(0, len(SHAPES), n)
     for i in range(n):
-        arr = render_image(rng, int(cols[i]), int(shps[i]))
+        kw = {}
+        if shift:
+            if rng.random() < shift[0]:
+                kw["rot_range"] = (0, 360)
+            if rng.random() < shift[1]:
+                kw["stroke"] = rng.uniform(0.04, 0.2)
+        arr = render_image(rng, int(cols[i]), int(shps[i]), **kw)
         imgs[i] = squash_train(rng, arr, size)
     return imgs, cols, shps
 
