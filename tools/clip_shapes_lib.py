@@ -375,23 +375,17 @@ def shape_polygon(shape, rng):
     return pts
 
 
-def render_image(rng, colour_idx, shape_idx, size=None):
-    """Render one full-size RGB image (uint8 HxWx3) with a shape of the given class."""
-    if size is None:
-        short = int(rng.choice([rng.integers(40, 128), rng.integers(128, 400)]))
-        aspect = math.exp(rng.uniform(math.log(0.5), math.log(2.0)))
-        if rng.random() < 0.2:
-            aspect = 1.0
-        if aspect >= 1:
-            H, W = short, int(round(short * aspect))
-        else:
-            W, H = short, int(round(short / aspect))
-    else:
-        W, H = size
-    colour, shape = COLOURS[colour_idx], SHAPES[shape_idx]
-    fg = sample_shape_colour(rng, colour)
-    bg = sample_background_colour(rng, fg)
-    # background
+def _image_size(rng):
+    short = int(rng.choice([rng.integers(40, 128), rng.integers(128, 400)]))
+    aspect = math.exp(rng.uniform(math.log(0.5), math.log(2.0)))
+    if rng.random() < 0.2:
+        aspect = 1.0
+    if aspect >= 1:
+        return int(round(short * aspect)), short
+    return short, int(round(short / aspect))
+
+
+def _background(rng, bg, W, H):
     noisy = rng.random() < 0.3
     if noisy:  # noisy background
         mode = rng.random()
@@ -402,15 +396,21 @@ def render_image(rng, colour_idx, shape_idx, size=None):
             cell = int(rng.integers(2, 12))
             small = rng.normal(0, std, ((H + cell - 1) // cell, (W + cell - 1) // cell, 3)).astype(np.float32)
             noise = small.repeat(cell, 0).repeat(cell, 1)[:H, :W]
-        back = bg.astype(np.float32)[None, None, :] + noise
-    else:
-        back = bg.astype(np.float32)[None, None, :]
-    # shape mask (supersampled)
+        return bg.astype(np.float32)[None, None, :] + noise
+    return bg.astype(np.float32)[None, None, :]
+
+
+def _shape_alpha(rng, shape, W, H, box=None, rot_range=(-20, 20), stroke=None):
+    """Coverage (float32 HxWx1 in [0,1]) of one shape placed at random inside box = (x0, y0, x1, y1)
+    (default: the whole image), size 30-90 % of the box's shorter side, rotation uniform in rot_range
+    (degrees). stroke: None = filled; a float = outline only, line width = stroke x the shape's extent."""
+    x0, y0, x1, y1 = box if box is not None else (0, 0, W, H)
+    bw, bh = x1 - x0, y1 - y0
     ss = 4 if max(W, H) <= 160 else (3 if max(W, H) <= 260 else 2)
-    short = min(W, H)
+    short = min(bw, bh)
     frac = rng.uniform(0.3, 0.9)
     pts = shape_polygon(shape, rng)
-    rot = math.radians(rng.uniform(-20, 20))
+    rot = math.radians(rng.uniform(*rot_range))
     if pts is None:
         r = frac * short / 2
         xs = np.array([-r, r])
@@ -423,8 +423,8 @@ def render_image(rng, colour_idx, shape_idx, size=None):
         ext = max(P[:, 0].max() - P[:, 0].min(), P[:, 1].max() - P[:, 1].min())
         P = P * (frac * short / ext)
         xs, ys = P[:, 0], P[:, 1]
-    cx = rng.uniform(-xs.min(), W - xs.max())
-    cy = rng.uniform(-ys.min(), H - ys.max())
+    cx = x0 + rng.uniform(-xs.min(), bw - xs.max())
+    cy = y0 + rng.uniform(-ys.min(), bh - ys.max())
     mask = Image.new("L", (W * ss, H * ss), 0)
     d = ImageDraw.Draw(mask)
     if P is None:
@@ -432,14 +432,59 @@ def render_image(rng, colour_idx, shape_idx, size=None):
         d.ellipse([(cx - r) * ss, (cy - r) * ss, (cx + r) * ss, (cy + r) * ss], fill=255)
     else:
         d.polygon([((cx + x) * ss, (cy + y) * ss) for x, y in P], fill=255)
+    if stroke is not None:  # keep a band of the given width inside the edge (Euclidean erosion)
+        from scipy.ndimage import distance_transform_edt
+        filled = np.asarray(mask) > 127
+        inner = distance_transform_edt(filled) > max(1.0, stroke * frac * short * ss)
+        mask = Image.fromarray(((filled & ~inner) * 255).astype(np.uint8))
     mask = mask.resize((W, H), Image.BOX)
-    a = np.asarray(mask, dtype=np.float32)[..., None] * np.float32(1 / 255.0)
+    return np.asarray(mask, dtype=np.float32)[..., None] * np.float32(1 / 255.0)
+
+
+def _composite(rng, back, fg, a, W, H):
     fgc = fg.astype(np.float32)[None, None, :]
     if rng.random() < 0.3:  # slight texture on the shape
         fgc = fgc + rng.standard_normal((H, W, 1), dtype=np.float32) * np.float32(rng.uniform(2, 12))
     img = back + (fgc - back) * a
     if img.shape[:2] != (H, W):
         img = np.broadcast_to(img, (H, W, 3))
+    return img
+
+
+def render_image(rng, colour_idx, shape_idx, size=None, rot_range=(-20, 20), stroke=None):
+    """Render one full-size RGB image (uint8 HxWx3) with a shape of the given class.
+    The defaults are the training distribution (rotation +-20 deg, filled); the held-out shift
+    evaluation (tools/eval_clip_shapes_shift.py) passes other rotations / an outline stroke."""
+    W, H = _image_size(rng) if size is None else size
+    colour, shape = COLOURS[colour_idx], SHAPES[shape_idx]
+    fg = sample_shape_colour(rng, colour)
+    bg = sample_background_colour(rng, fg)
+    back = _background(rng, bg, W, H)
+    a = _shape_alpha(rng, shape, W, H, rot_range=rot_range, stroke=stroke)
+    img = _composite(rng, back, fg, a, W, H)
+    return np.clip(img + 0.5, 0, 255).astype(np.uint8)
+
+
+def render_two(rng, a, b, size=None, rot_range=(-20, 20)):
+    """Two shapes (classes a = (colour_idx, shape_idx), b likewise) side by side along the longer
+    side of the image, each inside its own half, on one background that is not confusable with
+    either colour (shift evaluation only, never in training)."""
+    W, H = _image_size(rng) if size is None else size
+    fgs = [sample_shape_colour(rng, COLOURS[c]) for c, _ in (a, b)]
+    fh, _, _ = rgb2hsv(fgs[1])
+    for _ in range(200):  # a background that suits the first colour and also the second
+        bg = sample_background_colour(rng, fgs[0])
+        bh, bs, bv = rgb2hsv(bg)
+        if np.linalg.norm(bg - fgs[1]) >= 110 and not (bs > 0.3 and bv > 0.3 and _hue_dist(bh, fh) < 70):
+            break
+    back = _background(rng, bg, W, H)
+    halves = [(0, 0, W // 2, H), (W // 2, 0, W, H)] if W >= H else [(0, 0, W, H // 2), (0, H // 2, W, H)]
+    if rng.random() < 0.5:
+        halves = halves[::-1]
+    img = back
+    for (c, s), fg, box in zip((a, b), fgs, halves):
+        alpha = _shape_alpha(rng, SHAPES[s], W, H, box=box, rot_range=rot_range)
+        img = _composite(rng, img, fg, alpha, W, H)
     return np.clip(img + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -506,14 +551,23 @@ def normalise(batch_uint8):
 
 
 def gen_chunk(args):
-    """Worker: (seed, n, size) -> (uint8 [n,size,size,3], colour idx, shape idx)."""
-    seed, n, size = args
+    """Worker: (seed, n, size[, shift]) -> (uint8 [n,size,size,3], colour idx, shape idx).
+    shift = (p_any_rotation, p_outline): that share of the pictures rotated uniformly in 0-360 deg /
+    drawn unfilled (line width 4-20 % of the shape size); without it, the original training data."""
+    seed, n, size = args[:3]
+    shift = args[3] if len(args) > 3 else None
     rng = np.random.default_rng(seed)
     imgs = np.zeros((n, size, size, 3), np.uint8)
     cols = rng.integers(0, len(COLOURS), n)
     shps = rng.integers(0, len(SHAPES), n)
     for i in range(n):
-        arr = render_image(rng, int(cols[i]), int(shps[i]))
+        kw = {}
+        if shift:
+            if rng.random() < shift[0]:
+                kw["rot_range"] = (0, 360)
+            if rng.random() < shift[1]:
+                kw["stroke"] = rng.uniform(0.04, 0.2)
+        arr = render_image(rng, int(cols[i]), int(shps[i]), **kw)
         imgs[i] = squash_train(rng, arr, size)
     return imgs, cols, shps
 

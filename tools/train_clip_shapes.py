@@ -46,8 +46,9 @@ def log(*a):
     print(*a, flush=True)
 
 
-def generate(n, seed, chunk=500, procs=2):
-    jobs = [(seed * 1000 + i, min(chunk, n - i * chunk), IMAGE_SIZE) for i in range((n + chunk - 1) // chunk)]
+def generate(n, seed, chunk=500, procs=2, shift=None):
+    jobs = [(seed * 1000 + i, min(chunk, n - i * chunk), IMAGE_SIZE) + ((shift,) if shift else ())
+            for i in range((n + chunk - 1) // chunk)]
     with Pool(procs) as pool:
         res = pool.map(L.gen_chunk, jobs)
     imgs = np.concatenate([r[0] for r in res])
@@ -128,7 +129,8 @@ def train(args):
     assert all(int(cap_s[tab_s[r, k]]) == k for r in range(tab_s.shape[0]) for k in range(5))
 
     t0 = time.time()
-    imgs, cols, shps = generate(args.train_images, TRAIN_SEED)
+    shift = (args.shift_rotation, args.shift_outline) if args.shift_data else None
+    imgs, cols, shps = generate(args.train_images, TRAIN_SEED, procs=args.procs, shift=shift)
     log(f"generated {len(imgs)} training images in {time.time() - t0:.0f}s")
     imgs = torch.from_numpy(imgs)
     cols = torch.from_numpy(cols).long()
@@ -328,6 +330,12 @@ def main():
     ap.add_argument("--stem", default=None, help="override the vision stem (conv / conv2)")
     ap.add_argument("--aux-weight", type=float, default=1.0)
     ap.add_argument("--train-images", type=int, default=16000)
+    ap.add_argument("--shift-data", action="store_true",
+                    help="train also on any-angle rotations and outlined shapes (see --shift-rotation/--shift-outline); "
+                         "off = the data the committed model was trained on")
+    ap.add_argument("--shift-rotation", type=float, default=0.5, help="with --shift-data: share rotated 0-360 deg")
+    ap.add_argument("--shift-outline", type=float, default=0.25, help="with --shift-data: share drawn unfilled")
+    ap.add_argument("--procs", type=int, default=2, help="processes rendering the training pictures")
     ap.add_argument("--eval-per-class", type=int, default=40, help="held-out images per colour x shape class")
     ap.add_argument("--out", default=os.path.join(REPO, "public/models/builtin/clip-shapes"))
     ap.add_argument("--eval-dir", default="/tmp/clip_shapes_eval")
@@ -411,7 +419,8 @@ def main():
         f"{len(items)} images):")
     for k, v in node["accuracy"].items():
         log(f"  {k:13s} {100 * v:.2f}%")
-    log(f"wrote {args.metrics}; total time {time.time() - t_all:.0f}s")
+    log(f"wrote {args.metrics} (without a shift section: run tools/eval_clip_shapes_shift.py on the new files); "
+        f"total time {time.time() - t_all:.0f}s")
 
 
 if __name__ == "__main__":
