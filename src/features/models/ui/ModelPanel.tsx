@@ -53,6 +53,7 @@ function ModelStatusLine({ compact = false }: { compact?: boolean }) {
         data-testid="model-status"
         data-state={status.state === 'idle' ? 'loading' : status.state}
         data-backend={backend}
+        data-dtype={status.state === 'ready' ? status.info.dtype : undefined}
         data-model={status.state === 'idle' ? undefined : status.modelId}
         className={compact ? 'truncate text-sm' : 'text-sm'}
         title={
