@@ -9,8 +9,12 @@ import { JFK_FLAC, RESAMPLINGS_BY_FILE, WORD_FILES, audioFile, fixture, sharedDa
 import { WhisperReference } from './support/whisperReference';
 import type { Backend } from './pages/playground-page';
 
-/** The issue's bar: the app's log-probs equal onnxruntime-node's on the same ONNX files and features. */
-const LOG_PROB_TOLERANCE = 1e-3;
+/**
+ * The issue's bar: the app's log-probs equal onnxruntime-node's on the same ONNX files and features.
+ * q8: ORT-web's and onnxruntime-node's 8-bit kernels agree less closely than their fp32 ones (see
+ * e2e/reference.spec.ts), so a wider bar, still below the q8 − fp32 distance (asserted).
+ */
+const LOG_PROB_TOLERANCE = { fp32: 1e-3, q8: 3e-2 } as const;
 const SLOW_WEBGPU_TEST_MS = 600_000;
 
 for (const backend of ['wasm', 'webgpu'] as const satisfies readonly Backend[]) {
@@ -66,9 +70,14 @@ test('every format is resampled once on its way to 16 kHz (none at 16 kHz) and s
   }
 });
 
-test('scores equal a Node onnxruntime reference on the same features; real 44.1 kHz stereo speech decodes and scores', async ({ audio }) => {
+for (const dtype of ['q8', 'fp32'] as const) test(`scores equal a Node onnxruntime reference on the same features and ${dtype} files; real 44.1 kHz stereo speech decodes and scores`, async ({ audio }) => {
   await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm', debug: true });
-  await audio.expectModelReady({ backend: 'wasm' });
+  // WASM loads the 8-bit files by itself; fp32 is picked in the settings (the model reloads).
+  await audio.expectModelReady({ backend: 'wasm', dtype: 'q8' });
+  if (dtype !== 'q8') {
+    await audio.setDtypePreference(dtype);
+    await audio.expectModelReady({ backend: 'wasm', dtype });
+  }
   const jfk = audioFile(sharedDataFile(JFK_FLAC));
   await audio.classify([fixture('left.wav'), jfk], WHISPER_WORDS);
 
@@ -77,18 +86,27 @@ test('scores equal a Node onnxruntime reference on the same features; real 44.1 
   // 22.05 kHz WAV and 44.1 kHz FLAC, each decoded at its own rate and resampled once to 16 kHz.
   expect((await audio.audioStats()).resamplings).toBe(2);
 
-  const reference = await WhisperReference.load(BUILTIN_WHISPER_ID);
+  const reference = await WhisperReference.load(BUILTIN_WHISPER_ID, undefined, dtype);
+  const otherReference = await WhisperReference.load(BUILTIN_WHISPER_ID, undefined, dtype === 'q8' ? 'fp32' : 'q8');
   try {
     for (const name of ['left.wav', 'jfk.flac']) {
       const { features, prompts, rawScores } = await audio.debugAudio(name);
       expect(features.dims).toEqual([1, 80, 3000]);
-      const expected = await reference.meanLogProbs(features, prompts);
-      const worst = Math.max(...expected.map((value, i) => Math.abs(value - rawScores[i]!)));
-      test.info().annotations.push({ type: `${name} max |Δ log-prob|`, description: worst.toExponential(2) });
-      expect(worst, `${name}: app vs onnxruntime-node`).toBeLessThan(LOG_PROB_TOLERANCE);
+      const worstAgainst = async (against: WhisperReference) => {
+        const expected = await against.meanLogProbs(features, prompts);
+        return Math.max(...expected.map((value, i) => Math.abs(value - rawScores[i]!)));
+      };
+      const [worst, other] = [await worstAgainst(reference), await worstAgainst(otherReference)];
+      const description = `${worst.toExponential(2)} / ${other.toExponential(2)}`;
+      test.info().annotations.push({ type: `${name} ${dtype} max |Δ log-prob| vs the ${dtype} / other files`, description });
+      console.log(`${name} ${dtype}: max |app − reference| log-prob on the ${dtype} / other files: ${description}`);
+      expect(worst, `${name}: app (${dtype}) vs onnxruntime-node on the ${dtype} files`).toBeLessThan(LOG_PROB_TOLERANCE[dtype]);
+      // The check tells the files apart: off the other dtype's reference by more than the bar.
+      expect(other, `${name}: app (${dtype}) vs onnxruntime-node on the other files`).toBeGreaterThan(LOG_PROB_TOLERANCE[dtype]);
     }
   } finally {
     await reference.release();
+    await otherReference.release();
   }
 });
 

@@ -176,7 +176,7 @@ test('the bias probe: colour words as attributes give a large gap on colour-matc
   expect(matched!.meanGap, 'a matched colour moves the scores more than two unmatched ones').toBeGreaterThan(Math.abs(unmatched!.meanGap));
 
   // The same gap from onnxruntime-node, on the pixels the app fed its model.
-  const reference = await ClipReference.load();
+  const reference = await ClipReference.load(undefined, undefined, await playground.loadedDtype());
   try {
     const names = (await new ReviewPage(page).shownItems()).map((item) => item.name);
     for (const [index, pair] of pairs.entries()) {

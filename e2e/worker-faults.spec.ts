@@ -116,7 +116,8 @@ test.describe('WebGPU device lost', () => {
 
     // Every displayed score is what onnxruntime-node gives on the pixels the WASM model was fed.
     // Polled: the images ranked on WebGPU before the loss are ranked again once the WASM model is ready.
-    const reference = await ClipReference.load();
+    // The same weights as the app's WASM model (8-bit by default there, fp32 on WebGPU before the loss).
+    const reference = await ClipReference.load(undefined, undefined, await playground.loadedDtype());
     try {
       const texts = await reference.embedTexts(await playground.debugPrompts());
       for (const image of images) {

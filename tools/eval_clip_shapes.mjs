@@ -17,7 +17,7 @@ const args = parseArgs();
 useLocalModels(args.models ?? 'public/models/');
 const modelId = args.model ?? 'builtin/clip-shapes';
 const evalDir = args['eval-dir'] ?? '/tmp/clip_shapes_eval';
-const opts = { device: 'cpu', dtype: 'fp32' };
+const opts = { device: 'cpu', dtype: args.dtype ?? 'fp32' }; // --dtype q8: onnx/*_quantized.onnx
 
 const tokenizer = await AutoTokenizer.from_pretrained(modelId);
 const processor = await AutoProcessor.from_pretrained(modelId);

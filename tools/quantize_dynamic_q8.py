@@ -31,7 +31,7 @@ computed in float64 then stored as float32; q = clip(round(w / scale) + zero_poi
 
 Usage (from the repo root):
     /usr/bin/python3 tools/quantize_dynamic_q8.py <model dir> [--out-dir <dir>] [--files vision_model text_model]
-        writes <out dir>/onnx/<name>_quantized.onnx for each <model dir>/onnx/<name>.onnx (default: both towers)
+        writes <out dir>/onnx/<name>_quantized.onnx for each <model dir>/onnx/<name>.onnx (default: every fp32 file there)
     /usr/bin/python3 tools/quantize_dynamic_q8.py --self-test
         onnxruntime's own compute_scale_zp test values, and a small model through the quantiser
     /usr/bin/python3 tools/quantize_dynamic_q8.py --make-matmul M K N --out-dir <dir>
@@ -59,7 +59,8 @@ QUINT8_OPS = ("Conv", "GroupQueryAttention", "MultiHeadAttention")
 # onnxruntime's IntegerOpsRegistry (registry.py, 1.20): the op types quantize_q8 asks for.
 INTEGER_OPS = ("Conv", "MatMul", "Attention", "LSTM", "Gather", "Transpose", "EmbedLayerNormalization")
 # Parts of onnxruntime's quantiser this file does not reproduce: refuse rather than quantise differently.
-UNSUPPORTED_OPS = ("Gemm", "Attention", "LSTM", "EmbedLayerNormalization", "QuantizeLinear", "DequantizeLinear")
+# (Gemm is not in IntegerOpsRegistry: onnxruntime's dynamic q8 leaves it in float, and so does this file.)
+UNSUPPORTED_OPS = ("Attention", "LSTM", "EmbedLayerNormalization", "QuantizeLinear", "DequantizeLinear")
 QUANT_SUFFIX = "_quantized"  # quant_utils.TENSOR_NAME_QUANT_SUFFIX
 PRODUCER = ("onnx.quantize", "0.1.0")  # quant_utils.__producer__, __version__
 
@@ -182,7 +183,11 @@ class GraphQuantizer:
         return self.parent.find_quantized_value(name) if self.parent is not None else None
 
     def contains_tensor(self, name):
-        return name in self.value_types or name in self.tensor_names or name in self.generated_value_names
+        """ONNXQuantizer.contains_tensor: a value of this graph. A subgraph's quantiser knows only its own
+        graph's values, so an activation from an outer scope (the merged decoder's `encoder_hidden_states`
+        read inside a branch) is quantised by the graph it comes from, once, before the `If`."""
+        local = name in self.tensor_names or name in self.generated_value_names
+        return local or (self.parent is None and name in self.value_types)
 
     def find_new_node(self, name):
         for node in self.new_nodes:
@@ -239,18 +244,44 @@ class GraphQuantizer:
             elif name in self.initializers:
                 value = self.quantize_initializer(self.initializers[name], self.weight_qtype if use_weight_qtype else self.activation_qtype)
             elif self.contains_tensor(name):
-                existing = self.find_new_node(name + "_QuantizeLinear")
-                if existing is None:
-                    created = self.dynamic_quantize_nodes(name)
-                    nodes.extend(created)
-                    existing = created[-1]
-                value = QuantizedValue(existing.output[0], existing.output[1], existing.output[2])
+                value = self.quantize_activation(name, nodes)
+            elif self.parent is not None:
+                value = self.parent.quantize_for_subgraph(name, use_weight_qtype)
             else:
-                raise NotImplementedError(f"{name} comes from an outer graph: quantising it is not reproduced here")
+                raise NotImplementedError(f"{name} is not a value of this graph or of an outer one")
             q_names.append(value.q_name)
             zp_names.append(value.zp_name)
             scale_names.append(value.scale_name)
         return q_names, zp_names, scale_names, nodes
+
+    def quantize_activation(self, name, nodes):
+        """One DynamicQuantizeLinear per activation, shared by every consumer (find_node_by_name)."""
+        existing = self.find_new_node(name + "_QuantizeLinear")
+        if existing is None:
+            created = self.dynamic_quantize_nodes(name)
+            nodes.extend(created)
+            existing = created[-1]
+        return QuantizedValue(existing.output[0], existing.output[1], existing.output[2])
+
+    def quantize_for_subgraph(self, name, use_weight_qtype):
+        """ONNXQuantizer.__quantize_inputs(..., from_subgraph=True): a subgraph asks the graph that owns
+        `name` for its quantised form. An initializer is quantised once, stored in the owning graph and read
+        from the subgraph as an outer-scope value; an activation's DynamicQuantizeLinear is added to the
+        owning graph's nodes (so it runs before the node holding the subgraph)."""
+        if name in self.quantized_value_map:
+            return self.quantized_value_map[name]
+        if name in self.initializers:
+            return self.quantize_initializer(self.initializers[name], self.weight_qtype if use_weight_qtype else self.activation_qtype)
+        if self.contains_tensor(name):
+            created = []
+            value = self.quantize_activation(name, created)
+            self.new_nodes.extend(created)
+            for node in created:
+                self.generated_value_names.update(node.output)
+            return value
+        if self.parent is not None:
+            return self.parent.quantize_for_subgraph(name, use_weight_qtype)
+        raise NotImplementedError(f"{name} is not a value of this graph or of an outer one")
 
     # --- dequantising for nodes that stay float --------------------------------------------------
     def dequantize_value(self, name):
@@ -260,7 +291,12 @@ class GraphQuantizer:
             dq_name = name + "_DequantizeLinear"
             if self.find_new_node(dq_name) is None:
                 if name in self.initializers and name not in {t.name for t in self.new_initializers}:
-                    raise NotImplementedError(f"weight {name} is used both quantised and as float: not reproduced here")
+                    # A float initializer that a Gather also reads quantised (a tied output projection).
+                    # onnxruntime would add a DequantizeLinear whose output has the initializer's own name
+                    # (two definitions of one name); here the float consumer keeps reading the initializer,
+                    # as onnxruntime's subgraph quantiser does, and share_quantized_tables() below then
+                    # replaces it by one DequantizeLinear of the 8-bit table.
+                    return None
                 self.counts["DequantizeLinear"] += 1
                 return helper.make_node("DequantizeLinear", [value.q_name, value.scale_name, value.zp_name], [name], dq_name)
         return None
@@ -293,8 +329,8 @@ class GraphQuantizer:
     def integer_op(self, node, integer_op, attributes):
         """operators/matmul.MatMulInteger and operators/conv.ConvInteger (without the bias)."""
         q_names, zp_names, scale_names, nodes = self.quantize_inputs(node, [0], use_weight_qtype=False)
-        if node.input[1] not in self.initializers:
-            raise NotImplementedError(f"{node.name}: weight {node.input[1]} is not an initializer of this graph")
+        if not self.find_initializer_in_path(node.input[1]):
+            raise NotImplementedError(f"{node.name}: weight {node.input[1]} is not an initializer")
         wq, wzp, wscale, wnodes = self.quantize_inputs(node, [1], use_weight_qtype=True)
         q_names += wq
         zp_names += wzp
@@ -432,6 +468,51 @@ def clean_initializers(graph):
     return removed
 
 
+def subgraphs_of(node):
+    for attr in node.attribute:
+        if attr.type == onnx.AttributeProto.GRAPH:
+            yield attr.g
+        elif attr.type == onnx.AttributeProto.GRAPHS:
+            yield from attr.graphs
+
+
+def all_nodes(graph):
+    """Every node of the graph and of its subgraphs (the merged decoder's `If` branches)."""
+    for node in graph.node:
+        yield node
+        for sub in subgraphs_of(node):
+            yield from all_nodes(sub)
+
+
+def share_quantized_tables(graph):
+    """Where this file deliberately differs from onnxruntime: a weight that a Gather reads quantised and a
+    float node also reads (Whisper's tied output projection: `Gemm(transB=1)` on the token-embedding table
+    the token `Gather` uses) is kept once, as the 8-bit table, and the float consumers read one
+    DequantizeLinear of it (added at the start of the main graph, so both `If` branches see it).
+    onnxruntime keeps the fp32 table beside the uint8 one (the subgraph case; in the main graph it emits a
+    DequantizeLinear whose output reuses the initializer's name), which for the built-in Whisper would keep
+    6.6 MB of fp32 next to 1.7 MB of uint8. The Gemm itself stays float, as in onnxruntime (IntegerOps has no
+    Gemm); its weights are now the dequantised values the Gather also returns (each within half a step)."""
+    inits = {init.name: init for init in graph.initializer}
+    shared = []
+    for name in list(inits):
+        q_name, scale_name, zp_name = name + QUANT_SUFFIX, name + "_scale", name + "_zero_point"
+        if not (q_name in inits and scale_name in inits and zp_name in inits):
+            continue
+        dq_output = name + "_dequantized"
+        for node in all_nodes(graph):
+            for i, value in enumerate(node.input):
+                if value == name:
+                    node.input[i] = dq_output
+        graph.node.insert(0, helper.make_node("DequantizeLinear", [q_name, scale_name, zp_name], [dq_output], name + "_DequantizeLinear_shared"))
+        graph.initializer.remove(inits[name])
+        kept_inputs = [i for i in graph.input if i.name != name]
+        graph.ClearField("input")
+        graph.input.extend(kept_inputs)
+        shared.append(name)
+    return shared
+
+
 def weight_type_for(model):
     """transformers.js quantize.py, mode q8."""
     return TensorProto.UINT8 if graph_ops(model.graph) & set(QUINT8_OPS) else TensorProto.INT8
@@ -450,16 +531,21 @@ def quantize_model(model, weight_qtype=None):
     # BaseQuantizer: save_and_reload_model_with_shape_infer
     inferred = onnx.shape_inference.infer_shapes(model)
     value_types = {}
-    for vi in list(inferred.graph.value_info) + list(inferred.graph.output) + list(inferred.graph.input):
-        if vi.type.HasField("tensor_type"):
-            value_types[vi.name] = vi.type.tensor_type.elem_type
+    graphs = [inferred.graph] + [g for node in all_nodes(inferred.graph) for g in subgraphs_of(node)]
+    for graph in graphs:  # a subgraph's quantiser reads its own graph's value_info (shape inference fills both)
+        for vi in list(graph.value_info) + list(graph.output) + list(graph.input):
+            if vi.type.HasField("tensor_type"):
+                value_types[vi.name] = vi.type.tensor_type.elem_type
     quantizer = GraphQuantizer(inferred.graph, weight_qtype, value_types)
     quantizer.run()
     removed = clean_initializers(inferred.graph)
+    shared = share_quantized_tables(inferred.graph)
     inferred.producer_name, inferred.producer_version = PRODUCER
     summary = dict(quantizer.counts)
     summary["weight type"] = "QUInt8 (asymmetric)" if weight_qtype == TensorProto.UINT8 else "QInt8 (symmetric)"
-    summary["fp32 initializers removed"] = removed
+    summary["fp32 initializers removed"] = removed + len(shared)
+    if shared:
+        summary["tables stored once as uint8 (float consumers read a DequantizeLinear)"] = shared
     return inferred, summary
 
 
@@ -481,14 +567,20 @@ def check_quantized(fp32, q8):
     if io_signature(fp32.graph.output) != io_signature(q8.graph.output):
         raise AssertionError(f"graph outputs differ: {io_signature(fp32.graph.output)} vs {io_signature(q8.graph.output)}")
     fp32_inits = {i.name: i for i in fp32.graph.initializer}
-    const_matmuls = sum(1 for n in fp32.graph.node if n.op_type == "MatMul" and n.input[1] in fp32_inits)
-    convs = sum(1 for n in fp32.graph.node if n.op_type == "Conv")
-    q8_ops = [n.op_type for n in q8.graph.node]
+    fp32_nodes = list(all_nodes(fp32.graph))
+    const_matmuls = sum(1 for n in fp32_nodes if n.op_type == "MatMul" and n.input[1] in fp32_inits)
+    convs = sum(1 for n in fp32_nodes if n.op_type == "Conv")
+    q8_ops = [n.op_type for n in all_nodes(q8.graph)]
     if q8_ops.count("MatMulInteger") != const_matmuls or q8_ops.count("ConvInteger") != convs:
         raise AssertionError("not every constant-B MatMul / Conv was replaced")
-    if q8_ops.count("MatMul") != sum(1 for n in fp32.graph.node if n.op_type == "MatMul") - const_matmuls:
+    if q8_ops.count("MatMul") != sum(1 for n in fp32_nodes if n.op_type == "MatMul") - const_matmuls:
         raise AssertionError("a computed-B MatMul was quantised")
+    if q8_ops.count("Gemm") != sum(1 for n in fp32_nodes if n.op_type == "Gemm"):
+        raise AssertionError("a Gemm was lost")
     q8_inits = {i.name: i for i in q8.graph.initializer}
+    both = sorted(name for name in q8_inits if name + QUANT_SUFFIX in q8_inits)
+    if both:
+        raise AssertionError(f"stored both in float and quantised: {both}")
     worst = 0.0
     for name, init in fp32_inits.items():
         q_init = q8_inits.get(name + QUANT_SUFFIX)
@@ -598,7 +690,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model_dir", nargs="?", help="a Hub-layout model folder with onnx/<name>.onnx")
     parser.add_argument("--out-dir", help="where to write onnx/<name>_quantized.onnx (default: model_dir)")
-    parser.add_argument("--files", nargs="+", default=["vision_model", "text_model"], help="model names under onnx/")
+    parser.add_argument("--files", nargs="+", help="model names under onnx/ (default: every onnx/<name>.onnx that is not a "
+                        "_quantized / _fp16 / _q4 variant)")
     parser.add_argument("--self-test", action="store_true")
     parser.add_argument("--make-matmul", nargs=3, type=int, metavar=("M", "K", "N"))
     args = parser.parse_args()
@@ -614,7 +707,11 @@ def main():
         parser.error("model_dir is required (or --self-test)")
     out_dir = args.out_dir or args.model_dir
     os.makedirs(os.path.join(out_dir, "onnx"), exist_ok=True)
-    for name in args.files:
+    names = args.files or sorted(
+        f[: -len(".onnx")] for f in os.listdir(os.path.join(args.model_dir, "onnx"))
+        if f.endswith(".onnx") and not any(f[: -len(".onnx")].endswith(v) for v in (QUANT_SUFFIX, "_fp16", "_q4", "_q4f16", "_int8", "_uint8", "_bnb4"))
+    )
+    for name in names:
         source = os.path.join(args.model_dir, "onnx", f"{name}.onnx")
         target = os.path.join(out_dir, "onnx", f"{name}_quantized.onnx")
         started = time.time()

@@ -245,7 +245,8 @@ def write_configs(out):
             "patch_embedding": "conv stem: 3x(conv3x3 stride 2 + BatchNorm + GELU) + conv1x1 (overall stride 8)",
             "background_difference_channel": VISION.get("bg_diff", False),
         },
-        "transformers.js_config": {"dtype": "fp32"},
+        # No "transformers.js_config" dtype pin (as on the Hub): both fp32 and q8 files ship
+        # (tools/quantize_dynamic_q8.py), and the loader's own dtype choice picks one.
         "clip_shapes": {
             "colours": L.COLOURS,
             "shapes": L.SHAPES,

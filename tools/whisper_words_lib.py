@@ -1190,7 +1190,8 @@ def write_configs(out, dims, name="builtin/whisper-words", extra=None):
         "use_cache": True,
         "use_weighted_layer_sum": False,
         "vocab_size": VOCAB_SIZE,
-        "transformers.js_config": {"dtype": "fp32"},
+        # No "transformers.js_config" dtype pin (as on the Hub): the built-in ships fp32 and q8 files
+        # (tools/quantize_dynamic_q8.py) and callers pass the dtype they load.
     }
     if dims.get("factor_dim"):
         cfg["token_embedding_factor_dim"] = dims["factor_dim"]

@@ -1,14 +1,15 @@
 /** How the bench worker loads the app's engines: the built-in/bench models served like the app's, WASM. */
 import * as ort from 'onnxruntime-web/webgpu';
 import type { LoadModelRequest } from '../../src/features/models/shared/loadProtocol';
-import type { LoadedModelInfo } from '../../src/lib/workerReports';
+import type { DtypePreference, LoadedModelInfo } from '../../src/lib/workerReports';
 import type { EngineLoadInfo } from '../shared/protocol';
 import { workersSpawned } from './countWorkers';
 
 export const MODEL_BASE_URL = new URL(import.meta.env.BASE_URL, self.location.origin).toString();
 
-export function builtinLoadRequest(modelId: string): LoadModelRequest {
-  return { type: 'load', requestId: 0, modelId, source: { kind: 'builtin', baseUrl: MODEL_BASE_URL }, backend: 'wasm', keepInputsForDebug: false };
+/** fp32 unless asked: the benches' figures were all measured on fp32 weights before the built-ins had q8 files. */
+export function builtinLoadRequest(modelId: string, dtype: DtypePreference = 'fp32'): LoadModelRequest {
+  return { type: 'load', requestId: 0, modelId, source: { kind: 'builtin', baseUrl: MODEL_BASE_URL }, backend: 'wasm', dtype, keepInputsForDebug: false };
 }
 
 export function ortThreads(): number {

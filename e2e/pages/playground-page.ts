@@ -7,6 +7,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 import { expandModelPanel, openSection } from './sections';
 
 export type Backend = 'wasm' | 'webgpu';
+export type Dtype = 'fp32' | 'fp16' | 'q8';
 
 export interface OpenOptions {
   task?: 'image' | 'audio';
@@ -120,7 +121,7 @@ export class PlaygroundPage {
 
   // ---- model -------------------------------------------------------------------------------
 
-  async expectModelReady(options: { backend?: Backend; model?: string; timeout?: number } = {}): Promise<void> {
+  async expectModelReady(options: { backend?: Backend; model?: string; dtype?: Dtype; timeout?: number } = {}): Promise<void> {
     const timeout = options.timeout ?? MODEL_READY_TIMEOUT_MS;
     // Fail fast with the app's own message rather than waiting out the timeout on an error.
     await expect(this.modelStatus).toHaveAttribute('data-state', /^(ready|error)$/, { timeout });
@@ -132,6 +133,23 @@ export class PlaygroundPage {
     await expect(this.modelStatus).toHaveAttribute('data-state', 'ready');
     if (options.backend) await expect(this.modelStatus).toHaveAttribute('data-backend', options.backend);
     if (options.model) await expect(this.modelStatus).toHaveAttribute('data-model', options.model);
+    if (options.dtype) await expect(this.modelStatus).toHaveAttribute('data-dtype', options.dtype);
+  }
+
+  /** The weights the ready model runs on (fp32 / fp16 / q8). */
+  async loadedDtype(): Promise<Dtype> {
+    await expect(this.modelStatus).toHaveAttribute('data-state', 'ready');
+    const dtype = await this.modelStatus.getAttribute('data-dtype');
+    if (dtype !== 'fp32' && dtype !== 'fp16' && dtype !== 'q8') throw new Error(`model status has no dtype (${String(dtype)})`);
+    return dtype;
+  }
+
+  /** Picks the weights in "Runtime and model source" (the model reloads when it changes). */
+  async setDtypePreference(dtype: 'auto' | Dtype): Promise<void> {
+    await this.expandModelPanel();
+    const runtime = this.page.locator('details', { has: this.page.getByTestId('dtype-select') });
+    if (!(await runtime.evaluate((el) => (el as HTMLDetailsElement).open))) await runtime.locator('summary').click();
+    await this.page.getByTestId('dtype-select').selectOption(dtype);
   }
 
   async expectModelError(timeout = MODEL_READY_TIMEOUT_MS): Promise<void> {

@@ -53,15 +53,17 @@ export class ClipReference {
     private readonly tokenizer: Tokenizer,
   ) {}
 
-  static async load(modelId = BUILTIN_MODEL_ID, modelsRoot = MODELS_ROOT): Promise<ClipReference> {
+  /** `dtype` q8 reads onnx/*_quantized.onnx, as transformers.js does for `dtype: 'q8'`. */
+  static async load(modelId = BUILTIN_MODEL_ID, modelsRoot = MODELS_ROOT, dtype: 'fp32' | 'fp16' | 'q8' = 'fp32'): Promise<ClipReference> {
     const dir = join(modelsRoot, modelId);
     env.localModelPath = modelsRoot + '/';
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     const tokenizer = await AutoTokenizer.from_pretrained(modelId, { local_files_only: true });
     const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };
-    const vision = await ort.InferenceSession.create(join(dir, 'onnx', 'vision_model.onnx'), options);
-    const text = await ort.InferenceSession.create(join(dir, 'onnx', 'text_model.onnx'), options);
+    const suffix = { fp32: '', fp16: '_fp16', q8: '_quantized' }[dtype];
+    const vision = await ort.InferenceSession.create(join(dir, 'onnx', `vision_model${suffix}.onnx`), options);
+    const text = await ort.InferenceSession.create(join(dir, 'onnx', `text_model${suffix}.onnx`), options);
     return new ClipReference(modelId, vision, text, tokenizer);
   }
 

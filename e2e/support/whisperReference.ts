@@ -43,7 +43,8 @@ export class WhisperReference {
     readonly promptIds: number[],
   ) {}
 
-  static async load(modelId: string, modelsRoot = MODELS_ROOT): Promise<WhisperReference> {
+  /** `dtype` q8 reads onnx/*_quantized.onnx, as transformers.js does for `dtype: 'q8'`. */
+  static async load(modelId: string, modelsRoot = MODELS_ROOT, dtype: 'fp32' | 'fp16' | 'q8' = 'fp32'): Promise<WhisperReference> {
     const dir = join(modelsRoot, modelId);
     env.localModelPath = modelsRoot + '/';
     env.allowRemoteModels = false;
@@ -58,8 +59,9 @@ export class WhisperReference {
       generation.no_timestamps_token_id,
     ];
     const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };
-    const encoder = await ort.InferenceSession.create(join(dir, 'onnx', 'encoder_model.onnx'), options);
-    const decoder = await ort.InferenceSession.create(join(dir, 'onnx', 'decoder_model_merged.onnx'), options);
+    const suffix = { fp32: '', fp16: '_fp16', q8: '_quantized' }[dtype];
+    const encoder = await ort.InferenceSession.create(join(dir, 'onnx', `encoder_model${suffix}.onnx`), options);
+    const decoder = await ort.InferenceSession.create(join(dir, 'onnx', `decoder_model_merged${suffix}.onnx`), options);
     return new WhisperReference(encoder, decoder, tokenizer, config, promptIds);
   }
 

@@ -7,6 +7,9 @@
 /** Which transformers.js classes load the model, and how it scores labels. */
 export type ModelFamily = 'clip' | 'siglip' | 'whisper' | 'clap';
 export type ModelDtype = 'fp32' | 'fp16' | 'q8';
+/** The weights the user asks for: `auto` is the loader's rule (8-bit on WASM, fp16/fp32 on WebGPU). */
+export type DtypePreference = 'auto' | ModelDtype;
+export const DTYPE_PREFERENCES: readonly DtypePreference[] = ['auto', 'fp32', 'fp16', 'q8'];
 export type Backend = 'webgpu' | 'wasm';
 
 export interface FileProgress {

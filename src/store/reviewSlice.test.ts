@@ -85,7 +85,7 @@ describe('settings records', () => {
     const { DEFAULT_SETTINGS, settingsOf, workspaceSettingsOf } = await import('./settingsSlice');
     const state = { ...DEFAULT_SETTINGS, items: {}, unrelated: 1 };
     expect(settingsOf(state)).toEqual(DEFAULT_SETTINGS);
-    const { backendPreference: _backend, hubHost: _host, savedTemplates: _templates, imageResizeMode: _resize, ...workspace } = DEFAULT_SETTINGS;
+    const { backendPreference: _backend, hubHost: _host, savedTemplates: _templates, imageResizeMode: _resize, dtypePreference: _dtype, ...workspace } = DEFAULT_SETTINGS;
     expect(workspaceSettingsOf(state)).toEqual(workspace);
   });
 });

@@ -6,6 +6,7 @@ import { calibrationSchema, isPlainObject, taskSchema } from '../lib/schemas';
 import { BACKEND_PREFERENCES, normaliseHubHost, type BackendPreference } from '../lib/urlState';
 import { DEFAULT_AUDIO_MODEL_ID, DEFAULT_MODEL_ID, type Task } from '../lib/tasks';
 import { IMAGE_RESIZE_MODES, type ImageResizeMode } from '../lib/imagePreprocess';
+import { DTYPE_PREFERENCES, type DtypePreference } from '../lib/workerReports';
 import type { AppState } from './index';
 
 export const HUGGING_FACE_HUB = 'https://huggingface.co/';
@@ -28,6 +29,8 @@ const SETTING_SCHEMAS = {
   modelId: v.pipe(v.string(), v.nonEmpty()),
   audioModelId: v.pipe(v.string(), v.nonEmpty()),
   backendPreference: v.picklist(BACKEND_PREFERENCES),
+  /** Which weights to load (fp32, fp16, q8) or the loader's own rule. */
+  dtypePreference: v.picklist(DTYPE_PREFERENCES),
   /** An http(s) address, normalised as setHubHost is given it (a hand-edited one may lack the final slash). */
   hubHost: v.pipe(v.string(), v.transform(normaliseHubHost), v.string()),
   template: v.string(),
@@ -46,7 +49,7 @@ const SETTING_SCHEMAS = {
 export type Settings = v.InferOutput<v.ObjectSchema<typeof SETTING_SCHEMAS, undefined>>;
 
 /** Choices about this device, not about the work: they stay global rather than per workspace. */
-const DEVICE_SETTINGS = ['backendPreference', 'hubHost', 'savedTemplates', 'imageResizeMode'] as const satisfies readonly (keyof Settings)[];
+const DEVICE_SETTINGS = ['backendPreference', 'dtypePreference', 'hubHost', 'savedTemplates', 'imageResizeMode'] as const satisfies readonly (keyof Settings)[];
 
 /** What a workspace remembers of the settings. */
 export type WorkspaceSettings = Omit<Settings, (typeof DEVICE_SETTINGS)[number]>;
@@ -74,6 +77,7 @@ export interface SettingsSlice extends Settings {
   setTask: (task: Task) => void;
   setTaskModelId: (task: Task, modelId: string) => void;
   setBackendPreference: (backend: BackendPreference) => void;
+  setDtypePreference: (dtype: DtypePreference) => void;
   setHubHost: (host: string) => void;
   setTaskTemplate: (task: Task, template: string) => void;
   setTaskLabelsText: (task: Task, text: string) => void;
@@ -89,6 +93,7 @@ export const DEFAULT_SETTINGS: Settings = {
   modelId: DEFAULT_MODEL_ID,
   audioModelId: DEFAULT_AUDIO_MODEL_ID,
   backendPreference: 'auto',
+  dtypePreference: 'auto',
   hubHost: HUGGING_FACE_HUB,
   template: DEFAULT_TEMPLATE,
   labelsText: DEFAULT_LABELS_TEXT,
@@ -111,6 +116,7 @@ const storedSettingsSchema = v.fallback(
     modelId: v.fallback(SETTING_SCHEMAS.modelId, DEFAULT_SETTINGS.modelId),
     audioModelId: v.fallback(SETTING_SCHEMAS.audioModelId, DEFAULT_SETTINGS.audioModelId),
     backendPreference: v.fallback(SETTING_SCHEMAS.backendPreference, DEFAULT_SETTINGS.backendPreference),
+    dtypePreference: v.fallback(SETTING_SCHEMAS.dtypePreference, DEFAULT_SETTINGS.dtypePreference),
     hubHost: v.fallback(SETTING_SCHEMAS.hubHost, DEFAULT_SETTINGS.hubHost),
     template: v.fallback(SETTING_SCHEMAS.template, DEFAULT_SETTINGS.template),
     labelsText: v.fallback(SETTING_SCHEMAS.labelsText, DEFAULT_SETTINGS.labelsText),
@@ -151,6 +157,7 @@ export const createSettingsSlice: StateCreator<AppState, [], [], SettingsSlice> 
   setTask: (task) => set({ task }),
   setTaskModelId: (task, modelId) => set({ [TASK_FIELDS[task].modelId]: modelId }),
   setBackendPreference: (backendPreference) => set({ backendPreference }),
+  setDtypePreference: (dtypePreference) => set({ dtypePreference }),
   setHubHost: (hubHost) => set({ hubHost }),
   setTaskTemplate: (task, template) => set({ [TASK_FIELDS[task].template]: template }),
   setTaskLabelsText: (task, text) => set({ [TASK_FIELDS[task].labelsText]: text }),

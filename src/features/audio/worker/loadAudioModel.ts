@@ -38,7 +38,7 @@ export async function loadAudio(request: LoadModelRequest, reportFiles: (files: 
   return loadWithBackendFallback('audio', request, reportFiles, async (backend, adapter, tracker) => {
     const started = performance.now();
     const entry: AudioCatalogModel = { ...guess, family: await familyOf(request.modelId, tracker.onProgress) };
-    const dtype = chooseDtype(entry, backend, adapter?.features.has('shader-f16') ?? false);
+    const dtype = chooseDtype(entry, backend, adapter?.features.has('shader-f16') ?? false, request.dtype);
     const options = { device: backend, dtype, progress_callback: tracker.onProgress } as const;
     const [tokenizer, featureExtractor] = await Promise.all([
       AutoTokenizer.from_pretrained(request.modelId, { progress_callback: tracker.onProgress }),

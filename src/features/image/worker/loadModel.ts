@@ -36,7 +36,7 @@ export async function loadClip(request: LoadModelRequest, reportFiles: (files: F
   const entry = imageCatalogEntryFor(request.modelId);
   return loadWithBackendFallback('image', request, reportFiles, async (backend, adapter, tracker) => {
     const started = performance.now();
-    const dtype = chooseDtype(entry, backend, adapter?.features.has('shader-f16') ?? false);
+    const dtype = chooseDtype(entry, backend, adapter?.features.has('shader-f16') ?? false, request.dtype);
     const common = { device: backend, progress_callback: tracker.onProgress } as const;
     const TextModel = entry.family === 'siglip' ? SiglipTextModel : CLIPTextModelWithProjection;
     const VisionModel = entry.family === 'siglip' ? SiglipVisionModel : CLIPVisionModelWithProjection;

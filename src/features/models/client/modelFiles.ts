@@ -1,5 +1,5 @@
 import { catalogEntryFor, chooseDtype, filesToDownload } from '../shared/catalog';
-import { type ModelDtype } from '../../../lib/workerReports';
+import { type DtypePreference, type ModelDtype } from '../../../lib/workerReports';
 import { type Task } from '../../../lib/tasks';
 import type { Backend } from '../../../lib/workerReports';
 import type { BackendPreference } from '../../../lib/urlState';
@@ -54,10 +54,11 @@ export async function planDownload(
   host: string,
   preference: BackendPreference,
   signal: AbortSignal,
+  dtypePreference: DtypePreference = 'auto',
 ): Promise<PlannedDownload> {
   const entry = catalogEntryFor(task, modelId);
   const { backend, hasF16 } = await plannedBackend(preference);
-  const dtype = chooseDtype(entry, backend, hasF16);
+  const dtype = chooseDtype(entry, backend, hasF16, dtypePreference);
   const hostFetch = new HostFetch((input, init) => fetch(input, init), stallTimeoutOverride(location.search));
   const files = await Promise.all(
     filesToDownload(entry, dtype).map(async (file) => ({

@@ -9,7 +9,7 @@ import {
   type ModelSource,
   type WorkerFault,
 } from '../shared/loadProtocol';
-import { type FileProgress, type LoadErrorKind, type LoadedModelInfo } from '../../../lib/workerReports';
+import { type DtypePreference, type FileProgress, type LoadErrorKind, type LoadedModelInfo } from '../../../lib/workerReports';
 
 export class ModelLoadFailure extends Error {
   constructor(
@@ -65,6 +65,8 @@ export interface LoadOptions {
   modelId: string;
   source: ModelSource;
   backend: BackendPreference;
+  /** Which weights (default `auto`: the loader's rule, see chooseDtype). */
+  dtype?: DtypePreference;
   keepInputsForDebug: boolean;
   onProgress?: (files: FileProgress[]) => void;
 }
@@ -244,6 +246,7 @@ export class ModelWorkerBridge<
         modelId: options.modelId,
         source: options.source,
         backend: options.backend,
+        dtype: options.dtype ?? 'auto',
         keepInputsForDebug: options.keepInputsForDebug,
       });
     });

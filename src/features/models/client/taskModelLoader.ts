@@ -78,6 +78,7 @@ export class TaskModelLoader implements ModelChooser {
     return (
       modelIdOf(state, this.task) !== modelIdOf(previous, this.task) ||
       state.backendPreference !== previous.backendPreference ||
+      state.dtypePreference !== previous.dtypePreference ||
       state.hubHost !== previous.hubHost ||
       state.models[this.task].pickedFolder !== previous.models[this.task].pickedFolder
     );
@@ -129,6 +130,7 @@ export class TaskModelLoader implements ModelChooser {
         modelId,
         source: modelSourceFor(state, this.task, this.appBaseUrl, this.stallTimeoutMs),
         backend: state.backendPreference,
+        dtype: state.dtypePreference,
         keepInputsForDebug: this.debug,
         onProgress: (files) => {
           if (generation === this.generation) this.store.getState().setFileProgress(this.task, files);

@@ -1,6 +1,6 @@
 import { CLIP_LOGIT_SCALE, type ScoringRule } from '../../../lib/scoring';
 import { BUILTIN_AUDIO_MODEL_ID, BUILTIN_MODEL_ID, type Task } from '../../../lib/tasks';
-import type { ModelDtype, ModelFamily } from '../../../lib/workerReports';
+import type { DtypePreference, ModelDtype, ModelFamily } from '../../../lib/workerReports';
 
 
 
@@ -46,7 +46,8 @@ export const IMAGE_MODEL_CATALOG: readonly ImageCatalogModel[] = [
     task: 'image',
     family: 'clip',
     builtin: true,
-    dtypes: ['fp32'],
+    // onnx/*_quantized.onnx written by tools/quantize_dynamic_q8.py (checked by tools/check_q8_models.mjs).
+    dtypes: ['fp32', 'q8'],
     scoring: { kind: 'softmax', logitScale: CLIP_LOGIT_SCALE },
     textPadding: 'longest',
     note: 'Ships with the app, works offline. Knows solid shapes (circle, square, triangle, star, cross) in six colours.',
@@ -100,7 +101,7 @@ export const AUDIO_MODEL_CATALOG: readonly AudioCatalogModel[] = [
     family: 'whisper',
     builtin: true,
     multilingual: true,
-    dtypes: ['fp32'],
+    dtypes: ['fp32', 'q8'],
     note: 'Ships with the app, works offline. A small Whisper trained here on synthetic speech: yes, no, up, down, left, right, on, off, stop, go.',
   },
   {
@@ -201,8 +202,19 @@ const SESSION_FILES: Record<ModelFamily, readonly string[]> = {
 };
 export const CONFIG_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'preprocessor_config.json'] as const;
 
-/** WebGPU: fp16 where the adapter has shader-f16; WASM: 8-bit weights where the repository has them. */
-export function chooseDtype(entry: CatalogModel, backend: 'webgpu' | 'wasm', adapterHasF16: boolean): ModelDtype {
+/**
+ * The user's choice when the repository has those files; otherwise (and for `auto`): WebGPU: fp16
+ * where the adapter has shader-f16, else fp32 (ORT-web's WebGPU provider has no MatMulInteger /
+ * DynamicQuantizeLinear kernels, so q8 there would run those nodes on the CPU); WASM: 8-bit weights
+ * where the repository has them (both built-ins do).
+ */
+export function chooseDtype(
+  entry: CatalogModel,
+  backend: 'webgpu' | 'wasm',
+  adapterHasF16: boolean,
+  preference: DtypePreference = 'auto',
+): ModelDtype {
+  if (preference !== 'auto' && entry.dtypes.includes(preference)) return preference;
   if (backend === 'webgpu') return adapterHasF16 && entry.dtypes.includes('fp16') ? 'fp16' : 'fp32';
   return entry.dtypes.includes('q8') ? 'q8' : 'fp32';
 }

@@ -4,7 +4,7 @@
  * Each worker's own protocol module adds its task requests and replies to these.
  */
 import type { BackendPreference } from '../../../lib/urlState';
-import type { FileProgress, LoadErrorKind, LoadedModelInfo } from '../../../lib/workerReports';
+import type { DtypePreference, FileProgress, LoadErrorKind, LoadedModelInfo } from '../../../lib/workerReports';
 
 /**
  * Where a model's files come from. The two network sources may carry a shorter stall timeout than
@@ -22,6 +22,8 @@ export interface LoadModelRequest {
   modelId: string;
   source: ModelSource;
   backend: BackendPreference;
+  /** Which weights: the user's choice, or `auto` (see chooseDtype). */
+  dtype: DtypePreference;
   /** Keep each input's preprocessed tensor so tests can compare against a reference runtime. */
   keepInputsForDebug: boolean;
 }

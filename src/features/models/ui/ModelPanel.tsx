@@ -8,7 +8,11 @@ import { LOCAL_FOLDER_PREFIX } from '../client/taskModelLoader';
 import { CATALOGS, catalogEntryFor } from '../shared/catalog';
 import { BUILTIN_MODEL_IDS } from '../../../lib/tasks';
 import { clearModelCache, listCachedModels, planDownload, type CachedModel, type PlannedDownload } from '../client/modelFiles';
-import type { LoadErrorKind } from '../../../lib/workerReports';
+import { DTYPE_PREFERENCES, type DtypePreference, type LoadErrorKind } from '../../../lib/workerReports';
+
+function isDtypePreference(value: string): value is DtypePreference {
+  return (DTYPE_PREFERENCES as readonly string[]).includes(value);
+}
 
 const CUSTOM_CHOICE = '__custom__';
 
@@ -49,6 +53,7 @@ function ModelStatusLine({ compact = false }: { compact?: boolean }) {
         data-testid="model-status"
         data-state={status.state === 'idle' ? 'loading' : status.state}
         data-backend={backend}
+        data-dtype={status.state === 'ready' ? status.info.dtype : undefined}
         data-model={status.state === 'idle' ? undefined : status.modelId}
         className={compact ? 'truncate text-sm' : 'text-sm'}
         title={
@@ -141,6 +146,7 @@ function ModelPicker() {
   const catalog = CATALOGS[task];
   const hubHost = useAppStore((s) => s.hubHost);
   const backend = useAppStore((s) => s.backendPreference);
+  const dtypePreference = useAppStore((s) => s.dtypePreference);
   const setPickedFolder = useAppStore((s) => s.setPickedFolder);
   const [choice, setChoice] = useState(modelId);
   const [customId, setCustomId] = useState('');
@@ -155,19 +161,19 @@ function ModelPicker() {
   const needsConfirm = target !== modelId && !target.startsWith('builtin/') && isValidModelId(target);
 
   // The download plan belongs to what it was asked for; until its answer arrives the plan is "checking".
-  const planKey = needsConfirm ? JSON.stringify([task, target, hubHost, backend]) : null;
+  const planKey = needsConfirm ? JSON.stringify([task, target, hubHost, backend, dtypePreference]) : null;
   const [planned, setPlanned] = useState<{ key: string; plan: PlannedDownload | 'unavailable' } | null>(null);
   const plan = planKey === null ? null : planned?.key === planKey ? planned.plan : 'checking';
   useEffect(() => {
     if (planKey === null) return;
     const abort = new AbortController();
-    planDownload(task, target, hubHost, backend, abort.signal)
+    planDownload(task, target, hubHost, backend, abort.signal, dtypePreference)
       .then((result) => setPlanned({ key: planKey, plan: result.files.some((f) => f.bytes !== null) ? result : 'unavailable' }))
       .catch(() => {
         if (!abort.signal.aborted) setPlanned({ key: planKey, plan: 'unavailable' });
       });
     return () => abort.abort();
-  }, [planKey, task, target, hubHost, backend]);
+  }, [planKey, task, target, hubHost, backend, dtypePreference]);
 
   const onPick = (value: string) => {
     setChoice(value);
@@ -236,6 +242,8 @@ function ModelPicker() {
 function RuntimeSettings() {
   const backend = useAppStore((s) => s.backendPreference);
   const setBackend = useAppStore((s) => s.setBackendPreference);
+  const dtype = useAppStore((s) => s.dtypePreference);
+  const setDtype = useAppStore((s) => s.setDtypePreference);
   const hubHost = useAppStore((s) => s.hubHost);
   const setHubHost = useAppStore((s) => s.setHubHost);
   const task = useAppStore((s) => s.task);
@@ -262,6 +270,20 @@ function RuntimeSettings() {
           <option value="auto">Automatic (WebGPU when available)</option>
           <option value="webgpu">WebGPU</option>
           <option value="wasm">WebAssembly (CPU)</option>
+        </select>
+      </label>
+      <label className="mt-2 block">
+        Weights
+        <select
+          data-testid="dtype-select"
+          className="input mt-1"
+          value={dtype}
+          onChange={(e) => isDtypePreference(e.target.value) && setDtype(e.target.value)}
+        >
+          <option value="auto">Automatic (8-bit on WebAssembly, fp16 or fp32 on WebGPU)</option>
+          <option value="fp32">Full precision (fp32)</option>
+          <option value="fp16">Half precision (fp16, where the model has it)</option>
+          <option value="q8">8-bit (q8, where the model has it)</option>
         </select>
       </label>
       {task === 'image' && (
