@@ -45,7 +45,7 @@ for (const { file, voice, word } of HELDOUT_MICROPHONE_WORDS) {
       // Kept in the report: what the model ranked, with its scores, whichever way the test goes.
       testInfo.annotations.push({
         type: 'ranking',
-        description: `${file} (${clip.bytes.length} B ${clip.mediaType}, model ${String(await audio.loadedDtype())}): ${predictions
+        description: `${file} (${clip.bytes.length} B ${clip.mediaType}, model ${await audio.loadedDtype()}): ${predictions
           .map((p) => `${p.label} ${p.score.toFixed(4)}`)
           .join(', ')}`,
       });

@@ -143,12 +143,6 @@ export class AudioPage extends PlaygroundPage {
     return { mediaType, bytes: Buffer.from(bytes) };
   }
 
-  /** The dtype of the loaded model, as the model status line's tooltip gives it (e.g. `fp32`). */
-  async loadedDtype(): Promise<string | undefined> {
-    const title = (await this.modelStatus.getAttribute('title')) ?? '';
-    return /\bon \w+ \(([^)]+)\)/.exec(title)?.[1];
-  }
-
   async setCalibration(calibration: 'none' | 'zero-input' | 'prior'): Promise<void> {
     await this.calibrationSelect.selectOption(calibration);
     await expect(this.calibrationStatus).toHaveAttribute('data-applied', calibration, { timeout: BATCH_TIMEOUT_MS });
