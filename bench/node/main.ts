@@ -27,7 +27,9 @@
  *                                 few-shot head, twice in one page: heap, worker and IndexedDB memory (soak.ts)
  *          --only=live            live mode in the built app with fake camera/microphone against the model alone
  *                                 (live.ts; or one figure: live-shapes, live-vitb32, live-whisper); part of a full run too
- *          --dist=<dir>           scale, soak and live: serve this existing build instead of building into bench/.scale-dist
+ *          --only=builtin-dtype   page open → ready for both built-in models with fp32 and q8 weights (WASM, fresh
+ *                                 browser context per load, the app's "Weights" setting; builtinDtype.ts); part of a full run too
+ *          --dist=<dir>           scale, soak, live and builtin-dtype: serve this existing build instead of building into bench/.scale-dist
  *                                 (bench/.soak-dist, bench/.live-dist)
  *          --quick                fewer repetitions, CLAP pipeline on 5 clips scaled to 50, grid baseline on
  *                                 10 templates scaled to 80 (a smoke run;
@@ -56,6 +58,7 @@ import { benchPreprocess, type PreprocessResult } from './preprocess';
 import { benchSoak, type SoakRun } from './soak';
 import { LIVE_KEYS, benchLive, type LiveRun } from './live';
 import { benchMachine, type BenchMachine } from './machine';
+import { benchBuiltinDtype, type BuiltinDtypeRun } from './builtinDtype';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -288,13 +291,14 @@ export interface BenchResults {
   preprocess: PreprocessRun | null;
   soak: SoakRun | null;
   live: LiveRun | null;
+  builtinDtype: BuiltinDtypeRun | null;
 }
 
 const RESULTS_JSON = join(repoRoot, 'bench/results.json');
 
 /** The previous results, so a run of one part keeps the other's (the file of older runs held the image part only, at top level). */
 function previousResults(): BenchResults {
-  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null, q8: null, startup: null, preprocess: null, soak: null, live: null };
+  const empty: BenchResults = { images: null, audio: null, scale: null, fewshot: null, grid: null, q8: null, startup: null, preprocess: null, soak: null, live: null, builtinDtype: null };
   if (!existsSync(RESULTS_JSON)) return empty;
   try {
     const parsed = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as Partial<BenchResults> & Partial<ImageRun>;
@@ -310,6 +314,7 @@ function previousResults(): BenchResults {
       preprocess: parsed.preprocess ?? null,
       soak: parsed.soak ?? null,
       live: parsed.live ?? null,
+      builtinDtype: parsed.builtinDtype ?? null,
     };
   } catch (error) {
     log(`ignoring unreadable ${RESULTS_JSON}: ${error instanceof Error ? error.message : String(error)}`);
@@ -317,7 +322,7 @@ function previousResults(): BenchResults {
   }
 }
 
-const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'q8', 'startup', 'preprocess', 'soak', 'live', ...LIVE_KEYS, ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
+const VALID_ONLY = ['images', 'audio', 'scale', 'fewshot', 'grid', 'q8', 'startup', 'preprocess', 'soak', 'live', 'builtin-dtype', ...LIVE_KEYS, ...MODELS.map((spec) => spec.key), ...AUDIO_KEYS];
 
 function writeResults(results: BenchResults): void {
   const markdown = renderMarkdown(results);
@@ -339,6 +344,7 @@ async function main(): Promise<void> {
   const wantsQ8 = !customModel && (!only || only.includes('q8'));
   const wantsStartup = !customModel && (!only || only.includes('startup'));
   const wantsSoak = !customModel && (!only || only.includes('soak'));
+  const wantsBuiltinDtype = !customModel && (!only || only.includes('builtin-dtype'));
   const liveKeys = customModel ? [] : LIVE_KEYS.filter((key) => !only || only.includes('live') || only.includes(key));
   // The grid bench runs the built-in model (engine) and its combined export (pipeline), as the shapes figures do.
   const gridModels = MODELS[0] as ModelSpec;
@@ -351,7 +357,7 @@ async function main(): Promise<void> {
   const skipped = selected.filter((spec) => missingFiles(spec).length > 0).map((spec) => ({ key: spec.key, missing: missingFiles(spec) }));
   for (const { key, missing } of skipped)
     log(`skipping ${key}: missing ${missing.join(', ')} (run: /usr/bin/python3 tools/make_bench_models.py)`);
-  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsQ8 && !wantsStartup && !wantsPreprocess && !wantsSoak && liveKeys.length === 0)
+  if (runnable.length === 0 && audioKeys.length === 0 && !wantsScale && !wantsFewShot && !wantsGrid && !wantsQ8 && !wantsStartup && !wantsPreprocess && !wantsSoak && !wantsBuiltinDtype && liveKeys.length === 0)
     throw new Error('No model to benchmark: every model has missing files.');
 
   const results = previousResults();
@@ -362,6 +368,10 @@ async function main(): Promise<void> {
   if (wantsStartup) {
     // Its own builds, server and one browser launch per load (fresh profiles).
     results.startup = await benchStartup({ quick });
+  }
+  if (wantsBuiltinDtype) {
+    // Its own build, server and browser (the app as shipped; a new browser context per load).
+    results.builtinDtype = await benchBuiltinDtype({ dist: scaleDist, quick });
   }
   if (wantsSoak) {
     // Its own build, server and browser, like scale (the app as shipped, one page for both runs).

@@ -7,6 +7,7 @@ import { median } from '../shared/random';
 import { renderQ8 } from './q8Report';
 import { renderSoak } from './soak';
 import { renderLive } from './live';
+import { renderBuiltinDtype } from './builtinDtype';
 
 const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
 const ratio = (value: number): string => `${value >= 100 ? value.toFixed(0) : value.toFixed(value >= 10 ? 1 : 2)}×`;
@@ -245,5 +246,6 @@ export function renderMarkdown(results: BenchResults): string {
   if (results.preprocess) lines.push('### Image preprocessing', '', ...renderPreprocessRun(results.preprocess), '');
   if (results.soak) lines.push('### Soak', '', ...renderSoak(results.soak), '');
   if (results.live) lines.push('### Live mode', '', ...renderLive(results.live), '');
+  if (results.builtinDtype) lines.push('### Built-in models: fp32 vs q8, page open → ready', '', ...renderBuiltinDtype(results.builtinDtype), '');
   return lines.join('\n');
 }
