@@ -11,7 +11,7 @@ import {
   AutoTokenizer, AutoProcessor, CLIPTextModelWithProjection, CLIPVisionModelWithProjection,
   RawImage, Tensor,
 } from '@huggingface/transformers';
-import { parseArgs, useLocalModels } from './eval_common.mjs';
+import { parseArgs, unitRows, useLocalModels } from './eval_common.mjs';
 
 const args = parseArgs();
 useLocalModels(args.models ?? 'public/models/');
@@ -24,16 +24,6 @@ const processor = await AutoProcessor.from_pretrained(modelId);
 const textModel = await CLIPTextModelWithProjection.from_pretrained(modelId, opts);
 const visionModel = await CLIPVisionModelWithProjection.from_pretrained(modelId, opts);
 
-const normRows = (t) => {
-  const [n, d] = t.dims;
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    const row = Array.from(t.data.slice(i * d, (i + 1) * d));
-    const nrm = Math.hypot(...row);
-    out.push(row.map((x) => x / nrm));
-  }
-  return out;
-};
 const rows = (t) => {
   const [n, d] = t.dims;
   return Array.from({ length: n }, (_, i) => Array.from(t.data.slice(i * d, (i + 1) * d)));
@@ -67,7 +57,7 @@ result.prompt_text_embeds = rows(text_embeds);
 // padding invariance: first prompt alone vs padded inside the batch
 const alone = rows((await textModel(tokenizer([allPrompts[30]]))).text_embeds)[0];
 result.padding_max_abs_diff = Math.max(...alone.map((x, i) => Math.abs(x - result.prompt_text_embeds[30][i])));
-const tn = normRows(text_embeds);
+const tn = unitRows(text_embeds);
 const tsets = { colour_shape: tn.slice(0, 30), colour: tn.slice(30, 36), shape: tn.slice(36) };
 
 const correct = { colour_shape: 0, colour: 0, shape: 0 };
@@ -84,7 +74,7 @@ for (let i = 0; i < items.length; i += B) {
     result.image_0_size = [images[0].width, images[0].height];
   }
   const { image_embeds } = await visionModel({ pixel_values });
-  const vn = normRows(image_embeds);
+  const vn = unitRows(image_embeds);
   batch.forEach((it, j) => {
     const tgt = { colour_shape: it.colour * shapes.length + it.shape, colour: it.colour, shape: it.shape };
     for (const k of Object.keys(tsets)) {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import {
   AutoTokenizer, AutoProcessor, CLIPTextModelWithProjection, CLIPVisionModelWithProjection, RawImage,
 } from '@huggingface/transformers';
-import { parseArgs, useLocalModels } from './eval_common.mjs';
+import { parseArgs, unitRows, useLocalModels } from './eval_common.mjs';
 
 const args = parseArgs();
 const modelsDir = args.models ?? 'public/models/';
@@ -29,14 +29,6 @@ const processor = await AutoProcessor.from_pretrained(modelId);
 const textModel = await CLIPTextModelWithProjection.from_pretrained(modelId, opts);
 const visionModel = await CLIPVisionModelWithProjection.from_pretrained(modelId, opts);
 
-const normRows = (t) => {
-  const [n, d] = t.dims;
-  return Array.from({ length: n }, (_, i) => {
-    const row = Array.from(t.data.slice(i * d, (i + 1) * d));
-    const nrm = Math.hypot(...row);
-    return row.map((x) => x / nrm);
-  });
-};
 const dot = (a, b) => a.reduce((s, x, i) => s + x * b[i], 0);
 const top2 = (sims) => {
   const order = sims.map((s, i) => [s, i]).sort((a, b) => b[0] - a[0]);
@@ -53,7 +45,7 @@ const prompts = {
   shape: shapes.map((s) => T.replace('{}', s)),
 };
 const all = [...prompts.colour_shape, ...prompts.colour, ...prompts.shape];
-const tn = normRows((await textModel(tokenizer(all, { padding: true, truncation: true }))).text_embeds);
+const tn = unitRows((await textModel(tokenizer(all, { padding: true, truncation: true }))).text_embeds);
 const tsets = { colour_shape: tn.slice(0, 30), colour: tn.slice(30, 36), shape: tn.slice(36) };
 
 const result = { dtype, files: files.map((f) => [path.relative(modelsDir, f), fs.statSync(f).size]), conditions: {} };
@@ -66,7 +58,7 @@ for (const cond of conditions) {
     const batch = items.slice(i, i + B);
     const images = await Promise.all(batch.map((it) => RawImage.read(path.join(root, cond, it.file))));
     const { pixel_values } = await processor(images);
-    const vn = normRows((await visionModel({ pixel_values })).image_embeds);
+    const vn = unitRows((await visionModel({ pixel_values })).image_embeds);
     for (const v of vn) for (const k of Object.keys(tsets)) ranks[k].push(top2(tsets[k].map((t) => dot(v, t))));
   }
   result.conditions[cond] = ranks;

@@ -14,3 +14,13 @@ export function useLocalModels(modelsDir = 'public/models/') {
   env.localModelPath = path.resolve(modelsDir) + '/';
   env.allowRemoteModels = false;
 }
+
+/** Rows of a [n, d] embedding tensor, each scaled to unit length (cosine = dot product). */
+export function unitRows(t) {
+  const [n, d] = t.dims;
+  return Array.from({ length: n }, (_, i) => {
+    const row = Array.from(t.data.slice(i * d, (i + 1) * d));
+    const norm = Math.hypot(...row);
+    return row.map((x) => x / norm);
+  });
+}
