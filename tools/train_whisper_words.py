@@ -469,10 +469,10 @@ def group_metrics(node_items):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="~2 minute smoke-test run")
-    ap.add_argument("--steps", type=int, default=1400, help="phase-1 steps on cropped features")
-    ap.add_argument("--full-steps", type=int, default=150, help="phase-2 steps on the full 3000 frames")
+    ap.add_argument("--steps", type=int, default=1000, help="phase-1 steps on cropped features")
+    ap.add_argument("--full-steps", type=int, default=60, help="phase-2 steps on the full 3000 frames")
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--full-batch", type=int, default=16)
+    ap.add_argument("--full-batch", type=int, default=8)
     ap.add_argument("--crop", type=int, default=560, help="phase-1 frames (5.6 s)")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--aux-weight", type=float, default=1.0,
