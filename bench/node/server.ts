@@ -79,6 +79,23 @@ export async function builtApp(repoRoot: string, dist: string | undefined, outDi
   if (dist) return isAbsolute(dist) ? dist : join(repoRoot, dist);
   const outDir = join(repoRoot, 'bench', outDirName);
   log(`${benchName}: building the app into ${outDir}`);
-  await build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  await asProductionBuild(() => build({ root: repoRoot, configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } }));
   return outDir;
+}
+
+/**
+ * Runs a Vite build with NODE_ENV=production. Vite derives import.meta.env.PROD (and React its
+ * production build) from NODE_ENV, which an earlier dev server or library in this process may have
+ * set to development: such a build took development paths (React's development build, a blob: URL
+ * the app's CSP refused) and the built-in model never loaded. Build exactly what `npm run build` ships.
+ */
+export async function asProductionBuild<T>(run: () => Promise<T>): Promise<T> {
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    return await run();
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
 }

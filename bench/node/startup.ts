@@ -31,7 +31,7 @@ import { DEFAULT_TEMPLATE } from '../../src/lib/labels';
 import { median } from '../shared/random';
 import { log } from './pageCalls';
 import { repoRoot } from './paths';
-import { previewBuild } from './server';
+import { asProductionBuild, previewBuild } from './server';
 import { benchMachine, type BenchMachine } from './machine';
 
 const APP_MODEL_ID = 'builtin/clip-shapes';
@@ -346,15 +346,7 @@ async function buildBoth(): Promise<string> {
   const outDir = join(repoRoot, 'bench/.startup-dist');
   log(`startup: building the app and ${BARE_PAGE} into ${outDir}`);
   const configFile = join(repoRoot, 'vite.config.ts');
-  // Vite derives import.meta.env.PROD from NODE_ENV, which an earlier dev server in this process may
-  // have set to development: build exactly what `npm run build` ships.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await buildApps(outDir, configFile);
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
+  await asProductionBuild(() => buildApps(outDir, configFile));
   cpSync(join(repoRoot, 'bench/.models/clip-shapes-full'), join(outDir, 'models/bench/clip-shapes-full'), { recursive: true, dereference: true });
   return outDir;
 }
