@@ -234,16 +234,36 @@ def loss_fn(model, feats, ids, mask, labels=None, aux=None):
     return ce, tok_ok.float().mean().item()
 
 
+def warm_start_state(ck, model):
+    """State of a saved checkpoint for `model`, whose token table may have a smaller factor: the
+    tied table E_full = E @ up^T is cut to its leading singular directions (the best rank-k fit)."""
+    state = dict(ck["state"])
+    k = model.decoder.token_embedding.weight.shape[1]
+    E, up = state["decoder.token_embedding.weight"], state["decoder.token_up.weight"]
+    if E.shape[1] != k:
+        U, S, Vh = torch.linalg.svd(E @ up.T, full_matrices=False)
+        state["decoder.token_embedding.weight"] = (U[:, :k] * S[:k]).contiguous()
+        state["decoder.token_up.weight"] = Vh[:k].T.contiguous()
+        kept = float((S[:k] ** 2).sum() / (S ** 2).sum())
+        log(f"warm start: token table factor {E.shape[1]} -> {k} (SVD keeps {100 * kept:.2f}% of its energy)")
+    return state
+
+
 def train(args, sampler):
     torch.manual_seed(TRAIN_SEED)
     model = L.Whisper(**DIMS)
+    if args.init_from:
+        ck = torch.load(args.init_from)
+        model.load_state_dict(warm_start_state(ck, model))
+        log(f"warm start from {args.init_from} ({ck.get('total_steps', ck['args']['steps'] + ck['args']['full_steps'])} steps, "
+            f"{ck.get('train_time', 0):.0f}s of training)")
     aux_head = torch.nn.Linear(2 * DIMS["d"], len(L.WORDS) + 1)
     log(f"params: encoder {sum(p.numel() for p in model.encoder.parameters()):,} "
         f"decoder {sum(p.numel() for p in model.decoder.parameters()):,}")
     params = list(model.parameters()) + (list(aux_head.parameters()) if args.aux_weight > 0 else [])
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
     total = args.steps + args.full_steps
-    warm = max(10, args.steps // 20)
+    warm = args.warmup_steps or max(10, args.steps // 20)
 
     def lr_at(s):
         if s < args.steps:
@@ -487,6 +507,10 @@ def main():
     ap.add_argument("--codec-share", type=float, default=0.25, help="share of samples drawn from the codec pool")
     ap.add_argument("--enc-layers", type=int, default=DIMS["enc_layers"])
     ap.add_argument("--factor-dim", type=int, default=DIMS["factor_dim"])
+    ap.add_argument("--init-from", default="",
+                    help="continue from a saved checkpoint (--save-torch of an earlier run); a smaller "
+                         "--factor-dim is reached by truncating the tied token table's SVD")
+    ap.add_argument("--warmup-steps", type=int, default=0, help="linear warm-up steps (0: steps / 20)")
     ap.add_argument("--eval-variants", type=int, default=len(L.HELDOUT_VARIANTS))
     ap.add_argument("--eval-per-word", type=int, default=2)
     ap.add_argument("--eval-noise", type=int, default=30)
@@ -545,9 +569,15 @@ def main():
         log(f"babble + codec pool ({len(sampler.pool)} recordings through Opus / MP3): {time.time() - t0:.0f}s")
         model, train_time = train(args, sampler)
         os.makedirs(os.path.dirname(os.path.abspath(args.save_torch)), exist_ok=True)
+        if args.init_from:  # the total training behind the saved model
+            prev = torch.load(args.init_from)
+            train_time += prev.get("train_time", 0.0)
+            args.prior_steps = prev.get("total_steps", prev["args"]["steps"] + prev["args"]["full_steps"])
         torch.save({"state": model.state_dict(), "dims": DIMS, "train_time": train_time,
+                    "total_steps": getattr(args, "prior_steps", 0) + args.steps + args.full_steps,
                     "train_utterances": n_clips, "args": vars(args)}, args.save_torch)
 
+    model.decoder.balance_token_factor()  # a no-op for the function; see its docstring (q8)
     os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
     L.write_configs(args.out, DIMS, extra={"whisper_words": {
         "words": L.WORDS, "templates": TEMPLATES, "trained_by": "tools/train_whisper_words.py",
@@ -611,6 +641,9 @@ def main():
         "groups": groups,
         "dims": DIMS,
         "train_steps": args.steps, "full_steps": args.full_steps, "batch": args.batch,
+        "warm_start": ({"from_steps": args.prior_steps, "lr": args.lr}
+                       if getattr(args, "prior_steps", 0) else None),
+        "total_steps": getattr(args, "prior_steps", 0) + args.steps + args.full_steps,
         "full_batch": args.full_batch, "crop_frames": args.crop,
         "train_utterances": n_clips, "train_voices": len(voices),
         "train_seconds": round(train_time), "total_seconds": round(time.time() - t_all),

@@ -889,6 +889,20 @@ class TextDecoder(nn.Module):
         # initializer as the embedding Gather (a MatMul would get a constant-folded transposed copy)
         self.register_buffer("logit_bias", torch.zeros(vocab), persistent=False)
 
+    @torch.no_grad()
+    def balance_token_factor(self):
+        """Same E_full = E @ up^T with every column of E at the same max |value| (up takes the
+        inverse scale). The function is unchanged; the q8 file stores E as one uint8 tensor with a
+        single scale, and an SVD-cut E (train --init-from) has one column ~10x the others, which
+        left the small columns a few quantisation steps each."""
+        if self.token_up is None:
+            return
+        E, up = self.token_embedding.weight, self.token_up.weight
+        col = E.abs().amax(0).clamp_min(1e-12)
+        scale = col.mean() / col
+        E.mul_(scale)
+        up.div_(scale)
+
     def embed(self, ids):
         x = self.token_embedding(ids)
         return self.token_up(x) if self.token_up is not None else x
