@@ -95,7 +95,9 @@ def synth_festival_set(per_voice_word, seed, cache_dir="/tmp"):
     path = os.path.join(cache_dir, f"whisper_words_festival_{key}.npz")
     if os.path.exists(path):
         z = np.load(path, allow_pickle=True)
-        return list(z["clips"]), [tuple(j) for j in z["jobs"].tolist()]
+        if "jobs" in z.files:  # an early cache format kept only the clips: synthesise again
+            return list(z["clips"]), [tuple(j) for j in z["jobs"].tolist()]
+        log(f"{path}: cache without the kept jobs, synthesising again")
     clips = []
     for v in L.FESTIVAL_VOICES:
         mine = [j for j in jobs if j[2] == v]
@@ -249,14 +251,19 @@ def warm_start_state(ck, model):
     return state
 
 
-def train(args, sampler):
+def checkpoint_steps(ck):
+    """All training steps behind a saved checkpoint (older ones record only their own run's args)."""
+    return ck.get("total_steps", ck["args"]["steps"] + ck["args"]["full_steps"])
+
+
+def train(args, sampler, init=None):
+    """Trains from scratch, or from the checkpoint `init` (--init-from)."""
     torch.manual_seed(TRAIN_SEED)
     model = L.Whisper(**DIMS)
-    if args.init_from:
-        ck = torch.load(args.init_from)
-        model.load_state_dict(warm_start_state(ck, model))
-        log(f"warm start from {args.init_from} ({ck.get('total_steps', ck['args']['steps'] + ck['args']['full_steps'])} steps, "
-            f"{ck.get('train_time', 0):.0f}s of training)")
+    if init is not None:
+        model.load_state_dict(warm_start_state(init, model))
+        log(f"warm start from {args.init_from} ({checkpoint_steps(init)} steps, "
+            f"{init.get('train_time', 0):.0f}s of training)")
     aux_head = torch.nn.Linear(2 * DIMS["d"], len(L.WORDS) + 1)
     log(f"params: encoder {sum(p.numel() for p in model.encoder.parameters()):,} "
         f"decoder {sum(p.numel() for p in model.decoder.parameters()):,}")
@@ -550,8 +557,12 @@ def main():
         # (older checkpoints lack these fields: --train-seconds / --train-utterances)
         train_time = ck.get("train_time", args.train_seconds)
         n_clips = ck.get("train_utterances", args.train_utterances)
+        total_steps = checkpoint_steps(ck)
+        prior_steps = total_steps - ck["args"]["steps"] - ck["args"]["full_steps"]
+        run_lr = ck["args"]["lr"]
         log(f"loaded {args.save_torch} (trained in {train_time:.0f}s)")
     else:
+        prior_steps, run_lr = 0, args.lr
         t0 = time.time()
         clips, jobs = synth_set(voices, args.train_per_voice, TRAIN_SEED)
         log(f"espeak-ng: {len(clips)} training utterances from {len(voices)} voices ({time.time() - t0:.0f}s); "
@@ -567,14 +578,15 @@ def main():
         sampler.pool = codec_pool(sampler, args.codec_pool, TRAIN_SEED + 3)
         sampler.p_pool = args.codec_share
         log(f"babble + codec pool ({len(sampler.pool)} recordings through Opus / MP3): {time.time() - t0:.0f}s")
-        model, train_time = train(args, sampler)
+        init = torch.load(args.init_from) if args.init_from else None
+        model, train_time = train(args, sampler, init)
+        if init is not None:  # the total training behind the saved model
+            prior_steps = checkpoint_steps(init)
+            train_time += init.get("train_time", 0.0)
+        total_steps = prior_steps + args.steps + args.full_steps
         os.makedirs(os.path.dirname(os.path.abspath(args.save_torch)), exist_ok=True)
-        if args.init_from:  # the total training behind the saved model
-            prev = torch.load(args.init_from)
-            train_time += prev.get("train_time", 0.0)
-            args.prior_steps = prev.get("total_steps", prev["args"]["steps"] + prev["args"]["full_steps"])
         torch.save({"state": model.state_dict(), "dims": DIMS, "train_time": train_time,
-                    "total_steps": getattr(args, "prior_steps", 0) + args.steps + args.full_steps,
+                    "total_steps": total_steps,
                     "train_utterances": n_clips, "args": vars(args)}, args.save_torch)
 
     model.decoder.balance_token_factor()  # a no-op for the function; see its docstring (q8)
@@ -641,9 +653,8 @@ def main():
         "groups": groups,
         "dims": DIMS,
         "train_steps": args.steps, "full_steps": args.full_steps, "batch": args.batch,
-        "warm_start": ({"from_steps": args.prior_steps, "lr": args.lr}
-                       if getattr(args, "prior_steps", 0) else None),
-        "total_steps": getattr(args, "prior_steps", 0) + args.steps + args.full_steps,
+        "warm_start": {"from_steps": prior_steps, "lr": run_lr} if prior_steps else None,
+        "total_steps": total_steps,
         "full_batch": args.full_batch, "crop_frames": args.crop,
         "train_utterances": n_clips, "train_voices": len(voices),
         "train_seconds": round(train_time), "total_seconds": round(time.time() - t_all),
