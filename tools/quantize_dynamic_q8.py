@@ -39,6 +39,12 @@ Usage (from the repo root):
         through the same quantiser with QUInt8 weights (as in the vision towers, which have a Conv): the
         bench's kernel probe
 
+The built-ins are quantised with `--weight-type uint8` (QUInt8 weights everywhere, as transformers.js does for any
+model with a Conv): onnxruntime's x86 kernel for uint8 x int8 on AVX2 without VNNI sums pairs of products in int16
+with saturation (vpmaddubsw), so on such CPUs onnxruntime-node, the reference the app is checked against, gives
+different numbers for int8-weight files than onnxruntime-web's WASM kernels, which are exact (a [4,64] x [64,8]
+MatMulInteger of 255 x 127: 1,048,544 instead of 2,072,640 on an AVX2 EPYC; the uint8 x uint8 kernel is exact).
+
 After writing a model it checks it (onnx.checker full check; same graph inputs and outputs as the fp32
 file; every constant-B MatMul / Conv replaced; every quantised weight dequantises to within half a step
 of the fp32 weight). The numerical check against the fp32 model runs on onnxruntime-node:
@@ -686,12 +692,17 @@ def make_matmul(out_dir, m, k, n):
     print(f"MatMul [{m}, {k}] x [{k}, {n}] -> {out_dir}/onnx/matmul.onnx, matmul_quantized.onnx: {summary}")
 
 
+WEIGHT_TYPES = {"auto": None, "uint8": TensorProto.UINT8, "int8": TensorProto.INT8}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model_dir", nargs="?", help="a Hub-layout model folder with onnx/<name>.onnx")
     parser.add_argument("--out-dir", help="where to write onnx/<name>_quantized.onnx (default: model_dir)")
     parser.add_argument("--files", nargs="+", help="model names under onnx/ (default: every onnx/<name>.onnx that is not a "
                         "_quantized / _fp16 / _q4 variant)")
+    parser.add_argument("--weight-type", choices=("auto", "uint8", "int8"), default="auto",
+                        help="auto: transformers.js's rule (uint8 with a Conv, else int8)")
     parser.add_argument("--self-test", action="store_true")
     parser.add_argument("--make-matmul", nargs=3, type=int, metavar=("M", "K", "N"))
     args = parser.parse_args()
@@ -716,7 +727,7 @@ def main():
         target = os.path.join(out_dir, "onnx", f"{name}_quantized.onnx")
         started = time.time()
         fp32 = onnx.load(source)
-        q8, summary = quantize_model(fp32)
+        q8, summary = quantize_model(fp32, WEIGHT_TYPES[args.weight_type])
         worst = check_quantized(fp32, q8)
         onnx.save(q8, target)
         print(f"{source} -> {target}: {os.path.getsize(source) / 1e6:.2f} MB -> {os.path.getsize(target) / 1e6:.2f} MB, "
