@@ -11,8 +11,10 @@ import type { Backend } from './pages/playground-page';
 
 /**
  * The issue's bar: the app's log-probs equal onnxruntime-node's on the same ONNX files and features.
- * q8: ORT-web's and onnxruntime-node's 8-bit kernels agree less closely than their fp32 ones (see
- * e2e/reference.spec.ts), so a wider bar, still below the q8 − fp32 distance (asserted).
+ * q8: both run exact integer kernels (uint8 weights, see tools/README.md), but the app reads the labels in
+ * one batch after a cached prompt and the reference one label at a time from the first token, and the q8
+ * decoder quantises each activation with one scale over its whole batch: a wider bar (measured 1.3e-2 on
+ * left.wav), still below the q8 − fp32 distance (1.0e-1, asserted).
  */
 const LOG_PROB_TOLERANCE = { fp32: 1e-3, q8: 3e-2 } as const;
 const SLOW_WEBGPU_TEST_MS = 600_000;

@@ -256,6 +256,22 @@ def checkpoint_steps(ck):
     return ck.get("total_steps", ck["args"]["steps"] + ck["args"]["full_steps"])
 
 
+def load_init(path, metrics_path):
+    """The checkpoint to continue from: a torch file of --save-torch, or an exported model folder,
+    whose weights are read back from its fp32 ONNX files and whose training history (steps, time,
+    utterances) comes from the metrics that run wrote."""
+    if not os.path.isdir(path):
+        return torch.load(path)
+    m = json.load(open(metrics_path))
+    model = L.Whisper(**m["dims"])
+    state = L.state_from_onnx(model, path)
+    model.load_state_dict(state)
+    log(f"read the weights of {path} back from its ONNX files ({sum(v.numel() for v in state.values()):,} values); "
+        f"training history from {metrics_path}: {m['total_steps']} steps, {m['train_seconds']}s")
+    return {"state": state, "dims": m["dims"], "total_steps": m["total_steps"], "train_time": m["train_seconds"],
+            "train_utterances": m["train_utterances"], "args": {"steps": m["total_steps"], "full_steps": 0}}
+
+
 def train(args, sampler, init=None):
     """Trains from scratch, or from the checkpoint `init` (--init-from)."""
     torch.manual_seed(TRAIN_SEED)
@@ -515,8 +531,10 @@ def main():
     ap.add_argument("--enc-layers", type=int, default=DIMS["enc_layers"])
     ap.add_argument("--factor-dim", type=int, default=DIMS["factor_dim"])
     ap.add_argument("--init-from", default="",
-                    help="continue from a saved checkpoint (--save-torch of an earlier run); a smaller "
-                         "--factor-dim is reached by truncating the tied token table's SVD")
+                    help="continue from a saved checkpoint (--save-torch of an earlier run), or from an "
+                         "exported model folder (its fp32 ONNX files, read back by state_from_onnx; its "
+                         "training history from --metrics); a smaller --factor-dim is reached by "
+                         "truncating the tied token table's SVD")
     ap.add_argument("--warmup-steps", type=int, default=0, help="linear warm-up steps (0: steps / 20)")
     ap.add_argument("--eval-variants", type=int, default=len(L.HELDOUT_VARIANTS))
     ap.add_argument("--eval-per-word", type=int, default=2)
@@ -578,7 +596,7 @@ def main():
         sampler.pool = codec_pool(sampler, args.codec_pool, TRAIN_SEED + 3)
         sampler.p_pool = args.codec_share
         log(f"babble + codec pool ({len(sampler.pool)} recordings through Opus / MP3): {time.time() - t0:.0f}s")
-        init = torch.load(args.init_from) if args.init_from else None
+        init = load_init(args.init_from, args.metrics) if args.init_from else None
         model, train_time = train(args, sampler, init)
         if init is not None:  # the total training behind the saved model
             prior_steps = checkpoint_steps(init)

@@ -1254,3 +1254,77 @@ def write_configs(out, dims, name="builtin/whisper-words", extra=None):
     with open(os.path.join(out, "preprocessor_config.json"), "w") as f:
         json.dump(pre, f)
     write_tokenizer_files(out)
+
+
+# The fingerprint of state_from_onnx: parameter element k is exported as FINGERPRINT_OFFSET + k,
+# exact in float32 (below 2^24 for up to ~8.4 M elements) and far from the graph's own constants.
+FINGERPRINT_OFFSET = float(2 ** 23)
+
+
+@torch.no_grad()
+def state_from_onnx(model, folder):
+    """The state dict of `model` read back from the fp32 ONNX files it was exported to (`folder`
+    with onnx/encoder_model.onnx and onnx/decoder_model_merged.onnx), for continuing the training
+    of a shipped model whose torch checkpoint is gone.
+
+    The export renames, transposes, slices and deduplicates weights (constant folding, the merged
+    decoder), so names alone do not say which initializer holds which parameter. Instead `model`
+    (same dims) is exported once with every state element set to FINGERPRINT_OFFSET + its global
+    index: each element of each initializer of that export then names the state element it came
+    from, and the same initializer of the shipped files holds its trained value. Raises if a
+    trainable parameter is missing or two copies of one element disagree."""
+    import tempfile
+    import onnx
+    from onnx import numpy_helper
+    state = model.state_dict()
+    keys = list(state)
+    sizes = [state[k].numel() for k in keys]
+    starts = np.cumsum([0] + sizes)
+    if starts[-1] + FINGERPRINT_OFFSET >= 2 ** 24:
+        raise ValueError(f"{starts[-1]} state elements do not fit the float32 fingerprint")
+    probe = type(model)(**model.dims)
+    probe.load_state_dict({k: torch.arange(starts[i], starts[i + 1], dtype=torch.float64).add_(FINGERPRINT_OFFSET)
+                           .reshape(state[k].shape).to(state[k].dtype) for i, k in enumerate(keys)})
+    probe.eval()
+    flat = np.full(starts[-1], np.nan, dtype=np.float64)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, export in (("encoder_model.onnx", export_encoder), ("decoder_model_merged.onnx", export_decoder)):
+            export(probe, os.path.join(tmp, name))
+            marks = {i.name: numpy_helper.to_array(i) for i in onnx.load(os.path.join(tmp, name)).graph.initializer}
+            trained = {i.name: numpy_helper.to_array(i) for i in onnx.load(os.path.join(folder, "onnx", name)).graph.initializer}
+            for nm, mark in marks.items():
+                if mark.dtype != np.float32:
+                    continue
+                idx = mark.astype(np.float64).ravel() - FINGERPRINT_OFFSET
+                if not (np.all(idx >= 0) and np.all(idx < starts[-1]) and np.all(idx == np.round(idx))):
+                    continue  # a constant of the graph, not a copy of state elements
+                if nm not in trained or trained[nm].shape != mark.shape:
+                    raise ValueError(f"{name}: initializer {nm} {mark.shape} has no counterpart in {folder}")
+                idx = idx.astype(np.int64)
+                val = trained[nm].astype(np.float64).ravel()
+                seen = ~np.isnan(flat[idx])
+                if np.any(flat[idx][seen] != val[seen]):
+                    raise ValueError(f"{name}: initializer {nm} disagrees with another copy of the same weights")
+                flat[idx] = val
+    out = {}
+    params = {k for k, _ in model.named_parameters()}
+    for i, k in enumerate(keys):
+        v = flat[starts[i]:starts[i + 1]]
+        if np.isnan(v).any():
+            if k in params:
+                raise ValueError(f"parameter {k}: {int(np.isnan(v).sum())} of {v.size} elements in no initializer")
+            out[k] = state[k].clone()  # a buffer the graph folded away (kept as built)
+            continue
+        out[k] = torch.from_numpy(v.reshape(state[k].shape)).to(state[k].dtype)
+    # the check: exported again, the read-back state gives the shipped files' initializers exactly
+    again = type(model)(**model.dims)
+    again.load_state_dict(out)
+    again.eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, export in (("encoder_model.onnx", export_encoder), ("decoder_model_merged.onnx", export_decoder)):
+            export(again, os.path.join(tmp, name))
+            mine = {i.name: numpy_helper.to_array(i) for i in onnx.load(os.path.join(tmp, name)).graph.initializer}
+            trained = {i.name: numpy_helper.to_array(i) for i in onnx.load(os.path.join(folder, "onnx", name)).graph.initializer}
+            if mine.keys() != trained.keys() or any(not np.array_equal(mine[n], trained[n]) for n in mine):
+                raise ValueError(f"{name}: the read-back state does not export to the initializers of {folder}")
+    return out
