@@ -263,9 +263,7 @@ def load_init(path, metrics_path):
     if not os.path.isdir(path):
         return torch.load(path)
     m = json.load(open(metrics_path))
-    model = L.Whisper(**m["dims"])
-    state = L.state_from_onnx(model, path)
-    model.load_state_dict(state)
+    state = L.state_from_onnx(L.Whisper(**m["dims"]), path)
     log(f"read the weights of {path} back from its ONNX files ({sum(v.numel() for v in state.values()):,} values); "
         f"training history from {metrics_path}: {m['total_steps']} steps, {m['train_seconds']}s")
     return {"state": state, "dims": m["dims"], "total_steps": m["total_steps"], "train_time": m["train_seconds"],

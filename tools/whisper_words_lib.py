@@ -1261,6 +1261,19 @@ def write_configs(out, dims, name="builtin/whisper-words", extra=None):
 FINGERPRINT_OFFSET = float(2 ** 23)
 
 
+def _initializers_beside(model, folder):
+    """For each of the two exported files: (file name, the initializers of `model` exported now,
+    the initializers of the same file in `folder`), as name -> numpy array."""
+    import tempfile
+    import onnx
+    from onnx import numpy_helper
+    load = lambda path: {i.name: numpy_helper.to_array(i) for i in onnx.load(path).graph.initializer}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, export in (("encoder_model.onnx", export_encoder), ("decoder_model_merged.onnx", export_decoder)):
+            export(model, os.path.join(tmp, name))
+            yield name, load(os.path.join(tmp, name)), load(os.path.join(folder, "onnx", name))
+
+
 @torch.no_grad()
 def state_from_onnx(model, folder):
     """The state dict of `model` read back from the fp32 ONNX files it was exported to (`folder`
@@ -1273,9 +1286,6 @@ def state_from_onnx(model, folder):
     index: each element of each initializer of that export then names the state element it came
     from, and the same initializer of the shipped files holds its trained value. Raises if a
     trainable parameter is missing or two copies of one element disagree."""
-    import tempfile
-    import onnx
-    from onnx import numpy_helper
     state = model.state_dict()
     keys = list(state)
     sizes = [state[k].numel() for k in keys]
@@ -1287,25 +1297,21 @@ def state_from_onnx(model, folder):
                            .reshape(state[k].shape).to(state[k].dtype) for i, k in enumerate(keys)})
     probe.eval()
     flat = np.full(starts[-1], np.nan, dtype=np.float64)
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, export in (("encoder_model.onnx", export_encoder), ("decoder_model_merged.onnx", export_decoder)):
-            export(probe, os.path.join(tmp, name))
-            marks = {i.name: numpy_helper.to_array(i) for i in onnx.load(os.path.join(tmp, name)).graph.initializer}
-            trained = {i.name: numpy_helper.to_array(i) for i in onnx.load(os.path.join(folder, "onnx", name)).graph.initializer}
-            for nm, mark in marks.items():
-                if mark.dtype != np.float32:
-                    continue
-                idx = mark.astype(np.float64).ravel() - FINGERPRINT_OFFSET
-                if not (np.all(idx >= 0) and np.all(idx < starts[-1]) and np.all(idx == np.round(idx))):
-                    continue  # a constant of the graph, not a copy of state elements
-                if nm not in trained or trained[nm].shape != mark.shape:
-                    raise ValueError(f"{name}: initializer {nm} {mark.shape} has no counterpart in {folder}")
-                idx = idx.astype(np.int64)
-                val = trained[nm].astype(np.float64).ravel()
-                seen = ~np.isnan(flat[idx])
-                if np.any(flat[idx][seen] != val[seen]):
-                    raise ValueError(f"{name}: initializer {nm} disagrees with another copy of the same weights")
-                flat[idx] = val
+    for name, marks, trained in _initializers_beside(probe, folder):
+        for nm, mark in marks.items():
+            if mark.dtype != np.float32:
+                continue
+            idx = mark.astype(np.float64).ravel() - FINGERPRINT_OFFSET
+            if not (np.all(idx >= 0) and np.all(idx < starts[-1]) and np.all(idx == np.round(idx))):
+                continue  # a constant of the graph, not a copy of state elements
+            if nm not in trained or trained[nm].shape != mark.shape:
+                raise ValueError(f"{name}: initializer {nm} {mark.shape} has no counterpart in {folder}")
+            idx = idx.astype(np.int64)
+            val = trained[nm].astype(np.float64).ravel()
+            seen = ~np.isnan(flat[idx])
+            if np.any(flat[idx][seen] != val[seen]):
+                raise ValueError(f"{name}: initializer {nm} disagrees with another copy of the same weights")
+            flat[idx] = val
     out = {}
     params = {k for k, _ in model.named_parameters()}
     for i, k in enumerate(keys):
@@ -1320,11 +1326,7 @@ def state_from_onnx(model, folder):
     again = type(model)(**model.dims)
     again.load_state_dict(out)
     again.eval()
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, export in (("encoder_model.onnx", export_encoder), ("decoder_model_merged.onnx", export_decoder)):
-            export(again, os.path.join(tmp, name))
-            mine = {i.name: numpy_helper.to_array(i) for i in onnx.load(os.path.join(tmp, name)).graph.initializer}
-            trained = {i.name: numpy_helper.to_array(i) for i in onnx.load(os.path.join(folder, "onnx", name)).graph.initializer}
-            if mine.keys() != trained.keys() or any(not np.array_equal(mine[n], trained[n]) for n in mine):
-                raise ValueError(f"{name}: the read-back state does not export to the initializers of {folder}")
+    for name, mine, trained in _initializers_beside(again, folder):
+        if mine.keys() != trained.keys() or any(not np.array_equal(mine[n], trained[n]) for n in mine):
+            raise ValueError(f"{name}: the read-back state does not export to the initializers of {folder}")
     return out
