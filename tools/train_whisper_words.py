@@ -524,6 +524,9 @@ def main():
     ap.add_argument("--train-per-voice", type=int, default=1, help="prosodies per training voice and word")
     ap.add_argument("--festival-per-word", type=int, default=60, help="festival renditions per voice and word")
     ap.add_argument("--festival-share", type=float, default=0.45, help="share of word samples from festival")
+    ap.add_argument("--p-noise", type=float, default=0.08, help="share of noise-only / silent samples (text \"\")")
+    ap.add_argument("--sample-seed", type=int, default=TRAIN_SEED,
+                    help="seed of the sample stream; a continued run (--init-from) should draw new samples")
     ap.add_argument("--codec-pool", type=int, default=2560, help="recordings pre-passed through a codec")
     ap.add_argument("--codec-share", type=float, default=0.25, help="share of samples drawn from the codec pool")
     ap.add_argument("--enc-layers", type=int, default=DIMS["enc_layers"])
@@ -590,7 +593,7 @@ def main():
         babble = synth_babble(voices, 60 if args.quick else 240, TRAIN_SEED + 2)
         n_clips = len(clips) + len(f_clips)
         sampler = Sampler([(clips, jobs, 1.0 - args.festival_share), (f_clips, f_jobs, args.festival_share)],
-                          tok, TRAIN_SEED, babble=babble)
+                          tok, args.sample_seed, p_noise=args.p_noise, babble=babble)
         sampler.pool = codec_pool(sampler, args.codec_pool, TRAIN_SEED + 3)
         sampler.p_pool = args.codec_share
         log(f"babble + codec pool ({len(sampler.pool)} recordings through Opus / MP3): {time.time() - t0:.0f}s")
@@ -671,6 +674,7 @@ def main():
         "train_steps": args.steps, "full_steps": args.full_steps, "batch": args.batch,
         "warm_start": {"from_steps": prior_steps, "lr": run_lr} if prior_steps else None,
         "total_steps": total_steps,
+        "sample_stream": {"seed": args.sample_seed, "p_noise": args.p_noise},
         "full_batch": args.full_batch, "crop_frames": args.crop,
         "train_utterances": n_clips, "train_voices": len(voices),
         "train_seconds": round(train_time), "total_seconds": round(time.time() - t_all),
