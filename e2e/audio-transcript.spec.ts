@@ -6,7 +6,8 @@
  */
 import { test, expect } from './support/test';
 import { BUILTIN_WHISPER_ID, WHISPER_WORDS } from './pages/audio-page';
-import { JFK_FLAC, audioFile, fixture, sharedDataFile } from './support/audio-fixtures';
+import { JFK_FLAC, audioFile, fixture, noiseOnlyClip, sharedDataFile } from './support/audio-fixtures';
+import { WhisperReference } from './support/whisperReference';
 
 /** One clip as the list shows it at one moment. */
 interface RowState {
@@ -107,4 +108,31 @@ test('a clip reviewed before its transcript came gets none', async ({ audio }) =
   await expect(audio.transcript('stop.ogg')).toHaveCount(0);
   // The worker made one transcript: the unreviewed clip's; none was asked for the reviewed one.
   expect((await audio.audioStats()).transcripts).toBe(1);
+});
+
+test('a clip with no speech in it is transcribed as nothing, as a Node greedy decoder of the same files reads it', async ({ audio }) => {
+  await audio.open({ model: BUILTIN_WHISPER_ID, backend: 'wasm', debug: true });
+  await audio.expectModelReady({ backend: 'wasm', dtype: 'q8' });
+  const roomTone = noiseOnlyClip();
+  await audio.classify([roomTone, fixture('left.wav')], WHISPER_WORDS);
+  for (const name of [roomTone.name, 'left.wav']) await expect(audio.transcript(name), `transcript of ${name}`).toHaveCount(1);
+
+  expect(await audio.transcript(roomTone.name).textContent(), 'the room tone is transcribed as no text').toBe('');
+  await expect(audio.item(roomTone.name).getByTestId('transcript-no-speech')).toBeVisible();
+  await expect(audio.transcript(roomTone.name)).toBeHidden();
+  expect((await audio.transcript('left.wav').textContent())?.trim()).toBe('left');
+  await expect(audio.item('left.wav').getByTestId('transcript-no-speech')).toHaveCount(0);
+
+  // onnxruntime-node with its own greedy loop on the app's features and the same (q8) files.
+  const reference = await WhisperReference.load(BUILTIN_WHISPER_ID, undefined, 'q8');
+  try {
+    for (const name of [roomTone.name, 'left.wav']) {
+      const { features } = await audio.debugAudio(name);
+      // The app shows the text without Whisper's leading space.
+      const shown = await audio.transcript(name).textContent();
+      expect((await reference.greedyTranscript(features)).trim(), `${name}: the reference's transcript`).toBe(shown);
+    }
+  } finally {
+    await reference.release();
+  }
 });

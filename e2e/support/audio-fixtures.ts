@@ -125,3 +125,28 @@ export function tenMinuteClip(): FilePayload {
   for (let i = 0; i < samples.length; i++) samples[i] = 0.05 * Math.sin((2 * Math.PI * 440 * i) / sampleRate);
   return { name: 'ten-minutes.wav', mimeType: 'audio/wav', buffer: wavBytes(samples, sampleRate) };
 }
+
+const NOISE_SAMPLE_RATE_HZ = 16_000;
+
+/**
+ * Room tone with no speech in it: a fan-like rumble (white noise through a one-pole low-pass) plus
+ * a little hiss, from a seeded generator (mulberry32) so every run drops the same samples.
+ */
+export function noiseOnlyClip(seconds = 2, seed = 20261203): FilePayload {
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const samples = new Float32Array(Math.round(seconds * NOISE_SAMPLE_RATE_HZ));
+  const LOW_PASS_POLE = 0.97; // about 80 Hz at 16 kHz: the rumble of a fan or a car
+  let rumble = 0;
+  for (let i = 0; i < samples.length; i++) {
+    rumble = LOW_PASS_POLE * rumble + (1 - LOW_PASS_POLE) * (2 * uniform() - 1);
+    samples[i] = 0.6 * rumble + 0.004 * (2 * uniform() - 1);
+  }
+  return { name: 'room-tone.wav', mimeType: 'audio/wav', buffer: wavBytes(samples, NOISE_SAMPLE_RATE_HZ) };
+}

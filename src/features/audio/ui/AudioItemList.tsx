@@ -111,9 +111,11 @@ const AudioItemRow = memo(function AudioItemRow({ id, labels, index, topPx, meas
           {item.transcript !== null ? (
             <p className="text-slate-700">
               Whisper hears{item.transcriptSeconds !== null ? ` (first ${item.transcriptSeconds} s)` : ''}:{' '}
-              <q data-testid="transcript" className="italic">
+              <q data-testid="transcript" className="italic" hidden={item.transcript.trim() === ''}>
                 {item.transcript}
               </q>
+              {/* The model answers noise and silence with no text at all; say so rather than show empty quotes. */}
+              {item.transcript.trim() === '' && <span data-testid="transcript-no-speech" className="text-slate-500">no speech</span>}
             </p>
           ) : transcribing ? (
             // The scores come first; the transcript follows on its own request.

@@ -29,7 +29,12 @@ function TimelineWindow({ window }: { window: LiveTimelineWindow }) {
           <span className="font-medium">
             {window.label} <span className="tabular-nums">{((window.score ?? 0) * 100).toFixed(0)}%</span>
           </span>
-          {window.transcript !== null && <span className="italic text-slate-600">“{window.transcript.trim()}”</span>}
+          {window.transcript !== null &&
+            (window.transcript.trim() === '' ? (
+              <span className="text-slate-400">no speech</span>
+            ) : (
+              <span className="italic text-slate-600">“{window.transcript.trim()}”</span>
+            ))}
         </>
       )}
     </li>
